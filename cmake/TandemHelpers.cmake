@@ -1,6 +1,6 @@
 include_guard(GLOBAL)
 
-set(TANDEM_WARNINGS -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wno-missing-field-initializers)
+set(TANDEM_WARNINGS -Wall -Wextra -Wshadow $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor> -Wno-missing-field-initializers)
 if(TANDEM_WERROR)
   list(APPEND TANDEM_WARNINGS -Werror)
 endif()

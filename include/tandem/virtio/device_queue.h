@@ -66,7 +66,7 @@ class DeviceQueue {
   Status broken_status() const { return broken_; }
 
   // Takes the next available chain. kUnavailable when the ring is empty.
-  Result<DescriptorChain> Pop(const shm::Region& ring);
+  Result<DescriptorChain> Pop(shm::Region& ring);
   // Returns a chain to the driver with the number of bytes written into it,
   // and publishes used->idx.
   Status PushUsed(shm::Region& ring, std::uint16_t head, std::uint32_t written);
@@ -75,7 +75,7 @@ class DeviceQueue {
   Result<bool> NotifyPrepare(shm::Region& ring);
 
   // True if Pop would return a chain (or find a violation).
-  Result<bool> HasAvailable(const shm::Region& ring);
+  Result<bool> HasAvailable(shm::Region& ring);
   // Ask the driver not to notify us (VRING_USED_F_NO_NOTIFY / avail_event).
   void DisableNotifications(shm::Region& ring);
   // Ask to be notified of the next available buffer; true if buffers arrived
