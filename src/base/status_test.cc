@@ -1,9 +1,10 @@
+#include "tandem/base/status.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
 #include "tandem/base/result.h"
-#include "tandem/base/status.h"
 
 namespace tandem {
 namespace {

@@ -76,8 +76,9 @@ Status Region::PublishLe16(std::size_t offset, std::uint16_t value) {
 Result<std::uint16_t> Region::ConsumeLe16(std::size_t offset) const {
   if (!AtomicOk<std::uint16_t>(offset)) return OutOfRange("shm index outside region or misaligned");
   InvalidateFromPeer(offset, sizeof(std::uint16_t));
-  return FromLittle(std::atomic_ref<std::uint16_t>(*reinterpret_cast<std::uint16_t*>(base_ + offset))
-                        .load(std::memory_order_acquire));
+  return FromLittle(
+      std::atomic_ref<std::uint16_t>(*reinterpret_cast<std::uint16_t*>(base_ + offset))
+          .load(std::memory_order_acquire));
 }
 
 Status Region::StoreLe16(std::size_t offset, std::uint16_t value) {
@@ -91,8 +92,9 @@ Status Region::StoreLe16(std::size_t offset, std::uint16_t value) {
 Result<std::uint16_t> Region::LoadLe16(std::size_t offset) const {
   if (!AtomicOk<std::uint16_t>(offset)) return OutOfRange("shm index outside region or misaligned");
   InvalidateFromPeer(offset, sizeof(std::uint16_t));
-  return FromLittle(std::atomic_ref<std::uint16_t>(*reinterpret_cast<std::uint16_t*>(base_ + offset))
-                        .load(std::memory_order_relaxed));
+  return FromLittle(
+      std::atomic_ref<std::uint16_t>(*reinterpret_cast<std::uint16_t*>(base_ + offset))
+          .load(std::memory_order_relaxed));
 }
 
 Status Region::PublishLe32(std::size_t offset, std::uint32_t value) {
@@ -106,8 +108,9 @@ Status Region::PublishLe32(std::size_t offset, std::uint32_t value) {
 Result<std::uint32_t> Region::ConsumeLe32(std::size_t offset) const {
   if (!AtomicOk<std::uint32_t>(offset)) return OutOfRange("shm word outside region or misaligned");
   InvalidateFromPeer(offset, sizeof(std::uint32_t));
-  return FromLittle(std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(base_ + offset))
-                        .load(std::memory_order_acquire));
+  return FromLittle(
+      std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(base_ + offset))
+          .load(std::memory_order_acquire));
 }
 
 void Region::CleanForPeer(std::size_t offset, std::size_t length) const {

@@ -20,7 +20,9 @@ class RecordingCache final : public shm::CacheOps {
     std::size_t len;
   };
   void Clean(const void* addr, std::size_t len) override { calls.push_back({true, addr, len}); }
-  void Invalidate(const void* addr, std::size_t len) override { calls.push_back({false, addr, len}); }
+  void Invalidate(const void* addr, std::size_t len) override {
+    calls.push_back({false, addr, len});
+  }
   // True if a clean (or invalidate) covering [addr, addr+len) was recorded.
   bool Covered(bool clean, const void* addr, std::size_t len) const;
   std::vector<Call> calls;

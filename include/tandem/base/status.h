@@ -10,18 +10,18 @@ namespace tandem {
 
 enum class StatusCode : std::uint8_t {
   kOk = 0,
-  kInvalidArgument,    // caller passed something that can never work
-  kOutOfRange,         // an offset/index/length outside its bounds
-  kDataLoss,           // the peer (or a file) broke the protocol; data is corrupt
-  kUnavailable,        // transient: no buffer free, peer not ready; retry later
-  kDeadlineExceeded,   // a timeout expired
-  kFailedPrecondition, // operation illegal in the current state
-  kResourceExhausted,  // a fixed pool/capacity is full
+  kInvalidArgument,     // caller passed something that can never work
+  kOutOfRange,          // an offset/index/length outside its bounds
+  kDataLoss,            // the peer (or a file) broke the protocol; data is corrupt
+  kUnavailable,         // transient: no buffer free, peer not ready; retry later
+  kDeadlineExceeded,    // a timeout expired
+  kFailedPrecondition,  // operation illegal in the current state
+  kResourceExhausted,   // a fixed pool/capacity is full
   kNotFound,
   kAlreadyExists,
   kUnimplemented,
-  kAborted,            // the peer went away / the link was torn down
-  kInternal,           // our own bug; should not happen
+  kAborted,   // the peer went away / the link was torn down
+  kInternal,  // our own bug; should not happen
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -66,12 +66,11 @@ constexpr Status Internal(const char* m) { return {StatusCode::kInternal, m}; }
 
 // Evaluate an expression yielding Status (or Result<T>); return its status
 // from the enclosing function when it is not ok.
-#define TANDEM_TRY(expr)                                        \
-  do {                                                          \
-    if (auto tandem_try_status_ = ::tandem::ToStatus(expr);     \
-        !tandem_try_status_.ok()) {                             \
-      return tandem_try_status_;                                \
-    }                                                           \
+#define TANDEM_TRY(expr)                                                                \
+  do {                                                                                  \
+    if (auto tandem_try_status_ = ::tandem::ToStatus(expr); !tandem_try_status_.ok()) { \
+      return tandem_try_status_;                                                        \
+    }                                                                                   \
   } while (0)
 
 #define TANDEM_CONCAT_INNER_(a, b) a##b
