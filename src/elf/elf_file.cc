@@ -1,0 +1,339 @@
+#include "tandem/elf/elf_file.h"
+
+#include <cstring>
+#include <type_traits>
+
+#include "tandem/base/checked_math.h"
+#include "tandem/elf/elf_wire.h"
+
+namespace tandem::elf {
+namespace {
+
+// Copies a wire struct out of the file. The caller has checked the range;
+// the file may sit at any alignment, hence memcpy.
+template <typename T>
+T LoadAt(ConstByteSpan file, std::size_t offset) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  TANDEM_ASSERT(RangeInside<std::size_t>(offset, sizeof(T), file.size()));
+  T value;
+  std::memcpy(&value, file.data() + offset, sizeof(T));
+  return value;
+}
+
+// True iff [offset, offset + length) lies inside a file of `size` bytes,
+// computed in 64 bits so it holds for 64-bit values on a 32-bit host.
+bool InsideFile(std::uint64_t offset, std::uint64_t length, std::size_t size) {
+  return RangeInside<std::uint64_t>(offset, length, static_cast<std::uint64_t>(size));
+}
+
+// Table entries for CheckMachine: the message must be a string literal
+// (Status never allocates), so each known machine carries its own.
+struct MachineInfo {
+  std::uint16_t e_machine;
+  const char* name;
+  const char* mismatch;
+};
+constexpr MachineInfo kMachines[] = {
+    {kMachine386, "x86", "ELF is for x86, not the expected machine"},
+    {kMachineArm, "ARM", "ELF is for ARM, not the expected machine"},
+    {kMachineX86_64, "x86-64", "ELF is for x86-64, not the expected machine"},
+    {kMachineAArch64, "AArch64", "ELF is for AArch64, not the expected machine"},
+    {kMachineRiscV, "RISC-V", "ELF is for RISC-V, not the expected machine"},
+};
+
+bool IsNoFileData(std::uint32_t section_type) {
+  return section_type == kShtNobits || section_type == kShtNull;
+}
+
+}  // namespace
+
+const char* MachineName(std::uint16_t e_machine) {
+  for (const MachineInfo& m : kMachines) {
+    if (m.e_machine == e_machine) return m.name;
+  }
+  return "unknown";
+}
+
+Result<ElfFile> ElfFile::Parse(ConstByteSpan file) {
+  ElfFile elf;
+  elf.file_ = file;
+  TANDEM_TRY(elf.ParseIdentAndHeader());
+  TANDEM_TRY(elf.ValidateProgramHeaders());
+  TANDEM_TRY(elf.ValidateSections());
+  return elf;
+}
+
+Status ElfFile::ParseIdentAndHeader() {
+  if (file_.size() < kIdentSize) return InvalidArgument("file too small for an ELF identification");
+  std::uint8_t ident[kIdentSize];
+  std::memcpy(ident, file_.data(), kIdentSize);
+  if (std::memcmp(ident, kMagic, sizeof(kMagic)) != 0) return InvalidArgument("bad ELF magic");
+  if (ident[kIdentClass] == kClass32) {
+    is_64bit_ = false;
+  } else if (ident[kIdentClass] == kClass64) {
+    is_64bit_ = true;
+  } else {
+    return InvalidArgument("invalid ELF class (expected ELFCLASS32 or ELFCLASS64)");
+  }
+  if (ident[kIdentData] == kDataBig) return InvalidArgument("big-endian ELF not supported");
+  if (ident[kIdentData] != kDataLittle) return InvalidArgument("invalid ELF data encoding");
+  if (ident[kIdentVersion] != kVersionCurrent) return InvalidArgument("unsupported ELF ident version");
+
+  std::uint32_t version;
+  std::uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+  std::uint64_t phoff, shoff;
+  std::size_t header_size, phdr_size, shdr_size;
+  if (is_64bit_) {
+    if (file_.size() < sizeof(Elf64Ehdr)) return DataLoss("file truncated inside the ELF header");
+    const auto h = LoadAt<Elf64Ehdr>(file_, 0);
+    type_ = h.e_type.get();
+    machine_ = h.e_machine.get();
+    version = h.e_version.get();
+    entry_ = h.e_entry.get();
+    phoff = h.e_phoff.get();
+    shoff = h.e_shoff.get();
+    ehsize = h.e_ehsize.get();
+    phentsize = h.e_phentsize.get();
+    phnum = h.e_phnum.get();
+    shentsize = h.e_shentsize.get();
+    shnum = h.e_shnum.get();
+    shstrndx = h.e_shstrndx.get();
+    header_size = sizeof(Elf64Ehdr);
+    phdr_size = sizeof(Elf64Phdr);
+    shdr_size = sizeof(Elf64Shdr);
+  } else {
+    if (file_.size() < sizeof(Elf32Ehdr)) return DataLoss("file truncated inside the ELF header");
+    const auto h = LoadAt<Elf32Ehdr>(file_, 0);
+    type_ = h.e_type.get();
+    machine_ = h.e_machine.get();
+    version = h.e_version.get();
+    entry_ = h.e_entry.get();
+    phoff = h.e_phoff.get();
+    shoff = h.e_shoff.get();
+    ehsize = h.e_ehsize.get();
+    phentsize = h.e_phentsize.get();
+    phnum = h.e_phnum.get();
+    shentsize = h.e_shentsize.get();
+    shnum = h.e_shnum.get();
+    shstrndx = h.e_shstrndx.get();
+    header_size = sizeof(Elf32Ehdr);
+    phdr_size = sizeof(Elf32Phdr);
+    shdr_size = sizeof(Elf32Shdr);
+  }
+  if (version != kVersionCurrent) return InvalidArgument("unsupported ELF version (e_version)");
+  if (ehsize != header_size) return DataLoss("e_ehsize does not match the ELF class");
+
+  // Program-header table. A file without one (phnum 0) is valid ELF; whether
+  // it can be loaded is the caller's business.
+  if (phnum == kPnXnum) return InvalidArgument("extended program header numbering (PN_XNUM) not supported");
+  if (phnum != 0) {
+    if (phentsize != phdr_size) return DataLoss("e_phentsize does not match the ELF class");
+    // phnum < 2^16 and phentsize < 2^6: the product cannot overflow 64 bits,
+    // but phoff + product can.
+    const std::uint64_t table_size = std::uint64_t{phnum} * phentsize;
+    if (!InsideFile(phoff, table_size, file_.size())) {
+      return DataLoss("program header table (e_phoff, e_phnum) extends past the end of the file");
+    }
+    phoff_ = static_cast<std::size_t>(phoff);
+    phnum_ = phnum;
+  }
+
+  // Section-header table.
+  if (shnum == 0) {
+    // gABI: with e_shoff != 0 and e_shnum == 0 the real count is in section
+    // 0's sh_size (extended numbering).
+    if (shoff != 0) return InvalidArgument("extended section numbering (e_shnum 0) not supported");
+    if (shstrndx != kShnUndef) return DataLoss("e_shstrndx set but the file has no sections");
+    return OkStatus();
+  }
+  if (shentsize != shdr_size) return DataLoss("e_shentsize does not match the ELF class");
+  const std::uint64_t table_size = std::uint64_t{shnum} * shentsize;
+  if (!InsideFile(shoff, table_size, file_.size())) {
+    return DataLoss("section header table (e_shoff, e_shnum) extends past the end of the file");
+  }
+  shoff_ = static_cast<std::size_t>(shoff);
+  shnum_ = shnum;
+  if (shstrndx == kShnXindex) return InvalidArgument("extended section numbering (SHN_XINDEX) not supported");
+  if (shstrndx != kShnUndef) {
+    if (shstrndx >= shnum) return DataLoss("e_shstrndx is not a valid section index");
+    has_names_ = true;
+    shstrndx_ = shstrndx;  // its table is checked in ValidateSections()
+  }
+  return OkStatus();
+}
+
+ProgramHeader ElfFile::ReadProgramHeader(std::size_t index) const {
+  ProgramHeader p;
+  if (is_64bit_) {
+    const auto w = LoadAt<Elf64Phdr>(file_, phoff_ + index * sizeof(Elf64Phdr));
+    p.type = w.p_type.get();
+    p.flags = w.p_flags.get();
+    p.offset = w.p_offset.get();
+    p.vaddr = w.p_vaddr.get();
+    p.paddr = w.p_paddr.get();
+    p.filesz = w.p_filesz.get();
+    p.memsz = w.p_memsz.get();
+    p.align = w.p_align.get();
+  } else {
+    const auto w = LoadAt<Elf32Phdr>(file_, phoff_ + index * sizeof(Elf32Phdr));
+    p.type = w.p_type.get();
+    p.flags = w.p_flags.get();
+    p.offset = w.p_offset.get();
+    p.vaddr = w.p_vaddr.get();
+    p.paddr = w.p_paddr.get();
+    p.filesz = w.p_filesz.get();
+    p.memsz = w.p_memsz.get();
+    p.align = w.p_align.get();
+  }
+  return p;
+}
+
+SectionHeader ElfFile::ReadSectionHeader(std::size_t index) const {
+  SectionHeader s;
+  if (is_64bit_) {
+    const auto w = LoadAt<Elf64Shdr>(file_, shoff_ + index * sizeof(Elf64Shdr));
+    s.name = w.sh_name.get();
+    s.type = w.sh_type.get();
+    s.flags = w.sh_flags.get();
+    s.addr = w.sh_addr.get();
+    s.offset = w.sh_offset.get();
+    s.size = w.sh_size.get();
+    s.link = w.sh_link.get();
+    s.info = w.sh_info.get();
+    s.addralign = w.sh_addralign.get();
+    s.entsize = w.sh_entsize.get();
+  } else {
+    const auto w = LoadAt<Elf32Shdr>(file_, shoff_ + index * sizeof(Elf32Shdr));
+    s.name = w.sh_name.get();
+    s.type = w.sh_type.get();
+    s.flags = w.sh_flags.get();
+    s.addr = w.sh_addr.get();
+    s.offset = w.sh_offset.get();
+    s.size = w.sh_size.get();
+    s.link = w.sh_link.get();
+    s.info = w.sh_info.get();
+    s.addralign = w.sh_addralign.get();
+    s.entsize = w.sh_entsize.get();
+  }
+  return s;
+}
+
+Status ElfFile::ValidateProgramHeaders() const {
+  // The address space the segments are loaded into: 32 bits for ELF32.
+  const std::uint64_t address_limit = is_64bit_ ? ~std::uint64_t{0} : std::uint64_t{0xffffffff};
+  std::size_t loads = 0;
+  for (std::size_t i = 0; i < phnum_; ++i) {
+    const ProgramHeader p = ReadProgramHeader(i);
+    if (p.type != kPtLoad) continue;
+    if (p.filesz > p.memsz) return DataLoss("PT_LOAD segment has p_filesz > p_memsz");
+    if (!InsideFile(p.offset, p.filesz, file_.size())) {
+      return DataLoss("PT_LOAD segment data (p_offset, p_filesz) extends past the end of the file");
+    }
+    if (p.memsz == 0) continue;  // not loaded
+    if (++loads > kMaxLoadSegments) return ResourceExhausted("too many PT_LOAD segments");
+    // Last byte of the segment, paddr + memsz - 1, must not leave the
+    // address space (memsz > 0 here).
+    if (!RangeInside<std::uint64_t>(p.paddr, p.memsz - 1, address_limit)) {
+      return DataLoss("PT_LOAD segment (p_paddr, p_memsz) wraps the address space");
+    }
+    // Two segments written to the same memory would silently overwrite each
+    // other; refuse (by physical address, which is where they are loaded).
+    for (std::size_t j = 0; j < i; ++j) {
+      const ProgramHeader q = ReadProgramHeader(j);
+      if (q.type != kPtLoad || q.memsz == 0) continue;
+      // Both ranges are non-empty and do not wrap (q was checked above).
+      const std::uint64_t p_last = p.paddr + (p.memsz - 1);
+      const std::uint64_t q_last = q.paddr + (q.memsz - 1);
+      if (p.paddr <= q_last && q.paddr <= p_last) {
+        return DataLoss("PT_LOAD segments overlap (by p_paddr, p_memsz)");
+      }
+    }
+  }
+  return OkStatus();
+}
+
+Status ElfFile::ValidateSections() {
+  if (shnum_ == 0) return OkStatus();
+  if (has_names_) {
+    const SectionHeader names = ReadSectionHeader(shstrndx_);
+    if (names.type != kShtStrtab) return DataLoss("section name table (e_shstrndx) is not SHT_STRTAB");
+    if (!InsideFile(names.offset, names.size, file_.size())) {
+      return DataLoss("section name table extends past the end of the file");
+    }
+    if (names.size == 0) return DataLoss("section name table is empty");
+    names_offset_ = static_cast<std::size_t>(names.offset);
+    names_size_ = static_cast<std::size_t>(names.size);
+    // gABI: a string table's last byte is NUL. Checking that once means
+    // every name starting inside the table is terminated inside it.
+    if (file_[names_offset_ + names_size_ - 1] != std::byte{0}) {
+      return DataLoss("section name table is not NUL-terminated");
+    }
+  }
+  for (std::size_t i = 0; i < shnum_; ++i) {
+    const SectionHeader s = ReadSectionHeader(i);
+    if (!IsNoFileData(s.type) && !InsideFile(s.offset, s.size, file_.size())) {
+      return DataLoss("section data (sh_offset, sh_size) extends past the end of the file");
+    }
+    if (has_names_ && s.name >= names_size_) {
+      return DataLoss("section name (sh_name) is outside the section name table");
+    }
+  }
+  return OkStatus();
+}
+
+Status ElfFile::CheckMachine(std::uint16_t e_machine) const {
+  if (machine_ == e_machine) return OkStatus();
+  for (const MachineInfo& m : kMachines) {
+    if (m.e_machine == machine_) return InvalidArgument(m.mismatch);
+  }
+  return InvalidArgument("ELF is for an unknown machine, not the expected machine");
+}
+
+Result<ProgramHeader> ElfFile::program_header(std::size_t index) const {
+  if (index >= phnum_) return OutOfRange("program header index out of range");
+  return ReadProgramHeader(index);
+}
+
+Result<ConstByteSpan> ElfFile::SegmentData(const ProgramHeader& header) const {
+  if (!InsideFile(header.offset, header.filesz, file_.size())) {
+    return DataLoss("segment data (p_offset, p_filesz) extends past the end of the file");
+  }
+  return file_.subspan(static_cast<std::size_t>(header.offset), static_cast<std::size_t>(header.filesz));
+}
+
+Result<SectionHeader> ElfFile::section_header(std::size_t index) const {
+  if (index >= shnum_) return OutOfRange("section index out of range");
+  return ReadSectionHeader(index);
+}
+
+Result<ConstByteSpan> ElfFile::SectionName(const SectionHeader& header) const {
+  if (!has_names_) return NotFound("ELF has no section name table");
+  if (header.name >= names_size_) return DataLoss("section name (sh_name) is outside the section name table");
+  // Bounded by the table: never rely on the terminator alone.
+  const ConstByteSpan rest = file_.subspan(names_offset_ + header.name, names_size_ - header.name);
+  std::size_t length = 0;
+  while (length < rest.size() && rest[length] != std::byte{0}) ++length;
+  return rest.first(length);
+}
+
+Result<SectionHeader> ElfFile::FindSection(const char* name) const {
+  if (!has_names_) return NotFound("ELF has no section name table");
+  const std::size_t wanted = std::strlen(name);
+  for (std::size_t i = 0; i < shnum_; ++i) {
+    const SectionHeader s = ReadSectionHeader(i);
+    const Result<ConstByteSpan> found = SectionName(s);
+    if (!found.ok()) continue;  // Parse() ruled this out; be safe anyway
+    if (found->size() == wanted && std::memcmp(found->data(), name, wanted) == 0) return s;
+  }
+  return NotFound("no section with that name");
+}
+
+Result<ConstByteSpan> ElfFile::SectionData(const SectionHeader& header) const {
+  if (IsNoFileData(header.type)) return InvalidArgument("section has no file data (SHT_NOBITS or SHT_NULL)");
+  if (!InsideFile(header.offset, header.size, file_.size())) {
+    return DataLoss("section data (sh_offset, sh_size) extends past the end of the file");
+  }
+  return file_.subspan(static_cast<std::size_t>(header.offset), static_cast<std::size_t>(header.size));
+}
+
+}  // namespace tandem::elf
