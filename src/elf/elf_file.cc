@@ -77,7 +77,8 @@ Status ElfFile::ParseIdentAndHeader() {
   }
   if (ident[kIdentData] == kDataBig) return InvalidArgument("big-endian ELF not supported");
   if (ident[kIdentData] != kDataLittle) return InvalidArgument("invalid ELF data encoding");
-  if (ident[kIdentVersion] != kVersionCurrent) return InvalidArgument("unsupported ELF ident version");
+  if (ident[kIdentVersion] != kVersionCurrent)
+    return InvalidArgument("unsupported ELF ident version");
 
   std::uint32_t version;
   std::uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
@@ -125,7 +126,8 @@ Status ElfFile::ParseIdentAndHeader() {
 
   // Program-header table. A file without one (phnum 0) is valid ELF; whether
   // it can be loaded is the caller's business.
-  if (phnum == kPnXnum) return InvalidArgument("extended program header numbering (PN_XNUM) not supported");
+  if (phnum == kPnXnum)
+    return InvalidArgument("extended program header numbering (PN_XNUM) not supported");
   if (phnum != 0) {
     if (phentsize != phdr_size) return DataLoss("e_phentsize does not match the ELF class");
     // phnum < 2^16 and phentsize < 2^6: the product cannot overflow 64 bits,
@@ -153,7 +155,8 @@ Status ElfFile::ParseIdentAndHeader() {
   }
   shoff_ = static_cast<std::size_t>(shoff);
   shnum_ = shnum;
-  if (shstrndx == kShnXindex) return InvalidArgument("extended section numbering (SHN_XINDEX) not supported");
+  if (shstrndx == kShnXindex)
+    return InvalidArgument("extended section numbering (SHN_XINDEX) not supported");
   if (shstrndx != kShnUndef) {
     if (shstrndx >= shnum) return DataLoss("e_shstrndx is not a valid section index");
     has_names_ = true;
@@ -256,7 +259,8 @@ Status ElfFile::ValidateSections() {
   if (shnum_ == 0) return OkStatus();
   if (has_names_) {
     const SectionHeader names = ReadSectionHeader(shstrndx_);
-    if (names.type != kShtStrtab) return DataLoss("section name table (e_shstrndx) is not SHT_STRTAB");
+    if (names.type != kShtStrtab)
+      return DataLoss("section name table (e_shstrndx) is not SHT_STRTAB");
     if (!InsideFile(names.offset, names.size, file_.size())) {
       return DataLoss("section name table extends past the end of the file");
     }
@@ -298,7 +302,8 @@ Result<ConstByteSpan> ElfFile::SegmentData(const ProgramHeader& header) const {
   if (!InsideFile(header.offset, header.filesz, file_.size())) {
     return DataLoss("segment data (p_offset, p_filesz) extends past the end of the file");
   }
-  return file_.subspan(static_cast<std::size_t>(header.offset), static_cast<std::size_t>(header.filesz));
+  return file_.subspan(static_cast<std::size_t>(header.offset),
+                       static_cast<std::size_t>(header.filesz));
 }
 
 Result<SectionHeader> ElfFile::section_header(std::size_t index) const {
@@ -308,7 +313,8 @@ Result<SectionHeader> ElfFile::section_header(std::size_t index) const {
 
 Result<ConstByteSpan> ElfFile::SectionName(const SectionHeader& header) const {
   if (!has_names_) return NotFound("ELF has no section name table");
-  if (header.name >= names_size_) return DataLoss("section name (sh_name) is outside the section name table");
+  if (header.name >= names_size_)
+    return DataLoss("section name (sh_name) is outside the section name table");
   // Bounded by the table: never rely on the terminator alone.
   const ConstByteSpan rest = file_.subspan(names_offset_ + header.name, names_size_ - header.name);
   std::size_t length = 0;
@@ -329,11 +335,13 @@ Result<SectionHeader> ElfFile::FindSection(const char* name) const {
 }
 
 Result<ConstByteSpan> ElfFile::SectionData(const SectionHeader& header) const {
-  if (IsNoFileData(header.type)) return InvalidArgument("section has no file data (SHT_NOBITS or SHT_NULL)");
+  if (IsNoFileData(header.type))
+    return InvalidArgument("section has no file data (SHT_NOBITS or SHT_NULL)");
   if (!InsideFile(header.offset, header.size, file_.size())) {
     return DataLoss("section data (sh_offset, sh_size) extends past the end of the file");
   }
-  return file_.subspan(static_cast<std::size_t>(header.offset), static_cast<std::size_t>(header.size));
+  return file_.subspan(static_cast<std::size_t>(header.offset),
+                       static_cast<std::size_t>(header.size));
 }
 
 }  // namespace tandem::elf

@@ -1,5 +1,3 @@
-#include "tandem/elf/elf_file.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,17 +8,20 @@
 #include <vector>
 
 #include "src/elf/elf_test_builder.h"
+#include "tandem/elf/elf_file.h"
 #include "tandem/elf/elf_wire.h"
 #include "tandem/elf/segment_loader.h"
 
 namespace tandem::elf {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::ElfBuilder;
+using ::testing::HasSubstr;
 using Bytes = std::vector<std::uint8_t>;
 
-ConstByteSpan Span(const Bytes& b) { return {reinterpret_cast<const std::byte*>(b.data()), b.size()}; }
+ConstByteSpan Span(const Bytes& b) {
+  return {reinterpret_cast<const std::byte*>(b.data()), b.size()};
+}
 
 Bytes Pattern(std::size_t n, std::uint8_t seed) {
   Bytes b(n);
@@ -53,7 +54,9 @@ class ElfClassTest : public ::testing::TestWithParam<bool> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Classes, ElfClassTest, ::testing::Values(false, true),
-                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Elf64" : "Elf32"; });
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "Elf64" : "Elf32";
+                         });
 
 TEST_P(ElfClassTest, ParsesGoodFileAndReadsHeaders) {
   ElfBuilder b = GoodBuilder(is64());
@@ -86,7 +89,8 @@ TEST_P(ElfClassTest, ParsesGoodFileAndReadsHeaders) {
   ASSERT_EQ(rsc_data.size(), expected.size());
   EXPECT_EQ(std::memcmp(rsc_data.data(), expected.data(), expected.size()), 0);
   const ConstByteSpan name = elf->SectionName(rsc).value();
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(name.data()), name.size()), ".resource_table");
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(name.data()), name.size()),
+            ".resource_table");
 
   EXPECT_EQ(elf->FindSection(".text")->size, 40u);
   // Names match exactly, not by prefix.
@@ -188,8 +192,8 @@ TEST_P(ElfClassTest, RejectsProgramHeaderTablePastEnd) {
   ElfBuilder b = GoodBuilder(is64());
   Bytes file = b.Build();
   const std::size_t width = is64() ? 8 : 4;
-  for (std::uint64_t phoff : {std::uint64_t{file.size()}, std::uint64_t{file.size() - 8}, max_word(),
-                              max_word() - 7}) {
+  for (std::uint64_t phoff :
+       {std::uint64_t{file.size()}, std::uint64_t{file.size() - 8}, max_word(), max_word() - 7}) {
     Bytes bad = file;
     ElfBuilder::Put(bad, b.EhdrField("e_phoff"), width, phoff);
     EXPECT_EQ(ElfFile::Parse(Span(bad)).status().code(), StatusCode::kDataLoss) << phoff;
@@ -212,8 +216,8 @@ TEST_P(ElfClassTest, RejectsLoadSegmentOutsideFile) {
   const Bytes file = b.Build();
   const ElfBuilder::Field off = b.PhdrField(1, "p_offset");
   // Ends one byte past the file; starts past the file; offset + size wraps.
-  for (std::uint64_t p_offset : {std::uint64_t{file.size() - 23}, std::uint64_t{file.size() + 1}, max_word() - 3,
-                                 max_word()}) {
+  for (std::uint64_t p_offset : {std::uint64_t{file.size() - 23}, std::uint64_t{file.size() + 1},
+                                 max_word() - 3, max_word()}) {
     Bytes bad = file;
     ElfBuilder::Put(bad, off, p_offset);
     const Status s = ElfFile::Parse(Span(bad)).status();
@@ -285,7 +289,8 @@ TEST_P(ElfClassTest, RejectsSegmentWrappingTheAddressSpace) {
 
 TEST_P(ElfClassTest, RejectsTooManyLoadSegments) {
   ElfBuilder b(is64());
-  for (std::size_t i = 0; i <= kMaxLoadSegments; ++i) b.AddSegment(kPtLoad, 0x1000 * (i + 1), {}, 16);
+  for (std::size_t i = 0; i <= kMaxLoadSegments; ++i)
+    b.AddSegment(kPtLoad, 0x1000 * (i + 1), {}, 16);
   const Bytes file = b.Build();
   EXPECT_EQ(ElfFile::Parse(Span(file)).status().code(), StatusCode::kResourceExhausted);
 }
@@ -313,7 +318,8 @@ TEST_P(ElfClassTest, RejectsSectionTableOutsideFile) {
   for (std::uint64_t shoff : {std::uint64_t{b.shoff + 8}, max_word() - 7}) {
     Bytes bad = file;
     ElfBuilder::Put(bad, b.EhdrField("e_shoff"), width, shoff);
-    EXPECT_THAT(Message(ElfFile::Parse(Span(bad)).status()), HasSubstr("section header table")) << shoff;
+    EXPECT_THAT(Message(ElfFile::Parse(Span(bad)).status()), HasSubstr("section header table"))
+        << shoff;
   }
   Bytes bad = file;
   ElfBuilder::Put(bad, b.EhdrField("e_shnum"), 2, 0xfeff);
@@ -368,7 +374,8 @@ TEST_P(ElfClassTest, HandlesFilesWithoutSections) {
   const std::size_t width = is64() ? 8 : 4;
   ElfBuilder::Put(file, b.EhdrField("e_shnum"), 2, 0);
   // e_shnum 0 with a section table means extended numbering.
-  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()), HasSubstr("extended section numbering"));
+  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()),
+              HasSubstr("extended section numbering"));
   ElfBuilder::Put(file, b.EhdrField("e_shoff"), width, 0);
   EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()), HasSubstr("e_shstrndx"));
   ElfBuilder::Put(file, b.EhdrField("e_shstrndx"), 2, 0);
@@ -476,7 +483,8 @@ TEST(ElfRealFile, ParsesOwnExecutable) {
   EXPECT_GT(text.size, 0u);
   EXPECT_TRUE(elf->SectionData(text).ok());
   std::size_t loads = 0;
-  for (std::size_t i = 0; i < elf->program_header_count(); ++i) loads += elf->program_header(i)->type == kPtLoad;
+  for (std::size_t i = 0; i < elf->program_header_count(); ++i)
+    loads += elf->program_header(i)->type == kPtLoad;
   EXPECT_GE(loads, 1u);
 }
 

@@ -38,7 +38,8 @@ class ElfBuilder {
     std::uint64_t nobits_size;  // sh_size for SHT_NOBITS
   };
 
-  explicit ElfBuilder(bool is_64bit, std::uint16_t machine = kMachineArm) : is_64bit_(is_64bit), machine_(machine) {}
+  explicit ElfBuilder(bool is_64bit, std::uint16_t machine = kMachineArm)
+      : is_64bit_(is_64bit), machine_(machine) {}
 
   ElfBuilder& Entry(std::uint64_t entry) {
     entry_ = entry;
@@ -46,7 +47,8 @@ class ElfBuilder {
   }
   ElfBuilder& AddSegment(std::uint32_t type, std::uint64_t paddr, std::vector<std::uint8_t> data,
                          std::uint64_t memsz, std::uint64_t vaddr = ~std::uint64_t{0}) {
-    segments_.push_back({type, 5, vaddr == ~std::uint64_t{0} ? paddr : vaddr, paddr, std::move(data), memsz, 4});
+    segments_.push_back(
+        {type, 5, vaddr == ~std::uint64_t{0} ? paddr : vaddr, paddr, std::move(data), memsz, 4});
     return *this;
   }
   ElfBuilder& AddSection(std::string name, std::uint32_t type, std::vector<std::uint8_t> data,
@@ -109,8 +111,13 @@ class ElfBuilder {
     out.resize(out.size() + shnum * shdr_size(), 0);
 
     // ELF header.
-    std::uint8_t ident[kIdentSize] = {0x7f, 'E', 'L', 'F', static_cast<std::uint8_t>(is_64bit_ ? kClass64 : kClass32),
-                                      kDataLittle, kVersionCurrent};
+    std::uint8_t ident[kIdentSize] = {0x7f,
+                                      'E',
+                                      'L',
+                                      'F',
+                                      static_cast<std::uint8_t>(is_64bit_ ? kClass64 : kClass32),
+                                      kDataLittle,
+                                      kVersionCurrent};
     std::memcpy(out.data(), ident, sizeof(ident));
     Put(out, 16, 2, 2);  // e_type ET_EXEC
     Put(out, 18, 2, machine_);
@@ -124,7 +131,8 @@ class ElfBuilder {
       Put(out, offsetof(Elf32Ehdr, e_phoff), 4, phoff);
       Put(out, offsetof(Elf32Ehdr, e_shoff), 4, shoff);
     }
-    const std::size_t tail = is_64bit_ ? offsetof(Elf64Ehdr, e_ehsize) : offsetof(Elf32Ehdr, e_ehsize);
+    const std::size_t tail =
+        is_64bit_ ? offsetof(Elf64Ehdr, e_ehsize) : offsetof(Elf32Ehdr, e_ehsize);
     Put(out, tail + 0, 2, ehdr_size());
     Put(out, tail + 2, 2, phdr_size());
     Put(out, tail + 4, 2, segments_.size());
@@ -162,7 +170,7 @@ class ElfBuilder {
       const std::uint32_t type = is_strtab ? kShtStrtab : sections_[i].type;
       const std::uint64_t addr = is_strtab ? 0 : sections_[i].addr;
       const std::uint64_t offset = is_strtab ? shstrtab_offset : section_offsets[index];
-      const std::uint64_t size = is_strtab ? shstrtab_size
+      const std::uint64_t size = is_strtab                         ? shstrtab_size
                                  : sections_[i].type == kShtNobits ? sections_[i].nobits_size
                                                                    : sections_[i].data.size();
       PutSection(out, index, name, type, addr, offset, size);
@@ -256,19 +264,21 @@ class ElfBuilder {
     std::abort();
   }
 
-
  public:
   // Writes `value` little-endian in `width` bytes at `offset`.
-  static void Put(std::vector<std::uint8_t>& out, std::size_t offset, std::size_t width, std::uint64_t value) {
-    for (std::size_t i = 0; i < width; ++i) out.at(offset + i) = static_cast<std::uint8_t>(value >> (8 * i));
+  static void Put(std::vector<std::uint8_t>& out, std::size_t offset, std::size_t width,
+                  std::uint64_t value) {
+    for (std::size_t i = 0; i < width; ++i)
+      out.at(offset + i) = static_cast<std::uint8_t>(value >> (8 * i));
   }
 
  private:
   static void Align(std::vector<std::uint8_t>& out, std::size_t align) {
     while (out.size() % align != 0) out.push_back(0);
   }
-  void PutSection(std::vector<std::uint8_t>& out, std::size_t index, std::uint32_t name, std::uint32_t type,
-                  std::uint64_t addr, std::uint64_t offset, std::uint64_t size) const {
+  void PutSection(std::vector<std::uint8_t>& out, std::size_t index, std::uint32_t name,
+                  std::uint32_t type, std::uint64_t addr, std::uint64_t offset,
+                  std::uint64_t size) const {
     const std::size_t at = shoff + index * shdr_size();
     Put(out, at + 0, 4, name);
     Put(out, at + 4, 4, type);

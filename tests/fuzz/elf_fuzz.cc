@@ -22,7 +22,8 @@ class CheckingSink final : public tandem::elf::SegmentSink {
  public:
   explicit CheckingSink(ConstByteSpan file) : file_(file) {}
   Status Write(std::uint64_t da, ConstByteSpan data) override {
-    TANDEM_ASSERT(data.data() >= file_.data() && data.data() + data.size() <= file_.data() + file_.size());
+    TANDEM_ASSERT(data.data() >= file_.data() &&
+                  data.data() + data.size() <= file_.data() + file_.size());
     TANDEM_ASSERT(data.empty() || da <= ~std::uint64_t{0} - (data.size() - 1));
     std::uint8_t sum = 0;
     for (std::byte b : data) sum = static_cast<std::uint8_t>(sum + static_cast<std::uint8_t>(b));

@@ -13,23 +13,23 @@
 namespace tandem::elf {
 
 // e_ident[] indices and values (gABI "ELF Identification").
-inline constexpr std::size_t kIdentSize = 16;  // EI_NIDENT
-inline constexpr std::size_t kIdentClass = 4;  // EI_CLASS
-inline constexpr std::size_t kIdentData = 5;   // EI_DATA
+inline constexpr std::size_t kIdentSize = 16;    // EI_NIDENT
+inline constexpr std::size_t kIdentClass = 4;    // EI_CLASS
+inline constexpr std::size_t kIdentData = 5;     // EI_DATA
 inline constexpr std::size_t kIdentVersion = 6;  // EI_VERSION
 inline constexpr std::uint8_t kMagic[4] = {0x7f, 'E', 'L', 'F'};
-inline constexpr std::uint8_t kClass32 = 1;  // ELFCLASS32
-inline constexpr std::uint8_t kClass64 = 2;  // ELFCLASS64
-inline constexpr std::uint8_t kDataLittle = 1;  // ELFDATA2LSB
-inline constexpr std::uint8_t kDataBig = 2;     // ELFDATA2MSB
+inline constexpr std::uint8_t kClass32 = 1;          // ELFCLASS32
+inline constexpr std::uint8_t kClass64 = 2;          // ELFCLASS64
+inline constexpr std::uint8_t kDataLittle = 1;       // ELFDATA2LSB
+inline constexpr std::uint8_t kDataBig = 2;          // ELFDATA2MSB
 inline constexpr std::uint32_t kVersionCurrent = 1;  // EV_CURRENT
 
 // e_machine values we can name in messages.
-inline constexpr std::uint16_t kMachine386 = 3;       // EM_386
-inline constexpr std::uint16_t kMachineArm = 40;      // EM_ARM
-inline constexpr std::uint16_t kMachineX86_64 = 62;   // EM_X86_64
-inline constexpr std::uint16_t kMachineAArch64 = 183; // EM_AARCH64
-inline constexpr std::uint16_t kMachineRiscV = 243;   // EM_RISCV
+inline constexpr std::uint16_t kMachine386 = 3;        // EM_386
+inline constexpr std::uint16_t kMachineArm = 40;       // EM_ARM
+inline constexpr std::uint16_t kMachineX86_64 = 62;    // EM_X86_64
+inline constexpr std::uint16_t kMachineAArch64 = 183;  // EM_AARCH64
+inline constexpr std::uint16_t kMachineRiscV = 243;    // EM_RISCV
 
 // Program header types (p_type).
 inline constexpr std::uint32_t kPtNull = 0;  // PT_NULL
@@ -37,18 +37,18 @@ inline constexpr std::uint32_t kPtLoad = 1;  // PT_LOAD
 inline constexpr std::uint32_t kPtNote = 4;  // PT_NOTE
 
 // Section header types (sh_type).
-inline constexpr std::uint32_t kShtNull = 0;     // SHT_NULL
-inline constexpr std::uint32_t kShtProgbits = 1; // SHT_PROGBITS
-inline constexpr std::uint32_t kShtStrtab = 3;   // SHT_STRTAB
-inline constexpr std::uint32_t kShtNobits = 8;   // SHT_NOBITS
+inline constexpr std::uint32_t kShtNull = 0;      // SHT_NULL
+inline constexpr std::uint32_t kShtProgbits = 1;  // SHT_PROGBITS
+inline constexpr std::uint32_t kShtStrtab = 3;    // SHT_STRTAB
+inline constexpr std::uint32_t kShtNobits = 8;    // SHT_NOBITS
 
 // Extended numbering escapes (gABI): when the real count does not fit the
 // 16-bit header field it lives in section 0. We do not support it; firmware
 // images never need 65535 headers.
-inline constexpr std::uint16_t kPnXnum = 0xffff;     // PN_XNUM
-inline constexpr std::uint16_t kShnUndef = 0;        // SHN_UNDEF
+inline constexpr std::uint16_t kPnXnum = 0xffff;        // PN_XNUM
+inline constexpr std::uint16_t kShnUndef = 0;           // SHN_UNDEF
 inline constexpr std::uint16_t kShnLoReserve = 0xff00;  // SHN_LORESERVE
-inline constexpr std::uint16_t kShnXindex = 0xffff;  // SHN_XINDEX
+inline constexpr std::uint16_t kShnXindex = 0xffff;     // SHN_XINDEX
 
 struct Elf32Ehdr {
   std::uint8_t e_ident[kIdentSize];
