@@ -41,12 +41,19 @@ if [[ ${#existing_files[@]} -eq 0 ]]; then
 fi
 
 if [[ $mode == check ]]; then
-  if printf '%s\0' "${existing_files[@]}" | xargs -0 "$CLANG_FORMAT" --dry-run --Werror; then
+  unformatted=()
+  for f in "${existing_files[@]}"; do
+    "$CLANG_FORMAT" --dry-run --Werror "$f" >/dev/null 2>&1 || unformatted+=("$f")
+  done
+  if [[ ${#unformatted[@]} -eq 0 ]]; then
     echo "format: ${#existing_files[@]} files are formatted"
-  else
-    echo "format: files above need formatting; run scripts/format.sh" >&2
-    exit 1
+    exit 0
   fi
+  echo "format: ${#unformatted[@]} of ${#existing_files[@]} files need formatting (run scripts/format.sh):" >&2
+  printf '  %s\n' "${unformatted[@]}" >&2
+  # The first violations, so a CI log shows what is wrong.
+  "$CLANG_FORMAT" --dry-run --Werror "${unformatted[@]}" 2>&1 | head -n 40 >&2 || true
+  exit 1
 else
   printf '%s\0' "${existing_files[@]}" | xargs -0 "$CLANG_FORMAT" -i
   echo "format: formatted ${#existing_files[@]} files"
