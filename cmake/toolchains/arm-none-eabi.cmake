@@ -32,11 +32,8 @@ set(CMAKE_C_FLAGS_INIT "${TANDEM_CORTEX_M4_FLAGS} -Os")
 # 7.1; everything here is built by one compiler, so the note is only noise.
 set(CMAKE_CXX_FLAGS_INIT "${TANDEM_CORTEX_M4_FLAGS} -Os -fno-exceptions -fno-rtti -Wno-psabi")
 set(CMAKE_ASM_FLAGS_INIT "${TANDEM_CORTEX_M4_FLAGS}")
-# Build types would otherwise append -O2/-O3 after -Os.
-set(CMAKE_C_FLAGS_RELEASE_INIT "")
-set(CMAKE_CXX_FLAGS_RELEASE_INIT "")
-set(CMAKE_C_FLAGS_MINSIZEREL_INIT "")
-set(CMAKE_CXX_FLAGS_MINSIZEREL_INIT "")
+# The cortex-m4 preset uses MinSizeRel, whose flags (-Os -DNDEBUG) agree;
+# NDEBUG changes nothing here, TANDEM_ASSERT stays on.
 
 # Never pick up host libraries or headers.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
