@@ -38,13 +38,15 @@ int RunDevice(shm::Region all, shm::Region ring) {
     auto req = chain->Next(dev, ring, all).value();
     auto resp = chain->Next(dev, ring, all).value();
     char text[64] = {};
-    std::memcpy(text, all.Bytes(req.offset, req.len).value().data(), std::min<std::size_t>(req.len, 63));
+    std::memcpy(text, all.Bytes(req.offset, req.len).value().data(),
+                std::min<std::size_t>(req.len, 63));
     std::size_t n = std::strlen(text);
     for (std::size_t i = 0; i < n; ++i) text[i] = static_cast<char>(std::toupper(text[i]));
     std::memcpy(all.Bytes(resp.offset, resp.len).value().data(), text, n);
-    std::printf("  device (pid %d): chain head %u: read \"%.*s\" from 0x%llx, wrote %zu bytes to 0x%llx\n",
-                getpid(), chain->head(), static_cast<int>(req.len), text, static_cast<unsigned long long>(req.addr), n,
-                static_cast<unsigned long long>(resp.addr));
+    std::printf(
+        "  device (pid %d): chain head %u: read \"%.*s\" from 0x%llx, wrote %zu bytes to 0x%llx\n",
+        getpid(), chain->head(), static_cast<int>(req.len), text,
+        static_cast<unsigned long long>(req.addr), n, static_cast<unsigned long long>(resp.addr));
     if (!dev.PushUsed(ring, chain->head(), static_cast<std::uint32_t>(n)).ok()) return 1;
     ++served;
   }
@@ -61,8 +63,10 @@ int main() {
   shm::Region ring = all.Sub(0, kRingBytes).value();
   std::vector<DriverDescState> storage(kNum);
   auto drv = DriverQueue::Create(ring, kNum, kAlign, storage, {true}).value();
-  std::printf("Tandem virtqueue demo: %u-entry split virtqueue (%zu bytes, align %u) at device address 0x%llx\n",
-              kNum, drv.layout().size(), kAlign, static_cast<unsigned long long>(kDeviceAddress));
+  std::printf(
+      "Tandem virtqueue demo: %u-entry split virtqueue (%zu bytes, align %u) at device address "
+      "0x%llx\n",
+      kNum, drv.layout().size(), kAlign, static_cast<unsigned long long>(kDeviceAddress));
 
   const pid_t child = fork();
   if (child == 0) {
@@ -79,8 +83,9 @@ int main() {
     BufferSpec chain[] = {{kDeviceAddress + off, static_cast<std::uint32_t>(len), false},
                           {kDeviceAddress + off + 128, 128, true}};
     auto head = drv.Add(ring, chain).value();
-    std::printf("  driver: added chain head %u: \"%s\" + 128-byte reply buffer; kick needed: %s\n", head,
-                kMessages[i], drv.KickPrepare(ring).value() ? "yes" : "no (suppressed by EVENT_IDX)");
+    std::printf("  driver: added chain head %u: \"%s\" + 128-byte reply buffer; kick needed: %s\n",
+                head, kMessages[i],
+                drv.KickPrepare(ring).value() ? "yes" : "no (suppressed by EVENT_IDX)");
   }
   std::size_t done = 0;
   while (done < std::size(kMessages)) {
@@ -91,8 +96,9 @@ int main() {
       continue;
     }
     const std::size_t reply = used->addr - kDeviceAddress + 128;
-    std::printf("  driver: used chain head %u, %u bytes written: \"%.*s\"\n", used->head, used->written,
-                static_cast<int>(used->written), reinterpret_cast<const char*>(all.base() + reply));
+    std::printf("  driver: used chain head %u, %u bytes written: \"%.*s\"\n", used->head,
+                used->written, static_cast<int>(used->written),
+                reinterpret_cast<const char*>(all.base() + reply));
     ++done;
   }
   int status = 0;

@@ -107,12 +107,12 @@ TEST(HostileDriver, BufferOutsideSharedMemoryBreaksQueue) {
   const std::uint64_t base = probe.all().device_address();
   const std::uint64_t end = base + probe.all().size();
   const Case cases[] = {
-      {base - 1, 4},                    // starts before the region
-      {end - 4, 8},                     // runs past the end
-      {end, 0},                         // starts at the end... with length 0 is inside; use end+1
-      {~0ull - 2, 16},                  // address + length overflows 64 bits
-      {base, 0xffffffffu},              // huge length
-      {0, 16},                          // a host pointer-like / null address
+      {base - 1, 4},        // starts before the region
+      {end - 4, 8},         // runs past the end
+      {end, 0},             // starts at the end... with length 0 is inside; use end+1
+      {~0ull - 2, 16},      // address + length overflows 64 bits
+      {base, 0xffffffffu},  // huge length
+      {0, 16},              // a host pointer-like / null address
   };
   for (const Case& c : cases) {
     VirtqueuePair q(8);

@@ -11,7 +11,7 @@ void LinuxVringOffsets(unsigned num, unsigned long align, size_t out[10]) {
   struct vring vr;
   unsigned char* base = (unsigned char*)0x100000; /* never dereferenced */
   vring_init(&vr, num, base, align);
-#define OFF(p) ((size_t)((unsigned char*)(p) - base))
+#define OFF(p) ((size_t)((unsigned char*)(p)-base))
   out[0] = OFF(vr.desc);
   out[1] = OFF(&vr.desc[num - 1]);
   out[2] = OFF(&vr.avail->flags);

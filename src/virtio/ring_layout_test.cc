@@ -38,11 +38,11 @@ TEST(RingLayoutOracle, FieldOffsetsMatchLinuxVringInit) {
       LinuxVringOffsets(num, align, linux_off);
       RingLayout l = RingLayout::Compute(num, align).value();
       const auto last = static_cast<std::uint16_t>(num - 1);
-      const std::size_t ours[10] = {l.desc(0),         l.desc(last),   l.avail_flags(),
-                                    l.avail_idx(),     l.avail_ring(0), l.used_event(),
-                                    l.used_flags(),    l.used_idx(),    l.used_ring(last),
-                                    l.avail_event()};
-      for (int i = 0; i < 10; ++i) EXPECT_EQ(ours[i], linux_off[i]) << num << "/" << align << " #" << i;
+      const std::size_t ours[10] = {
+          l.desc(0),      l.desc(last),   l.avail_flags(), l.avail_idx(),     l.avail_ring(0),
+          l.used_event(), l.used_flags(), l.used_idx(),    l.used_ring(last), l.avail_event()};
+      for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(ours[i], linux_off[i]) << num << "/" << align << " #" << i;
     }
   }
 }
@@ -50,11 +50,16 @@ TEST(RingLayoutOracle, FieldOffsetsMatchLinuxVringInit) {
 TEST(RingLayoutOracle, WireStructsMatchLinux) {
   std::size_t f[11];
   LinuxVringStructFacts(f);
-  const std::size_t ours[11] = {sizeof(VringDesc),       offsetof(VringDesc, addr),
-                                offsetof(VringDesc, len), offsetof(VringDesc, flags),
-                                offsetof(VringDesc, next), sizeof(VringUsedElem),
-                                kDescFlagNext,           kDescFlagWrite,
-                                kDescFlagIndirect,       kUsedFlagNoNotify,
+  const std::size_t ours[11] = {sizeof(VringDesc),
+                                offsetof(VringDesc, addr),
+                                offsetof(VringDesc, len),
+                                offsetof(VringDesc, flags),
+                                offsetof(VringDesc, next),
+                                sizeof(VringUsedElem),
+                                kDescFlagNext,
+                                kDescFlagWrite,
+                                kDescFlagIndirect,
+                                kUsedFlagNoNotify,
                                 kAvailFlagNoInterrupt};
   for (int i = 0; i < 11; ++i) EXPECT_EQ(ours[i], f[i]) << "#" << i;
 }

@@ -39,8 +39,8 @@ TEST(Virtqueue, BufferRoundTripCarriesContentAndLength) {
 
 TEST(Virtqueue, ChainsKeepOrderAndFlags) {
   VirtqueuePair q(8);
-  BufferSpec chain[] = {{q.data_da(0), 16, false}, {q.data_da(16), 32, false},
-                        {q.data_da(64), 64, true}};
+  BufferSpec chain[] = {
+      {q.data_da(0), 16, false}, {q.data_da(16), 32, false}, {q.data_da(64), 64, true}};
   ASSERT_TRUE(q.driver().Add(q.ring(), chain).ok());
   EXPECT_EQ(q.driver().num_free(), 5);
   auto c = q.device().Pop(q.ring()).value();
@@ -67,7 +67,8 @@ TEST(Virtqueue, DriverRefusesReadableAfterWritable) {
 
 TEST(Virtqueue, ExhaustsDescriptorsThenRecovers) {
   VirtqueuePair q(4);
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(q.driver().Add(q.ring(), {q.data_da(i * 64), 64, true}).ok());
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(q.driver().Add(q.ring(), {q.data_da(i * 64), 64, true}).ok());
   EXPECT_EQ(q.driver().Add(q.ring(), {q.data_da(0), 64, true}).status().code(),
             StatusCode::kResourceExhausted);
   auto c = q.device().Pop(q.ring()).value();
@@ -109,15 +110,16 @@ TEST(Virtqueue, EventIdxSuppressesKicksUntilDeviceAsks) {
 
 TEST(Virtqueue, DeviceInterruptsOnlyWhenDriverWantsIt) {
   VirtqueuePair q(8, 4096, true);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.driver().Add(q.ring(), {q.data_da(i * 8), 8, true}).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(q.driver().Add(q.ring(), {q.data_da(i * 8), 8, true}).ok());
   auto a = q.device().Pop(q.ring()).value();
   ASSERT_TRUE(q.device().PushUsed(q.ring(), a.head(), 1).ok());
   EXPECT_TRUE(q.device().NotifyPrepare(q.ring()).value());  // used_event 0 crossed
   auto b = q.device().Pop(q.ring()).value();
   ASSERT_TRUE(q.device().PushUsed(q.ring(), b.head(), 1).ok());
   EXPECT_FALSE(q.device().NotifyPrepare(q.ring()).value());  // driver has not taken #0 yet
-  ASSERT_TRUE(q.driver().TakeUsed(q.ring()).ok());  // used_event -> 1
-  ASSERT_TRUE(q.driver().TakeUsed(q.ring()).ok());  // used_event -> 2
+  ASSERT_TRUE(q.driver().TakeUsed(q.ring()).ok());           // used_event -> 1
+  ASSERT_TRUE(q.driver().TakeUsed(q.ring()).ok());           // used_event -> 2
   auto c = q.device().Pop(q.ring()).value();
   ASSERT_TRUE(q.device().PushUsed(q.ring(), c.head(), 1).ok());
   EXPECT_TRUE(q.device().NotifyPrepare(q.ring()).value());
@@ -172,7 +174,8 @@ TEST(Virtqueue, CreateRejectsBadParameters) {
   EXPECT_FALSE(DeviceQueue::Create(mem.region(), 256, 4096, {}).ok());
   EXPECT_TRUE(DeviceQueue::Create(mem.region(), 8, 16, {}).ok());
   DriverQueue unset;
-  EXPECT_EQ(unset.Add(mem.region(), {0, 0, false}).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(unset.Add(mem.region(), {0, 0, false}).status().code(),
+            StatusCode::kFailedPrecondition);
 }
 
 // The cache hooks are called where a non-coherent platform needs them: the

@@ -14,7 +14,8 @@ namespace tandem::virtio {
 namespace {
 
 std::uint64_t StressCount() {
-  if (const char* env = std::getenv("TANDEM_VQ_STRESS_COUNT")) return std::strtoull(env, nullptr, 10);
+  if (const char* env = std::getenv("TANDEM_VQ_STRESS_COUNT"))
+    return std::strtoull(env, nullptr, 10);
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
   return 200'000;
 #elif defined(__has_feature)
@@ -47,8 +48,8 @@ TEST(VirtqueueThreads, StreamsBuffersWithContentChecks) {
       }
       auto req = chain->Next(dev, q.ring(), q.all());
       auto resp = chain->Next(dev, q.ring(), q.all());
-      if (!req.ok() || !resp.ok() || req->device_writes || !resp->device_writes ||
-          req->len != 32 || resp->len != 32) {
+      if (!req.ok() || !resp.ok() || req->device_writes || !resp->device_writes || req->len != 32 ||
+          resp->len != 32) {
         failed = true;
         break;
       }

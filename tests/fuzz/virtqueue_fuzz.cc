@@ -63,8 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       case 3: {
-        BufferSpec chain[3] = {{0x20000400, 32, false}, {0x20000500, in.U32(), true},
-                               {0x20000600, 16, true}};
+        BufferSpec chain[3] = {
+            {0x20000400, 32, false}, {0x20000500, in.U32(), true}, {0x20000600, 16, true}};
         (void)driver.Add(ring, std::span<const BufferSpec>(chain, 1 + in.U8() % 3));
         break;
       }

@@ -11,9 +11,9 @@ namespace tandem::remoteproc::mailbox {
 
 inline constexpr std::uint32_t kControlBase = 0xFFFFFF00;
 
-inline constexpr std::uint32_t kReady = 0xFFFFFF00;         // remote -> host: booted
+inline constexpr std::uint32_t kReady = 0xFFFFFF00;           // remote -> host: booted
 inline constexpr std::uint32_t kPendingMessage = 0xFFFFFF01;  // either: check all vrings
-inline constexpr std::uint32_t kCrash = 0xFFFFFF02;         // remote -> host: fatal error
+inline constexpr std::uint32_t kCrash = 0xFFFFFF02;           // remote -> host: fatal error
 inline constexpr std::uint32_t kEchoRequest = 0xFFFFFF03;
 inline constexpr std::uint32_t kEchoReply = 0xFFFFFF04;
 inline constexpr std::uint32_t kAbortRequest = 0xFFFFFF05;  // host -> remote: crash on purpose

@@ -23,10 +23,10 @@ namespace tandem::virtio {
 
 // One validated descriptor: its buffer lies inside the buffer region.
 struct Descriptor {
-  std::uint64_t addr;     // device address
+  std::uint64_t addr;  // device address
   std::uint32_t len;
-  bool device_writes;     // VRING_DESC_F_WRITE
-  std::size_t offset;     // offset of addr in the buffer region
+  bool device_writes;  // VRING_DESC_F_WRITE
+  std::size_t offset;  // offset of addr in the buffer region
 };
 
 class DeviceQueue;
@@ -58,8 +58,8 @@ class DeviceQueue {
 
   // Binds to a ring the driver initialized (indices start at 0, as after a
   // reset). Does not write shared memory.
-  static Result<DeviceQueue> Create(const shm::Region& ring, std::uint32_t num,
-                                    std::uint32_t align, Options options);
+  static Result<DeviceQueue> Create(const shm::Region& ring, std::uint32_t num, std::uint32_t align,
+                                    Options options);
 
   const RingLayout& layout() const { return layout_; }
   bool broken() const { return !broken_.ok(); }
@@ -94,9 +94,9 @@ class DeviceQueue {
   RingLayout layout_;
   Options options_;
   Status broken_;
-  RingIndex last_avail_;   // next available entry to take
-  RingIndex used_idx_;     // shadow of used->idx (what we published)
-  RingIndex notified_idx_; // used idx at the last NotifyPrepare
+  RingIndex last_avail_;    // next available entry to take
+  RingIndex used_idx_;      // shadow of used->idx (what we published)
+  RingIndex notified_idx_;  // used idx at the last NotifyPrepare
   std::uint16_t used_flags_ = 0;
 };
 

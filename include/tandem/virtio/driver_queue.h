@@ -25,28 +25,28 @@ namespace tandem::virtio {
 
 // One buffer of a chain the driver adds.
 struct BufferSpec {
-  std::uint64_t addr;    // device address
+  std::uint64_t addr;  // device address
   std::uint32_t len;
-  bool device_writes;    // VRING_DESC_F_WRITE
+  bool device_writes;  // VRING_DESC_F_WRITE
 };
 
 // A buffer the device has returned. addr/len are our own shadow of what we
 // gave for the chain's first descriptor, never re-read from shared memory.
 struct UsedBuffer {
   std::uint16_t head;
-  std::uint32_t written;     // used->ring[].len as reported by the device (checked)
-  std::uint64_t addr;        // first descriptor's device address
-  std::uint32_t len;         // first descriptor's length
-  std::uint16_t chain_len;   // descriptors in the chain
+  std::uint32_t written;    // used->ring[].len as reported by the device (checked)
+  std::uint64_t addr;       // first descriptor's device address
+  std::uint32_t len;        // first descriptor's length
+  std::uint16_t chain_len;  // descriptors in the chain
 };
 
 // Per-descriptor bookkeeping, kept in caller-provided storage (no heap).
 struct DriverDescState {
   std::uint64_t addr;
   std::uint32_t len;
-  std::uint32_t chain_bytes;      // head only: total bytes of the chain
-  std::uint16_t next;             // next in chain (in use) or in the free list
-  std::uint16_t chain_len;        // head only: 0 = not an outstanding head
+  std::uint32_t chain_bytes;  // head only: total bytes of the chain
+  std::uint16_t next;         // next in chain (in use) or in the free list
+  std::uint16_t chain_len;    // head only: 0 = not an outstanding head
 };
 
 template <std::uint16_t kNum>
@@ -111,9 +111,9 @@ class DriverQueue {
   Status broken_;
   std::uint16_t free_head_ = 0;
   std::uint16_t num_free_ = 0;
-  RingIndex avail_idx_;        // shadow of avail->idx (what we published)
-  RingIndex kicked_idx_;       // avail idx at the last KickPrepare
-  RingIndex last_used_;        // next used entry to consume
+  RingIndex avail_idx_;            // shadow of avail->idx (what we published)
+  RingIndex kicked_idx_;           // avail idx at the last KickPrepare
+  RingIndex last_used_;            // next used entry to consume
   std::uint16_t avail_flags_ = 0;  // shadow of avail->flags
 };
 

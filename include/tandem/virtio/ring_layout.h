@@ -12,9 +12,9 @@
 
 namespace tandem::virtio {
 
-inline constexpr std::uint16_t kDescFlagNext = 1;      // VRING_DESC_F_NEXT
-inline constexpr std::uint16_t kDescFlagWrite = 2;     // VRING_DESC_F_WRITE (device writes)
-inline constexpr std::uint16_t kDescFlagIndirect = 4;  // VRING_DESC_F_INDIRECT (not negotiated)
+inline constexpr std::uint16_t kDescFlagNext = 1;          // VRING_DESC_F_NEXT
+inline constexpr std::uint16_t kDescFlagWrite = 2;         // VRING_DESC_F_WRITE (device writes)
+inline constexpr std::uint16_t kDescFlagIndirect = 4;      // VRING_DESC_F_INDIRECT (not negotiated)
 inline constexpr std::uint16_t kAvailFlagNoInterrupt = 1;  // VRING_AVAIL_F_NO_INTERRUPT
 inline constexpr std::uint16_t kUsedFlagNoNotify = 1;      // VRING_USED_F_NO_NOTIFY
 
