@@ -327,9 +327,13 @@ Result<SectionHeader> ElfFile::FindSection(const char* name) const {
   const std::size_t wanted = std::strlen(name);
   for (std::size_t i = 0; i < shnum_; ++i) {
     const SectionHeader s = ReadSectionHeader(i);
-    const Result<ConstByteSpan> found = SectionName(s);
-    if (!found.ok()) continue;  // Parse() ruled this out; be safe anyway
-    if (found->size() == wanted && std::memcmp(found->data(), name, wanted) == 0) return s;
+    // Compare only wanted + 1 bytes (the name and its NUL), bounded by the
+    // table: scanning each name to its end would let a file with many
+    // sections sharing one huge unterminated-looking name cost
+    // sections x table size.
+    if (s.name >= names_size_ || names_size_ - s.name <= wanted) continue;
+    const std::byte* at = file_.data() + names_offset_ + s.name;
+    if (std::memcmp(at, name, wanted) == 0 && at[wanted] == std::byte{0}) return s;
   }
   return NotFound("no section with that name");
 }

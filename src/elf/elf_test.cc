@@ -96,6 +96,9 @@ TEST_P(ElfClassTest, ParsesGoodFileAndReadsHeaders) {
   // Names match exactly, not by prefix.
   EXPECT_EQ(elf->FindSection(".resource").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(elf->FindSection(".resource_table2").status().code(), StatusCode::kNotFound);
+  // The last name in the table ends exactly at the table's end.
+  EXPECT_EQ(elf->FindSection(".shstrtab")->type, kShtStrtab);
+  EXPECT_EQ(elf->FindSection(".shstrtab.").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(elf->section_header(6).status().code(), StatusCode::kOutOfRange);
 }
 
