@@ -1,0 +1,175 @@
+#pragma once
+// LinuxPlatform: remoteproc::Platform on Linux, with the remote core
+// simulated by a `tandem-core` process that runs a real firmware ELF over
+// real shared memory (ARCHITECTURE.md decision 8; SimulatedCore does the
+// process work, Mailbox the doorbell).
+//
+// Memory: MapMemory with a fixed device address creates a memfd region there
+// (4 KiB-aligned, inside 0x10000000..0x3FFFFFFF, no overlap); kAnyAddress
+// picks the lowest free address in the pool (default 0x30000000..
+// 0x3FFFFFFF) with the requested alignment (at least 4 KiB), first fit.
+// Regions are recorded for the launcher, which maps them all at Start.
+// While a core runs, MapMemory only returns an existing region that holds
+// the requested range (what remoteproc does when it re-walks the resource
+// table after an attach); new memory needs a stopped core.
+//
+// Messages from the core are dispatched by an event thread, started by
+// Start/AttachExisting and ended by Reset/Detach/destruction:
+//   * notifyids (< 64)   -> the notify callback (dropped and counted if none)
+//   * control messages   -> recorded for WaitForControl (the last 64), then
+//                           the control callback
+//   * the core's end     -> WaitForControl waiters get kAborted, then the
+//     (crash, exit,         crash callback gets the CoreExit, for every end
+//     watchdog)             not caused by Reset()/destruction/Detach()
+//
+// Threading contract:
+//   * Callbacks are set while no core runs (kFailedPrecondition otherwise)
+//     and run on the event thread, one at a time, in arrival order, with no
+//     lock of the platform held: they may call Send() and Reset(). They must
+//     not call Start/Detach/AttachExisting/WaitForControl
+//     (kFailedPrecondition), and should return quickly (they hold up all
+//     later messages).
+//   * Send: any thread, concurrently (never blocks on the dispatcher).
+//   * WaitForControl: any thread but the event thread; several may wait.
+//   * MapMemory/ReleaseMemory/Start/Reset/Detach/AttachExisting: the
+//     controlling thread (serialized internally).
+//
+// Attach: Start writes a state file (core_state.h) into the runtime
+// directory, so a new host process can find the core even if this one dies
+// without Detach(). Detach() stops watching and leaves the core running (it
+// is in its own session and, unless die_with_host, not tied to us);
+// AttachExisting(name) on an idle platform (in this or another process)
+// re-opens the regions and the mailbox and resumes dispatching.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "tandem/base/result.h"
+#include "tandem/linux/address_space.h"
+#include "tandem/linux/core_exit.h"
+#include "tandem/linux/simulated_core.h"
+#include "tandem/remoteproc/platform.h"
+
+namespace tandem::linux_platform {
+
+struct LinuxPlatformOptions {
+  SimulatedCoreOptions core;  // core.name is the instance name ("rproc0")
+  // How long Send waits for room in the control FIFO.
+  std::chrono::milliseconds send_timeout{1000};
+  // Where state files go; empty: DefaultRuntimeDirectory().
+  std::string runtime_dir;
+  // Write the state file at Start (not only at Detach).
+  bool write_state_file = true;
+  std::uint64_t pool_base = kDynamicPoolBase;
+  std::uint64_t pool_end = kDynamicPoolEnd;
+};
+
+class LinuxPlatform final : public remoteproc::Platform {
+ public:
+  using NotifyCallback = std::function<void(std::uint32_t notifyid)>;
+  using ControlCallback = std::function<void(std::uint32_t message)>;
+  using CrashCallback = std::function<void(const CoreExit& exit)>;
+
+  static constexpr std::size_t kControlBacklog = 64;
+  static constexpr std::uint64_t kMaxLoadedTableView = 4096;
+
+  static Result<std::unique_ptr<LinuxPlatform>> Create(LinuxPlatformOptions options = {});
+  // Resets a running core (not a detached one) and removes its state file.
+  ~LinuxPlatform();
+  LinuxPlatform(const LinuxPlatform&) = delete;
+  LinuxPlatform& operator=(const LinuxPlatform&) = delete;
+
+  // remoteproc::Platform.
+  Result<shm::Region> MapMemory(const remoteproc::MemoryRequest& request) override;
+  void ReleaseMemory() override;
+  Status Start(std::uint64_t entry) override;
+  Status Reset() override;
+  //   kAborted           the core is not running (or died)
+  //   kDeadlineExceeded  the control FIFO stayed full for send_timeout
+  //   kInvalidArgument   a notifyid >= 64
+  Status Send(std::uint32_t message) override;
+  Status WaitForControl(std::uint32_t message, std::uint32_t timeout_ms) override;
+  // The region recorded with SetLoadedResourceTable (by this host, or by the
+  // host that booted the core, through the state file), from its device
+  // address to min(its end, kMaxLoadedTableView). kNotFound if no core runs
+  // or nothing was recorded.
+  Result<shm::Region> LoadedResourceTable() override;
+
+  // Tells the platform where the host placed the loaded resource table
+  // (RemoteProc::loaded_table_da() and the table size, after Load), so that
+  // a later host attaching to this core finds it. Saved in the state file
+  // (now if the core runs, else at the next Start).
+  Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size);
+
+  Status SetNotifyCallback(NotifyCallback callback);
+  Status SetControlCallback(ControlCallback callback);
+  Status SetCrashCallback(CrashCallback callback);
+
+  bool IsRunning() const;
+  // Waits for the core to end (see SimulatedCore::WaitForExit).
+  Result<CoreExit> WaitForExit(std::chrono::milliseconds timeout);
+  std::optional<CoreExit> last_exit() const;
+  pid_t core_pid() const;
+  const std::string& name() const { return name_; }
+  std::string state_file_path() const;
+  // Notifyids that arrived while no notify callback was set.
+  std::uint64_t dropped_notifies() const { return dropped_notifies_.load(); }
+  SimulatedCore& core() { return *core_; }
+
+  // Leaves the core running for another host; this platform becomes idle
+  // (no regions). Writes the state file.
+  Status Detach();
+  // Takes over the running core `name` from its state file. kNotFound if
+  // there is none or the core is gone (the stale file is removed).
+  Status AttachExisting(std::string_view name);
+
+ private:
+  LinuxPlatform(LinuxPlatformOptions options, std::unique_ptr<SimulatedCore> core);
+  bool OnEventThread() const { return std::this_thread::get_id() == event_thread_id_.load(); }
+  void StartEventThread();
+  void StopEventThread();
+  void EventLoop();
+  void Dispatch(std::uint32_t message);
+  Result<std::uint64_t> AllocateDeviceAddress(std::uint64_t size, std::uint64_t align) const;
+  // The core's state plus what only the platform knows; written to the
+  // state file.
+  Status WriteStateFile();
+
+  LinuxPlatformOptions options_;
+  std::string name_;
+  std::string runtime_dir_;
+  std::unique_ptr<SimulatedCore> core_;
+
+  std::mutex control_mutex_;
+  // Set only while the event thread is not running; read by it.
+  NotifyCallback notify_callback_;
+  ControlCallback control_callback_;
+  CrashCallback crash_callback_;
+
+  mutable std::mutex mutex_;  // guards backlog_ and core_alive_ (with waits)
+  std::condition_variable control_cv_;
+  std::deque<std::uint32_t> backlog_;
+  std::atomic<bool> core_alive_{false};
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<std::uint64_t> dropped_notifies_{0};
+  bool state_file_written_ = false;  // control thread only
+  std::uint64_t rsc_table_da_ = 0;   // control thread only
+  std::uint64_t rsc_table_size_ = 0;
+
+  std::thread event_thread_;
+  std::atomic<std::thread::id> event_thread_id_{};
+};
+
+}  // namespace tandem::linux_platform

@@ -1,0 +1,501 @@
+// Two-process tests: LinuxPlatform running the selftest firmware
+// (firmware/selftest, commands in tandem/selftest/protocol.h) in a real
+// tandem-core process over real shared memory.
+
+#include "tandem/linux/linux_platform.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "platform/linux/testing/firmware_loader.h"
+#include "platform/linux/testing/test_env.h"
+#include "tandem/elf/elf_file.h"
+#include "tandem/linux/core_state.h"
+#include "tandem/remoteproc/mailbox.h"
+#include "tandem/selftest/protocol.h"
+
+namespace tandem::linux_platform {
+namespace {
+
+namespace mb = remoteproc::mailbox;
+namespace st = selftest;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::uint32_t kTimeoutMs = 3000;
+
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// Collects what the event thread delivers.
+struct Events {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<std::uint32_t> notifies;
+  std::optional<CoreExit> crash;
+  Clock::time_point crash_seen;
+  int crash_calls = 0;
+
+  void Install(LinuxPlatform& platform) {
+    ASSERT_TRUE(platform
+                    .SetNotifyCallback([this](std::uint32_t id) {
+                      std::lock_guard<std::mutex> lock(mutex);
+                      notifies.push_back(id);
+                      cv.notify_all();
+                    })
+                    .ok());
+    ASSERT_TRUE(platform
+                    .SetCrashCallback([this](const CoreExit& exit) {
+                      std::lock_guard<std::mutex> lock(mutex);
+                      crash = exit;
+                      crash_seen = Clock::now();
+                      ++crash_calls;
+                      cv.notify_all();
+                    })
+                    .ok());
+  }
+  std::optional<std::uint32_t> WaitNotify(milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (!cv.wait_for(lock, timeout, [&] { return !notifies.empty(); })) return std::nullopt;
+    auto id = notifies.front();
+    notifies.pop_front();
+    return id;
+  }
+  std::optional<CoreExit> WaitCrash(milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex);
+    cv.wait_for(lock, timeout, [&] { return crash.has_value(); });
+    return crash;
+  }
+};
+
+class LinuxPlatformTest : public ::testing::Test {
+ protected:
+  void Boot(milliseconds watchdog = milliseconds(1000)) {
+    auto platform = LinuxPlatform::Create(env_.Options(watchdog));
+    ASSERT_TRUE(platform.ok()) << platform.status().message();
+    platform_ = std::move(*platform);
+    events_.Install(*platform_);
+    BootExisting();
+  }
+  void BootExisting() {
+    auto args = platform_->MapMemory({st::kArgsAddress, st::kArgsRegionSize, 4096, "args"});
+    ASSERT_TRUE(args.ok()) << args.status().message();
+    args_ = *args;
+    auto entry = LoadFirmwareImage(*platform_, TANDEM_SELFTEST_ELF);
+    ASSERT_TRUE(entry.ok()) << entry.status().message();
+    ASSERT_TRUE(platform_->Start(*entry).ok());
+    Status ready = platform_->WaitForControl(mb::kReady, kTimeoutMs);
+    ASSERT_TRUE(ready.ok()) << ready.message() << "; console: " << ReadText(env_.console);
+  }
+  void WriteArgs(std::uint64_t da, std::uint32_t length, std::uint32_t seed) {
+    st::Args args{da, length, seed, 0, st::kArgsMagic};
+    ASSERT_TRUE(args_.Write(0, args).ok());
+  }
+  std::uint32_t ArgsResult() { return args_.Read<st::Args>(0).value().result; }
+
+  TestPlatformEnv env_;
+  Events events_;
+  std::unique_ptr<LinuxPlatform> platform_;
+  shm::Region args_;
+};
+
+TEST_F(LinuxPlatformTest, FirmwareBootsAndAnnouncesItself) {
+  Boot();
+  EXPECT_TRUE(platform_->IsRunning());
+  EXPECT_GT(platform_->core_pid(), 0);
+  // The runtime ran the static constructors; the console reached the file.
+  EXPECT_NE(ReadText(env_.console).find("selftest: booted (bsp abi 1, constructors ran)"),
+            std::string::npos)
+      << ReadText(env_.console);
+}
+
+TEST_F(LinuxPlatformTest, ControlMessagesPingPong) {
+  Boot();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(platform_->Send(mb::kEchoRequest).ok());
+    ASSERT_TRUE(platform_->WaitForControl(mb::kEchoReply, kTimeoutMs).ok()) << i;
+  }
+  // An unknown command gets the firmware's "unknown" answer, not silence.
+  ASSERT_TRUE(platform_->Send(0xFFFFFFF0).ok());
+  EXPECT_TRUE(platform_->WaitForControl(st::kReplyUnknown, kTimeoutMs).ok());
+}
+
+TEST_F(LinuxPlatformTest, KicksReachTheNotifyCallback) {
+  Boot();
+  for (std::uint32_t id : {0u, 1u, 17u, 63u}) {
+    ASSERT_TRUE(platform_->Send(id).ok());
+    auto echoed = events_.WaitNotify(milliseconds(kTimeoutMs));
+    ASSERT_TRUE(echoed.has_value()) << id;
+    EXPECT_EQ(*echoed, id);
+  }
+  EXPECT_EQ(platform_->Send(64).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(LinuxPlatformTest, WaitForControlTimesOut) {
+  Boot();
+  auto start = Clock::now();
+  EXPECT_EQ(platform_->WaitForControl(mb::kShutdownAck, 50).code(), StatusCode::kDeadlineExceeded);
+  EXPECT_GE(MsSince(start), 50.0);
+}
+
+TEST_F(LinuxPlatformTest, MemoryIsSharedAtDeviceAddressesBothWays) {
+  auto platform = LinuxPlatform::Create(env_.Options());
+  ASSERT_TRUE(platform.ok());
+  platform_ = std::move(*platform);
+  // A dynamically placed region, like a FW_RSC_ADDR_ANY carveout.
+  auto buffers = platform_->MapMemory({remoteproc::kAnyAddress, 0x10000, 0x10000, "buffers"});
+  ASSERT_TRUE(buffers.ok());
+  const std::uint64_t da = buffers->device_address();
+  EXPECT_GE(da, kDynamicPoolBase);
+  EXPECT_EQ(da % 0x10000, 0u);
+  BootExisting();
+
+  // Firmware writes, host reads.
+  WriteArgs(da + 0x100, 3000, 7);
+  ASSERT_TRUE(platform_->Send(st::kCmdWritePattern).ok());
+  ASSERT_TRUE(platform_->WaitForControl(st::kReplyDone, kTimeoutMs).ok());
+  auto bytes = buffers->Bytes(0, 0x10000).value();
+  for (std::uint32_t i = 0; i < 3000; ++i) {
+    ASSERT_EQ(static_cast<std::uint8_t>(bytes[0x100 + i]), st::Pattern(7, i)) << i;
+  }
+  EXPECT_EQ(bytes[0xFF], std::byte{0});          // not one byte before
+  EXPECT_EQ(bytes[0x100 + 3000], std::byte{0});  // nor after
+
+  // Host writes, firmware reads.
+  std::uint32_t expected = st::kChecksumInit;
+  for (std::uint32_t i = 0; i < 5000; ++i) {
+    auto b = static_cast<std::uint8_t>((i * 131u) ^ 0x5a);
+    bytes[0x8000 + i] = std::byte{b};
+    expected = st::ChecksumStep(expected, b);
+  }
+  WriteArgs(da + 0x8000, 5000, 0);
+  ASSERT_TRUE(platform_->Send(st::kCmdChecksum).ok());
+  ASSERT_TRUE(platform_->WaitForControl(st::kReplyDone, kTimeoutMs).ok());
+  EXPECT_EQ(ArgsResult(), expected);
+
+  // A bad argument block is refused, not trusted.
+  ASSERT_TRUE(args_.Write(0, st::Args{da, 16, 0, 0, 0xBAD}).ok());
+  ASSERT_TRUE(platform_->Send(st::kCmdChecksum).ok());
+  EXPECT_TRUE(platform_->WaitForControl(st::kReplyError, kTimeoutMs).ok());
+}
+
+TEST_F(LinuxPlatformTest, ConsolePrintsFormattedLines) {
+  Boot();
+  ASSERT_TRUE(platform_->Send(st::kCmdPrint).ok());
+  ASSERT_TRUE(platform_->WaitForControl(st::kReplyDone, kTimeoutMs).ok());
+  EXPECT_NE(ReadText(env_.console).find("selftest: print str|42|-7|beef|123|Z|00001234|%\n"),
+            std::string::npos)
+      << ReadText(env_.console);
+}
+
+TEST_F(LinuxPlatformTest, NullDereferenceIsReportedAsSigsegv) {
+  Boot();
+  // A waiter for a message that will never come is released by the crash.
+  Status waited = Internal("not run");
+  std::thread waiter([&] { waited = platform_->WaitForControl(mb::kShutdownAck, 10000); });
+  std::this_thread::sleep_for(milliseconds(20));
+  const auto sent = Clock::now();
+  ASSERT_TRUE(platform_->Send(st::kCmdNullDeref).ok());
+  auto crash = events_.WaitCrash(milliseconds(5000));
+  ASSERT_TRUE(crash.has_value());
+  const double ms = std::chrono::duration<double, std::milli>(events_.crash_seen - sent).count();
+  std::printf("[ measure  ] SIGSEGV seen by the host %.3f ms after the command\n", ms);
+  EXPECT_LT(ms, 2000.0);
+  EXPECT_EQ(crash->reason, CoreExitReason::kSignaled);
+  EXPECT_EQ(crash->signal, SIGSEGV);
+  EXPECT_TRUE(crash->IsCrash());
+  EXPECT_NE(crash->text.find("SIGSEGV"), std::string::npos) << crash->text;
+  waiter.join();
+  EXPECT_EQ(waited.code(), StatusCode::kAborted);
+  EXPECT_FALSE(platform_->IsRunning());
+  EXPECT_EQ(platform_->Send(mb::kEchoRequest).code(), StatusCode::kAborted);
+  EXPECT_EQ(platform_->WaitForControl(mb::kEchoReply, 10).code(), StatusCode::kAborted);
+  // Reset after a crash is fine, and the crash was reported exactly once.
+  EXPECT_TRUE(platform_->Reset().ok());
+  EXPECT_EQ(events_.crash_calls, 1);
+}
+
+TEST_F(LinuxPlatformTest, IllegalInstructionIsReportedAsSigill) {
+  Boot();
+  ASSERT_TRUE(platform_->Send(st::kCmdIllegalOp).ok());
+  auto crash = events_.WaitCrash(milliseconds(5000));
+  ASSERT_TRUE(crash.has_value());
+  EXPECT_EQ(crash->reason, CoreExitReason::kSignaled);
+  EXPECT_EQ(crash->signal, SIGILL);
+  EXPECT_NE(crash->text.find("SIGILL"), std::string::npos) << crash->text;
+}
+
+TEST_F(LinuxPlatformTest, FirmwareExitCodeIsReported) {
+  Boot();
+  ASSERT_TRUE(platform_->Send(st::kCmdExit134).ok());
+  auto crash = events_.WaitCrash(milliseconds(5000));
+  ASSERT_TRUE(crash.has_value());
+  EXPECT_EQ(crash->reason, CoreExitReason::kExited);
+  EXPECT_EQ(crash->exit_code, 134);
+  EXPECT_TRUE(crash->IsCrash());
+  EXPECT_EQ(crash->text, "exited with code 134");
+}
+
+TEST_F(LinuxPlatformTest, HangIsCaughtByTheWatchdog) {
+  Boot(milliseconds(200));
+  // While the firmware pets, the watchdog stays quiet.
+  std::this_thread::sleep_for(milliseconds(450));
+  ASSERT_TRUE(platform_->IsRunning());
+  const auto sent = Clock::now();
+  ASSERT_TRUE(platform_->Send(st::kCmdHang).ok());
+  auto crash = events_.WaitCrash(milliseconds(5000));
+  ASSERT_TRUE(crash.has_value());
+  const double ms = std::chrono::duration<double, std::milli>(events_.crash_seen - sent).count();
+  std::printf("[ measure  ] watchdog (200 ms) fired %.1f ms after the hang began\n", ms);
+  EXPECT_EQ(crash->reason, CoreExitReason::kWatchdog);
+  EXPECT_GE(ms, 150.0);  // not before the timeout (the last pet may precede the command)
+  EXPECT_LT(ms, 2000.0);
+  EXPECT_NE(crash->text.find("watchdog"), std::string::npos);
+}
+
+TEST_F(LinuxPlatformTest, ShutdownHandshakeEndsTheCoreCleanly) {
+  Boot();
+  ASSERT_TRUE(platform_->Send(mb::kShutdown).ok());
+  ASSERT_TRUE(platform_->WaitForControl(mb::kShutdownAck, kTimeoutMs).ok());
+  auto exit = platform_->WaitForExit(milliseconds(kTimeoutMs));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->reason, CoreExitReason::kExited);
+  EXPECT_EQ(exit->exit_code, 0);
+  EXPECT_FALSE(exit->IsCrash());
+  EXPECT_TRUE(platform_->Reset().ok());
+  EXPECT_NE(ReadText(env_.console).find("selftest: shutdown"), std::string::npos);
+}
+
+TEST_F(LinuxPlatformTest, ResetStopsACoreThatIgnoresEverything) {
+  Boot();
+  ASSERT_TRUE(platform_->Send(st::kCmdIgnoreAll).ok());
+  ASSERT_TRUE(platform_->Send(mb::kShutdown).ok());
+  EXPECT_EQ(platform_->WaitForControl(mb::kShutdownAck, 100).code(), StatusCode::kDeadlineExceeded);
+  const pid_t pid = platform_->core_pid();
+  const auto start = Clock::now();
+  ASSERT_TRUE(platform_->Reset().ok());
+  std::printf("[ measure  ] Reset took %.3f ms\n", MsSince(start));
+  EXPECT_FALSE(platform_->IsRunning());
+  EXPECT_EQ(kill(pid, 0), -1);  // gone and reaped: no such process
+  ASSERT_TRUE(platform_->last_exit().has_value());
+  EXPECT_EQ(platform_->last_exit()->reason, CoreExitReason::kReset);
+  EXPECT_EQ(events_.crash_calls, 0);     // a reset is not a crash
+  EXPECT_TRUE(platform_->Reset().ok());  // idempotent
+  EXPECT_TRUE(HasNoChildren());
+}
+
+TEST_F(LinuxPlatformTest, StartResetCyclesLeakNothing) {
+  auto platform = LinuxPlatform::Create(env_.Options());
+  ASSERT_TRUE(platform.ok());
+  platform_ = std::move(*platform);
+  auto cycle = [&] {
+    auto entry = LoadFirmwareImage(*platform_, TANDEM_SELFTEST_ELF);
+    ASSERT_TRUE(entry.ok());
+    ASSERT_TRUE(platform_->Start(*entry).ok());
+    ASSERT_TRUE(platform_->WaitForControl(mb::kReady, kTimeoutMs).ok());
+    ASSERT_TRUE(platform_->Reset().ok());
+    platform_->ReleaseMemory();
+  };
+  for (int i = 0; i < 3; ++i) cycle();  // warm up thread stacks and allocator arenas
+  const int fds = CountOpenFds();
+  const int maps = CountMappings();
+  const auto start = Clock::now();
+  for (int i = 0; i < 100; ++i) {
+    cycle();
+    if (HasFatalFailure()) return;
+  }
+  std::printf("[ measure  ] 100 start/ready/reset cycles: %.1f ms\n", MsSince(start));
+  EXPECT_EQ(CountOpenFds(), fds);
+  EXPECT_LE(CountMappings(), maps + 2) << "mappings grew from " << maps;
+  EXPECT_TRUE(HasNoChildren());
+  EXPECT_EQ(CountEntries(env_.dir), 1);  // only the console: state files removed at Reset
+}
+
+TEST_F(LinuxPlatformTest, DetachedCoreIsAttachedAgainByANewPlatform) {
+  Boot();
+  // Tell the platform where the (placeholder) resource table is, as the
+  // remoteproc layer does after Load.
+  auto elf_bytes = ReadWholeFile(TANDEM_SELFTEST_ELF).value();
+  auto elf = elf::ElfFile::Parse(ConstByteSpan(elf_bytes.data(), elf_bytes.size())).value();
+  auto table = elf.FindSection(".resource_table").value();
+  ASSERT_TRUE(platform_->SetLoadedResourceTable(table.addr, table.size).ok());
+
+  const pid_t pid = platform_->core_pid();
+  ASSERT_TRUE(platform_->Detach().ok());
+  EXPECT_FALSE(platform_->IsRunning());
+  EXPECT_EQ(kill(pid, 0), 0);  // still alive
+  EXPECT_EQ(platform_->Send(mb::kEchoRequest).code(), StatusCode::kAborted);
+  platform_.reset();  // destroying the detached platform leaves the core alone
+  EXPECT_EQ(kill(pid, 0), 0);
+
+  auto second = LinuxPlatform::Create(env_.Options());
+  ASSERT_TRUE(second.ok());
+  Events events;
+  events.Install(**second);
+  Status attached = (*second)->AttachExisting(env_.name);
+  ASSERT_TRUE(attached.ok()) << attached.message();
+  EXPECT_EQ((*second)->core_pid(), pid);
+
+  // The mailbox works in both directions.
+  ASSERT_TRUE((*second)->Send(mb::kEchoRequest).ok());
+  EXPECT_TRUE((*second)->WaitForControl(mb::kEchoReply, kTimeoutMs).ok());
+  ASSERT_TRUE((*second)->Send(9).ok());
+  EXPECT_EQ(events.WaitNotify(milliseconds(kTimeoutMs)).value_or(99), 9u);
+
+  // The memory: the same regions, found again at their device addresses.
+  auto args = (*second)->MapMemory({st::kArgsAddress, st::kArgsRegionSize, 4096, "args"});
+  ASSERT_TRUE(args.ok()) << args.status().message();
+  auto image = (*second)->MapMemory({kFirmwareImageBase, 0x1000, 4096, "image"});
+  ASSERT_TRUE(image.ok());
+  ASSERT_TRUE(args->Write(0, st::Args{kFirmwareImageBase, 0x1000, 0, 0, st::kArgsMagic}).ok());
+  ASSERT_TRUE((*second)->Send(st::kCmdChecksum).ok());
+  ASSERT_TRUE((*second)->WaitForControl(st::kReplyDone, kTimeoutMs).ok());
+  std::uint32_t expected = st::kChecksumInit;
+  auto code = image->Bytes(0, 0x1000).value();
+  for (std::byte b : code) expected = st::ChecksumStep(expected, static_cast<std::uint8_t>(b));
+  EXPECT_EQ(args->Read<st::Args>(0).value().result, expected);
+  // New memory cannot be added to a running core.
+  EXPECT_EQ((*second)->MapMemory({0x21000000, 4096, 4096, "new"}).status().code(),
+            StatusCode::kFailedPrecondition);
+
+  // The loaded resource table is found through the state file.
+  auto loaded = (*second)->LoadedResourceTable();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->device_address(), table.addr);
+  EXPECT_EQ(loaded->Read<Le32>(0).value().get(), 1u);  // struct resource_table.ver
+
+  // Shut it down from the new host.
+  ASSERT_TRUE((*second)->Send(mb::kShutdown).ok());
+  ASSERT_TRUE((*second)->WaitForControl(mb::kShutdownAck, kTimeoutMs).ok());
+  auto exit = (*second)->WaitForExit(milliseconds(kTimeoutMs));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->reason, CoreExitReason::kExited);
+  ASSERT_TRUE((*second)->Reset().ok());
+  EXPECT_TRUE(HasNoChildren());
+  EXPECT_EQ(ReadCoreState(env_.dir, env_.name).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(LinuxPlatformTest, AnotherProcessCanAttachToADetachedCore) {
+  Boot();
+  const pid_t core = platform_->core_pid();
+  ASSERT_TRUE(platform_->Detach().ok());
+  platform_.reset();  // no threads of ours remain while we fork
+
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // A new host: not the core's parent. Exit codes say what failed.
+    LinuxPlatformOptions options = env_.Options();
+    options.core.die_with_host = false;
+    auto host = LinuxPlatform::Create(options);
+    if (!host.ok()) _exit(10);
+    if (!(*host)->AttachExisting(env_.name).ok()) _exit(11);
+    if (!(*host)->Send(mb::kEchoRequest).ok()) _exit(12);
+    if (!(*host)->WaitForControl(mb::kEchoReply, kTimeoutMs).ok()) _exit(13);
+    if (!(*host)->Send(mb::kShutdown).ok()) _exit(14);
+    if (!(*host)->WaitForControl(mb::kShutdownAck, kTimeoutMs).ok()) _exit(15);
+    auto exit = (*host)->WaitForExit(milliseconds(kTimeoutMs));
+    // Not our child: it ended, but its status went to its parent.
+    if (!exit.ok() || exit->reason != CoreExitReason::kUnknown) _exit(16);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // We are still the core's parent: reap it.
+  ASSERT_EQ(waitpid(core, &status, 0), core);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST_F(LinuxPlatformTest, AttachingToAGoneCoreFailsAndRemovesTheStateFile) {
+  Boot();
+  const pid_t pid = platform_->core_pid();
+  ASSERT_TRUE(platform_->Detach().ok());
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_EQ(waitpid(pid, nullptr, 0), pid);
+  auto second = LinuxPlatform::Create(env_.Options());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)->AttachExisting(env_.name).code(), StatusCode::kNotFound);
+  EXPECT_EQ(ReadCoreState(env_.dir, env_.name).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*second)->AttachExisting("no-such-core").code(), StatusCode::kNotFound);
+}
+
+TEST(LinuxPlatformMemory, PlacesAndChecksRegions) {
+  TestPlatformEnv env;
+  LinuxPlatformOptions options = env.Options();
+  options.pool_base = 0x30000000;
+  options.pool_end = 0x30100000;  // 1 MiB pool
+  auto platform = LinuxPlatform::Create(options);
+  ASSERT_TRUE(platform.ok());
+  LinuxPlatform& p = **platform;
+  using remoteproc::kAnyAddress;
+
+  auto a = p.MapMemory({kAnyAddress, 100, 0, "a"});
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->device_address(), 0x30000000u);
+  EXPECT_EQ(a->size(), 100u);  // the view is what was asked for
+  auto b = p.MapMemory({kAnyAddress, 0x1000, 0x10000, "b"});
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->device_address(), 0x30010000u);  // aligned up past a
+  auto c = p.MapMemory({kAnyAddress, 0x2000, 0, "c"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->device_address(), 0x30001000u);  // first fit: the gap after a
+  EXPECT_EQ(p.MapMemory({kAnyAddress, 0x100000, 0, "big"}).status().code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(p.MapMemory({kAnyAddress, 0x1000, 3, "odd"}).status().code(),
+            StatusCode::kInvalidArgument);
+
+  // Fixed addresses: inside the window, page-aligned, no overlap.
+  EXPECT_TRUE(p.MapMemory({0x20000000, 0x1000, 0, "fixed"}).ok());
+  EXPECT_EQ(p.MapMemory({0x20000000, 0x1000, 0, "again"}).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(p.MapMemory({0x30010800, 0x10, 0, "inside b"}).status().code(),
+            StatusCode::kInvalidArgument);  // misaligned
+  EXPECT_EQ(p.MapMemory({0x30010000, 0x10, 0, "on b"}).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(p.MapMemory({0x40000000, 0x1000, 0, "high"}).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(p.MapMemory({0x0F000000, 0x1000, 0, "low"}).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(p.MapMemory({0x3FFFF000, 0x2000, 0, "across"}).status().code(),
+            StatusCode::kOutOfRange);
+  EXPECT_EQ(p.MapMemory({0x20000000, 0, 0, "empty"}).status().code(), StatusCode::kInvalidArgument);
+
+  // Host view and device address agree.
+  ASSERT_TRUE(b->Write(0x10, Le32(0xfeedf00d)).ok());
+  auto again = p.core().ViewOf(0x30010010, 4);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->Read<Le32>(0).value().get(), 0xfeedf00du);
+
+  p.ReleaseMemory();
+  auto reused = p.MapMemory({kAnyAddress, 0x1000, 0, "reused"});
+  ASSERT_TRUE(reused.ok());
+  EXPECT_EQ(reused->device_address(), 0x30000000u);
+}
+
+TEST(LinuxPlatformIdle, CallsWithoutACoreFailCleanly) {
+  TestPlatformEnv env;
+  auto platform = LinuxPlatform::Create(env.Options());
+  ASSERT_TRUE(platform.ok());
+  LinuxPlatform& p = **platform;
+  EXPECT_EQ(p.Send(mb::kShutdown).code(), StatusCode::kAborted);
+  EXPECT_EQ(p.WaitForControl(mb::kReady, 10).code(), StatusCode::kAborted);
+  EXPECT_EQ(p.Start(0x10000000).code(), StatusCode::kFailedPrecondition);  // no memory
+  EXPECT_TRUE(p.Reset().ok());
+  EXPECT_EQ(p.Detach().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(p.LoadedResourceTable().status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(LinuxPlatform::Create(LinuxPlatformOptions{.core = {.name = "bad/name"}}).ok());
+}
+
+}  // namespace
+}  // namespace tandem::linux_platform

@@ -1,0 +1,343 @@
+#include "tandem/linux/mailbox.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <new>
+
+#include "tandem/remoteproc/mailbox.h"
+
+namespace tandem::linux_platform {
+
+// The shared page. Plain integers, accessed only through std::atomic_ref
+// (both processes map the same bytes; atomic_ref on 4- and 8-byte aligned
+// words is lock-free on x86-64, which the static_asserts below check).
+// Host byte order: both sides run on the same machine; this is a
+// peripheral's register file, not a wire format.
+struct Mailbox::Channel {
+  // Written by the sender (and by Interrupt/SetPeerGone wakers).
+  std::uint32_t seq;                // futex word: bumped after every publish
+  std::uint32_t receiver_sleepers;  // receivers in (or entering) FUTEX_WAIT
+  std::uint64_t pending;            // coalesced notifyids, bit n = vring n
+  std::uint32_t tail;               // FIFO producer index (free-running)
+  std::uint32_t space_seq;          // futex word: bumped after every consume
+  std::uint32_t sender_sleepers;    // senders waiting for FIFO room
+  std::uint32_t reserved0;
+  // Written by the receiver; its own cache line, away from the sender's.
+  alignas(64) std::uint32_t head;  // FIFO consumer index (free-running)
+  std::uint32_t reserved1;
+  std::uint32_t slots[Mailbox::kFifoCapacity];
+};
+
+struct Mailbox::Page {
+  std::uint32_t magic;
+  std::uint32_t version;
+  std::uint32_t page_size;
+  std::uint32_t fifo_capacity;
+  alignas(64) std::uint32_t watchdog;  // bumped by the core's pets
+  std::uint32_t core_stage;            // CoreStage, written by the launcher
+  alignas(64) Channel to_core;
+  alignas(64) Channel to_host;
+};
+
+namespace {
+
+constexpr std::uint32_t kMagic = 0x584F424D;  // "MBOX"
+constexpr std::uint32_t kVersion = 1;
+
+static_assert(std::atomic_ref<std::uint32_t>::is_always_lock_free);
+static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free);
+static_assert((Mailbox::kFifoCapacity & (Mailbox::kFifoCapacity - 1)) == 0,
+              "free-running indices need a power-of-two capacity");
+
+template <typename T>
+std::atomic_ref<T> Atomic(T& word) {
+  return std::atomic_ref<T>(word);
+}
+
+// FUTEX_WAIT/FUTEX_WAKE without FUTEX_PRIVATE_FLAG: the word is in a
+// MAP_SHARED memfd and the waiter and waker are different processes.
+int FutexWait(std::uint32_t* word, std::uint32_t expected, const struct timespec* timeout) {
+  return static_cast<int>(syscall(SYS_futex, word, FUTEX_WAIT, expected, timeout, nullptr, 0));
+}
+void FutexWake(std::uint32_t* word) {
+  syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+}
+
+std::chrono::steady_clock::time_point DeadlineAfter(std::chrono::nanoseconds timeout) {
+  auto now = std::chrono::steady_clock::now();
+  if (timeout == Mailbox::kForever ||
+      timeout > std::chrono::steady_clock::time_point::max() - now) {
+    return std::chrono::steady_clock::time_point::max();
+  }
+  return now +
+         (timeout < std::chrono::nanoseconds::zero() ? std::chrono::nanoseconds::zero() : timeout);
+}
+
+}  // namespace
+
+void Mailbox::InitializePage(void* page) {
+  static_assert(sizeof(Page) <= kPageSize);
+  static_assert(alignof(Page) == 64);
+  std::memset(page, 0, kPageSize);
+  auto* p = new (page) Page{};
+  p->version = kVersion;
+  p->page_size = kPageSize;
+  p->fifo_capacity = kFifoCapacity;
+  // Release: a process that sees the magic sees a fully formatted page.
+  Atomic(p->magic).store(kMagic, std::memory_order_release);
+}
+
+Status Mailbox::ValidatePage(const void* page, std::size_t size) {
+  if (page == nullptr || size < kPageSize) return InvalidArgument("mailbox page too small");
+  if (reinterpret_cast<std::uintptr_t>(page) % alignof(Page) != 0) {
+    return InvalidArgument("mailbox page misaligned");
+  }
+  auto* p = static_cast<Page*>(const_cast<void*>(page));
+  if (Atomic(p->magic).load(std::memory_order_acquire) != kMagic) {
+    return DataLoss("mailbox page not formatted (bad magic)");
+  }
+  if (p->version != kVersion) return DataLoss("mailbox page has an unknown version");
+  if (p->page_size != kPageSize || p->fifo_capacity != kFifoCapacity) {
+    return DataLoss("mailbox page geometry does not match this build");
+  }
+  return OkStatus();
+}
+
+Result<std::unique_ptr<Mailbox>> Mailbox::Create(void* page, std::size_t size, MailboxRole role) {
+  TANDEM_TRY(ValidatePage(page, size));
+  return std::unique_ptr<Mailbox>(new Mailbox(static_cast<Page*>(page), role));
+}
+
+Mailbox::Mailbox(Page* page, MailboxRole role) : page_(page), role_(role) {
+  // Continue from the indices in the page (a host attaching to a running
+  // core); they are checked against the peer's on every use.
+  tx_tail_ = Atomic(tx().tail).load(std::memory_order_acquire);
+  rx_head_ = Atomic(rx().head).load(std::memory_order_acquire);
+}
+
+Mailbox::Channel& Mailbox::tx() const {
+  return role_ == MailboxRole::kHost ? page_->to_core : page_->to_host;
+}
+Mailbox::Channel& Mailbox::rx() const {
+  return role_ == MailboxRole::kHost ? page_->to_host : page_->to_core;
+}
+
+Status Mailbox::Stopped() const {
+  if (interrupted_.load(std::memory_order_acquire)) return Aborted("mailbox interrupted");
+  if (peer_gone_.load(std::memory_order_acquire)) return Aborted("mailbox peer is gone");
+  return OkStatus();
+}
+
+void Mailbox::Signal(std::uint32_t* word, std::uint32_t* sleepers) {
+  // seq_cst on both sides (here: bump, then read the sleeper count; waiter:
+  // raise the count, then FUTEX_WAIT compares the word) so that either we
+  // see the sleeper and wake it, or the sleeper's FUTEX_WAIT sees the new
+  // word value and does not sleep. A lost wake-up needs both to miss, which
+  // the single total order of seq_cst operations rules out.
+  Atomic(*word).fetch_add(1, std::memory_order_seq_cst);
+  if (Atomic(*sleepers).load(std::memory_order_seq_cst) != 0) FutexWake(word);
+}
+
+bool Mailbox::WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::uint32_t seen,
+                            std::chrono::steady_clock::time_point deadline) {
+  auto changed = [&] { return Atomic(*word).load(std::memory_order_acquire) != seen; };
+  // Spin phase: a reply within a few microseconds costs no system call.
+  // The clock is read every 64 pauses (a pause is 10..140 cycles).
+  const std::int64_t spin = spin_ns_.load(std::memory_order_relaxed);
+  if (spin > 0) {
+    auto spin_end = std::chrono::steady_clock::now() + std::chrono::nanoseconds(spin);
+    if (spin_end > deadline) spin_end = deadline;
+    for (;;) {
+      for (int i = 0; i < 64; ++i) {
+        if (changed()) return true;
+        CpuRelax();
+      }
+      if (std::chrono::steady_clock::now() >= spin_end) break;
+    }
+  }
+  // Block phase.
+  for (;;) {
+    if (changed()) return true;
+    struct timespec ts;
+    const struct timespec* timeout = nullptr;
+    if (deadline != std::chrono::steady_clock::time_point::max()) {
+      auto remaining = deadline - std::chrono::steady_clock::now();
+      if (remaining <= std::chrono::nanoseconds::zero()) return false;
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining).count();
+      ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+      ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+      timeout = &ts;
+    }
+    // See Signal(): raise the sleeper count before the kernel compares.
+    Atomic(*sleepers).fetch_add(1, std::memory_order_seq_cst);
+    sleeps_.fetch_add(1, std::memory_order_relaxed);
+    int rc = FutexWait(word, seen, timeout);
+    int err = rc == 0 ? 0 : errno;
+    Atomic(*sleepers).fetch_sub(1, std::memory_order_seq_cst);
+    // 0: woken (maybe spuriously); EAGAIN: the word had already changed;
+    // EINTR: a signal; ETIMEDOUT: checked at the top of the next round.
+    (void)err;
+  }
+}
+
+Status Mailbox::Send(std::uint32_t message, std::chrono::nanoseconds timeout) {
+  if (remoteproc::mailbox::IsControl(message)) return SendControl(message, timeout);
+  if (message > kMaxNotifyId)
+    return InvalidArgument("notifyid >= 64 cannot be sent through the mailbox");
+  TANDEM_TRY(Stopped());
+  Channel& ch = tx();
+  // Release: whatever the sender wrote to the vrings before this kick is
+  // visible to the receiver that takes the bit (acquire in TryReceive).
+  Atomic(ch.pending).fetch_or(std::uint64_t{1} << message, std::memory_order_release);
+  Signal(&ch.seq, &ch.receiver_sleepers);
+  return OkStatus();
+}
+
+Status Mailbox::SendControl(std::uint32_t message, std::chrono::nanoseconds timeout) {
+  const auto deadline = DeadlineAfter(timeout);
+  std::lock_guard<std::mutex> lock(tx_mutex_);
+  Channel& ch = tx();
+  for (;;) {
+    TANDEM_TRY(Stopped());
+    // Read the space sequence before checking for room, so a consume that
+    // happens after the check changes the word we then wait on.
+    const std::uint32_t seen = Atomic(ch.space_seq).load(std::memory_order_acquire);
+    // Acquire: the receiver finished reading a slot before publishing head
+    // past it, so that slot may be overwritten now.
+    const std::uint32_t head = Atomic(ch.head).load(std::memory_order_acquire);
+    const std::uint32_t used = tx_tail_ - head;
+    if (used > kFifoCapacity) return DataLoss("mailbox FIFO indices corrupt (head beyond tail)");
+    if (used < kFifoCapacity) {
+      Atomic(ch.slots[tx_tail_ % kFifoCapacity]).store(message, std::memory_order_relaxed);
+      ++tx_tail_;
+      // Release: the slot write (and everything before this Send) is
+      // visible to a receiver that loads the new tail with acquire.
+      Atomic(ch.tail).store(tx_tail_, std::memory_order_release);
+      Signal(&ch.seq, &ch.receiver_sleepers);
+      return OkStatus();
+    }
+    if (!WaitForChange(&ch.space_seq, &ch.sender_sleepers, seen, deadline)) {
+      return DeadlineExceeded("mailbox FIFO full: the peer did not take its messages in time");
+    }
+  }
+}
+
+Result<std::uint32_t> Mailbox::TryReceiveLocked() {
+  Channel& ch = rx();
+  // Control messages first (see the header).
+  // Acquire: pairs with the sender's release store of tail; the slot the
+  // sender wrote before it is visible.
+  const std::uint32_t tail = Atomic(ch.tail).load(std::memory_order_acquire);
+  const std::uint32_t available = tail - rx_head_;
+  if (available > kFifoCapacity)
+    return DataLoss("mailbox FIFO indices corrupt (tail too far ahead)");
+  if (available > 0) {
+    const std::uint32_t message =
+        Atomic(ch.slots[rx_head_ % kFifoCapacity]).load(std::memory_order_relaxed);
+    ++rx_head_;
+    // Release: our read of the slot happens before the sender may reuse it.
+    Atomic(ch.head).store(rx_head_, std::memory_order_release);
+    Signal(&ch.space_seq, &ch.sender_sleepers);
+    return message;
+  }
+  // Acquire pairs with the sender's fetch_or (release). We are the only
+  // clearer of bits, so the bit we saw is still set when we clear it.
+  const std::uint64_t bits = Atomic(ch.pending).load(std::memory_order_acquire);
+  if (bits != 0) {
+    const int id = __builtin_ctzll(bits);
+    Atomic(ch.pending).fetch_and(~(std::uint64_t{1} << id), std::memory_order_acq_rel);
+    return static_cast<std::uint32_t>(id);
+  }
+  return Unavailable("mailbox empty");
+}
+
+Result<std::uint32_t> Mailbox::TryReceive() {
+  if (interrupted_.load(std::memory_order_acquire)) return Aborted("mailbox interrupted");
+  std::lock_guard<std::mutex> lock(rx_mutex_);
+  return TryReceiveLocked();
+}
+
+Result<std::uint32_t> Mailbox::Receive(std::chrono::nanoseconds timeout) {
+  const auto deadline = DeadlineAfter(timeout);
+  Channel& ch = rx();
+  for (;;) {
+    if (interrupted_.load(std::memory_order_acquire)) return Aborted("mailbox interrupted");
+    // Read the sequence before looking, so a message published after the
+    // look changes the word we then wait on.
+    const std::uint32_t seen = Atomic(ch.seq).load(std::memory_order_acquire);
+    {
+      std::lock_guard<std::mutex> lock(rx_mutex_);
+      auto message = TryReceiveLocked();
+      if (message.ok() || message.status().code() != StatusCode::kUnavailable) return message;
+    }
+    if (peer_gone_.load(std::memory_order_acquire)) return Aborted("mailbox peer is gone");
+    if (!WaitForChange(&ch.seq, &ch.receiver_sleepers, seen, deadline)) {
+      return DeadlineExceeded("no mailbox message before the timeout");
+    }
+  }
+}
+
+void Mailbox::Interrupt() {
+  interrupted_.store(true, std::memory_order_release);
+  Signal(&rx().seq, &rx().receiver_sleepers);
+  Signal(&tx().space_seq, &tx().sender_sleepers);
+}
+
+void Mailbox::ClearInterrupt() { interrupted_.store(false, std::memory_order_release); }
+
+void Mailbox::SetPeerGone() {
+  peer_gone_.store(true, std::memory_order_release);
+  Signal(&rx().seq, &rx().receiver_sleepers);
+  Signal(&tx().space_seq, &tx().sender_sleepers);
+}
+
+void Mailbox::ResetForNewCore() {
+  std::scoped_lock lock(tx_mutex_, rx_mutex_);
+  InitializePage(page_);
+  tx_tail_ = 0;
+  rx_head_ = 0;
+  interrupted_.store(false, std::memory_order_release);
+  peer_gone_.store(false, std::memory_order_release);
+}
+
+void Mailbox::PetWatchdog() {
+  // Relaxed: the host only needs to see the counter move, not any data.
+  Atomic(page_->watchdog).fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint32_t Mailbox::WatchdogCount() const {
+  return Atomic(page_->watchdog).load(std::memory_order_relaxed);
+}
+
+void Mailbox::SetCoreStage(CoreStage stage) {
+  Atomic(page_->core_stage).store(static_cast<std::uint32_t>(stage), std::memory_order_release);
+}
+
+CoreStage Mailbox::core_stage() const {
+  std::uint32_t raw = Atomic(page_->core_stage).load(std::memory_order_acquire);
+  // The page is untrusted: an unknown value reads as "not started".
+  switch (raw) {
+    case static_cast<std::uint32_t>(CoreStage::kLauncherRunning):
+      return CoreStage::kLauncherRunning;
+    case static_cast<std::uint32_t>(CoreStage::kFirmwareEntered):
+      return CoreStage::kFirmwareEntered;
+    default: return CoreStage::kNotStarted;
+  }
+}
+
+}  // namespace tandem::linux_platform

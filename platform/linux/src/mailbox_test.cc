@@ -1,0 +1,296 @@
+#include "tandem/linux/mailbox.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "tandem/linux/shared_memory.h"
+#include "tandem/remoteproc/mailbox.h"
+
+namespace tandem::linux_platform {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+namespace mb = remoteproc::mailbox;
+
+constexpr std::uint32_t Control(std::uint32_t i) { return mb::kControlBase + i; }
+
+// One formatted page and a mailbox per role over it, as host and core see it.
+class MailboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto memory = SharedMemory::Create("mailbox-test", Mailbox::kPageSize);
+    ASSERT_TRUE(memory.ok());
+    memory_ = std::move(*memory);
+    Mailbox::InitializePage(memory_.data());
+    host_ = std::move(Mailbox::Create(memory_.data(), memory_.size(), MailboxRole::kHost).value());
+    core_ = std::move(Mailbox::Create(memory_.data(), memory_.size(), MailboxRole::kCore).value());
+  }
+
+  SharedMemory memory_;
+  std::unique_ptr<Mailbox> host_;
+  std::unique_ptr<Mailbox> core_;
+};
+
+TEST_F(MailboxTest, ControlMessagesArriveInOrder) {
+  for (std::uint32_t i = 0; i < Mailbox::kFifoCapacity; ++i) {
+    ASSERT_TRUE(host_->Send(Control(i), milliseconds(0)).ok());
+  }
+  for (std::uint32_t i = 0; i < Mailbox::kFifoCapacity; ++i) {
+    auto message = core_->Receive(milliseconds(100));
+    ASSERT_TRUE(message.ok());
+    EXPECT_EQ(*message, Control(i));
+  }
+  EXPECT_EQ(core_->TryReceive().status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(MailboxTest, DirectionsAreIndependent) {
+  ASSERT_TRUE(host_->Send(mb::kShutdown).ok());
+  ASSERT_TRUE(core_->Send(mb::kReady).ok());
+  EXPECT_EQ(host_->TryReceive().value(), mb::kReady);
+  EXPECT_EQ(core_->TryReceive().value(), mb::kShutdown);
+  EXPECT_FALSE(host_->TryReceive().ok());
+}
+
+TEST_F(MailboxTest, RepeatedKicksOfOneVringCoalesce) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(core_->Send(3).ok());
+  ASSERT_TRUE(core_->Send(1).ok());
+  ASSERT_TRUE(core_->Send(63).ok());
+  // Lowest notifyid first, each once.
+  EXPECT_EQ(host_->TryReceive().value(), 1u);
+  EXPECT_EQ(host_->TryReceive().value(), 3u);
+  EXPECT_EQ(host_->TryReceive().value(), 63u);
+  EXPECT_EQ(host_->TryReceive().status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(MailboxTest, NotifyIdsAbove63AreRejected) {
+  EXPECT_EQ(host_->Send(64).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(host_->Send(mb::kControlBase - 1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(core_->TryReceive().status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(MailboxTest, ControlMessagesGoBeforePendingKicks) {
+  ASSERT_TRUE(host_->Send(2).ok());
+  ASSERT_TRUE(host_->Send(mb::kShutdown).ok());
+  EXPECT_EQ(core_->TryReceive().value(), mb::kShutdown);
+  EXPECT_EQ(core_->TryReceive().value(), 2u);
+}
+
+TEST_F(MailboxTest, FullFifoMakesTheSenderTimeOut) {
+  for (std::uint32_t i = 0; i < Mailbox::kFifoCapacity; ++i) {
+    ASSERT_TRUE(host_->Send(Control(i), milliseconds(0)).ok());
+  }
+  auto start = Clock::now();
+  Status status = host_->Send(Control(99), milliseconds(30));
+  EXPECT_EQ(status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_GE(Clock::now() - start, milliseconds(30));
+  // Kicks do not need FIFO room.
+  EXPECT_TRUE(host_->Send(7, milliseconds(0)).ok());
+  // Nothing was lost or replaced: the first message is still the first.
+  EXPECT_EQ(core_->TryReceive().value(), Control(0));
+}
+
+TEST_F(MailboxTest, BlockedSenderProceedsWhenTheReceiverMakesRoom) {
+  for (std::uint32_t i = 0; i < Mailbox::kFifoCapacity; ++i) {
+    ASSERT_TRUE(host_->Send(Control(i), milliseconds(0)).ok());
+  }
+  host_->set_spin(std::chrono::nanoseconds(0));
+  Status sent = Internal("not run");
+  std::thread sender([&] { sent = host_->Send(Control(99), milliseconds(5000)); });
+  std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_EQ(core_->TryReceive().value(), Control(0));
+  sender.join();
+  EXPECT_TRUE(sent.ok());
+  for (std::uint32_t i = 1; i < Mailbox::kFifoCapacity; ++i) {
+    EXPECT_EQ(core_->TryReceive().value(), Control(i));
+  }
+  EXPECT_EQ(core_->TryReceive().value(), Control(99));
+}
+
+TEST_F(MailboxTest, ReceiverTimesOutWhenNothingArrives) {
+  auto start = Clock::now();
+  auto message = host_->Receive(milliseconds(30));
+  EXPECT_EQ(message.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_GE(Clock::now() - start, milliseconds(30));
+  EXPECT_EQ(host_->Receive(milliseconds(0)).status().code(), StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(MailboxTest, BlockedReceiverSleepsInTheFutexAndIsWoken) {
+  core_->set_spin(std::chrono::nanoseconds(0));  // block at once
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = core_->Receive(milliseconds(5000)); });
+  std::this_thread::sleep_for(milliseconds(30));
+  auto sent_at = Clock::now();
+  ASSERT_TRUE(host_->Send(mb::kEchoRequest).ok());
+  receiver.join();
+  auto latency = Clock::now() - sent_at;
+  ASSERT_TRUE(received.ok());
+  EXPECT_EQ(*received, mb::kEchoRequest);
+  EXPECT_GE(core_->sleeps(), 1u);  // it really went to sleep
+  EXPECT_LT(latency, milliseconds(1000));
+}
+
+TEST_F(MailboxTest, SpinningReceiverTakesAMessageWithoutSleeping) {
+  core_->set_spin(std::chrono::seconds(2));
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = core_->Receive(milliseconds(5000)); });
+  std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_TRUE(host_->Send(9).ok());
+  receiver.join();
+  ASSERT_TRUE(received.ok());
+  EXPECT_EQ(*received, 9u);
+  EXPECT_EQ(core_->sleeps(), 0u);
+}
+
+TEST_F(MailboxTest, InterruptWakesABlockedReceiverAndSticks) {
+  host_->set_spin(std::chrono::nanoseconds(0));
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = host_->Receive(); });  // no timeout
+  std::this_thread::sleep_for(milliseconds(20));
+  host_->Interrupt();
+  receiver.join();
+  EXPECT_EQ(received.status().code(), StatusCode::kAborted);
+  // Sticky, even with a message waiting.
+  ASSERT_TRUE(core_->Send(mb::kReady).ok());
+  EXPECT_EQ(host_->Receive(milliseconds(10)).status().code(), StatusCode::kAborted);
+  EXPECT_EQ(host_->Send(mb::kShutdown).code(), StatusCode::kAborted);
+  host_->ClearInterrupt();
+  EXPECT_EQ(host_->Receive(milliseconds(10)).value(), mb::kReady);
+}
+
+TEST_F(MailboxTest, InterruptWakesASenderWaitingForRoom) {
+  for (std::uint32_t i = 0; i < Mailbox::kFifoCapacity; ++i) {
+    ASSERT_TRUE(host_->Send(Control(i), milliseconds(0)).ok());
+  }
+  Status sent = Internal("not run");
+  std::thread sender([&] { sent = host_->Send(Control(99)); });  // no timeout
+  std::this_thread::sleep_for(milliseconds(20));
+  host_->Interrupt();
+  sender.join();
+  EXPECT_EQ(sent.code(), StatusCode::kAborted);
+}
+
+TEST_F(MailboxTest, PeerGoneDeliversWhatWasSentThenAborts) {
+  ASSERT_TRUE(core_->Send(mb::kCrash).ok());
+  ASSERT_TRUE(core_->Send(4).ok());
+  host_->SetPeerGone();
+  EXPECT_EQ(host_->Receive(milliseconds(10)).value(), mb::kCrash);
+  EXPECT_EQ(host_->Receive(milliseconds(10)).value(), 4u);
+  EXPECT_EQ(host_->Receive(milliseconds(1000)).status().code(), StatusCode::kAborted);
+  EXPECT_EQ(host_->Send(mb::kShutdown).code(), StatusCode::kAborted);
+}
+
+TEST_F(MailboxTest, PeerGoneWakesABlockedReceiver) {
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = host_->Receive(); });
+  std::this_thread::sleep_for(milliseconds(20));
+  host_->SetPeerGone();
+  receiver.join();
+  EXPECT_EQ(received.status().code(), StatusCode::kAborted);
+}
+
+TEST_F(MailboxTest, RewoundProducerIndexIsDataLoss) {
+  // The receiver has consumed 20 messages; then the page's indices go back
+  // to 0 under it (a peer scribbling over the page).
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(host_->Send(Control(1)).ok());
+    ASSERT_TRUE(core_->TryReceive().ok());
+  }
+  auto other = Mailbox::Create(memory_.data(), memory_.size(), MailboxRole::kHost);
+  (*other)->ResetForNewCore();
+  EXPECT_EQ(core_->TryReceive().status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(core_->Receive(milliseconds(10)).status().code(), StatusCode::kDataLoss);
+  // And the sender that still believes in index 20 refuses to write.
+  EXPECT_EQ(host_->Send(Control(2)).code(), StatusCode::kDataLoss);
+}
+
+TEST_F(MailboxTest, AttachingMailboxContinuesFromThePageIndices) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(host_->Send(Control(1)).ok());
+    ASSERT_TRUE(core_->TryReceive().ok());
+  }
+  ASSERT_TRUE(core_->Send(mb::kReady).ok());
+  // A new host (after an attach) picks up where the old one left off.
+  auto host2 = Mailbox::Create(memory_.data(), memory_.size(), MailboxRole::kHost);
+  ASSERT_TRUE(host2.ok());
+  EXPECT_EQ((*host2)->TryReceive().value(), mb::kReady);
+  ASSERT_TRUE((*host2)->Send(mb::kEchoRequest).ok());
+  EXPECT_EQ(core_->TryReceive().value(), mb::kEchoRequest);
+}
+
+TEST_F(MailboxTest, WatchdogPetsAreVisibleToTheHost) {
+  const std::uint32_t before = host_->WatchdogCount();
+  core_->PetWatchdog();
+  core_->PetWatchdog();
+  EXPECT_EQ(host_->WatchdogCount(), before + 2);
+  EXPECT_EQ(host_->core_stage(), CoreStage::kNotStarted);
+  core_->SetCoreStage(CoreStage::kFirmwareEntered);
+  EXPECT_EQ(host_->core_stage(), CoreStage::kFirmwareEntered);
+}
+
+TEST_F(MailboxTest, UnformattedOrShortPagesAreRejected) {
+  auto blank = SharedMemory::Create("blank", Mailbox::kPageSize);
+  ASSERT_TRUE(blank.ok());
+  EXPECT_EQ(Mailbox::Create(blank->data(), blank->size(), MailboxRole::kHost).status().code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(Mailbox::Create(memory_.data(), 100, MailboxRole::kHost).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_FALSE(Mailbox::Create(nullptr, Mailbox::kPageSize, MailboxRole::kHost).ok());
+}
+
+TEST_F(MailboxTest, ConcurrentSendersLoseNothing) {
+  constexpr int kPerThread = 200;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 3; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        ASSERT_TRUE(host_->Send(Control(static_cast<std::uint32_t>(t))).ok());
+      }
+    });
+  }
+  int counts[3] = {0, 0, 0};
+  for (int n = 0; n < 3 * kPerThread; ++n) {
+    auto message = core_->Receive(milliseconds(5000));
+    ASSERT_TRUE(message.ok());
+    ASSERT_LT(*message - mb::kControlBase, 3u);
+    ++counts[*message - mb::kControlBase];
+  }
+  for (auto& s : senders) s.join();
+  EXPECT_EQ(counts[0], kPerThread);
+  EXPECT_EQ(counts[1], kPerThread);
+  EXPECT_EQ(counts[2], kPerThread);
+}
+
+// The futex is a shared one: a receiver in another process (forked, the
+// page inherited as a MAP_SHARED memfd mapping) is woken by our sends.
+TEST_F(MailboxTest, WorksAcrossProcessesThroughTheSharedFutex) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Echo 50 messages back as message + 1, blocking without spinning.
+    core_->set_spin(std::chrono::nanoseconds(0));
+    for (int i = 0; i < 50; ++i) {
+      auto m = core_->Receive(milliseconds(5000));
+      if (!m.ok() || !core_->Send(*m + 1, milliseconds(5000)).ok()) _exit(1);
+    }
+    _exit(0);
+  }
+  host_->set_spin(std::chrono::nanoseconds(0));
+  for (std::uint32_t i = 0; i < 50; ++i) {
+    ASSERT_TRUE(host_->Send(Control(2 * i)).ok());
+    auto reply = host_->Receive(milliseconds(5000));
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(*reply, Control(2 * i + 1));
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+}  // namespace
+}  // namespace tandem::linux_platform

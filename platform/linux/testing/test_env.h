@@ -1,0 +1,82 @@
+#pragma once
+// Shared setup of the platform's process tests: unique instance names (tests
+// run in parallel processes), a private runtime directory, options that tie
+// the core to the test process (no orphans if a test dies), and helpers to
+// look at file descriptors, mappings and children.
+
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "tandem/linux/linux_platform.h"
+
+namespace tandem::linux_platform {
+
+inline std::string UniqueCoreName() {
+  static std::atomic<int> counter{0};
+  return "t" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+}
+
+// A fresh directory under the test temp dir.
+inline std::string MakeTempDir(const char* tag) {
+  std::string tmpl = std::string(::testing::TempDir()) + "tandem-" + tag + "-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) std::abort();
+  return tmpl;
+}
+
+inline std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline int CountEntries(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return -1;
+  int n = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  closedir(d);
+  return n;
+}
+
+inline int CountOpenFds() { return CountEntries("/proc/self/fd") - 1; }  // minus opendir's own
+
+inline int CountMappings() {
+  std::string maps = ReadText("/proc/self/maps");
+  int n = 0;
+  for (char c : maps) n += c == '\n';
+  return n;
+}
+
+// True iff this process has no children at all, zombies included.
+inline bool HasNoChildren() {
+  siginfo_t info{};
+  return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == -1 && errno == ECHILD;
+}
+
+struct TestPlatformEnv {
+  std::string name = UniqueCoreName();
+  std::string dir = MakeTempDir("rt");
+  std::string console = dir + "/console.log";
+
+  LinuxPlatformOptions Options(
+      std::chrono::milliseconds watchdog = std::chrono::milliseconds(1000)) const {
+    LinuxPlatformOptions options;
+    options.core.name = name;
+    options.core.watchdog_timeout = watchdog;
+    options.core.console_path = console;
+    options.core.die_with_host = true;
+    options.runtime_dir = dir;
+    return options;
+  }
+};
+
+}  // namespace tandem::linux_platform
