@@ -1,0 +1,141 @@
+#pragma once
+// The host role of the RPMsg bus: the VirtIO driver, as Linux's
+// drivers/rpmsg/virtio_rpmsg_bus.c.
+//
+// Buffers: the host owns them all, in one contiguous area of
+// 2 * num * buffer_size bytes. The first half are receive buffers: Start()
+// posts each, device-writable, in vring0 (remote -> host) before the remote
+// may run, and every buffer received is re-posted once its message has been
+// handled (or released by the application). The second half are transmit
+// buffers: taken from the never-used pool first, then recycled from vring1's
+// used ring (Linux get_a_tx_buf()), each sent as one device-readable
+// descriptor of header + payload bytes.
+//
+// Notifications: receive callbacks are always enabled on vring0; tx-complete
+// callbacks on vring1 only while a sender waits for a buffer (Linux:
+// rpmsg_upref_sleepers()). Poll() handles both.
+//
+// Name service: with VIRTIO_RPMSG_F_NS the bus listens on kNsAddress and
+// turns the remote's announcements into Channels (channel.h). Like Linux,
+// the host announces nothing of its own.
+//
+// Lifecycle: construct, RegisterDriver()s, Start() (before the remote is
+// released / DRIVER_OK is set), Poll() on every notification of vring0 or
+// vring1. Reset() when the remote died or is restarted: every channel is
+// unbound, blocked calls return kAborted; Start() again for the next run.
+// Threading: see bus.h.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "tandem/rpmsg/bus.h"
+#include "tandem/rpmsg/channel.h"
+#include "tandem/virtio/driver_queue.h"
+
+namespace tandem::rpmsg {
+
+// Caller-provided memory of a HostBus (no heap).
+struct HostBusMemory {
+  std::span<virtio::DriverDescState> rx_desc;  // >= vring size
+  std::span<virtio::DriverDescState> tx_desc;  // >= vring size
+  std::span<std::uint16_t> tx_free;            // >= vring size
+  std::span<EndpointSlot> endpoints;           // power of two; 3/4 usable
+  std::span<Channel> channels;                 // the channel pool
+};
+
+// Storage sized at compile time; pass storage.memory() to HostBus.
+template <std::uint16_t kBuffers, std::size_t kEndpointSlots = 64, std::size_t kChannels = 16>
+struct HostBusStorage {
+  virtio::DriverDescState rx_desc[kBuffers];
+  virtio::DriverDescState tx_desc[kBuffers];
+  std::uint16_t tx_free[kBuffers];
+  EndpointSlot endpoints[kEndpointSlots];
+  Channel channels[kChannels];
+  HostBusMemory memory() { return {rx_desc, tx_desc, tx_free, endpoints, channels}; }
+};
+
+class HostBus final : public Bus {
+ public:
+  static constexpr std::size_t kMaxDrivers = 16;
+
+  HostBus(const BusPlatform& platform, const HostBusMemory& memory);
+  ~HostBus() override;
+
+  // Initializes both rings (the driver owns initialization, VirtIO 1.x
+  // 2.7.13.1), posts every receive buffer in vring0 and kicks it.
+  // kInvalidArgument for a config that cannot work (vring sizes differ or are
+  // not powers of two, buffer area smaller than 2 * num * buffer_size,
+  // storage smaller than the vring), kFailedPrecondition if running or if
+  // handles of the previous session are still held.
+  Status Start(const BusConfig& config);
+  // The peer is gone: stop, unbind every channel (OnUnbound), wake blocked
+  // callers with kAborted. Handles still held become inert.
+  Status Reset();
+
+  // Binds `handler` to channels named `name` (now and as announced later).
+  // One registration per handler. kAlreadyExists, kResourceExhausted
+  // (kMaxDrivers), kInvalidArgument for an empty or too long name.
+  Status RegisterDriver(const char* name, ChannelHandler& handler);
+  // Unbinds its channels (OnUnbound); they stay, unbound, for a later driver.
+  void UnregisterDriver(ChannelHandler& handler);
+
+  // Channels in use (bound or waiting for a driver).
+  std::size_t channel_count() const;
+
+ private:
+  class NameService final : public MessageHandler {
+   public:
+    explicit NameService(HostBus& bus) : bus_(bus) {}
+    void OnMessage(Endpoint& endpoint, ReceivedMessage& message) override;
+
+   private:
+    HostBus& bus_;
+  };
+  struct Driver {
+    char name[kNameSize] = {};
+    ChannelHandler* handler = nullptr;
+  };
+
+  // Transport hooks (bus.h).
+  Result<BufferSlot> DoTakeTx() override;
+  void DoReturnTx(const BufferSlot& slot) override;
+  Status DoSubmitTx(const BufferSlot& slot, std::uint32_t bytes) override;
+  Result<bool> DoTxNotifyPrepare() override;
+  Result<RxSlot> DoTakeRx() override;
+  Status DoReleaseRx(const BufferSlot& slot) override;
+  Result<bool> DoRxNotifyPrepare() override;
+  Result<bool> DoRearmRx() override;
+  Result<bool> DoArmTxWakeup(bool armed) override;
+  Result<bool> DoReclaimTx() override;
+  void DoFillStats(Stats& stats) const override;
+
+  // Maps a used buffer (our own shadow address) back to a buffer index of
+  // one half of the area; anything else means the ring state is corrupt.
+  Result<std::uint16_t> IndexOf(const virtio::UsedBuffer& used, bool tx_half) const;
+  BufferSlot SlotOf(std::uint16_t index, bool tx_half) const;
+  std::uint64_t AddressOf(std::uint16_t index, bool tx_half) const;
+
+  void OnNsMessage(ReceivedMessage& message);
+  void HandleCreate(const NsAnnouncement& ns);
+  void HandleDestroy(const NsAnnouncement& ns);
+  Channel* FindChannelLocked(const char* name, std::uint32_t remote);
+  ChannelHandler* FindDriverLocked(const char* name);
+  Status BindLocked(Channel& channel, ChannelHandler& driver);
+  // Unbinds (OnUnbound) and then frees or keeps the channel.
+  void Unbind(Channel& channel, ChannelHandler& driver, bool free_channel);
+  void FreeChannelLocked(Channel& channel);
+
+  HostBusMemory memory_;
+  shm::Region ring0_;
+  shm::Region ring1_;
+  virtio::DriverQueue rx_queue_;  // vring0: remote -> host
+  virtio::DriverQueue tx_queue_;  // vring1: host -> remote
+  std::uint32_t tx_free_count_ = 0;
+  std::uint32_t tx_in_flight_ = 0;
+  Driver drivers_[kMaxDrivers];
+  NameService name_service_handler_{*this};
+  Endpoint ns_endpoint_;
+};
+
+}  // namespace tandem::rpmsg

@@ -1,0 +1,793 @@
+#include "tandem/rpmsg/bus.h"
+
+#include <cstring>
+#include <utility>
+
+#include "tandem/base/assert.h"
+
+namespace tandem::rpmsg {
+
+// --- Handles ---------------------------------------------------------------
+
+Endpoint::~Endpoint() {
+  if (bus_ != nullptr) bus_->DestroyEndpoint(*this);
+}
+
+void RxBuffer::Release() {
+  if (bus_ == nullptr) return;
+  Bus* bus = bus_;
+  bus_ = nullptr;
+  payload_ = {};
+  bus->ReleaseRx(slot_);
+}
+
+Status TxBuffer::Send(std::size_t len) {
+  if (bus_ == nullptr) return FailedPrecondition("tx buffer is empty (already sent or released)");
+  if (len > data_.size()) return InvalidArgument("payload larger than the MTU");
+  return bus_->SubmitTx(*this, len);
+}
+
+void TxBuffer::Release() {
+  if (bus_ == nullptr) return;
+  Bus* bus = bus_;
+  bus_ = nullptr;
+  data_ = {};
+  bus->ReturnTx(slot_);
+}
+
+// --- Construction and state -------------------------------------------------
+
+Bus::Bus(const BusPlatform& platform, std::span<EndpointSlot> endpoint_slots)
+    : notifier_(platform.notifier), lock_(platform.lock), waiter_(platform.waiter) {
+  auto table = EndpointTable::Create(endpoint_slots);
+  if (table.ok()) {
+    table_ = *table;
+  } else {
+    table_status_ = table.status();
+  }
+}
+
+Bus::~Bus() {
+  // Endpoints still registered would call back into a dead bus from their
+  // destructors: detach them, and make their queued buffers inert.
+  Outbox ignored;
+  state_ = State::kStopped;  // so DropQueuedLocked() only counts
+  table_.ForEach([&](std::uint32_t, Endpoint* endpoint) {
+    DropQueuedLocked(*endpoint, ignored);
+    endpoint->bus_ = nullptr;
+  });
+  // Handles the application still holds point at this bus: a use-after-free
+  // waiting to happen, i.e. a bug in the caller.
+  TANDEM_ASSERT(tx_held_ == 0 && rx_held_ == 0 && "buffer handles outlive their rpmsg bus");
+}
+
+Status Bus::UsableLocked() const {
+  if (!table_status_.ok()) return table_status_;
+  switch (state_) {
+    case State::kRunning: return OkStatus();
+    case State::kStopped: return FailedPrecondition("rpmsg bus not started");
+    case State::kBroken: return broken_;
+  }
+  return Internal("rpmsg bus state corrupt");
+}
+
+Status Bus::status() const {
+  LockGuard guard(lock_);
+  return UsableLocked();
+}
+
+Status Bus::AdoptConfigLocked(const BusConfig& config, std::uint32_t tx_notifyid,
+                              std::uint32_t rx_notifyid) {
+  TANDEM_TRY(table_status_);
+  if (state_ == State::kRunning) return FailedPrecondition("rpmsg bus already started");
+  if (tx_held_ != 0 || rx_held_ != 0) {
+    return FailedPrecondition("buffers of the previous session are still held");
+  }
+  if (config.vring0.num != config.vring1.num) {
+    return InvalidArgument("vring0 and vring1 must have the same number of entries");
+  }
+  const std::uint32_t num = config.vring0.num;
+  if (num == 0 || num > 32768 || !IsPowerOfTwo(num)) {
+    return InvalidArgument("vring size must be a power of two no larger than 32768");
+  }
+  // hdr.len is 16 bits, so no payload can exceed 65535 bytes.
+  if (config.buffer_size <= kHeaderSize || config.buffer_size > kHeaderSize + 0xFFFF) {
+    return InvalidArgument("buffer size must exceed the header and carry at most 65535 bytes");
+  }
+  if (config.name_service && config.buffer_size < kHeaderSize + sizeof(NsMessage)) {
+    return InvalidArgument("buffers too small for name-service messages");
+  }
+  buffers_ = config.buffers;
+  buffer_size_ = config.buffer_size;
+  num_ = num;
+  tx_notifyid_ = tx_notifyid;
+  rx_notifyid_ = rx_notifyid;
+  name_service_ = config.name_service;
+  send_timeout_ = config.send_timeout;
+  broken_ = OkStatus();
+  tx_dirty_ = false;
+  rx_dirty_ = false;
+  return OkStatus();
+}
+
+void Bus::StopLocked(Outbox& out) {
+  state_ = State::kStopped;
+  broken_ = OkStatus();
+  table_.ForEach([&](std::uint32_t, Endpoint* endpoint) { DropQueuedLocked(*endpoint, out); });
+  tx_dirty_ = false;
+  rx_dirty_ = false;
+  out.wake = true;  // blocked senders and receivers return kAborted
+}
+
+Status Bus::BreakLocked(Status s, Outbox& out) {
+  if (state_ != State::kBroken) {
+    state_ = State::kBroken;
+    broken_ = s.ok() ? Internal("rpmsg bus broken without a reason") : s;
+    out.wake = true;
+  }
+  return broken_;
+}
+
+// --- Kicks ------------------------------------------------------------------
+
+void Bus::PrepareKicksLocked(Outbox& out) {
+  if (defer_kicks_ > 0) return;
+  ForceKicksLocked(out);
+}
+
+void Bus::ForceKicksLocked(Outbox& out) {
+  if (state_ != State::kRunning) return;
+  // Phase one of each kick (Linux virtqueue_kick_prepare): only if buffers
+  // moved since the last decision, and only if the peer asked to be told.
+  if (tx_dirty_) {
+    tx_dirty_ = false;
+    auto kick = DoTxNotifyPrepare();
+    if (!kick.ok()) {
+      BreakLocked(kick.status(), out).IgnoreError();
+      return;
+    }
+    out.kick_tx = out.kick_tx || *kick;
+  }
+  if (rx_dirty_) {
+    rx_dirty_ = false;
+    auto kick = DoRxNotifyPrepare();
+    if (!kick.ok()) {
+      BreakLocked(kick.status(), out).IgnoreError();
+      return;
+    }
+    out.kick_rx = out.kick_rx || *kick;
+  }
+  stats_.notifications += (out.kick_tx ? 1 : 0) + (out.kick_rx ? 1 : 0);
+}
+
+void Bus::Flush(const Outbox& out) {
+  // Phase two: the doorbell, outside the lock.
+  std::uint32_t errors = 0;
+  if (out.kick_tx && !notifier_.Notify(tx_notifyid_).ok()) ++errors;
+  if (out.kick_rx && !notifier_.Notify(rx_notifyid_).ok()) ++errors;
+  if (errors != 0) {
+    LockGuard guard(lock_);
+    stats_.notify_errors += errors;
+  }
+  if (out.wake) waiter_.Wake();
+}
+
+void Bus::BeginBatch() {
+  LockGuard guard(lock_);
+  ++defer_kicks_;
+}
+
+void Bus::EndBatch() {
+  Outbox out;
+  {
+    LockGuard guard(lock_);
+    TANDEM_ASSERT(defer_kicks_ > 0);
+    --defer_kicks_;
+    PrepareKicksLocked(out);
+  }
+  Flush(out);
+}
+
+// --- Endpoints ----------------------------------------------------------------
+
+Status Bus::CheckEndpointLocked(const Endpoint& endpoint) const {
+  if (endpoint.bus_ != this) return FailedPrecondition("endpoint not created on this bus");
+  return OkStatus();
+}
+
+Status Bus::CreateEndpointLocked(Endpoint& endpoint, const EndpointConfig& config,
+                                 MessageHandler* handler) {
+  TANDEM_TRY(table_status_);
+  if (endpoint.bus_ != nullptr) return AlreadyExists("endpoint already created");
+  const std::size_t name_len = NameLength(config.name);
+  if (name_len >= kNameSize) return InvalidArgument("endpoint name longer than 31 characters");
+  std::uint32_t addr = config.addr;
+  if (addr == kAddrAny) {
+    TANDEM_TRY_ASSIGN(addr, table_.AllocateAddress());
+  }
+  TANDEM_TRY(table_.Insert(addr, &endpoint));
+  endpoint.bus_ = this;
+  endpoint.addr_ = addr;
+  endpoint.peer_.store(config.peer, std::memory_order_release);
+  std::memset(endpoint.name_, 0, sizeof(endpoint.name_));
+  if (name_len != 0) std::memcpy(endpoint.name_, config.name, name_len);
+  endpoint.handler_ = handler;
+  endpoint.queue_ = {};
+  endpoint.queue_head_ = 0;
+  endpoint.queue_count_ = 0;
+  endpoint.announced_ = false;
+  endpoint.announce_pending_ = false;
+  DoEndpointCreated(endpoint);
+  return OkStatus();
+}
+
+Status Bus::CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config,
+                           MessageHandler& handler) {
+  {
+    LockGuard guard(lock_);
+    TANDEM_TRY(CreateEndpointLocked(endpoint, config, &handler));
+  }
+  DoNameServiceWork();
+  return OkStatus();
+}
+
+namespace {
+bool AllEmpty(std::span<RxBuffer> queue) {
+  for (const RxBuffer& b : queue) {
+    if (b.valid()) return false;
+  }
+  return true;
+}
+}  // namespace
+
+Status Bus::CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config,
+                           std::span<RxBuffer> queue) {
+  if (queue.empty() || !AllEmpty(queue)) {
+    return InvalidArgument("receive queue storage must be non-empty and hold empty handles");
+  }
+  {
+    LockGuard guard(lock_);
+    TANDEM_TRY(CreateEndpointLocked(endpoint, config));
+    endpoint.queue_ = queue;
+  }
+  DoNameServiceWork();
+  return OkStatus();
+}
+
+Status Bus::CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config) {
+  {
+    LockGuard guard(lock_);
+    TANDEM_TRY(CreateEndpointLocked(endpoint, config));
+  }
+  DoNameServiceWork();
+  return OkStatus();
+}
+
+Status Bus::SetHandler(Endpoint& endpoint, MessageHandler& handler) {
+  LockGuard guard(lock_);
+  TANDEM_TRY(CheckEndpointLocked(endpoint));
+  if (endpoint.queue_count_ != 0) return FailedPrecondition("receive queue not empty");
+  endpoint.queue_ = {};
+  endpoint.handler_ = &handler;
+  return OkStatus();
+}
+
+Status Bus::SetReceiveQueue(Endpoint& endpoint, std::span<RxBuffer> queue) {
+  if (queue.empty() || !AllEmpty(queue)) {
+    return InvalidArgument("receive queue storage must be non-empty and hold empty handles");
+  }
+  LockGuard guard(lock_);
+  TANDEM_TRY(CheckEndpointLocked(endpoint));
+  if (endpoint.queue_count_ != 0) return FailedPrecondition("receive queue not empty");
+  endpoint.handler_ = nullptr;
+  endpoint.queue_ = queue;
+  endpoint.queue_head_ = 0;
+  return OkStatus();
+}
+
+void Bus::DestroyEndpointLocked(Endpoint& endpoint, Outbox& out) {
+  if (endpoint.bus_ != this) return;
+  table_.Remove(endpoint.addr_);
+  DropQueuedLocked(endpoint, out);
+  DoEndpointDestroyed(endpoint);
+  endpoint.bus_ = nullptr;
+  endpoint.handler_ = nullptr;
+  endpoint.queue_ = {};
+  endpoint.announced_ = false;
+  endpoint.announce_pending_ = false;
+  if (rx_waiters_ > 0) out.wake = true;  // a Receive() on it must return
+}
+
+void Bus::DestroyEndpoint(Endpoint& endpoint) {
+  Outbox out;
+  {
+    LockGuard guard(lock_);
+    DestroyEndpointLocked(endpoint, out);
+    PrepareKicksLocked(out);
+  }
+  Flush(out);
+  DoNameServiceWork();
+}
+
+// --- Buffers ------------------------------------------------------------------
+
+void Bus::DropRxLocked(const BufferSlot& slot, Outbox& out) {
+  TANDEM_ASSERT(rx_held_ > 0);
+  --rx_held_;
+  // After Reset() the buffer belongs to a dead session: only count it.
+  if (state_ != State::kRunning) return;
+  Status s = DoReleaseRx(slot);
+  if (!s.ok()) {
+    BreakLocked(s, out).IgnoreError();
+    return;
+  }
+  rx_dirty_ = true;
+}
+
+void Bus::DropQueuedLocked(Endpoint& endpoint, Outbox& out) {
+  while (endpoint.queue_count_ > 0) {
+    RxBuffer& b = endpoint.queue_[endpoint.queue_head_];
+    DropRxLocked(b.slot_, out);
+    b.bus_ = nullptr;  // inert: its destructor must not take the lock we hold
+    b.payload_ = {};
+    endpoint.queue_head_ = (endpoint.queue_head_ + 1) % endpoint.queue_.size();
+    --endpoint.queue_count_;
+  }
+  endpoint.queue_head_ = 0;
+}
+
+void Bus::ReleaseRx(const BufferSlot& slot) {
+  Outbox out;
+  {
+    LockGuard guard(lock_);
+    DropRxLocked(slot, out);
+    PrepareKicksLocked(out);
+  }
+  Flush(out);
+}
+
+void Bus::ReturnTx(const BufferSlot& slot) {
+  Outbox out;
+  {
+    LockGuard guard(lock_);
+    TANDEM_ASSERT(tx_held_ > 0);
+    --tx_held_;
+    if (state_ == State::kRunning) DoReturnTx(slot);
+    if (tx_waiters_ > 0) out.wake = true;
+  }
+  Flush(out);
+}
+
+Result<BufferSlot> Bus::TakeTxLocked(Outbox& out) {
+  auto slot = DoTakeTx();
+  if (!slot.ok() && slot.status().code() != StatusCode::kUnavailable) {
+    return BreakLocked(slot.status(), out);
+  }
+  return slot;
+}
+
+Status Bus::SubmitTxLocked(const BufferSlot& slot, std::uint32_t bytes, Outbox& out) {
+  Status s = DoSubmitTx(slot, bytes);
+  if (!s.ok()) return BreakLocked(s, out);
+  ++stats_.tx_messages;
+  tx_dirty_ = true;
+  return OkStatus();
+}
+
+Status Bus::SubmitTx(TxBuffer& tx, std::size_t len) {
+  const BufferSlot slot = tx.slot_;
+  // We own the buffer exclusively until it is submitted: header and payload
+  // are written (and cleaned for the peer) without the lock.
+  const RpmsgHeader header = MakeHeader(tx.src_, tx.dst_, static_cast<std::uint16_t>(len));
+  Status written = buffers_.Write(slot.offset, header);
+  buffers_.CleanForPeer(slot.offset + kHeaderSize, len);
+  tx.bus_ = nullptr;
+  tx.data_ = {};
+
+  Outbox out;
+  Status s;
+  {
+    LockGuard guard(lock_);
+    TANDEM_ASSERT(tx_held_ > 0);
+    --tx_held_;
+    if (state_ != State::kRunning) {
+      s = UsableLocked();
+    } else if (!written.ok()) {
+      DoReturnTx(slot);
+      s = Internal("tx buffer outside the buffer region");
+    } else {
+      s = SubmitTxLocked(slot, static_cast<std::uint32_t>(kHeaderSize + len), out);
+      PrepareKicksLocked(out);
+    }
+  }
+  Flush(out);
+  return s;
+}
+
+// --- Sending --------------------------------------------------------------------
+
+Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::uint32_t dst,
+                                    Timeout timeout) {
+  bool waiting = false;
+  bool have_deadline = false;
+  std::uint64_t deadline = 0;
+  for (;;) {
+    Outbox out;
+    Status s;
+    bool got = false;
+    bool retry = false;
+    BufferSlot slot;
+    std::uint32_t from = src;
+    std::uint32_t to = dst;
+    std::uint32_t epoch = 0;
+    {
+      LockGuard guard(lock_);
+      s = UsableLocked();
+      if (!s.ok() && waiting && state_ == State::kStopped) {
+        s = Aborted("rpmsg bus reset while waiting for a tx buffer");
+      }
+      if (s.ok()) s = CheckEndpointLocked(endpoint);
+      if (s.ok()) {
+        if (from == kAddrAny) from = endpoint.addr_;
+        if (to == kAddrAny) to = endpoint.peer_.load(std::memory_order_acquire);
+        if (to == kAddrAny) s = FailedPrecondition("endpoint has no peer address yet");
+      }
+      if (s.ok()) {
+        auto taken = TakeTxLocked(out);
+        if (taken.ok()) {
+          slot = *taken;
+          got = true;
+          ++tx_held_;
+        } else if (taken.status().code() != StatusCode::kUnavailable) {
+          s = taken.status();
+        } else if (timeout.is_none()) {
+          s = Unavailable("no tx buffer");
+        } else {
+          if (!waiting) {
+            waiting = true;
+            if (tx_waiters_++ == 0) {
+              // Ask the peer to tell us when buffers come back (Linux:
+              // rpmsg_upref_sleepers enables the tx-complete callback).
+              auto armed = DoArmTxWakeup(true);
+              if (!armed.ok()) {
+                s = BreakLocked(armed.status(), out);
+              } else {
+                retry = *armed;
+              }
+            }
+          }
+          if (s.ok() && !retry) {
+            // Kicks deferred by Poll() or a TxBatch must reach the peer
+            // before we sleep, or it may never return a buffer.
+            ForceKicksLocked(out);
+            epoch = waiter_.PrepareWait();
+          }
+        }
+      }
+      if (waiting && (got || !s.ok())) {
+        waiting = false;
+        if (--tx_waiters_ == 0 && state_ == State::kRunning) {
+          auto disarmed = DoArmTxWakeup(false);
+          if (!disarmed.ok()) BreakLocked(disarmed.status(), out).IgnoreError();
+        }
+      }
+    }
+    Flush(out);
+    if (got) {
+      auto data = buffers_.Bytes(slot.offset + kHeaderSize, slot.capacity - kHeaderSize);
+      if (!data.ok()) {
+        ReturnTxUnheld(slot);
+        return Internal("tx buffer outside the buffer region");
+      }
+      return TxBuffer(this, slot, from, to, *data);
+    }
+    if (!s.ok()) return s;
+    if (retry) continue;
+
+    const std::uint64_t now = waiter_.Now();
+    if (!have_deadline) {
+      deadline = timeout.DeadlineFrom(now);
+      have_deadline = true;
+    }
+    if (now >= deadline) {
+      Outbox late;
+      {
+        LockGuard guard(lock_);
+        if (--tx_waiters_ == 0 && state_ == State::kRunning) {
+          auto disarmed = DoArmTxWakeup(false);
+          if (!disarmed.ok()) BreakLocked(disarmed.status(), late).IgnoreError();
+        }
+      }
+      Flush(late);
+      return DeadlineExceeded("no tx buffer before the timeout");
+    }
+    waiter_.Wait(epoch, deadline);
+  }
+}
+
+void Bus::ReturnTxUnheld(const BufferSlot& slot) {
+  Outbox out;
+  {
+    LockGuard guard(lock_);
+    --tx_held_;
+    if (state_ == State::kRunning) DoReturnTx(slot);
+  }
+  Flush(out);
+}
+
+Result<TxBuffer> Bus::AcquireTx(Endpoint& endpoint, Timeout timeout) {
+  return AcquireTxFrom(endpoint, kAddrAny, kAddrAny, timeout);
+}
+
+Result<TxBuffer> Bus::AcquireTx(Endpoint& endpoint, std::uint32_t dst, Timeout timeout) {
+  return AcquireTxFrom(endpoint, kAddrAny, dst, timeout);
+}
+
+Status Bus::SendFrom(Endpoint& endpoint, std::uint32_t src, std::uint32_t dst,
+                     ConstByteSpan payload, Timeout timeout) {
+  // Refuse before taking a buffer: nothing is sent, no buffer moves.
+  const std::size_t mtu_now = mtu();
+  if (mtu_now != 0 && payload.size() > mtu_now) {
+    return InvalidArgument("payload larger than the MTU");
+  }
+  TANDEM_TRY_ASSIGN(TxBuffer tx, AcquireTxFrom(endpoint, src, dst, timeout));
+  if (payload.size() > tx.capacity()) return InvalidArgument("payload larger than the MTU");
+  if (!payload.empty()) std::memcpy(tx.data().data(), payload.data(), payload.size());
+  return tx.Send(payload.size());
+}
+
+Status Bus::Send(Endpoint& endpoint, ConstByteSpan payload, Timeout timeout) {
+  return SendFrom(endpoint, kAddrAny, kAddrAny, payload, timeout);
+}
+
+Status Bus::SendTo(Endpoint& endpoint, std::uint32_t dst, ConstByteSpan payload,
+                   Timeout timeout) {
+  if (dst == kAddrAny) return InvalidArgument("destination is RPMSG_ADDR_ANY");
+  return SendFrom(endpoint, kAddrAny, dst, payload, timeout);
+}
+
+Status Bus::SendOffChannel(Endpoint& endpoint, std::uint32_t src, std::uint32_t dst,
+                           ConstByteSpan payload, Timeout timeout) {
+  // Linux rpmsg_send_offchannel_raw(): "Invalid addr" for either ANY.
+  if (src == kAddrAny || dst == kAddrAny) {
+    return InvalidArgument("source or destination is RPMSG_ADDR_ANY");
+  }
+  return SendFrom(endpoint, src, dst, payload, timeout);
+}
+
+// --- Receiving -------------------------------------------------------------------
+
+Result<RxBuffer> Bus::PopQueued(Endpoint& endpoint, Timeout timeout, std::size_t max_len,
+                                bool check_len) {
+  bool waiting = false;
+  bool have_deadline = false;
+  std::uint64_t deadline = 0;
+  for (;;) {
+    Status s;
+    RxBuffer got;
+    std::uint32_t epoch = 0;
+    {
+      LockGuard guard(lock_);
+      s = CheckEndpointLocked(endpoint);
+      if (!s.ok() && waiting) s = Aborted("endpoint destroyed while waiting for a message");
+      if (s.ok() && endpoint.queue_.empty()) s = FailedPrecondition("endpoint has no receive queue");
+      if (s.ok() && endpoint.queue_count_ > 0) {
+        RxBuffer& head = endpoint.queue_[endpoint.queue_head_];
+        if (check_len && head.payload().size() > max_len) {
+          s = OutOfRange("receive buffer too small for the message");
+        } else {
+          got = std::move(head);
+          endpoint.queue_head_ = (endpoint.queue_head_ + 1) % endpoint.queue_.size();
+          --endpoint.queue_count_;
+        }
+      } else if (s.ok()) {
+        if (state_ != State::kRunning) {
+          s = (waiting && state_ == State::kStopped)
+                  ? Aborted("rpmsg bus reset while waiting for a message")
+                  : UsableLocked();
+        } else if (timeout.is_none()) {
+          s = Unavailable("no message");
+        } else {
+          if (!waiting) {
+            waiting = true;
+            ++rx_waiters_;
+          }
+          epoch = waiter_.PrepareWait();
+        }
+      }
+      if (waiting && (got.valid() || !s.ok())) {
+        waiting = false;
+        --rx_waiters_;
+      }
+    }
+    if (got.valid()) return got;
+    if (!s.ok()) return s;
+
+    const std::uint64_t now = waiter_.Now();
+    if (!have_deadline) {
+      deadline = timeout.DeadlineFrom(now);
+      have_deadline = true;
+    }
+    if (now >= deadline) {
+      LockGuard guard(lock_);
+      --rx_waiters_;
+      return DeadlineExceeded("no message before the timeout");
+    }
+    waiter_.Wait(epoch, deadline);
+  }
+}
+
+Result<RxBuffer> Bus::ReceiveHeld(Endpoint& endpoint, Timeout timeout) {
+  return PopQueued(endpoint, timeout, 0, false);
+}
+
+Result<Received> Bus::Receive(Endpoint& endpoint, ByteSpan out, Timeout timeout) {
+  TANDEM_TRY_ASSIGN(RxBuffer buffer, PopQueued(endpoint, timeout, out.size(), true));
+  const ConstByteSpan payload = buffer.payload();
+  if (!payload.empty()) std::memcpy(out.data(), payload.data(), payload.size());
+  return Received{payload.size(), buffer.src()};
+}
+
+// --- The receive path ----------------------------------------------------------------
+
+void Bus::Deliver(const RxSlot& rx) {
+  Outbox out;
+  const BufferSlot& slot = rx.slot;
+  auto drop = [&](std::uint32_t Stats::*counter) {
+    {
+      LockGuard guard(lock_);
+      if (counter != nullptr) ++(stats_.*counter);
+      DropRxLocked(slot, out);
+    }
+    Flush(out);
+  };
+
+  if (rx.dropped) return drop(nullptr);  // the role counted why
+  // Linux rpmsg_recv_single(): a buffer must hold a header, and the header
+  // must not claim more payload than arrived ("inbound msg too big").
+  if (rx.length < kHeaderSize) return drop(&Stats::rx_too_short);
+  auto header = buffers_.Read<RpmsgHeader>(slot.offset);  // one copy; only the copy is used
+  if (!header.ok()) return drop(&Stats::rx_bad_buffer);
+  const std::uint32_t len = header->len.get();
+  if (len > rx.length - kHeaderSize) return drop(&Stats::rx_too_big);
+  auto payload = buffers_.Bytes(slot.offset + kHeaderSize, len);
+  if (!payload.ok()) return drop(&Stats::rx_bad_buffer);
+  buffers_.InvalidateFromPeer(slot.offset + kHeaderSize, len);
+  const std::uint32_t src = header->src.get();
+  const std::uint32_t dst = header->dst.get();
+
+  Endpoint* endpoint = nullptr;
+  MessageHandler* handler = nullptr;
+  {
+    LockGuard guard(lock_);
+    endpoint = table_.Find(dst);
+    if (endpoint == nullptr) {
+      ++stats_.rx_no_endpoint;
+      DropRxLocked(slot, out);
+    } else {
+      if (src != kAddrAny) {
+        // Learn the peer from the first message (OpenAMP); never overwrite.
+        std::uint32_t unknown = kAddrAny;
+        endpoint->peer_.compare_exchange_strong(unknown, src, std::memory_order_acq_rel);
+      }
+      if (!endpoint->queue_.empty()) {
+        if (endpoint->queue_count_ == endpoint->queue_.size()) {
+          ++stats_.rx_queue_full;
+          DropRxLocked(slot, out);
+        } else {
+          const std::size_t tail =
+              (endpoint->queue_head_ + endpoint->queue_count_) % endpoint->queue_.size();
+          endpoint->queue_[tail] = RxBuffer(this, slot, src, dst, *payload);
+          ++endpoint->queue_count_;
+          ++stats_.rx_messages;
+          if (rx_waiters_ > 0) out.wake = true;
+        }
+      } else if (endpoint->handler_ != nullptr) {
+        handler = endpoint->handler_;
+        ++stats_.rx_messages;
+      } else {
+        ++stats_.rx_no_receiver;
+        DropRxLocked(slot, out);
+      }
+    }
+  }
+  Flush(out);
+  if (handler != nullptr) {
+    // No lock held: the callback may send, hold, create or destroy.
+    ReceivedMessage message(RxBuffer(this, slot, src, dst, *payload));
+    handler->OnMessage(*endpoint, message);
+    // message's destructor returns the buffer unless the callback held it.
+  }
+}
+
+Status Bus::Poll() {
+  {
+    LockGuard guard(lock_);
+    if (in_poll_) {
+      return FailedPrecondition("Poll already running (from a callback or a second thread)");
+    }
+    TANDEM_TRY(UsableLocked());
+    in_poll_ = true;
+    ++defer_kicks_;
+  }
+
+  Status result;
+  const std::uint32_t budget = 4 * num_;
+  std::uint32_t handled = 0;
+  for (;;) {
+    Outbox out;
+    Result<RxSlot> rx = Unavailable("no rx buffer");
+    bool done = false;
+    {
+      LockGuard guard(lock_);
+      Status s = UsableLocked();
+      if (!s.ok()) {
+        result = s;
+        done = true;
+      } else {
+        rx = DoTakeRx();
+        if (rx.ok()) {
+          ++rx_held_;
+        } else if (rx.status().code() != StatusCode::kUnavailable) {
+          result = BreakLocked(rx.status(), out);
+          done = true;
+        } else {
+          // Drained: ask for a kick for the next message, and re-check, so a
+          // message that arrived in between is not stranded (practice 12).
+          auto more = DoRearmRx();
+          if (!more.ok()) {
+            result = BreakLocked(more.status(), out);
+            done = true;
+          } else {
+            done = !*more;
+          }
+        }
+      }
+    }
+    Flush(out);
+    if (rx.ok()) {
+      Deliver(*rx);
+      if (++handled >= budget) {
+        result = Unavailable("poll budget used up; more messages may be pending");
+        break;
+      }
+      continue;
+    }
+    if (done) break;
+  }
+
+  Outbox out;
+  {
+    LockGuard guard(lock_);
+    in_poll_ = false;
+    --defer_kicks_;
+    if (state_ == State::kRunning) {
+      // Tx completions (host: vring1 used ring) and wake-ups of senders.
+      auto reclaimed = DoReclaimTx();
+      if (!reclaimed.ok()) {
+        BreakLocked(reclaimed.status(), out).IgnoreError();
+      } else if (*reclaimed && tx_waiters_ > 0) {
+        out.wake = true;
+      }
+    }
+    PrepareKicksLocked(out);
+    if (result.ok() && state_ == State::kBroken) result = broken_;
+  }
+  Flush(out);
+  DoNameServiceWork();
+  return result;
+}
+
+Stats Bus::stats() const {
+  LockGuard guard(lock_);
+  Stats s = stats_;
+  s.lookups = table_.lookups();
+  s.lookup_probes = table_.probes();
+  s.buffers_per_direction = num_;
+  s.tx_held = tx_held_;
+  s.rx_held = rx_held_;
+  DoFillStats(s);
+  return s;
+}
+
+}  // namespace tandem::rpmsg

@@ -1,0 +1,229 @@
+#include "tandem/rpmsg/remote_bus.h"
+
+#include <cstring>
+
+namespace tandem::rpmsg {
+
+RemoteBus::RemoteBus(const BusPlatform& platform, const RemoteBusMemory& memory)
+    : Bus(platform, memory.endpoints), memory_(memory) {}
+
+Status RemoteBus::Start(const BusConfig& config) {
+  {
+    LockGuard guard(lock());
+    TANDEM_TRY(AdoptConfigLocked(config, config.vring0.notifyid, config.vring1.notifyid));
+    const std::uint32_t num = config.vring0.num;
+    if (memory_.tx_stash.size() < num) return InvalidArgument("remote bus storage smaller than the vring");
+    ring0_ = config.vring0.ring;
+    ring1_ = config.vring1.ring;
+    const virtio::DeviceQueue::Options options{config.event_idx};
+    TANDEM_TRY_ASSIGN(tx_queue_,
+                      virtio::DeviceQueue::Create(ring0_, num, config.vring0.align, options));
+    TANDEM_TRY_ASSIGN(rx_queue_,
+                      virtio::DeviceQueue::Create(ring1_, num, config.vring1.align, options));
+    stash_count_ = 0;
+    pending_creates_ = 0;
+    pending_destroy_head_ = 0;
+    pending_destroy_count_ = 0;
+    SetRunningLocked();
+    // Endpoints created before the host was ready are announced now.
+    if (name_service()) {
+      table().ForEach([&](std::uint32_t, Endpoint* endpoint) {
+        if (endpoint->name_[0] != '\0' && !endpoint->announce_pending_) {
+          endpoint->announce_pending_ = true;
+          ++pending_creates_;
+        }
+      });
+    }
+    // A fresh DeviceQueue asks for every kick; keep vring0 kicks only while
+    // someone waits for a buffer.
+    tx_armed_ = true;
+    UpdateTxArmLocked(false).status().IgnoreError();  // nothing waits yet; a failure latches the queue
+  }
+  DoNameServiceWork();
+  return OkStatus();
+}
+
+Status RemoteBus::Reset() {
+  Outbox out;
+  {
+    LockGuard guard(lock());
+    StopLocked(out);
+    stash_count_ = 0;
+    pending_creates_ = 0;
+    pending_destroy_head_ = 0;
+    pending_destroy_count_ = 0;
+    tx_armed_ = false;
+    table().ForEach([](std::uint32_t, Endpoint* endpoint) {
+      endpoint->announced_ = false;
+      endpoint->announce_pending_ = false;
+    });
+  }
+  Flush(out);
+  return OkStatus();
+}
+
+// --- Buffers ------------------------------------------------------------------------
+
+Result<BufferSlot> RemoteBus::DoTakeTx() {
+  if (stash_count_ > 0) return memory_.tx_stash[--stash_count_];
+  TANDEM_TRY_ASSIGN(virtio::DescriptorChain chain, tx_queue_.Pop(ring0_));
+  // Next() checks the buffer lies inside the buffer region and latches the
+  // queue broken otherwise. Only the first descriptor is used (Linux posts
+  // one per buffer).
+  TANDEM_TRY_ASSIGN(virtio::Descriptor d, chain.Next(tx_queue_, ring0_, buffers()));
+  if (!d.device_writes) return DataLoss("host rx buffer is not device-writable");
+  if (d.len < buffer_size()) return DataLoss("host rx buffer smaller than the bus buffer size");
+  return BufferSlot{chain.head(), d.offset, buffer_size()};
+}
+
+void RemoteBus::DoReturnTx(const BufferSlot& slot) {
+  if (stash_count_ < memory_.tx_stash.size()) {
+    memory_.tx_stash[stash_count_++] = slot;
+    return;
+  }
+  // More buffers out than the ring has entries: the host re-posted heads we
+  // still hold. Hand it back empty rather than lose track of it.
+  if (tx_queue_.PushUsed(ring0_, slot.id, 0).ok()) MarkTxDirtyLocked();
+}
+
+Status RemoteBus::DoSubmitTx(const BufferSlot& slot, std::uint32_t bytes) {
+  return tx_queue_.PushUsed(ring0_, slot.id, bytes);
+}
+
+Result<bool> RemoteBus::DoTxNotifyPrepare() { return tx_queue_.NotifyPrepare(ring0_); }
+
+Result<Bus::RxSlot> RemoteBus::DoTakeRx() {
+  TANDEM_TRY_ASSIGN(virtio::DescriptorChain chain, rx_queue_.Pop(ring1_));
+  TANDEM_TRY_ASSIGN(virtio::Descriptor d, chain.Next(rx_queue_, ring1_, buffers()));
+  RxSlot rx;
+  rx.slot = BufferSlot{chain.head(), d.offset, d.len};
+  rx.length = d.len;
+  // Linux sends each message as one device-readable descriptor of header +
+  // payload bytes, never more than a buffer. Anything else is dropped (the
+  // buffer goes back); bounds were already checked by Next().
+  if (d.device_writes || d.len > buffer_size()) {
+    ++mutable_stats().rx_bad_buffer;
+    rx.dropped = true;
+  }
+  return rx;
+}
+
+Status RemoteBus::DoReleaseRx(const BufferSlot& slot) {
+  // The device wrote nothing into a device-readable buffer (2.7.8: len is
+  // the number of bytes written).
+  return rx_queue_.PushUsed(ring1_, slot.id, 0);
+}
+
+Result<bool> RemoteBus::DoRxNotifyPrepare() { return rx_queue_.NotifyPrepare(ring1_); }
+
+Result<bool> RemoteBus::DoRearmRx() { return rx_queue_.EnableNotifications(ring1_); }
+
+Result<bool> RemoteBus::DoArmTxWakeup(bool armed) { return UpdateTxArmLocked(armed); }
+
+Result<bool> RemoteBus::UpdateTxArmLocked(bool senders_waiting) {
+  const bool want = senders_waiting || HasNameServiceWorkLocked();
+  if (want == tx_armed_) return false;
+  tx_armed_ = want;
+  if (want) return tx_queue_.EnableNotifications(ring0_);
+  tx_queue_.DisableNotifications(ring0_);
+  return false;
+}
+
+Result<bool> RemoteBus::DoReclaimTx() {
+  if (stash_count_ > 0) return true;
+  return tx_queue_.HasAvailable(ring0_);
+}
+
+void RemoteBus::DoFillStats(Stats& stats) const {
+  stats.tx_free = static_cast<std::uint32_t>(stash_count_);
+}
+
+// --- Name service ----------------------------------------------------------------------
+
+void RemoteBus::DoEndpointCreated(Endpoint& endpoint) {
+  if (name_service() && state() == State::kRunning && endpoint.name_[0] != '\0') {
+    endpoint.announce_pending_ = true;
+    ++pending_creates_;
+  }
+}
+
+void RemoteBus::DoEndpointDestroyed(Endpoint& endpoint) {
+  if (endpoint.announce_pending_) {
+    --pending_creates_;  // never announced: nothing to take back
+    return;
+  }
+  if (!endpoint.announced_ || state() != State::kRunning) return;
+  if (pending_destroy_count_ == kMaxPendingDestroys) {
+    ++mutable_stats().ns_announce_dropped;
+    return;
+  }
+  PendingDestroy& d =
+      pending_destroys_[(pending_destroy_head_ + pending_destroy_count_) % kMaxPendingDestroys];
+  std::memcpy(d.name, endpoint.name_, kNameSize);
+  d.addr = endpoint.addr_;
+  ++pending_destroy_count_;
+}
+
+Endpoint* RemoteBus::NextPendingCreateLocked() {
+  Endpoint* found = nullptr;
+  table().ForEach([&](std::uint32_t, Endpoint* endpoint) {
+    if (found == nullptr && endpoint->announce_pending_) found = endpoint;
+  });
+  return found;
+}
+
+void RemoteBus::DoNameServiceWork() {
+  // One announcement per iteration; stops when none is left or no buffer is
+  // free (then vring0 kicks stay armed and a later Poll() continues).
+  for (;;) {
+    Outbox out;
+    bool again = false;
+    {
+      LockGuard guard(lock());
+      if (state() == State::kRunning && HasNameServiceWorkLocked()) {
+        auto slot = TakeTxLocked(out);
+        if (!slot.ok()) {
+          if (slot.status().code() == StatusCode::kUnavailable) {
+            auto arrived = UpdateTxArmLocked(has_tx_waiters());
+            again = arrived.ok() && *arrived;
+          }
+        } else {
+          NsMessage msg;
+          std::uint32_t src = kAddrAny;
+          Endpoint* endpoint = nullptr;
+          if (pending_destroy_count_ > 0) {
+            const PendingDestroy& d = pending_destroys_[pending_destroy_head_];
+            msg = MakeNsMessage(d.name, d.addr, NsFlags::kDestroy);
+            src = d.addr;
+          } else {
+            endpoint = NextPendingCreateLocked();
+            msg = MakeNsMessage(endpoint->name_, endpoint->addr_, NsFlags::kCreate);
+            src = endpoint->addr_;
+          }
+          const RpmsgHeader header = MakeHeader(src, kNsAddress, sizeof(NsMessage));
+          if (!buffers().Write(slot->offset, header).ok() ||
+              !buffers().Write(slot->offset + kHeaderSize, msg).ok()) {
+            DoReturnTx(*slot);  // cannot happen: Start() checked the buffer size
+          } else if (SubmitTxLocked(*slot, kHeaderSize + sizeof(NsMessage), out).ok()) {
+            ++mutable_stats().ns_announcements;
+            if (endpoint != nullptr) {
+              endpoint->announce_pending_ = false;
+              endpoint->announced_ = true;
+              --pending_creates_;
+            } else {
+              pending_destroy_head_ = (pending_destroy_head_ + 1) % kMaxPendingDestroys;
+              --pending_destroy_count_;
+            }
+            again = true;
+          }
+          if (!HasNameServiceWorkLocked()) UpdateTxArmLocked(has_tx_waiters()).status().IgnoreError();
+          PrepareKicksLocked(out);
+        }
+      }
+    }
+    Flush(out);
+    if (!again) break;
+  }
+}
+
+}  // namespace tandem::rpmsg
