@@ -33,7 +33,9 @@ class Platform {
   // free, suitably aligned device address (Linux: dma allocation for a
   // FW_RSC_ADDR_ANY carveout). Regions stay mapped until ReleaseMemory().
   virtual Result<shm::Region> MapMemory(const MemoryRequest& request) = 0;
-  // Unmaps every region mapped since the last release.
+  // Unmaps every region mapped since the last release. This drops the
+  // host's views; RemoteProc::Detach() calls it while the remote keeps
+  // running, so it must not take memory away from the remote itself.
   virtual void ReleaseMemory() = 0;
 
   // Releases the remote from reset at `entry` (a device address).
@@ -47,6 +49,15 @@ class Platform {
   // Blocks until the remote has sent control message `message`, the timeout
   // expires (kDeadlineExceeded) or the remote dies (kAborted).
   virtual Status WaitForControl(std::uint32_t message, std::uint32_t timeout_ms) = 0;
+
+  // For RemoteProc::Attach() (Linux: rproc_ops get_loaded_rsc_table): the
+  // host view of the resource table of the remote that is running now, as
+  // whoever booted it placed it (the platform knows where, e.g. from its
+  // state file). The view must cover the whole table; it may be longer (only
+  // the first kMaxTableSize bytes are read). kNotFound if no remote runs or
+  // the platform cannot attach. The regions the table names are then
+  // mapped with MapMemory() at their fixed device addresses.
+  virtual Result<shm::Region> LoadedResourceTable() = 0;
 
  protected:
   ~Platform() = default;

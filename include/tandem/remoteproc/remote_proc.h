@@ -1,0 +1,277 @@
+#pragma once
+// RemoteProc: the host's manager of one remote core. Loads a firmware ELF
+// into the remote's memory as its resource table asks, releases the core,
+// stops it with a handshake, records crashes and recovers, attaches to a
+// remote that is already running, dumps its memory, reads its trace.
+// Behaviour follows Linux's drivers/remoteproc (remoteproc_core.c,
+// remoteproc_virtio.c, remoteproc_coredump.c); docs/remoteproc.md walks
+// through it.
+//
+// Lifecycle: state.h (one transition function; an illegal call returns
+// kFailedPrecondition and changes nothing).
+//
+// Memory: no heap. The copy of the resource table (Linux's
+// rproc->cached_table) lives in a member array of kMaxTableSize bytes, the
+// mapped regions in a MemoryMap of kMaxRegions, the last error's detail and
+// the crash detail in fixed char buffers. A RemoteProc cannot be copied or
+// moved (its parsed table points into itself).
+//
+// Firmware bytes: Load() keeps the span it was given, to reload the same
+// image on recovery. The caller keeps those bytes alive and unchanged until
+// the next Load(), Stop() or destruction.
+//
+// Threading: RemoteProc is NOT thread-safe. One thread (the host's control
+// thread, or the platform glue's event loop) makes every call, including
+// ReportCrash() for crashes the platform detects; the glue serializes
+// mailbox events with the user's commands. Platform calls and listener
+// callbacks run on that thread, from inside RemoteProc's methods.
+//
+// Trust: the firmware file, the resource table in it and everything read
+// back from the remote's memory are untrusted: every address and length is
+// range- and overflow-checked and a violation is a Status, never a crash.
+// The Platform and the VdevListener are trusted (our code).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "tandem/base/result.h"
+#include "tandem/base/span.h"
+#include "tandem/base/status.h"
+#include "tandem/elf/elf_file.h"
+#include "tandem/remoteproc/coredump.h"
+#include "tandem/remoteproc/crash.h"
+#include "tandem/remoteproc/memory_map.h"
+#include "tandem/remoteproc/platform.h"
+#include "tandem/remoteproc/state.h"
+#include "tandem/remoteproc/vdev.h"
+#include "tandem/rsc/resource_table.h"
+#include "tandem/shm/region.h"
+
+namespace tandem::remoteproc {
+
+// Largest resource table we copy (Linux has no fixed bound; real tables are
+// a few hundred bytes).
+inline constexpr std::size_t kMaxTableSize = 4096;
+
+// The ELF section that holds the resource table (Linux:
+// rproc_elf_find_rsc_table).
+inline constexpr const char* kResourceTableSection = ".resource_table";
+// Name of the carveout that, if the table has one, holds the RPMsg buffers
+// (Linux: the "vdev%dbuffer" memory region, rproc_add_virtio_dev).
+inline constexpr const char* kVdevBufferName = "vdev0buffer";
+
+struct Options {
+  // Recover at once when a crash is reported (Linux sysfs "recovery
+  // enabled"); otherwise stay crashed until Recover() or Stop().
+  bool recovery = true;
+  // How long Stop() waits for mailbox::kShutdownAck, and Attach() for
+  // mailbox::kVdevResetAck.
+  std::uint32_t shutdown_timeout_ms = 2000;
+  // e_machine the firmware must have; 0 accepts any.
+  std::uint16_t expected_machine = 0;
+  // Bytes per RPMsg buffer, header included (Linux: 512). At least 32 and a
+  // multiple of 8.
+  std::uint32_t rpmsg_buffer_size = 512;
+};
+
+// How the last Stop() went.
+struct StopReport {
+  State from = State::kOffline;  // the state Stop() was called in
+  // True iff the remote acknowledged the shutdown request before the reset.
+  bool graceful = false;
+  // The handshake's outcome: ok, kDeadlineExceeded (no ack in time),
+  // kAborted (the remote died meanwhile), a Send() error, or
+  // kFailedPrecondition when there was no handshake (loaded or crashed).
+  Status handshake;
+};
+
+class RemoteProc {
+ public:
+  RemoteProc(Platform& platform, const Options& options, VdevListener* listener = nullptr);
+  RemoteProc(const RemoteProc&) = delete;
+  RemoteProc& operator=(const RemoteProc&) = delete;
+
+  // The listener may also be set (or changed) later, while offline.
+  void set_vdev_listener(VdevListener* listener) { listener_ = listener; }
+
+  // --- Lifecycle ---------------------------------------------------------
+  // offline -> loaded. Parses the ELF, checks the machine, copies and
+  // validates the resource table, maps carveouts and devmem, allocates the
+  // vrings and buffers of the RPMsg vdev, patches what it chose into the
+  // cached table, loads the PT_LOAD segments (each must lie inside one
+  // carveout), writes the table to where the firmware linked it. On any
+  // error everything mapped is released, the state stays offline and
+  // error_detail() adds numbers to the Status message.
+  Status Load(ConstByteSpan firmware);
+  // loaded -> running: releases the core at the ELF entry, then
+  // OnVdevReady(). If either fails the core is reset, the memory released,
+  // and the state is offline.
+  Status Start();
+  // Load() then Start().
+  Status Boot(ConstByteSpan firmware);
+  // loaded | running | attached | crashed -> offline. From running or
+  // attached: OnVdevReset(), vdev status 0, mailbox::kShutdown, wait for
+  // mailbox::kShutdownAck (shutdown_timeout_ms); then, whatever the answer,
+  // Platform::Reset() and ReleaseMemory(). last_stop() says how it went.
+  // Returns the Reset() status (the state is offline either way).
+  Status Stop();
+
+  // The platform or the glue saw the remote crash. running | attached ->
+  // crashed, the cause recorded in last_crash(); with recovery on (and a
+  // firmware image) Recover() follows at once. In any other state the
+  // report is counted in ignored_crash_reports() and changes nothing.
+  // `detail` (may be null) is copied and cut to kCrashDetailSize - 1.
+  void ReportCrash(CrashReason reason, const char* detail);
+  // crashed -> running: OnVdevReset(), Reset(), ReleaseMemory(), then
+  // Load() + Start() of the same firmware image. kFailedPrecondition for an
+  // attached remote that crashed (no image to reload; it stays crashed).
+  // If reloading fails the state is offline. last_recovery() keeps the
+  // outcome of the last (automatic or manual) attempt.
+  Status Recover();
+
+  // offline | detached -> attached: takes over a remote that is already
+  // running. Reads the table the platform says is loaded
+  // (Platform::LoadedResourceTable), maps each carveout/devmem/vring/buffer
+  // region at the fixed address written in it (FW_RSC_ADDR_ANY is an
+  // error), resets the vdev (status 0, mailbox::kVdevReset, waits for
+  // mailbox::kVdevResetAck) and calls OnVdevReady(). On error everything is
+  // released and the state is unchanged.
+  Status Attach();
+  // attached -> detached: OnVdevReset(), vdev status 0, host views
+  // released; the core keeps running (no Reset()).
+  Status Detach();
+
+  // Recovery policy (Linux sysfs "recovery enabled|disabled").
+  void set_recovery(bool enabled) { options_.recovery = enabled; }
+  bool recovery() const { return options_.recovery; }
+
+  // --- Vdev ------------------------------------------------------------
+  // Writes the VirtIO device status (VirtIO 1.x 2.1) into the cached table
+  // and, with a store-release, into the loaded table the remote polls
+  // (Linux: rproc_virtio_set_status writes rsc->status). The ring
+  // initialisation before it is therefore visible first. kFailedPrecondition
+  // without a vdev or mapped memory.
+  Status SetVdevStatus(std::uint8_t status);
+  // The status byte as the remote sees it (read from the loaded table).
+  Result<std::uint8_t> ReadVdevStatus() const;
+  // Sends `notifyid` (one of the vdev's vrings) through the mailbox.
+  // kFailedPrecondition unless running or attached with a vdev;
+  // kInvalidArgument for an id that is not one of the vrings'.
+  Status Kick(std::uint32_t notifyid);
+  // The vdev as handed to OnVdevReady (nullopt without an RPMsg vdev).
+  const std::optional<VdevResources>& vdev() const { return vdev_; }
+
+  // --- Inspection ------------------------------------------------------
+  State state() const { return state_; }
+  std::uint64_t entry() const { return entry_; }
+  std::span<const MappedRegion> mapped_regions() const { return memory_.regions(); }
+  // Host view of [da, da + length) of the remote's mapped memory.
+  Result<shm::Region> Translate(std::uint64_t da, std::uint64_t length) const {
+    return memory_.Translate(da, length);
+  }
+  // The cached table (empty without one) and its parsed view (nullptr).
+  ConstByteSpan cached_table() const { return {table_.data(), table_size_}; }
+  const rsc::ResourceTable* resource_table() const {
+    return parsed_table_ ? &*parsed_table_ : nullptr;
+  }
+  // Device address of the loaded table (valid when resource_table()).
+  std::uint64_t loaded_table_da() const { return loaded_table_.device_address(); }
+
+  // Vdevs and trace entries beyond the first RPMsg vdev / first trace, or
+  // of another VirtIO type, are skipped and counted here.
+  std::uint32_t skipped_vdevs() const { return skipped_vdevs_; }
+  std::uint32_t skipped_traces() const { return skipped_traces_; }
+
+  // More about the last failed Load()/Attach(): e.g. "segment 0x20001000
+  // size 0x200 not inside any carveout". Empty after a success.
+  const char* error_detail() const { return error_detail_.data(); }
+
+  const CrashRecord& last_crash() const { return last_crash_; }
+  std::uint32_t ignored_crash_reports() const { return ignored_crash_reports_; }
+  const StopReport& last_stop() const { return last_stop_; }
+  Status last_recovery() const { return last_recovery_; }
+
+  // --- Debug -----------------------------------------------------------
+  // Writes an ELF core of every mapped region except devmem (coredump.h).
+  // Allowed when running, crashed or attached.
+  Status Coredump(CoredumpWriter& out) const;
+  // Size of the trace buffer (0 without one).
+  std::size_t trace_size() const { return trace_len_; }
+  // Copies the trace buffer once into `out` and returns the text in
+  // chronological order at its start (trace_buffer.h); not NUL-terminated.
+  // kNotFound without a trace entry; kResourceExhausted if `out` is smaller
+  // than trace_size(); kFailedPrecondition when nothing is mapped.
+  Result<std::size_t> ReadTrace(std::span<char> out) const;
+
+ private:
+  class LoadSink;
+
+  // Steps of Load()/Attach(); each fails with a Status and leaves cleanup to
+  // the caller (ReleaseAll()).
+  Status DoLoad(ConstByteSpan firmware);
+  Status DoAttach();
+  Status ParseCachedTable();
+  Status MapImageSpan(const elf::ElfFile& elf);
+  Status MapCarveoutsAndDevmem(bool attaching);
+  Status SetUpTrace();
+  Status SetUpVdev(bool attaching);
+  Status PlaceVring(const rsc::Vdev& vdev, std::size_t index, bool attaching);
+  Status PlaceBuffers(std::uint32_t num);
+  Status CheckVdevLayout() const;
+  Status WriteLoadedTable(std::uint64_t da);
+  // Releases the core of a loaded image and announces the vdev; on failure
+  // AbortRun().
+  Status StartLoaded(State next);
+  Status AnnounceVdev();
+  // Forced end of a run that could not start: reset, release, offline.
+  void AbortRun();
+  // Tells the listener the vdev is gone (if it was announced).
+  void NotifyVdevReset();
+  // Platform::ReleaseMemory() and forgetting everything about the run.
+  void ReleaseAll();
+  Result<shm::Region> Map(std::uint64_t da, std::uint64_t size, std::uint64_t align,
+                          MemoryKind kind, const char* name);
+  ByteSpan TableBytes() { return {table_.data(), table_size_}; }
+
+  void ClearDetail();
+  // Appends to error_detail_ (cut at its end).
+  void Detail(const char* text);
+  void DetailHex(std::uint64_t value);
+
+  Platform& platform_;
+  Options options_;
+  VdevListener* listener_;
+
+  State state_ = State::kOffline;
+  ConstByteSpan firmware_;
+  bool firmware_is_64bit_ = false;
+  std::uint16_t firmware_machine_ = 0;
+  std::uint64_t entry_ = 0;
+
+  MemoryMap memory_;
+  alignas(8) std::array<std::byte, kMaxTableSize> table_{};
+  std::size_t table_size_ = 0;
+  std::optional<rsc::ResourceTable> parsed_table_;
+  shm::Region loaded_table_;  // host view of the table the remote reads
+
+  std::optional<rsc::Vdev> vdev_entry_;    // the RPMsg vdev's table entry
+  std::optional<VdevResources> vdev_;
+  bool vdev_announced_ = false;            // OnVdevReady() succeeded
+  std::uint64_t trace_da_ = 0;
+  std::size_t trace_len_ = 0;
+  std::uint32_t skipped_vdevs_ = 0;
+  std::uint32_t skipped_traces_ = 0;
+
+  std::array<char, 128> error_detail_{};
+  std::size_t error_detail_len_ = 0;
+
+  CrashRecord last_crash_;
+  std::uint32_t ignored_crash_reports_ = 0;
+  StopReport last_stop_;
+  Status last_recovery_;
+};
+
+}  // namespace tandem::remoteproc

@@ -1,0 +1,53 @@
+#pragma once
+// The remoteproc lifecycle as one pure transition function (STYLE.md
+// practice 9). RemoteProc asks NextState() before it does anything, so an
+// illegal request changes nothing and says why.
+//
+// States use Linux's sysfs words (drivers/remoteproc/remoteproc_sysfs.c,
+// "state" attribute); "loaded" is ours (Linux goes offline -> running in one
+// rproc_boot(); we split loading from releasing the core so that tests,
+// tools and a debugger can look at the placed image first).
+//
+//   from \ event   load    start    stop     crash    recover  attach    detach
+//   offline        loaded  -        -        -        -        attached  -
+//   loaded         -       running  offline  -        -        -         -
+//   running        -       -        offline  crashed  -        -         -
+//   crashed        -       -        offline  -        running  -         -
+//   attached       -       -        offline  crashed  -        -         detached
+//   detached       -       -        -        -        -        attached  -
+//
+// "-" is illegal: kFailedPrecondition "cannot <event> a remote that is
+// <state>". Notes:
+//  - stop from loaded releases the placed image (the core never ran);
+//    stop from crashed is Linux's "stop" written to a crashed rproc;
+//  - crash from crashed is illegal: a second report of the same crash is
+//    ignored (Linux rproc_crash_handler_work ignores a crash while
+//    RPROC_CRASHED);
+//  - detached -> stop is illegal: the host no longer manages the remote;
+//    attach first (Linux's rproc_shutdown refuses a detached rproc too).
+//
+// No heap, no OS; pure functions.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tandem/base/result.h"
+
+namespace tandem::remoteproc {
+
+enum class State : std::uint8_t { kOffline, kLoaded, kRunning, kCrashed, kAttached, kDetached };
+enum class Event : std::uint8_t { kLoad, kStart, kStop, kCrash, kRecover, kAttach, kDetach };
+
+inline constexpr std::size_t kStateCount = 6;
+inline constexpr std::size_t kEventCount = 7;
+
+// The state after `event` in `state`, or kFailedPrecondition.
+Result<State> NextState(State state, Event event);
+
+// "offline", "loaded", "running", "crashed", "attached", "detached";
+// "invalid" for a value outside the enum.
+const char* StateName(State state);
+// "load", "start", "stop", "crash", "recover", "attach", "detach".
+const char* EventName(Event event);
+
+}  // namespace tandem::remoteproc

@@ -1,0 +1,77 @@
+#pragma once
+// What RemoteProc hands the host's RPMsg bus once the remote runs: the two
+// vrings and the buffer area of the table's RPMsg vdev, mapped, with the
+// negotiated features.
+//
+// Ring layout: fw_rsc_vdev carries 32-bit feature words (dfeatures,
+// gfeatures; Linux include/linux/remoteproc.h), so VIRTIO_F_VERSION_1 (bit
+// 32) cannot be offered or accepted. Like Linux's remoteproc, the vrings use
+// the legacy split layout (VirtIO 1.x 2.7, with `align` padding before the
+// used ring), and every field is little-endian: the only byte order of the
+// platforms we support (x86-64, AArch64, Cortex-M), so "legacy native
+// endian" and "1.x little endian" are the same bytes.
+//
+// Which vring is which (as Linux's virtio_rpmsg_bus and every OpenAMP remote
+// assume): vring[0] carries remote -> host messages (the host posts receive
+// buffers in it), vring[1] host -> remote.
+
+#include <array>
+#include <cstdint>
+
+#include "tandem/base/status.h"
+#include "tandem/shm/region.h"
+
+namespace tandem::remoteproc {
+
+// The feature bits the host's RPMsg driver supports and will accept from a
+// vdev's dfeatures: VIRTIO_RPMSG_F_NS (bit 0) and VIRTIO_RING_F_EVENT_IDX
+// (bit 29, VirtIO 1.x 2.7.10).
+inline constexpr std::uint32_t kSupportedVdevFeatures = (1u << 0) | (1u << 29);
+
+struct VringResources {
+  shm::Region ring;  // host view of exactly the ring (RingLayout size)
+  std::uint64_t da = 0;
+  std::uint32_t num = 0;
+  std::uint32_t align = 0;
+  std::uint32_t notifyid = 0;  // the mailbox message that kicks this vring
+};
+
+struct VdevResources {
+  std::array<VringResources, 2> vring;  // [0] remote -> host, [1] host -> remote
+  // buffer_count buffers of buffer_size bytes: the first half are the
+  // receive buffers (posted in vring0), the second half the transmit
+  // buffers (vring1), as Linux's virtio_rpmsg_bus lays them out.
+  shm::Region buffers;
+  std::uint64_t buffers_da = 0;
+  std::uint32_t buffer_size = 0;
+  std::uint32_t buffer_count = 0;  // 2 * vring num
+  std::uint32_t device_features = 0;  // dfeatures from the table
+  std::uint32_t features = 0;         // negotiated: dfeatures & kSupportedVdevFeatures
+
+  bool name_service() const { return (features & (1u << 0)) != 0; }
+  bool event_idx() const { return (features & (1u << 29)) != 0; }
+};
+
+// Told when the vdev appears and disappears (the host creates and destroys
+// its RPMsg bus; applications see their endpoints bound / unbound).
+//
+// Called from inside RemoteProc's methods, on the thread driving it. A
+// listener must not call back into RemoteProc except SetVdevStatus(),
+// Kick(), ReadVdevStatus() and the const accessors.
+class VdevListener {
+ public:
+  // The remote runs (started or attached); set up the driver side: write the
+  // rings, then RemoteProc::SetVdevStatus(ACKNOWLEDGE | DRIVER | FEATURES_OK |
+  // DRIVER_OK), which the remote polls. A non-ok Status makes the start /
+  // attach fail (the remote is stopped, like Linux's rproc_start when a
+  // subdevice fails to start).
+  virtual Status OnVdevReady(const VdevResources& vdev) = 0;
+  // The vdev goes away (stop, crash, recovery, detach): stop using the
+  // rings and buffers now; the memory is released right after.
+  virtual void OnVdevReset() = 0;
+
+ protected:
+  ~VdevListener() = default;
+};
+
+}  // namespace tandem::remoteproc
