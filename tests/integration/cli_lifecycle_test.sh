@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The tandem CLI across host processes: every command below is a new host
+# process; the remote keeps running between them (detach/attach).
+#   cli_lifecycle_test.sh <tandem> <demo.elf> <faulty.elf>
+set -u
+TANDEM=$1 DEMO=$2 FAULTY=$3
+DIR=$(mktemp -d)
+NAME="cli-$$"
+T=("$TANDEM" -n "$NAME" --runtime-dir "$DIR")
+fail=0
+cleanup() { "${T[@]}" stop >/dev/null 2>&1; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+check() {  # check <description> <expected regex> <command...>
+  local what=$1 want=$2; shift 2
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [[ $rc -ne 0 || ! $out =~ $want ]]; then
+    echo "FAIL: $what (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
+  else
+    echo "ok: $what"
+  fi
+}
+check_fails() {  # check_fails <description> <expected regex in stderr> <command...>
+  local what=$1 want=$2; shift 2
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [[ $rc -eq 0 || ! $out =~ $want ]]; then
+    echo "FAIL: $what should fail (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
+  else
+    echo "ok: $what"
+  fi
+}
+
+check "info shows the resource table" "vdev +id 7 \(rpmsg\)" "$TANDEM" info "$DEMO"
+check_fails "info refuses a file that is not an ELF" "bad ELF magic" "$TANDEM" info /etc/hostname
+check_fails "a bad instance name is refused" "name" "$TANDEM" -n "bad/name" status
+check_fails "a payload larger than the MTU is refused" "size" "$TANDEM" ping -s 497
+check "status before start" "offline" "${T[@]}" status
+check_fails "stop without a remote" "no remote is running" "${T[@]}" stop
+check "start leaves the remote running" "running" "${T[@]}" start "$DEMO"
+check "status sees it" "running \(core pid [0-9]+" "${T[@]}" status
+check "echo from a new host" "^hello tandem$" "${T[@]}" echo hello tandem
+check "ping" "5 received, 0 lost" "${T[@]}" ping -c 5
+check "client sample" "incoming msg 10 \(src: 0x[0-9a-f]+\).*goodbye!" "${T[@]}" sample -c 10
+check "tty channel" "TTY 0x[0-9a-f]{4}: Hello Zephyr" "${T[@]}" send rpmsg-tty "Hello Zephyr" -w 500
+check "tty lines from stdin" "TTY 0x[0-9a-f]{4}: line two" bash -c "printf 'line one\nline two\n' | ${T[*]} tty"
+check "trace shows the remote's log" "." "${T[@]}" trace
+check "coredump" "wrote" "${T[@]}" coredump "$DIR/core"
+if [[ "$(head -c 4 "$DIR/core" | od -An -c | tr -d ' ')" != '177ELF' ]]; then echo "FAIL: core is not an ELF"; fail=1; fi
+check "stop with the shutdown handshake" "shutdown acknowledged" "${T[@]}" stop
+check "status after stop" "offline" "${T[@]}" status
+check_fails "a start of a bad firmware fails clearly" "ELF" "${T[@]}" start /etc/hostname
+check "status after a failed start" "offline" "${T[@]}" status
+
+if [[ $fail -ne 0 ]]; then echo "cli_lifecycle: FAILED"; exit 1; fi
+echo "cli_lifecycle: all passed"

@@ -1,0 +1,403 @@
+// End-to-end: a host Session and a firmware ELF running on a simulated core
+// in its own process, over real shared memory. Each test boots its own
+// remote under a unique name.
+#include <gtest/gtest.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "tandem/apps/client_sample.h"
+#include "tandem/elf/elf_file.h"
+#include "tandem/elf/elf_wire.h"
+#include "tandem/linux/session.h"
+#include "tandem/remoteproc/state.h"
+
+namespace tandem::linux_platform {
+namespace {
+
+using remoteproc::CrashReason;
+using remoteproc::State;
+using namespace std::chrono_literals;
+
+constexpr const char* kEcho = "rpmsg-openamp-demo-channel";
+
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atoi(v) : fallback;
+}
+
+std::string UniqueName(const char* tag) {
+  static int n = 0;
+  return std::string("e2e-") + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+}
+
+SessionOptions Options(const char* tag) {
+  SessionOptions o;
+  o.name = UniqueName(tag);
+  o.die_with_host = true;
+  o.console_path = "/dev/null";
+  o.runtime_dir = ::testing::TempDir() + "/tandem-e2e-" + std::to_string(getpid());
+  o.shutdown_timeout = 1000ms;
+  return o;
+}
+
+std::vector<std::byte> Image(const char* path) {
+  auto image = Session::ReadFile(path);
+  EXPECT_TRUE(image.ok()) << path;
+  return image.ok() ? std::move(image).value() : std::vector<std::byte>{};
+}
+
+std::unique_ptr<Session> MakeSession(const SessionOptions& o) {
+  auto s = Session::Create(o);
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+ConstByteSpan Text(const std::string& s) { return AsBytes(s.data(), s.size()); }
+
+// Sends `payload` and expects the same bytes back.
+void ExpectEcho(ChannelPort& port, const std::vector<std::byte>& payload) {
+  ASSERT_TRUE(port.Send(payload, rpmsg::Timeout::Seconds(2)).ok());
+  std::vector<std::byte> in(512);
+  auto got = port.Receive(in, rpmsg::Timeout::Seconds(2));
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->len, payload.size());
+  ASSERT_EQ(std::memcmp(in.data(), payload.data(), payload.size()), 0);
+  EXPECT_EQ(got->src, port.remote_address());
+}
+
+void ExpectEchoText(ChannelPort& port, const std::string& text) {
+  std::vector<std::byte> p(text.size());
+  std::memcpy(p.data(), text.data(), text.size());
+  ExpectEcho(port, p);
+}
+
+// Waits for the port to be bound for the `n`th time.
+bool WaitBinds(ChannelPort& port, std::uint32_t n, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (port.binds() < n || !port.bound()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    (void)port.WaitBound(10ms);
+    if (port.binds() < n) std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+TEST(EndToEnd, BootAnnouncesEveryServiceAsAChannel) {
+  auto s = MakeSession(Options("boot"));
+  ChannelPort echo(*s, kEcho), sample(*s, apps::kClientSampleName), tty(*s, "rpmsg-tty");
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(sample.Register().ok());
+  ASSERT_TRUE(tty.Register().ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok()) << s->rproc().error_detail();
+  EXPECT_EQ(s->state(), State::kRunning);
+  for (ChannelPort* p : {&echo, &sample, &tty}) {
+    ASSERT_TRUE(p->WaitBound(5s).ok());
+    EXPECT_GE(p->local_address(), 0x400u);
+    EXPECT_GE(p->remote_address(), 0x400u);
+  }
+  ExpectEchoText(echo, "hello remote");
+  // rpmsg-tty answers with its address as a prefix, like Zephyr's responder.
+  ASSERT_TRUE(tty.Send(Text("Hello Zephyr\n")).ok());
+  std::vector<std::byte> in(512);
+  auto got = tty.Receive(in, rpmsg::Timeout::Seconds(2));
+  ASSERT_TRUE(got.ok());
+  char want[64];
+  std::snprintf(want, sizeof(want), "TTY 0x%04x: Hello Zephyr", tty.remote_address());
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(in.data()), got->len).rfind(want, 0), 0u)
+      << std::string(reinterpret_cast<char*>(in.data()), got->len);
+}
+
+TEST(EndToEnd, ClientSampleExchangePrintsLinuxTranscript) {
+  auto s = MakeSession(Options("sample"));
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* out = open_memstream(&buf, &len);
+  apps::ClientSample sample(out, 100, "");
+  ASSERT_TRUE(sample.Register(*s).ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
+  ASSERT_TRUE(sample.WaitDone(20s)) << sample.error().message();
+  ASSERT_TRUE(s->Stop().ok());
+  std::fclose(out);
+  const std::string transcript(buf, len);
+  std::free(buf);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(transcript, m, std::regex("new channel: 0x([0-9a-f]+) -> 0x([0-9a-f]+)!")))
+      << transcript;
+  const std::string remote = m[2];
+  for (int i = 1; i <= 100; ++i) {
+    const std::string line = "incoming msg " + std::to_string(i) + " (src: 0x" + remote + ")\n";
+    EXPECT_NE(transcript.find(line), std::string::npos) << line;
+  }
+  EXPECT_EQ(transcript.find("incoming msg 101"), std::string::npos);
+  EXPECT_NE(transcript.find("goodbye!"), std::string::npos);
+  EXPECT_LT(transcript.find("incoming msg 100 "), transcript.find("goodbye!"));
+}
+
+TEST(EndToEnd, EchoesEveryPayloadSizeWithContentChecks) {
+  auto s = MakeSession(Options("echo"));
+  ChannelPort echo(*s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  const std::size_t mtu = s->bus().mtu();
+  ASSERT_EQ(mtu, 496u);
+  const int total = EnvInt("TANDEM_E2E_ECHOES", 10'000);
+  std::vector<std::byte> p;
+  for (int i = 0; i < total; ++i) {
+    const std::size_t size = static_cast<std::size_t>(i) % (mtu + 1);
+    p.resize(size);
+    for (std::size_t k = 0; k < size; ++k) p[k] = static_cast<std::byte>(i * 31 + k);
+    ExpectEcho(echo, p);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  // One byte more than the MTU is refused, nothing sent.
+  p.assign(mtu + 1, std::byte{1});
+  EXPECT_EQ(echo.Send(p).code(), StatusCode::kInvalidArgument);
+  const auto stats = s->bus().stats();
+  EXPECT_EQ(stats.rx_too_big + stats.rx_too_short + stats.rx_bad_buffer, 0u);
+}
+
+TEST(EndToEnd, GracefulStopIsAcknowledgedByTheRemote) {
+  auto s = MakeSession(Options("stop"));
+  ChannelPort echo(*s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  auto trace = s->Trace();
+  ASSERT_TRUE(trace.ok());
+  EXPECT_FALSE(trace->empty());
+  ASSERT_TRUE(s->Stop().ok());
+  EXPECT_EQ(s->state(), State::kOffline);
+  EXPECT_TRUE(s->last_stop().graceful);
+  EXPECT_TRUE(s->last_stop().handshake.ok());
+  EXPECT_FALSE(echo.bound());
+  EXPECT_EQ(echo.unbinds(), 1u);
+}
+
+TEST(EndToEnd, RemoteIgnoringShutdownIsForcedAfterTimeout) {
+  auto o = Options("ignore");
+  o.shutdown_timeout = 300ms;
+  auto s = MakeSession(o);
+  ChannelPort fault(*s, "tandem-fault");
+  ASSERT_TRUE(fault.Register().ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_FAULTY_ELF)).ok());
+  ASSERT_TRUE(fault.WaitBound(5s).ok());
+  ASSERT_TRUE(fault.Send(Text("ignore-shutdown")).ok());
+  std::vector<std::byte> in(512);
+  ASSERT_TRUE(fault.Receive(in, rpmsg::Timeout::Seconds(2)).ok());  // "ok ignore-shutdown"
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(s->Stop().ok());
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_FALSE(s->last_stop().graceful);
+  EXPECT_EQ(s->last_stop().handshake.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(s->state(), State::kOffline);
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_FALSE(s->platform().IsRunning());
+}
+
+// Crash the remote with `command` on tandem-fault and expect detection with
+// `reason`, automatic recovery, the channels back and echoes working again.
+void CrashAndRecover(const char* command, CrashReason reason, const char* detail_part,
+                     std::chrono::milliseconds watchdog = 1000ms) {
+  auto o = Options("crash");
+  o.watchdog = watchdog;
+  auto s = MakeSession(o);
+  ChannelPort fault(*s, "tandem-fault"), echo(*s, kEcho);
+  ASSERT_TRUE(fault.Register().ok());
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_FAULTY_ELF)).ok());
+  ASSERT_TRUE(fault.WaitBound(5s).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  ExpectEchoText(echo, "before");
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(fault.Send(Text(command)).ok());
+  ASSERT_TRUE(s->WaitForCrashes(1, 10s)) << command;
+  const auto detected = std::chrono::steady_clock::now() - t0;
+  const auto crash = s->last_crash();
+  EXPECT_EQ(crash.reason, reason) << remoteproc::CrashReasonName(crash.reason) << ": " << crash.detail;
+  EXPECT_NE(std::string(crash.detail).find(detail_part), std::string::npos) << crash.detail;
+  EXPECT_EQ(crash.count, 1u);
+  std::printf("[          ] %s: detected and handled in %.1f ms (%s: %s)\n", command,
+              std::chrono::duration<double, std::milli>(detected).count(),
+              remoteproc::CrashReasonName(crash.reason), crash.detail);
+  EXPECT_TRUE(s->last_recovery().ok()) << s->last_recovery().message();
+  EXPECT_EQ(s->state(), State::kRunning);
+  // Applications saw unbound, then bound again.
+  ASSERT_TRUE(WaitBinds(echo, 2, 5s));
+  EXPECT_GE(echo.unbinds(), 1u);
+  ExpectEchoText(echo, "after recovery");
+  ASSERT_TRUE(s->Stop().ok());
+}
+
+TEST(EndToEnd, SegfaultIsDetectedAndRecovered) {
+  CrashAndRecover("segv", CrashReason::kFault, "SIGSEGV");
+}
+TEST(EndToEnd, IllegalInstructionIsDetectedAndRecovered) {
+  CrashAndRecover("ill", CrashReason::kFault, "SIGILL");
+}
+TEST(EndToEnd, AbortExitIsDetectedAndRecovered) {
+  CrashAndRecover("abort", CrashReason::kUnexpectedExit, "134");
+}
+TEST(EndToEnd, HangIsCaughtByWatchdogAndRecovered) {
+  CrashAndRecover("hang", CrashReason::kWatchdog, "watchdog", 300ms);
+}
+TEST(EndToEnd, CrashReportedByRemoteIsRecovered) {
+  CrashAndRecover("report-crash", CrashReason::kRemoteReported, "RP_MBOX_CRASH");
+}
+// A hostile firmware corrupts ring indices and lengths: the host reports the
+// broken link, survives, and recovers the remote.
+TEST(EndToEnd, HostileRingCorruptionBreaksLinkAndHostSurvives) {
+  CrashAndRecover("corrupt-ring", CrashReason::kLinkBroken, "link broken");
+}
+
+TEST(EndToEnd, RecoveryDisabledLeavesRemoteCrashedUntilRecover) {
+  auto o = Options("norecover");
+  o.recovery = false;
+  auto s = MakeSession(o);
+  ChannelPort fault(*s, "tandem-fault"), echo(*s, kEcho);
+  ASSERT_TRUE(fault.Register().ok());
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_FAULTY_ELF)).ok());
+  ASSERT_TRUE(fault.WaitBound(5s).ok());
+  ASSERT_TRUE(fault.Send(Text("segv")).ok());
+  ASSERT_TRUE(s->WaitForCrashes(1, 10s));
+  EXPECT_EQ(s->state(), State::kCrashed);
+  EXPECT_FALSE(echo.bound());
+  ASSERT_TRUE(s->Recover().ok());
+  EXPECT_EQ(s->state(), State::kRunning);
+  ASSERT_TRUE(WaitBinds(echo, 2, 5s));
+  ExpectEchoText(echo, "recovered by hand");
+}
+
+TEST(EndToEnd, DetachThenAttachFromANewHostResumesTraffic) {
+  auto o = Options("attach");
+  o.die_with_host = false;  // the core must outlive the first host
+  pid_t core_pid = 0;
+  {
+    auto first = MakeSession(o);
+    ChannelPort echo(*first, kEcho);
+    ASSERT_TRUE(echo.Register().ok());
+    ASSERT_TRUE(first->Boot(Image(TANDEM_DEMO_ELF)).ok());
+    ASSERT_TRUE(echo.WaitBound(5s).ok());
+    ExpectEchoText(echo, "first host");
+    core_pid = first->platform().core_pid();
+    ASSERT_TRUE(first->Detach().ok());
+    EXPECT_EQ(first->state(), State::kDetached);
+  }
+  ASSERT_GT(core_pid, 0);
+  ASSERT_EQ(::kill(core_pid, 0), 0) << "the core must keep running after its host left";
+  auto second = MakeSession(o);
+  ChannelPort echo(*second, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(second->Attach().ok()) << second->rproc().error_detail();
+  EXPECT_EQ(second->state(), State::kAttached);
+  EXPECT_EQ(second->platform().core_pid(), core_pid);  // not rebooted
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  for (int i = 0; i < 100; ++i) ExpectEchoText(echo, "second host " + std::to_string(i));
+  ASSERT_TRUE(second->Stop().ok());
+  EXPECT_TRUE(second->last_stop().graceful);
+}
+
+TEST(EndToEnd, CoredumpIsAnElfCoreOfTheRemoteMemory) {
+  auto s = MakeSession(Options("core"));
+  ChannelPort echo(*s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  const std::string path = ::testing::TempDir() + "/e2e-" + std::to_string(getpid()) + ".core";
+  ASSERT_TRUE(s->Coredump(path).ok());
+  auto bytes = Session::ReadFile(path);
+  ASSERT_TRUE(bytes.ok());
+  auto core = elf::ElfFile::Parse(*bytes);
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  EXPECT_EQ(core->type(), 4);  // ET_CORE
+  EXPECT_EQ(core->machine(), elf::kMachineX86_64);
+  int loads = 0;
+  bool has_image = false;
+  for (std::size_t i = 0; i < core->program_header_count(); ++i) {
+    auto ph = core->program_header(i).value();
+    if (ph.type != elf::kPtLoad) continue;
+    ++loads;
+    has_image = has_image || ph.paddr == 0x10000000;
+  }
+  EXPECT_GE(loads, 3);  // image, vrings/buffers
+  EXPECT_TRUE(has_image);
+  std::remove(path.c_str());
+}
+
+int CountDir(const char* path) {
+  int n = 0;
+  if (DIR* d = opendir(path)) {
+    while (readdir(d) != nullptr) ++n;
+    closedir(d);
+  }
+  return n;
+}
+int CountLines(const char* path) {
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) ++n;
+  return n;
+}
+int CountChildren() {
+  // Children of this process that are still around (zombies included).
+  int n = 0;
+  const std::string me = std::to_string(getpid());
+  if (DIR* d = opendir("/proc")) {
+    while (dirent* e = readdir(d)) {
+      std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
+      std::string s;
+      if (!std::getline(stat, s)) continue;
+      const auto close = s.rfind(')');
+      if (close == std::string::npos) continue;
+      char state;
+      int ppid;
+      if (std::sscanf(s.c_str() + close + 1, " %c %d", &state, &ppid) == 2 &&
+          std::to_string(ppid) == me) {
+        ++n;
+      }
+    }
+    closedir(d);
+  }
+  return n;
+}
+
+TEST(EndToEnd, StartStopCyclesLeakNoFdMappingProcessOrBuffer) {
+  const int cycles = EnvInt("TANDEM_E2E_CYCLES", 10);
+  auto s = MakeSession(Options("cycles"));
+  ChannelPort echo(*s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  const auto image = Image(TANDEM_DEMO_ELF);
+  // One warm-up cycle so lazily created things (threads, caches) exist.
+  ASSERT_TRUE(s->Boot(image).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  ASSERT_TRUE(s->Stop().ok());
+  const int fds = CountDir("/proc/self/fd");
+  const int maps = CountLines("/proc/self/maps");
+  const int children = CountChildren();
+  for (int i = 0; i < cycles; ++i) {
+    ASSERT_TRUE(s->Boot(image).ok()) << i;
+    ASSERT_TRUE(WaitBinds(echo, static_cast<std::uint32_t>(i + 2), 5s)) << i;
+    ExpectEchoText(echo, "cycle " + std::to_string(i));
+    ASSERT_TRUE(s->Stop().ok()) << i;
+    ASSERT_TRUE(s->last_stop().graceful) << i;
+    const auto stats = s->bus().stats();
+    EXPECT_EQ(stats.tx_held + stats.rx_held, 0u) << i;
+  }
+  EXPECT_EQ(CountDir("/proc/self/fd"), fds);
+  EXPECT_EQ(CountLines("/proc/self/maps"), maps);
+  EXPECT_EQ(CountChildren(), children);
+}
+
+}  // namespace
+}  // namespace tandem::linux_platform
