@@ -56,6 +56,22 @@ inline int CountMappings() {
   return n;
 }
 
+// Mappings of the platform's memfds ("/memfd:tandem-..."), in this process.
+inline int CountTandemMappings() {
+  std::string maps = ReadText("/proc/self/maps");
+  int n = 0;
+  for (std::size_t at = 0; (at = maps.find("/memfd:tandem-", at)) != std::string::npos; ++at) ++n;
+  return n;
+}
+
+// Sanitizer runtimes map memory as they allocate (ASan's quarantine), so the
+// total number of mappings only says something in a plain build.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 // True iff this process has no children at all, zombies included.
 inline bool HasNoChildren() {
   siginfo_t info{};

@@ -1,8 +1,9 @@
 // Mailbox round-trip benchmark: host -> core -> host through a real
 // tandem-core process running the selftest firmware, which echoes every
 // notifyid. Prints median / p90 / p99 / max in ns for the blocking mode
-// (both sides FUTEX_WAIT at once) and the spin mode (both sides spin up to
-// 50 us before blocking).
+// (both sides FUTEX_WAIT at once), the default spin budget
+// (Mailbox::kDefaultSpin) and a long spin (50 us) before blocking. Spinning
+// only pays when both processes have a CPU of their own.
 //
 //   tandem-mailbox-pingpong [iterations]
 
@@ -80,7 +81,9 @@ int Measure(const char* mode, std::chrono::nanoseconds spin, int iterations) {
 int main(int argc, char** argv) {
   const int iterations = argc > 1 ? std::max(10, std::atoi(argv[1])) : 5000;
   using std::chrono::nanoseconds;
+  using tandem::linux_platform::Mailbox;
   int rc = tandem::linux_platform::Measure("blocking", nanoseconds(0), iterations);
+  rc |= tandem::linux_platform::Measure("default", Mailbox::kDefaultSpin, iterations);
   rc |= tandem::linux_platform::Measure("spin", nanoseconds(50'000), iterations);
   return rc;
 }
