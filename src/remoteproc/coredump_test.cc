@@ -97,8 +97,7 @@ TEST(WriteElfCore, WriterErrorStopsTheDump) {
 }
 
 TEST(RemoteProcCoredump, DumpsEveryMappedRegionExceptDevmem) {
-  constexpr auto kTable =
-      rsc::Table<rsc::CarveoutEntry, rsc::DevmemEntry, rsc::TraceEntry, rsc::RpmsgVdevEntry<2>>(
+  const Bytes table = fw::AssembleTable(
           rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
           rsc::MakeDevmem(0x40000000, 0x40000000, 0x1000, "regs"),
           rsc::MakeTrace(fw::kTraceDa, fw::kTraceLen, "trace"),
@@ -107,7 +106,7 @@ TEST(RemoteProcCoredump, DumpsEveryMappedRegionExceptDevmem) {
   platform.AddBank(0x40000000, 0x1000);
   RemoteProc rproc(platform, Options{});
   fw::FirmwareSpec spec = fw::StdSpec();
-  spec.table = fw::TableBytes(kTable);
+  spec.table = table;
   const Bytes image = fw::BuildFirmware(spec);
   VectorWriter early;
   ASSERT_TRUE(rproc.Load(Span(image)).ok()) << rproc.error_detail();

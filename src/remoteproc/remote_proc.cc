@@ -228,6 +228,11 @@ Status RemoteProc::DoLoad(ConstByteSpan firmware) {
 
   LoadSink sink(*this);
   TANDEM_TRY(elf::LoadSegments(elf, sink));
+  if (vdev_) {
+    // After the segments (which may cover a fixed vring): the remote must
+    // not see ring indices of an earlier run or of the image.
+    for (VringResources& v : vdev_->vring) TANDEM_TRY(v.ring.Fill(0, v.ring.size(), std::byte{0}));
+  }
   if (parsed_table_) TANDEM_TRY(WriteLoadedTable(section->addr));
   entry_ = elf.entry();
   return OkStatus();
@@ -394,8 +399,6 @@ Status RemoteProc::PlaceVring(const rsc::Vdev& vdev, std::size_t index, bool att
     // idr_alloc) and writes them into the table.
     notifyid = static_cast<std::uint32_t>(index);
     TANDEM_TRY(rsc::SetVringNotifyId(TableBytes(), vdev, index, notifyid));
-    // The remote must not see indices of an earlier run.
-    TANDEM_TRY(ring.Fill(0, ring.size(), std::byte{0}));
   } else if (mailbox::IsControl(notifyid)) {
     return DataLoss("vring notifyid is in the mailbox control range");
   }
@@ -466,6 +469,17 @@ Status RemoteProc::WriteLoadedTable(std::uint64_t da) {
   }
   if (da % 4 != 0 || reinterpret_cast<std::uintptr_t>(loaded->base()) % 4 != 0) {
     return DataLoss("loaded resource table (.resource_table address) is not 4-byte aligned");
+  }
+  if (vdev_) {
+    // The driver writes the rings and buffers; they must not hold the table.
+    for (const VringResources& v : vdev_->vring) {
+      if (Overlap(da, table_size_, v.da, v.ring.size())) {
+        return DataLoss("loaded resource table overlaps a vring");
+      }
+    }
+    if (Overlap(da, table_size_, vdev_->buffers_da, vdev_->buffers.size())) {
+      return DataLoss("loaded resource table overlaps the rpmsg buffer area");
+    }
   }
   loaded_table_ = *loaded;
   return loaded_table_.WriteBytes(0, cached_table());

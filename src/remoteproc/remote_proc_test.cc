@@ -34,7 +34,6 @@ using testing::Pattern;
 using testing::Span;
 using testing::StdFirmware;
 using testing::StdSpec;
-using testing::TableBytes;
 namespace fw = testing;
 
 constexpr std::uint8_t kDriverOkStatus = 0x0F;  // ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
@@ -80,7 +79,7 @@ class Env {
     if (parsed.ok()) t.table = *parsed;
     return t;
   }
-  DeviceTable LoadedStdTable() { return ReadDeviceTable(fw::kTableDa, sizeof(fw::kStdTable)); }
+  DeviceTable LoadedStdTable() { return ReadDeviceTable(fw::kTableDa, fw::StdTable().size()); }
 
   // Places the attach layout in device memory, as a host that booted the
   // remote earlier left it.
@@ -215,11 +214,11 @@ TEST_F(RemoteProcTest, UnusableBufferSizeOptionIsRejected) {
 }
 
 TEST_F(RemoteProcTest, FixedVringsInsideACarveoutNeedNoMappingOfTheirOwn) {
-  constexpr auto kTable = rsc::Table<rsc::CarveoutEntry, rsc::RpmsgVdevEntry<2>>(
+  const Bytes table = fw::AssembleTable(
       rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
       rsc::MakeRpmsgVdev(0, fw::kFeatureNs, {{0x2000A000, 4096, 8, 0}, {0x2000C000, 4096, 8, 1}}));
   FirmwareSpec spec = StdSpec();
-  spec.table = TableBytes(kTable);
+  spec.table = table;
   const Bytes image = BuildFirmware(spec);
   ASSERT_TRUE(rproc_->Load(Span(image)).ok()) << rproc_->error_detail();
   EXPECT_EQ(rproc_->vdev()->vring[0].da, 0x2000A000u);
@@ -229,14 +228,38 @@ TEST_F(RemoteProcTest, FixedVringsInsideACarveoutNeedNoMappingOfTheirOwn) {
   EXPECT_EQ(rproc_->vdev()->features, fw::kFeatureNs);
 }
 
+TEST_F(RemoteProcTest, FixedVringCoveredByASegmentIsZeroedAfterLoading) {
+  const Bytes table = fw::AssembleTable(
+      rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
+      rsc::MakeRpmsgVdev(0, 0, {{0x2000A000, 4096, 8, 0}, {0x2000C000, 4096, 8, 1}}));
+  FirmwareSpec spec = StdSpec();
+  spec.table = table;
+  spec.segments.push_back({0x2000A000, Pattern(64, 5), 64});
+  const Bytes image = BuildFirmware(spec);
+  ASSERT_TRUE(rproc_->Load(Span(image)).ok()) << rproc_->error_detail();
+  EXPECT_EQ(platform_.Read(0x2000A000, 64), Bytes(64, 0));
+}
+
+TEST_F(RemoteProcTest, LoadedTableOverlappingAVringIsRejected) {
+  const Bytes table = fw::AssembleTable(
+      rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
+      rsc::MakeRpmsgVdev(0, 0, {{0x2000A000, 4096, 8, 0}, {0x2000C000, 4096, 8, 1}}));
+  FirmwareSpec spec = StdSpec();
+  spec.table = table;
+  spec.table_da = 0x2000C010;
+  const Bytes image = BuildFirmware(spec);
+  const Status s = rproc_->Load(Span(image));
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("overlaps a vring"));
+}
+
 TEST_F(RemoteProcTest, VdevBufferCarveoutHoldsTheBuffers) {
-  constexpr auto kTable =
-      rsc::Table<rsc::CarveoutEntry, rsc::CarveoutEntry, rsc::RpmsgVdevEntry<2>>(
+  const Bytes table = fw::AssembleTable(
           rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
           rsc::MakeCarveout(0x20020000, 0x3000, "vdev0buffer"),
           rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
   FirmwareSpec spec = StdSpec();
-  spec.table = TableBytes(kTable);
+  spec.table = table;
   const Bytes image = BuildFirmware(spec);
   ASSERT_TRUE(rproc_->Load(Span(image)).ok()) << rproc_->error_detail();
   EXPECT_EQ(rproc_->vdev()->buffers_da, 0x20020000u);
@@ -245,13 +268,12 @@ TEST_F(RemoteProcTest, VdevBufferCarveoutHoldsTheBuffers) {
 }
 
 TEST_F(RemoteProcTest, TooSmallVdevBufferCarveoutIsRejected) {
-  constexpr auto kTable =
-      rsc::Table<rsc::CarveoutEntry, rsc::CarveoutEntry, rsc::RpmsgVdevEntry<2>>(
+  const Bytes table = fw::AssembleTable(
           rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
           rsc::MakeCarveout(0x20020000, 0x1000, "vdev0buffer"),  // needs 0x2000
           rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
   FirmwareSpec spec = StdSpec();
-  spec.table = TableBytes(kTable);
+  spec.table = table;
   const Bytes image = BuildFirmware(spec);
   const Status s = rproc_->Load(Span(image));
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
@@ -260,25 +282,24 @@ TEST_F(RemoteProcTest, TooSmallVdevBufferCarveoutIsRejected) {
 }
 
 TEST_F(RemoteProcTest, AsymmetricRpmsgVringsAreRejected) {
-  constexpr auto kTable = rsc::Table<rsc::CarveoutEntry, rsc::RpmsgVdevEntry<2>>(
+  const Bytes table = fw::AssembleTable(
       rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
       rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 16, 1}}));
   FirmwareSpec spec = StdSpec();
-  spec.table = TableBytes(kTable);
+  spec.table = table;
   const Bytes image = BuildFirmware(spec);
   EXPECT_EQ(rproc_->Load(Span(image)).code(), StatusCode::kDataLoss);
   EXPECT_TRUE(platform_.mapped.empty());
 }
 
 TEST_F(RemoteProcTest, OtherVirtioDevicesAndSecondRpmsgVdevAreSkippedAndCounted) {
-  constexpr auto kTable = rsc::Table<rsc::CarveoutEntry, rsc::VdevEntry<1>,
-                                     rsc::RpmsgVdevEntry<2>, rsc::RpmsgVdevEntry<2>>(
+  const Bytes table = fw::AssembleTable(
       rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
       rsc::MakeVdev<1>(/*virtio_id=*/3, 0, 0, {{rsc::kAddrAny, 4096, 8, 0}}),
       rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}),
       rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
   FirmwareSpec spec = StdSpec();
-  spec.table = TableBytes(kTable);
+  spec.table = table;
   const Bytes image = BuildFirmware(spec);
   ASSERT_TRUE(rproc_->Load(Span(image)).ok()) << rproc_->error_detail();
   EXPECT_EQ(rproc_->skipped_vdevs(), 2u);
@@ -383,21 +404,21 @@ TEST_F(RemoteProcTest, LoadedTableAddressOutsideAnyCarveoutIsRejected) {
 }
 
 TEST_F(RemoteProcTest, TraceOutsideAnyCarveoutIsRejected) {
-  constexpr auto kTable = rsc::Table<rsc::CarveoutEntry, rsc::TraceEntry>(
+  const Bytes table = fw::AssembleTable(
       rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
       rsc::MakeTrace(fw::kCodeDa + fw::kCodeLen - 0x10, 0x20, "trace"));
   FirmwareSpec spec = StdSpec();
-  spec.table = TableBytes(kTable);
+  spec.table = table;
   const Bytes image = BuildFirmware(spec);
   EXPECT_EQ(rproc_->Load(Span(image)).code(), StatusCode::kDataLoss);
 }
 
 TEST_F(RemoteProcTest, PlatformRefusingACarveoutFailsTheLoadWithItsStatus) {
-  constexpr auto kTable = rsc::Table<rsc::CarveoutEntry, rsc::CarveoutEntry>(
+  const Bytes table = fw::AssembleTable(
       rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
       rsc::MakeCarveout(0x50000000, 0x1000, "nowhere"));
   FirmwareSpec spec = StdSpec();
-  spec.table = TableBytes(kTable);
+  spec.table = table;
   const Bytes image = BuildFirmware(spec);
   EXPECT_EQ(rproc_->Load(Span(image)).code(), StatusCode::kNotFound);
   EXPECT_THAT(rproc_->error_detail(), HasSubstr("nowhere"));
@@ -644,7 +665,7 @@ TEST_F(RemoteProcTest, AttachMapsFixedRegionsResetsTheVdevAndAnnouncesIt) {
   std::vector<std::uint8_t> status_at_send;
   platform_.on_send = [&](std::uint32_t) {
     status_at_send.push_back(
-        ReadDeviceTable(fw::kAttachTableDa, sizeof(fw::kAttachTable)).Find(rsc::EntryKind::kVdev).vdev().status);
+        ReadDeviceTable(fw::kAttachTableDa, fw::AttachTable().size()).Find(rsc::EntryKind::kVdev).vdev().status);
   };
   ASSERT_TRUE(rproc_->Attach().ok()) << rproc_->error_detail();
   EXPECT_EQ(rproc_->state(), State::kAttached);
@@ -663,7 +684,7 @@ TEST_F(RemoteProcTest, AttachMapsFixedRegionsResetsTheVdevAndAnnouncesIt) {
   EXPECT_EQ(res.vring[1].notifyid, fw::kAttachNotify1);
   EXPECT_EQ(res.buffers_da, fw::kAttachBufferDa);
   EXPECT_EQ(res.features, fw::kFeatureNs);
-  const DeviceTable t = ReadDeviceTable(fw::kAttachTableDa, sizeof(fw::kAttachTable));
+  const DeviceTable t = ReadDeviceTable(fw::kAttachTableDa, fw::AttachTable().size());
   EXPECT_EQ(t.Find(rsc::EntryKind::kVdev).vdev().status, kDriverOkStatus);
   EXPECT_EQ(t.Find(rsc::EntryKind::kVdev).vdev().gfeatures, fw::kFeatureNs);
   EXPECT_TRUE(rproc_->Kick(fw::kAttachNotify1).ok());
@@ -682,7 +703,7 @@ TEST_F(RemoteProcTest, AttachWithoutVdevResetAckFailsAndChangesNothing) {
 }
 
 TEST_F(RemoteProcTest, AttachRefusesAnyAddressesInTheLoadedTable) {
-  PrepareAttach(TableBytes(fw::kStdTable));
+  PrepareAttach(fw::StdTable());
   EXPECT_EQ(rproc_->Attach().code(), StatusCode::kDataLoss);
   EXPECT_THAT(rproc_->error_detail(), HasSubstr("data"));
   EXPECT_EQ(rproc_->state(), State::kOffline);
@@ -695,9 +716,7 @@ TEST_F(RemoteProcTest, AttachWithoutALoadedTableFails) {
 }
 
 TEST_F(RemoteProcTest, AttachReadsNotifyIdsInTheControlRangeAsAnError) {
-  fw::AttachTableType t = fw::kAttachTable;
-  t.get<4>().vring[0].notifyid = Le32(mailbox::kShutdown);
-  PrepareAttach(TableBytes(t));
+  PrepareAttach(fw::AttachTable(/*as_running=*/true, /*notify0=*/mailbox::kShutdown));
   EXPECT_EQ(rproc_->Attach().code(), StatusCode::kDataLoss);
 }
 
@@ -709,7 +728,7 @@ TEST_F(RemoteProcTest, DetachLeavesTheCoreRunningAndReattachWorks) {
   EXPECT_EQ(platform_.reset_count, 0);
   EXPECT_TRUE(platform_.mapped.empty());
   EXPECT_THAT(listener_.events, ElementsAre("ready", "reset"));
-  EXPECT_EQ(ReadDeviceTable(fw::kAttachTableDa, sizeof(fw::kAttachTable))
+  EXPECT_EQ(ReadDeviceTable(fw::kAttachTableDa, fw::AttachTable().size())
                 .Find(rsc::EntryKind::kVdev)
                 .vdev()
                 .status,

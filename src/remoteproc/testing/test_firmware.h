@@ -17,8 +17,10 @@
 #include <vector>
 
 #include "src/elf/elf_test_builder.h"
+#include "tandem/base/span.h"
 #include "tandem/elf/elf_wire.h"
 #include "tandem/rsc/builder.h"
+#include "tandem/rsc/wire.h"
 
 namespace tandem::remoteproc::testing {
 
@@ -35,6 +37,30 @@ Bytes TableBytes(const T& table) {
   Bytes b(sizeof(T));
   std::memcpy(b.data(), &table, sizeof(T));
   return b;
+}
+
+// A resource table made of `entries` (rsc builder entry values), in order:
+// header, offset array, then the entries back to back. Assembled at run
+// time (rsc::Table does the same at compile time, but clang 14 rejects its
+// consteval offset computation).
+template <typename... E>
+Bytes AssembleTable(const E&... entries) {
+  constexpr std::size_t kCount = sizeof...(E);
+  Bytes out(sizeof(rsc::FwTableHeader) + 4 * kCount, 0);
+  const auto put32 = [&out](std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+  };
+  put32(0, rsc::kTableVersion);
+  put32(4, static_cast<std::uint32_t>(kCount));
+  std::size_t index = 0;
+  const auto append = [&](const auto& entry) {
+    static_assert(sizeof(entry) % 4 == 0);
+    put32(sizeof(rsc::FwTableHeader) + 4 * index++, static_cast<std::uint32_t>(out.size()));
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&entry);
+    out.insert(out.end(), p, p + sizeof(entry));
+  };
+  (append(entries), ...);
+  return out;
 }
 
 inline ConstByteSpan Span(const Bytes& b) {
@@ -57,16 +83,15 @@ inline constexpr std::uint32_t kFeatureUnsupported = 1u << 5;
 inline constexpr std::size_t kCodeBytes = 0x100;  // file bytes of the code segment
 inline constexpr std::size_t kCodeMemsz = 0x300;  // memsz: 0x200 bytes of .bss
 
-using StdTableType = rsc::Table<rsc::CarveoutEntry, rsc::CarveoutEntry, rsc::TraceEntry,
-                                rsc::RpmsgVdevEntry<2>>;
-inline constexpr StdTableType kStdTable{
-    rsc::MakeCarveout(kCodeDa, kCodeLen, "code"),
-    rsc::MakeCarveout(rsc::kAddrAny, kDataLen, "data"),
-    rsc::MakeTrace(kTraceDa, kTraceLen, "trace"),
-    rsc::MakeRpmsgVdev(/*notifyid=*/0, kFeatureNs | kFeatureEventIdx | kFeatureUnsupported,
-                       {{rsc::kAddrAny, kVringAlign, kVringNum, 0xAA},
-                        {rsc::kAddrAny, kVringAlign, kVringNum, 0xBB}}),
-};
+inline constexpr rsc::RpmsgVdevEntry<2> kStdVdev = rsc::MakeRpmsgVdev(
+    /*notifyid=*/0, kFeatureNs | kFeatureEventIdx | kFeatureUnsupported,
+    {{rsc::kAddrAny, kVringAlign, kVringNum, 0xAA}, {rsc::kAddrAny, kVringAlign, kVringNum, 0xBB}});
+
+inline Bytes StdTable() {
+  return AssembleTable(rsc::MakeCarveout(kCodeDa, kCodeLen, "code"),
+                       rsc::MakeCarveout(rsc::kAddrAny, kDataLen, "data"),
+                       rsc::MakeTrace(kTraceDa, kTraceLen, "trace"), kStdVdev);
+}
 
 struct Segment {
   std::uint64_t paddr;
@@ -101,7 +126,7 @@ inline Bytes BuildFirmware(const FirmwareSpec& spec) {
 inline FirmwareSpec StdSpec(bool is_64bit = false) {
   FirmwareSpec spec;
   spec.is_64bit = is_64bit;
-  spec.table = TableBytes(kStdTable);
+  spec.table = StdTable();
   spec.segments.push_back({kCodeDa, Pattern(kCodeBytes, 7), kCodeMemsz});
   return spec;
 }
@@ -122,25 +147,26 @@ inline constexpr std::uint32_t kAttachBufferLen = 2 * kVringNum * 512;
 inline constexpr std::uint32_t kAttachNotify0 = 5;
 inline constexpr std::uint32_t kAttachNotify1 = 6;
 
-using AttachTableType = rsc::Table<rsc::CarveoutEntry, rsc::CarveoutEntry, rsc::CarveoutEntry,
-                                   rsc::TraceEntry, rsc::RpmsgVdevEntry<2>>;
-inline constexpr AttachTableType kAttachTable{
-    rsc::MakeCarveout(kAttachFwDa, kAttachFwLen, "fw"),
-    rsc::MakeCarveout(kAttachSharedDa, 0x4000, "shared"),
-    rsc::MakeCarveout(kAttachBufferDa, kAttachBufferLen, "vdev0buffer"),
-    rsc::MakeTrace(kAttachTraceDa, kAttachTraceLen, "trace"),
+inline constexpr rsc::RpmsgVdevEntry<2> kAttachVdev =
     rsc::MakeRpmsgVdev(0, kFeatureNs,
                        {{kAttachVring0Da, kVringAlign, kVringNum, kAttachNotify0},
-                        {kAttachVring1Da, kVringAlign, kVringNum, kAttachNotify1}}),
-};
+                        {kAttachVring1Da, kVringAlign, kVringNum, kAttachNotify1}});
 
-// The attach table as a previous host left it: status DRIVER_OK etc.,
-// gfeatures written.
-inline Bytes AttachTableAsRunning() {
-  AttachTableType t = kAttachTable;
-  t.get<4>().body.status = 0x0F;
-  t.get<4>().body.gfeatures = Le32(kFeatureNs);
-  return TableBytes(t);
+// The attach table; `as_running`: as a previous host left it (status
+// DRIVER_OK etc., gfeatures written); `notify0` replaces vring0's notifyid.
+inline Bytes AttachTable(bool as_running = true, std::uint32_t notify0 = kAttachNotify0) {
+  rsc::RpmsgVdevEntry<2> vdev = kAttachVdev;
+  if (as_running) {
+    vdev.body.status = 0x0F;
+    vdev.body.gfeatures = Le32(kFeatureNs);
+  }
+  vdev.vring[0].notifyid = Le32(notify0);
+  return AssembleTable(rsc::MakeCarveout(kAttachFwDa, kAttachFwLen, "fw"),
+                       rsc::MakeCarveout(kAttachSharedDa, 0x4000, "shared"),
+                       rsc::MakeCarveout(kAttachBufferDa, kAttachBufferLen, "vdev0buffer"),
+                       rsc::MakeTrace(kAttachTraceDa, kAttachTraceLen, "trace"), vdev);
 }
+
+inline Bytes AttachTableAsRunning() { return AttachTable(true); }
 
 }  // namespace tandem::remoteproc::testing
