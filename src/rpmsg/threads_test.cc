@@ -149,7 +149,7 @@ void Sender(Bus& bus, Side& side, std::uint64_t total) {
   }
 }
 
-std::uint64_t Received(const Side& side) {
+std::uint64_t ReceivedCount(const Side& side) {
   std::uint64_t n = 0;
   for (const auto& c : side.checkers) n += c.received.load(std::memory_order_acquire);
   return n;
@@ -199,7 +199,7 @@ TEST(RpmsgThreads, MillionMessagesEachWayNothingLostOrDuplicated) {
   remote_sender.join();
   // Everything sent has been kicked; wait for the last deliveries.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while ((Received(host_side) < total || Received(remote_side) < total) &&
+  while ((ReceivedCount(host_side) < total || ReceivedCount(remote_side) < total) &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -242,6 +242,59 @@ TEST(RpmsgThreads, MillionMessagesEachWayNothingLostOrDuplicated) {
   EXPECT_EQ(r.rx_messages, total);
   EXPECT_EQ(h.rx_too_big + h.rx_too_short + h.rx_no_endpoint + r.rx_bad_buffer + r.rx_no_endpoint,
             0u);
+}
+
+// Blocking receive on a real clock: a receiver thread sleeps in Receive()
+// until the event thread's Poll() queues a message, and times out when none
+// comes.
+TEST(RpmsgThreads, BlockingReceiveWithARealClock) {
+  PairOptions options;
+  const PairLayout layout(options);
+  tandem::testing::FakeShm shm(layout.total, testing::kShmDeviceAddress);
+  BusConfig config;
+  config.vring0 = {shm.region().Sub(0, layout.ring_size).value(), options.num, 4096, 0};
+  config.vring1 = {shm.region().Sub(layout.ring_stride, layout.ring_size).value(), options.num,
+                   4096, 1};
+  config.buffers = shm.region().Sub(layout.buffers_offset, layout.buffers_size).value();
+  Side host_side;
+  Side remote_side;
+  auto host_storage = std::make_unique<HostBusStorage<16, 16, 4>>();
+  auto remote_storage = std::make_unique<RemoteBusStorage<16, 16>>();
+  HostBus host({remote_side.doorbell, host_side.lock, host_side.waiter}, host_storage->memory());
+  RemoteBus remote({host_side.doorbell, remote_side.lock, remote_side.waiter},
+                   remote_storage->memory());
+  std::array<RxBuffer, 4> queue;
+  Endpoint remote_ep;
+  ASSERT_TRUE(remote.CreateEndpoint(remote_ep, {nullptr, 0x500}, queue).ok());
+  Endpoint host_ep;
+  ASSERT_TRUE(host.CreateEndpoint(host_ep, {nullptr, 0x600, 0x500}, host_side.checkers[0]).ok());
+  ASSERT_TRUE(host.Start(config).ok());
+  ASSERT_TRUE(remote.Start(config).ok());
+  std::thread remote_events(EventLoop, std::ref(remote), std::ref(remote_side));
+
+  // Nothing comes: a real 20 ms timeout.
+  auto t0 = std::chrono::steady_clock::now();
+  std::array<std::byte, 64> buf;
+  EXPECT_EQ(remote.Receive(remote_ep, buf, Timeout::Milliseconds(20)).status().code(),
+            StatusCode::kDeadlineExceeded);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(20));
+
+  // A message sent while the receiver sleeps wakes it.
+  Result<Received> got = Unavailable("not yet");
+  std::thread receiver([&] { got = remote.Receive(remote_ep, buf, Timeout::Seconds(10)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const char hello[] = "hello";
+  t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(host.Send(host_ep, AsBytes(hello, 5)).ok());
+  receiver.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got->len, 5u);
+  EXPECT_EQ(got->src, 0x600u);
+  EXPECT_EQ(std::memcmp(buf.data(), hello, 5), 0);
+
+  remote_side.doorbell.Stop();
+  remote_events.join();
 }
 
 }  // namespace
