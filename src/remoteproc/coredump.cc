@@ -8,8 +8,8 @@
 namespace tandem::remoteproc {
 namespace {
 
-constexpr std::uint16_t kEtCore = 4;     // ET_CORE
-constexpr std::uint32_t kPfRwx = 7;      // PF_X | PF_W | PF_R
+constexpr std::uint16_t kEtCore = 4;  // ET_CORE
+constexpr std::uint32_t kPfRwx = 7;   // PF_X | PF_W | PF_R
 constexpr std::uint64_t kMax32 = 0xffffffffu;
 
 template <typename T>

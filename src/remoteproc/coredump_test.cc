@@ -38,7 +38,8 @@ class VectorWriter final : public CoredumpWriter {
 };
 
 void Fill(shm::Region& r, std::uint8_t seed) {
-  for (std::size_t i = 0; i < r.size(); ++i) r.base()[i] = std::byte(static_cast<std::uint8_t>(seed + i));
+  for (std::size_t i = 0; i < r.size(); ++i)
+    r.base()[i] = std::byte(static_cast<std::uint8_t>(seed + i));
 }
 
 TEST(WriteElfCore, Elf32CoreHasOnePtLoadPerRegionWithItsBytes) {
@@ -93,15 +94,16 @@ TEST(WriteElfCore, WriterErrorStopsTheDump) {
   const shm::Region regions[] = {a.region()};
   VectorWriter w;
   w.fail_at = 3;  // header, phdr, then data
-  EXPECT_EQ(WriteElfCore({false, elf::kMachineArm, 0}, regions, w).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(WriteElfCore({false, elf::kMachineArm, 0}, regions, w).code(),
+            StatusCode::kUnavailable);
 }
 
 TEST(RemoteProcCoredump, DumpsEveryMappedRegionExceptDevmem) {
   const Bytes table = fw::AssembleTable(
-          rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
-          rsc::MakeDevmem(0x40000000, 0x40000000, 0x1000, "regs"),
-          rsc::MakeTrace(fw::kTraceDa, fw::kTraceLen, "trace"),
-          rsc::MakeRpmsgVdev(0, 1, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
+      rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
+      rsc::MakeDevmem(0x40000000, 0x40000000, 0x1000, "regs"),
+      rsc::MakeTrace(fw::kTraceDa, fw::kTraceLen, "trace"),
+      rsc::MakeRpmsgVdev(0, 1, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
   FakePlatform platform;
   platform.AddBank(0x40000000, 0x1000);
   RemoteProc rproc(platform, Options{});

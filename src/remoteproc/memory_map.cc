@@ -6,14 +6,10 @@ namespace tandem::remoteproc {
 
 const char* MemoryKindName(MemoryKind kind) {
   switch (kind) {
-    case MemoryKind::kCarveout:
-      return "carveout";
-    case MemoryKind::kDevmem:
-      return "devmem";
-    case MemoryKind::kVring:
-      return "vring";
-    case MemoryKind::kBuffers:
-      return "buffers";
+    case MemoryKind::kCarveout: return "carveout";
+    case MemoryKind::kDevmem: return "devmem";
+    case MemoryKind::kVring: return "vring";
+    case MemoryKind::kBuffers: return "buffers";
   }
   return "invalid";
 }

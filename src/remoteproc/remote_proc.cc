@@ -125,7 +125,8 @@ void RemoteProc::DetailHex(std::uint64_t value) {
 
 Result<shm::Region> RemoteProc::Map(std::uint64_t da, std::uint64_t size, std::uint64_t align,
                                     MemoryKind kind, const char* name) {
-  if (!FitsSizeT(size)) return ResourceExhausted("remote memory region larger than the host's size_t");
+  if (!FitsSizeT(size))
+    return ResourceExhausted("remote memory region larger than the host's size_t");
   const MemoryRequest request{da, size, align, name};
   auto mapped = platform_.MapMemory(request);
   if (!mapped.ok()) {
@@ -280,8 +281,8 @@ Status RemoteProc::MapCarveoutsAndDevmem(bool attaching) {
         }
         // Linux: rproc_alloc_carveout, then the chosen address is written
         // back (rsc->da, rsc->pa) for the firmware to find.
-        TANDEM_TRY_ASSIGN(const shm::Region r,
-                          Map(kAnyAddress, c.len, kPageSize, MemoryKind::kCarveout, c.name.c_str()));
+        TANDEM_TRY_ASSIGN(const shm::Region r, Map(kAnyAddress, c.len, kPageSize,
+                                                   MemoryKind::kCarveout, c.name.c_str()));
         if (!Fits32(r.device_address(), c.len)) {
           return Internal("platform placed a carveout above 4 GiB (table addresses are 32-bit)");
         }
@@ -366,12 +367,14 @@ Status RemoteProc::SetUpVdev(bool attaching) {
 
 Status RemoteProc::PlaceVring(const rsc::Vdev& vdev, std::size_t index, bool attaching) {
   const rsc::Vring& spec = vdev.vring[index];
-  TANDEM_TRY_ASSIGN(const virtio::RingLayout layout, virtio::RingLayout::Compute(spec.num, spec.align));
+  TANDEM_TRY_ASSIGN(const virtio::RingLayout layout,
+                    virtio::RingLayout::Compute(spec.num, spec.align));
   const std::uint64_t size = layout.size();
   const char* name = index == 0 ? "vdev0vring0" : "vdev0vring1";
   shm::Region ring;
   if (spec.da == rsc::kAddrAny) {
-    if (attaching) return DataLoss("attach: vring without a fixed device address (FW_RSC_ADDR_ANY)");
+    if (attaching)
+      return DataLoss("attach: vring without a fixed device address (FW_RSC_ADDR_ANY)");
     // Linux: rproc_alloc_vring allocates each vring as a carveout.
     const std::uint64_t align = spec.align < kDescriptorAlign ? kDescriptorAlign : spec.align;
     TANDEM_TRY_ASSIGN(ring, Map(kAnyAddress, size, align, MemoryKind::kVring, name));
@@ -432,7 +435,8 @@ Status RemoteProc::PlaceBuffers(std::uint32_t num) {
     }
     TANDEM_TRY_ASSIGN(buffers, named->region.Sub(0, static_cast<std::size_t>(size)));
   } else {
-    TANDEM_TRY_ASSIGN(buffers, Map(kAnyAddress, size, kPageSize, MemoryKind::kBuffers, kVdevBufferName));
+    TANDEM_TRY_ASSIGN(buffers,
+                      Map(kAnyAddress, size, kPageSize, MemoryKind::kBuffers, kVdevBufferName));
   }
   vdev_->buffers = buffers;
   vdev_->buffers_da = buffers.device_address();
@@ -693,7 +697,8 @@ Status RemoteProc::SetVdevStatus(std::uint8_t status) {
   }
   TANDEM_TRY(rsc::SetVdevStatus(TableBytes(), *vdev_entry_, status));
   const std::size_t at = vdev_entry_->offset + kVdevStatusOffset;
-  if (!RangeInside<std::size_t>(at, 4, table_size_)) return Internal("vdev status outside the table");
+  if (!RangeInside<std::size_t>(at, 4, table_size_))
+    return Internal("vdev status outside the table");
   // The aligned word holding status, num_of_vrings and reserved[2]; the
   // other three bytes are the table's own, unchanged.
   Le32 word;
@@ -704,7 +709,8 @@ Status RemoteProc::SetVdevStatus(std::uint8_t status) {
 }
 
 Result<std::uint8_t> RemoteProc::ReadVdevStatus() const {
-  if (!vdev_entry_ || loaded_table_.size() == 0) return FailedPrecondition("no rpmsg vdev is set up");
+  if (!vdev_entry_ || loaded_table_.size() == 0)
+    return FailedPrecondition("no rpmsg vdev is set up");
   return loaded_table_.Read<std::uint8_t>(vdev_entry_->offset + kVdevStatusOffset);
 }
 
@@ -738,8 +744,10 @@ Status RemoteProc::Coredump(CoredumpWriter& out) const {
 Result<std::size_t> RemoteProc::ReadTrace(std::span<char> out) const {
   if (memory_.empty()) return FailedPrecondition("no remote memory is mapped");
   if (trace_len_ == 0) return NotFound("the resource table has no trace buffer");
-  if (out.size() < trace_len_) return ResourceExhausted("trace output is smaller than the trace buffer");
-  TANDEM_TRY_ASSIGN(const shm::Region trace, memory_.Translate(trace_da_, trace_len_, MemoryKind::kCarveout));
+  if (out.size() < trace_len_)
+    return ResourceExhausted("trace output is smaller than the trace buffer");
+  TANDEM_TRY_ASSIGN(const shm::Region trace,
+                    memory_.Translate(trace_da_, trace_len_, MemoryKind::kCarveout));
   // One copy of the remote's bytes; the text is arranged in the copy.
   TANDEM_TRY(trace.ReadBytes(0, ByteSpan(reinterpret_cast<std::byte*>(out.data()), trace_len_)));
   return ArrangeTraceText(out.first(trace_len_));

@@ -22,14 +22,14 @@
 namespace tandem::remoteproc {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::AttachTableAsRunning;
 using testing::BuildFirmware;
 using testing::Bytes;
+using ::testing::ElementsAre;
 using testing::FakePlatform;
 using testing::FakeVdevListener;
 using testing::FirmwareSpec;
+using ::testing::HasSubstr;
 using testing::Pattern;
 using testing::Span;
 using testing::StdFirmware;
@@ -191,8 +191,8 @@ TEST_F(RemoteProcTest, BufferAreaIsTwiceVringNumBuffersOfTheConfiguredSize) {
   EXPECT_EQ(platform_.requests.back().name, "vdev0buffer");
   EXPECT_EQ(platform_.requests.back().device_address, kAnyAddress);
   for (const VringResources& v : res.vring) {
-    const bool disjoint = v.da + v.ring.size() <= res.buffers_da ||
-                          res.buffers_da + res.buffers.size() <= v.da;
+    const bool disjoint =
+        v.da + v.ring.size() <= res.buffers_da || res.buffers_da + res.buffers.size() <= v.da;
     EXPECT_TRUE(disjoint);
   }
 }
@@ -255,23 +255,24 @@ TEST_F(RemoteProcTest, LoadedTableOverlappingAVringIsRejected) {
 
 TEST_F(RemoteProcTest, VdevBufferCarveoutHoldsTheBuffers) {
   const Bytes table = fw::AssembleTable(
-          rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
-          rsc::MakeCarveout(0x20020000, 0x3000, "vdev0buffer"),
-          rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
+      rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
+      rsc::MakeCarveout(0x20020000, 0x3000, "vdev0buffer"),
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
   FirmwareSpec spec = StdSpec();
   spec.table = table;
   const Bytes image = BuildFirmware(spec);
   ASSERT_TRUE(rproc_->Load(Span(image)).ok()) << rproc_->error_detail();
   EXPECT_EQ(rproc_->vdev()->buffers_da, 0x20020000u);
   EXPECT_EQ(rproc_->vdev()->buffers.size(), 2u * 8 * 512);
-  for (const auto& r : platform_.requests) EXPECT_NE(r.device_address == kAnyAddress && r.name == "vdev0buffer", true);
+  for (const auto& r : platform_.requests)
+    EXPECT_NE(r.device_address == kAnyAddress && r.name == "vdev0buffer", true);
 }
 
 TEST_F(RemoteProcTest, TooSmallVdevBufferCarveoutIsRejected) {
   const Bytes table = fw::AssembleTable(
-          rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
-          rsc::MakeCarveout(0x20020000, 0x1000, "vdev0buffer"),  // needs 0x2000
-          rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
+      rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
+      rsc::MakeCarveout(0x20020000, 0x1000, "vdev0buffer"),  // needs 0x2000
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}));
   FirmwareSpec spec = StdSpec();
   spec.table = table;
   const Bytes image = BuildFirmware(spec);
@@ -404,9 +405,9 @@ TEST_F(RemoteProcTest, LoadedTableAddressOutsideAnyCarveoutIsRejected) {
 }
 
 TEST_F(RemoteProcTest, TraceOutsideAnyCarveoutIsRejected) {
-  const Bytes table = fw::AssembleTable(
-      rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
-      rsc::MakeTrace(fw::kCodeDa + fw::kCodeLen - 0x10, 0x20, "trace"));
+  const Bytes table =
+      fw::AssembleTable(rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
+                        rsc::MakeTrace(fw::kCodeDa + fw::kCodeLen - 0x10, 0x20, "trace"));
   FirmwareSpec spec = StdSpec();
   spec.table = table;
   const Bytes image = BuildFirmware(spec);
@@ -414,9 +415,8 @@ TEST_F(RemoteProcTest, TraceOutsideAnyCarveoutIsRejected) {
 }
 
 TEST_F(RemoteProcTest, PlatformRefusingACarveoutFailsTheLoadWithItsStatus) {
-  const Bytes table = fw::AssembleTable(
-      rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
-      rsc::MakeCarveout(0x50000000, 0x1000, "nowhere"));
+  const Bytes table = fw::AssembleTable(rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
+                                        rsc::MakeCarveout(0x50000000, 0x1000, "nowhere"));
   FirmwareSpec spec = StdSpec();
   spec.table = table;
   const Bytes image = BuildFirmware(spec);
@@ -664,8 +664,10 @@ TEST_F(RemoteProcTest, AttachMapsFixedRegionsResetsTheVdevAndAnnouncesIt) {
   PrepareAttach();
   std::vector<std::uint8_t> status_at_send;
   platform_.on_send = [&](std::uint32_t) {
-    status_at_send.push_back(
-        ReadDeviceTable(fw::kAttachTableDa, fw::AttachTable().size()).Find(rsc::EntryKind::kVdev).vdev().status);
+    status_at_send.push_back(ReadDeviceTable(fw::kAttachTableDa, fw::AttachTable().size())
+                                 .Find(rsc::EntryKind::kVdev)
+                                 .vdev()
+                                 .status);
   };
   ASSERT_TRUE(rproc_->Attach().ok()) << rproc_->error_detail();
   EXPECT_EQ(rproc_->state(), State::kAttached);
@@ -803,14 +805,9 @@ class StateDriver : public Env {
   void Reach(State s) {
     rproc_->set_recovery(false);
     switch (s) {
-      case State::kOffline:
-        break;
-      case State::kLoaded:
-        ASSERT_TRUE(rproc_->Load(Span(firmware_)).ok());
-        break;
-      case State::kRunning:
-        ASSERT_TRUE(rproc_->Boot(Span(firmware_)).ok());
-        break;
+      case State::kOffline: break;
+      case State::kLoaded: ASSERT_TRUE(rproc_->Load(Span(firmware_)).ok()); break;
+      case State::kRunning: ASSERT_TRUE(rproc_->Boot(Span(firmware_)).ok()); break;
       case State::kCrashed:
         ASSERT_TRUE(rproc_->Boot(Span(firmware_)).ok());
         rproc_->ReportCrash(CrashReason::kFault, "test");
@@ -829,24 +826,18 @@ class StateDriver : public Env {
   }
   Status Call(Event e) {
     switch (e) {
-      case Event::kLoad:
-        return rproc_->Load(Span(firmware_));
-      case Event::kStart:
-        return rproc_->Start();
-      case Event::kStop:
-        return rproc_->Stop();
+      case Event::kLoad: return rproc_->Load(Span(firmware_));
+      case Event::kStart: return rproc_->Start();
+      case Event::kStop: return rproc_->Stop();
       case Event::kCrash: {
         const std::uint32_t before = rproc_->ignored_crash_reports();
         rproc_->ReportCrash(CrashReason::kFault, "x");
         return rproc_->ignored_crash_reports() != before ? FailedPrecondition("ignored")
                                                          : OkStatus();
       }
-      case Event::kRecover:
-        return rproc_->Recover();
-      case Event::kAttach:
-        return rproc_->Attach();
-      case Event::kDetach:
-        return rproc_->Detach();
+      case Event::kRecover: return rproc_->Recover();
+      case Event::kAttach: return rproc_->Attach();
+      case Event::kDetach: return rproc_->Detach();
     }
     return Internal("bad event");
   }

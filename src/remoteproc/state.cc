@@ -65,38 +65,25 @@ Result<State> NextState(State state, Event event) {
 
 const char* StateName(State state) {
   switch (state) {
-    case State::kOffline:
-      return "offline";
-    case State::kLoaded:
-      return "loaded";
-    case State::kRunning:
-      return "running";
-    case State::kCrashed:
-      return "crashed";
-    case State::kAttached:
-      return "attached";
-    case State::kDetached:
-      return "detached";
+    case State::kOffline: return "offline";
+    case State::kLoaded: return "loaded";
+    case State::kRunning: return "running";
+    case State::kCrashed: return "crashed";
+    case State::kAttached: return "attached";
+    case State::kDetached: return "detached";
   }
   return "invalid";
 }
 
 const char* EventName(Event event) {
   switch (event) {
-    case Event::kLoad:
-      return "load";
-    case Event::kStart:
-      return "start";
-    case Event::kStop:
-      return "stop";
-    case Event::kCrash:
-      return "crash";
-    case Event::kRecover:
-      return "recover";
-    case Event::kAttach:
-      return "attach";
-    case Event::kDetach:
-      return "detach";
+    case Event::kLoad: return "load";
+    case Event::kStart: return "start";
+    case Event::kStop: return "stop";
+    case Event::kCrash: return "crash";
+    case Event::kRecover: return "recover";
+    case Event::kAttach: return "attach";
+    case Event::kDetach: return "detach";
   }
   return "invalid";
 }

@@ -9,8 +9,8 @@
 namespace tandem::remoteproc {
 namespace {
 
-constexpr State kStates[] = {State::kOffline,  State::kLoaded,   State::kRunning,
-                             State::kCrashed,  State::kAttached, State::kDetached};
+constexpr State kStates[] = {State::kOffline, State::kLoaded,   State::kRunning,
+                             State::kCrashed, State::kAttached, State::kDetached};
 constexpr Event kEvents[] = {Event::kLoad,    Event::kStart,  Event::kStop,  Event::kCrash,
                              Event::kRecover, Event::kAttach, Event::kDetach};
 

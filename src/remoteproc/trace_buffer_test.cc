@@ -110,9 +110,7 @@ TEST(TraceBuffer, HostileBufferWithoutNulIsReturnedWhole) {
   EXPECT_EQ(Arrange("garbage!"), "garbage!");
 }
 
-TEST(TraceBuffer, HostileBufferOfOnlyNulsIsEmpty) {
-  EXPECT_EQ(Arrange(std::string(32, '\0')), "");
-}
+TEST(TraceBuffer, HostileBufferOfOnlyNulsIsEmpty) { EXPECT_EQ(Arrange(std::string(32, '\0')), ""); }
 
 TEST(TraceBuffer, HostileNulsInTheOldPartAreDroppedAndOrderKept) {
   // marker at 2; old part "x\0y\0z" contains stray NULs.

@@ -77,7 +77,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   listener.rproc = &rproc;
   const ConstByteSpan input(reinterpret_cast<const std::byte*>(data), size);
 
-  const bool is_elf = size >= 4 && std::memcmp(data, "\x7f" "ELF", 4) == 0;
+  const bool is_elf = size >= 4 && std::memcmp(data,
+                                               "\x7f"
+                                               "ELF",
+                                               4) == 0;
   if (is_elf) {
     if (rproc.Load(input).ok()) {
       CheckViews(platform, rproc);

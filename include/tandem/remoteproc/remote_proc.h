@@ -257,9 +257,9 @@ class RemoteProc {
   std::optional<rsc::ResourceTable> parsed_table_;
   shm::Region loaded_table_;  // host view of the table the remote reads
 
-  std::optional<rsc::Vdev> vdev_entry_;    // the RPMsg vdev's table entry
+  std::optional<rsc::Vdev> vdev_entry_;  // the RPMsg vdev's table entry
   std::optional<VdevResources> vdev_;
-  bool vdev_announced_ = false;            // OnVdevReady() succeeded
+  bool vdev_announced_ = false;  // OnVdevReady() succeeded
   std::uint64_t trace_da_ = 0;
   std::size_t trace_len_ = 0;
   std::uint32_t skipped_vdevs_ = 0;

@@ -44,7 +44,7 @@ struct VdevResources {
   shm::Region buffers;
   std::uint64_t buffers_da = 0;
   std::uint32_t buffer_size = 0;
-  std::uint32_t buffer_count = 0;  // 2 * vring num
+  std::uint32_t buffer_count = 0;     // 2 * vring num
   std::uint32_t device_features = 0;  // dfeatures from the table
   std::uint32_t features = 0;         // negotiated: dfeatures & kSupportedVdevFeatures
 

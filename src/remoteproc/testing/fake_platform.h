@@ -145,15 +145,16 @@ class FakePlatform final : public Platform {
 
   // --- Platform ----------------------------------------------------------
   Result<shm::Region> MapMemory(const MemoryRequest& request) override {
-    requests.push_back({request.device_address, request.size, request.align,
-                        request.name ? request.name : ""});
+    requests.push_back(
+        {request.device_address, request.size, request.align, request.name ? request.name : ""});
     if (request.size == 0) return InvalidArgument("fake: empty mapping");
     if (!IsPowerOfTwo(request.align)) return InvalidArgument("fake: align not a power of two");
     std::uint64_t da = request.device_address;
     if (da == kAnyAddress) {
       const std::uint64_t align = request.align < 8 ? 8 : request.align;
       std::uint64_t start;
-      if (!AlignUp<std::uint64_t>(pool_next_, align, &start)) return ResourceExhausted("fake: pool");
+      if (!AlignUp<std::uint64_t>(pool_next_, align, &start))
+        return ResourceExhausted("fake: pool");
       const Bank& pool = banks_[pool_bank_];
       if (start - pool.da > pool.size || request.size > pool.size - (start - pool.da)) {
         return ResourceExhausted("fake: pool exhausted");
@@ -200,12 +201,9 @@ class FakePlatform final : public Platform {
     const auto it = replies.find(message);
     const Reply reply = it == replies.end() ? Reply::kAck : it->second;
     switch (reply) {
-      case Reply::kAck:
-        return OkStatus();
-      case Reply::kTimeout:
-        return DeadlineExceeded("fake: no answer");
-      case Reply::kDied:
-        return Aborted("fake: remote died");
+      case Reply::kAck: return OkStatus();
+      case Reply::kTimeout: return DeadlineExceeded("fake: no answer");
+      case Reply::kDied: return Aborted("fake: remote died");
     }
     return Internal("fake: bad reply");
   }
@@ -226,7 +224,7 @@ class FakePlatform final : public Platform {
   bool running = false;
   std::vector<std::uint32_t> sent;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> waits;  // message, timeout
-  std::map<std::uint32_t, Reply> replies;                       // default: ack
+  std::map<std::uint32_t, Reply> replies;                      // default: ack
   std::function<void(std::uint32_t)> on_send;
   Status start_status;
   Status reset_status;

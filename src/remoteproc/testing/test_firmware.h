@@ -103,9 +103,9 @@ struct FirmwareSpec {
   bool is_64bit = false;
   std::uint16_t machine = elf::kMachineArm;
   std::uint64_t entry = kEntry;
-  Bytes table;                       // empty: no .resource_table section
+  Bytes table;  // empty: no .resource_table section
   std::uint64_t table_da = kTableDa;
-  bool table_in_segment = true;      // also load the table as a PT_LOAD
+  bool table_in_segment = true;  // also load the table as a PT_LOAD
   std::vector<Segment> segments;
 };
 
