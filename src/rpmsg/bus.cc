@@ -540,8 +540,7 @@ Status Bus::Send(Endpoint& endpoint, ConstByteSpan payload, Timeout timeout) {
   return SendFrom(endpoint, kAddrAny, kAddrAny, payload, timeout);
 }
 
-Status Bus::SendTo(Endpoint& endpoint, std::uint32_t dst, ConstByteSpan payload,
-                   Timeout timeout) {
+Status Bus::SendTo(Endpoint& endpoint, std::uint32_t dst, ConstByteSpan payload, Timeout timeout) {
   if (dst == kAddrAny) return InvalidArgument("destination is RPMSG_ADDR_ANY");
   return SendFrom(endpoint, kAddrAny, dst, payload, timeout);
 }
@@ -570,7 +569,8 @@ Result<RxBuffer> Bus::PopQueued(Endpoint& endpoint, Timeout timeout, std::size_t
       LockGuard guard(lock_);
       s = CheckEndpointLocked(endpoint);
       if (!s.ok() && waiting) s = Aborted("endpoint destroyed while waiting for a message");
-      if (s.ok() && endpoint.queue_.empty()) s = FailedPrecondition("endpoint has no receive queue");
+      if (s.ok() && endpoint.queue_.empty())
+        s = FailedPrecondition("endpoint has no receive queue");
       if (s.ok() && endpoint.queue_count_ > 0) {
         RxBuffer& head = endpoint.queue_[endpoint.queue_head_];
         if (check_len && head.payload().size() > max_len) {

@@ -10,6 +10,7 @@
 namespace tandem::rpmsg {
 namespace {
 
+using testing::AsSpan;
 using testing::BusPair;
 using testing::Collector;
 using testing::EchoLink;
@@ -19,7 +20,6 @@ using testing::kVring1NotifyId;
 using testing::PairOptions;
 using testing::Pattern;
 using testing::RecordingDriver;
-using testing::AsSpan;
 
 PairOptions NotStarted() {
   PairOptions o;
@@ -198,7 +198,8 @@ TEST(RpmsgBus, HostTxExhaustionThenRecovery) {
   const auto msg = Pattern(32, 3);
   int sent = 0;
   Status s;
-  for (int i = 0; i < 1000 && (s = link.pair.host().TrySend(host_ep, AsSpan(msg))).ok(); ++i) ++sent;
+  for (int i = 0; i < 1000 && (s = link.pair.host().TrySend(host_ep, AsSpan(msg))).ok(); ++i)
+    ++sent;
   EXPECT_EQ(sent, 16);
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_STREQ(s.message(), "no tx buffer");
@@ -222,7 +223,8 @@ TEST(RpmsgBus, RemoteTxExhaustionThenRecovery) {
   Status s;
   const std::uint32_t host_addr = link.channel->local_address();
   for (int i = 0;
-       i < 1000 && (s = link.pair.remote().TrySendTo(link.echo_endpoint, host_addr, AsSpan(msg))).ok();
+       i < 1000 &&
+       (s = link.pair.remote().TrySendTo(link.echo_endpoint, host_addr, AsSpan(msg))).ok();
        ++i) {
     ++sent;
   }
@@ -301,10 +303,10 @@ TEST(RpmsgBus, HeldRxBuffersStayOutOfTheRingUntilReleased) {
   link.driver.collector.hold = true;
   for (int i = 0; i < 3; ++i) {
     const auto m = Pattern(10 + i, static_cast<std::uint8_t>(i));
-    ASSERT_TRUE(link.pair.remote()
-                    .SendTo(link.echo_endpoint, link.channel->local_address(), AsSpan(m),
-                            Timeout::None())
-                    .ok());
+    ASSERT_TRUE(
+        link.pair.remote()
+            .SendTo(link.echo_endpoint, link.channel->local_address(), AsSpan(m), Timeout::None())
+            .ok());
   }
   link.pair.Pump();
   auto& held = link.driver.collector.held;
@@ -366,9 +368,9 @@ TEST(RpmsgBus, RemoteEndpointLearnsPeerFromFirstMessage) {
   ASSERT_EQ(host_rx.messages.size(), 1u);
   EXPECT_EQ(host_rx.messages[0].src, 0x900u);
   // A second sender does not steal the learned peer.
-  ASSERT_TRUE(
-      link.pair.host().SendOffChannel(host_ep, 0x556, 0x900, AsSpan(Pattern(1, 0)), Timeout::None())
-          .ok());
+  ASSERT_TRUE(link.pair.host()
+                  .SendOffChannel(host_ep, 0x556, 0x900, AsSpan(Pattern(1, 0)), Timeout::None())
+                  .ok());
   link.pair.Pump();
   EXPECT_EQ(rx.messages.back().src, 0x556u);
   EXPECT_EQ(ep.peer(), 0x555u);
@@ -379,7 +381,8 @@ TEST(RpmsgBus, MessagesToUnknownDestinationsAreDroppedAndCounted) {
   Endpoint host_ep;
   Collector rx;
   ASSERT_TRUE(link.pair.host().CreateEndpoint(host_ep, {nullptr, 0x600}, rx).ok());
-  ASSERT_TRUE(link.pair.host().SendTo(host_ep, 0x1234, AsSpan(Pattern(8, 0)), Timeout::None()).ok());
+  ASSERT_TRUE(
+      link.pair.host().SendTo(host_ep, 0x1234, AsSpan(Pattern(8, 0)), Timeout::None()).ok());
   link.pair.Pump();
   EXPECT_EQ(link.pair.remote().stats().rx_no_endpoint, 1u);
   EXPECT_EQ(link.pair.remote().stats().rx_held, 0u);
@@ -558,8 +561,8 @@ TEST(RpmsgBus, ResetAbortsBlockedSenderAndReceiver) {
   while (link.channel->TrySend(AsSpan(Pattern(1, 0))).ok()) {
   }
   link.pair.host_waiter().on_wait = [&] { EXPECT_TRUE(link.pair.host().Reset().ok()); };
-  EXPECT_EQ(link.pair.host().Send(link.channel->endpoint(), AsSpan(Pattern(1, 0)),
-                                  Timeout::Seconds(1))
+  EXPECT_EQ(link.pair.host()
+                .Send(link.channel->endpoint(), AsSpan(Pattern(1, 0)), Timeout::Seconds(1))
                 .code(),
             StatusCode::kAborted);
 
@@ -582,7 +585,8 @@ TEST(RpmsgBus, TxBatchKicksOnceForABurst) {
   const std::uint32_t host_addr = link.channel->local_address();
   std::size_t before = kicks.Count(kVring0NotifyId);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(link.pair.remote().TrySendTo(link.echo_endpoint, host_addr, AsSpan(Pattern(4, 0))).ok());
+    ASSERT_TRUE(
+        link.pair.remote().TrySendTo(link.echo_endpoint, host_addr, AsSpan(Pattern(4, 0))).ok());
   }
   EXPECT_EQ(kicks.Count(kVring0NotifyId) - before, 5u);
   link.pair.Pump();
@@ -591,7 +595,8 @@ TEST(RpmsgBus, TxBatchKicksOnceForABurst) {
   {
     TxBatch batch(link.pair.remote());
     for (int i = 0; i < 5; ++i) {
-      ASSERT_TRUE(link.pair.remote().TrySendTo(link.echo_endpoint, host_addr, AsSpan(Pattern(4, 0))).ok());
+      ASSERT_TRUE(
+          link.pair.remote().TrySendTo(link.echo_endpoint, host_addr, AsSpan(Pattern(4, 0))).ok());
     }
     EXPECT_EQ(kicks.Count(kVring0NotifyId), before);
   }
@@ -629,7 +634,8 @@ TEST(RpmsgBus, CallbacksMayCreateDestroyAndSendButNotPoll) {
   trigger.then = [&](Endpoint&, ReceivedMessage&) {
     poll_from_callback = link.pair.remote().Poll();
     if (!dynamic_svc.created()) {
-      EXPECT_TRUE(link.pair.remote().CreateEndpoint(dynamic_svc, {"born-in-callback"}, svc_rx).ok());
+      EXPECT_TRUE(
+          link.pair.remote().CreateEndpoint(dynamic_svc, {"born-in-callback"}, svc_rx).ok());
     } else {
       link.pair.remote().DestroyEndpoint(dynamic_svc);
     }
@@ -690,8 +696,9 @@ TEST(RpmsgBus, RoutingCostDoesNotGrowWithEndpointCount) {
 // --- Shared memory holds device addresses only ----------------------------------------------
 
 // Every 8-byte window of `bytes` that holds a value inside one of `ranges`.
-std::vector<std::size_t> FindPointers(const std::byte* bytes, std::size_t size,
-                                      const std::vector<std::pair<const void*, std::size_t>>& ranges) {
+std::vector<std::size_t> FindPointers(
+    const std::byte* bytes, std::size_t size,
+    const std::vector<std::pair<const void*, std::size_t>>& ranges) {
   std::vector<std::size_t> hits;
   for (std::size_t off = 0; off + 8 <= size; ++off) {
     std::uint64_t v;

@@ -12,7 +12,9 @@ namespace tandem::rpmsg {
 namespace {
 
 // The table only stores the pointers; distinct addresses are enough.
-Endpoint* Fake(std::uint32_t i) { return reinterpret_cast<Endpoint*>(std::uintptr_t{16} * (i + 1)); }
+Endpoint* Fake(std::uint32_t i) {
+  return reinterpret_cast<Endpoint*>(std::uintptr_t{16} * (i + 1));
+}
 
 TEST(EndpointTable, RejectsStorageThatIsNotAPowerOfTwo) {
   std::vector<EndpointSlot> slots(12);

@@ -18,8 +18,8 @@ namespace {
 using testing::AsSpan;
 using testing::BusPair;
 using testing::Collector;
-using testing::Pattern;
 using testing::PairOptions;
+using testing::Pattern;
 using testing::RecordingDriver;
 
 constexpr std::uint16_t kNum = 16;
@@ -251,9 +251,9 @@ class RemoteUnderAttack {
   // Writes `bytes` into buffer `index` and offers it in vring1.
   void Send(std::size_t index, const std::vector<std::uint8_t>& bytes, std::uint32_t desc_len,
             bool device_writes = false) {
-    EXPECT_TRUE(config_.buffers
-                    .WriteBytes(index * kDefaultBufferSize, std::as_bytes(std::span(bytes)))
-                    .ok());
+    EXPECT_TRUE(
+        config_.buffers.WriteBytes(index * kDefaultBufferSize, std::as_bytes(std::span(bytes)))
+            .ok());
     EXPECT_TRUE(
         drv1_.Add(config_.vring1.ring, virtio::BufferSpec{BufferDa(index), desc_len, device_writes})
             .ok());
@@ -330,12 +330,12 @@ TEST(RpmsgHostilePeer, BadIncomingBuffersAreDroppedAndReturned) {
   Collector rx;
   ASSERT_TRUE(a.remote().CreateEndpoint(ep, {nullptr, 0x400}, rx).ok());
   const auto good = Message(0x401, 0x400, 8, Pattern(8, 0));
-  a.Send(0, good, 24, /*device_writes=*/true);                        // wrong direction
-  a.Send(1, good, kDefaultBufferSize + 1);                            // larger than a buffer
-  a.Send(2, good, 12);                                                // shorter than a header
-  a.Send(3, Message(0x401, 0x400, 9, Pattern(8, 0)), 24);             // hdr.len too big
-  a.Send(4, Message(0x401, 0x400, 8, Pattern(8, 0)), 24);             // fine
-  a.Send(5, Message(0x401, 0x777, 8, Pattern(8, 0)), 24);             // nobody there
+  a.Send(0, good, 24, /*device_writes=*/true);             // wrong direction
+  a.Send(1, good, kDefaultBufferSize + 1);                 // larger than a buffer
+  a.Send(2, good, 12);                                     // shorter than a header
+  a.Send(3, Message(0x401, 0x400, 9, Pattern(8, 0)), 24);  // hdr.len too big
+  a.Send(4, Message(0x401, 0x400, 8, Pattern(8, 0)), 24);  // fine
+  a.Send(5, Message(0x401, 0x777, 8, Pattern(8, 0)), 24);  // nobody there
   // The host announcing to the remote: nobody listens on 0x35 here (Linux
   // hosts do not announce; we mirror them).
   a.Send(6, Message(0x401, kNsAddress, 40, NsBytes(MakeNsMessage("x", 1, NsFlags::kCreate))), 56);

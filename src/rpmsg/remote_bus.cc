@@ -12,7 +12,8 @@ Status RemoteBus::Start(const BusConfig& config) {
     LockGuard guard(lock());
     TANDEM_TRY(AdoptConfigLocked(config, config.vring0.notifyid, config.vring1.notifyid));
     const std::uint32_t num = config.vring0.num;
-    if (memory_.tx_stash.size() < num) return InvalidArgument("remote bus storage smaller than the vring");
+    if (memory_.tx_stash.size() < num)
+      return InvalidArgument("remote bus storage smaller than the vring");
     ring0_ = config.vring0.ring;
     ring1_ = config.vring1.ring;
     const virtio::DeviceQueue::Options options{config.event_idx};
@@ -37,7 +38,9 @@ Status RemoteBus::Start(const BusConfig& config) {
     // A fresh DeviceQueue asks for every kick; keep vring0 kicks only while
     // someone waits for a buffer.
     tx_armed_ = true;
-    UpdateTxArmLocked(false).status().IgnoreError();  // nothing waits yet; a failure latches the queue
+    UpdateTxArmLocked(false)
+        .status()
+        .IgnoreError();  // nothing waits yet; a failure latches the queue
   }
   DoNameServiceWork();
   return OkStatus();
@@ -216,7 +219,8 @@ void RemoteBus::DoNameServiceWork() {
             }
             again = true;
           }
-          if (!HasNameServiceWorkLocked()) UpdateTxArmLocked(has_tx_waiters()).status().IgnoreError();
+          if (!HasNameServiceWorkLocked())
+            UpdateTxArmLocked(has_tx_waiters()).status().IgnoreError();
           PrepareKicksLocked(out);
         }
       }

@@ -179,11 +179,13 @@ TEST(RpmsgThreads, MillionMessagesEachWayNothingLostOrDuplicated) {
     const auto i = static_cast<std::uint32_t>(e);
     host_side.checkers[i].index = i;
     remote_side.checkers[i].index = i;
-    ASSERT_TRUE(host.CreateEndpoint(host_side.endpoints[i], {nullptr, kHostBase + i, kRemoteBase + i},
+    ASSERT_TRUE(host.CreateEndpoint(host_side.endpoints[i],
+                                    {nullptr, kHostBase + i, kRemoteBase + i},
                                     host_side.checkers[i])
                     .ok());
     ASSERT_TRUE(remote
-                    .CreateEndpoint(remote_side.endpoints[i], {nullptr, kRemoteBase + i, kHostBase + i},
+                    .CreateEndpoint(remote_side.endpoints[i],
+                                    {nullptr, kRemoteBase + i, kHostBase + i},
                                     remote_side.checkers[i])
                     .ok());
   }

@@ -44,7 +44,7 @@ TEST(RpmsgWire, NsMessageMatchesLinuxRpmsgNsMsgBytes) {
 }
 
 TEST(RpmsgWire, AddressConstantsAreLinuxs) {
-  EXPECT_EQ(kNsAddress, 53u);             // RPMSG_NS_ADDR
+  EXPECT_EQ(kNsAddress, 53u);              // RPMSG_NS_ADDR
   EXPECT_EQ(kFirstDynamicAddress, 1024u);  // RPMSG_RESERVED_ADDRESSES
   EXPECT_EQ(kAddrAny, 0xFFFFFFFFu);        // RPMSG_ADDR_ANY
   EXPECT_EQ(kDefaultBufferSize, 512u);     // MAX_RPMSG_BUF_SIZE
@@ -82,12 +82,10 @@ TEST(RpmsgWire, RejectsNsNameWithoutNul) {
 TEST(RpmsgWire, RejectsEmptyNameUnknownFlagsAndAnyAddress) {
   NsMessage m = MakeNsMessage("svc", 0x401, NsFlags::kCreate);
   m.flags.set(2);
-  EXPECT_EQ(ParseNsMessage(std::as_bytes(std::span(&m, 1))).status().code(),
-            StatusCode::kDataLoss);
+  EXPECT_EQ(ParseNsMessage(std::as_bytes(std::span(&m, 1))).status().code(), StatusCode::kDataLoss);
   m.flags.set(0);
   m.addr.set(kAddrAny);
-  EXPECT_EQ(ParseNsMessage(std::as_bytes(std::span(&m, 1))).status().code(),
-            StatusCode::kDataLoss);
+  EXPECT_EQ(ParseNsMessage(std::as_bytes(std::span(&m, 1))).status().code(), StatusCode::kDataLoss);
   const NsMessage empty = MakeNsMessage("", 0x401, NsFlags::kCreate);
   EXPECT_EQ(ParseNsMessage(std::as_bytes(std::span(&empty, 1))).status().code(),
             StatusCode::kDataLoss);

@@ -78,7 +78,8 @@ std::size_t FillMessage(Input& in, ByteSpan out) {
     std::memcpy(out.data() + kHeaderSize, &ns, sizeof(ns));
   } else {
     payload = in.U8() % (out.size() - kHeaderSize + 1);
-    for (std::size_t i = 0; i < payload; ++i) out[kHeaderSize + i] = static_cast<std::byte>(in.U8());
+    for (std::size_t i = 0; i < payload; ++i)
+      out[kHeaderSize + i] = static_cast<std::byte>(in.U8());
   }
   std::uint16_t len = static_cast<std::uint16_t>(payload);
   if (shape & 0x80) len = in.U16();  // a header that lies about its length
@@ -149,10 +150,10 @@ void FuzzHost(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool nam
   BusConfig config = Config(mem, event_idx, name_service);
   if (!host.Start(config).ok()) __builtin_trap();
   // The hand-driven remote.
-  virtio::DeviceQueue dev0 = virtio::DeviceQueue::Create(config.vring0.ring, kNum, kAlign,
-                                                         {event_idx}).value();
-  virtio::DeviceQueue dev1 = virtio::DeviceQueue::Create(config.vring1.ring, kNum, kAlign,
-                                                         {event_idx}).value();
+  virtio::DeviceQueue dev0 =
+      virtio::DeviceQueue::Create(config.vring0.ring, kNum, kAlign, {event_idx}).value();
+  virtio::DeviceQueue dev1 =
+      virtio::DeviceQueue::Create(config.vring1.ring, kNum, kAlign, {event_idx}).value();
   Holder holder;
   Driver driver(holder);
   (void)host.RegisterDriver("svc", driver);
@@ -233,8 +234,10 @@ void FuzzRemote(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool n
   BusConfig config = Config(mem, event_idx, name_service);
   // The hand-driven host initializes the rings first, as a host would.
   virtio::DriverDescState st0[kNum], st1[kNum];
-  auto drv0 = virtio::DriverQueue::Create(config.vring0.ring, kNum, kAlign, st0, {event_idx}).value();
-  auto drv1 = virtio::DriverQueue::Create(config.vring1.ring, kNum, kAlign, st1, {event_idx}).value();
+  auto drv0 =
+      virtio::DriverQueue::Create(config.vring0.ring, kNum, kAlign, st0, {event_idx}).value();
+  auto drv1 =
+      virtio::DriverQueue::Create(config.vring1.ring, kNum, kAlign, st1, {event_idx}).value();
   Holder holder;
   Endpoint svc;
   (void)remote.CreateEndpoint(svc, {"svc", 0x401}, holder);
@@ -269,7 +272,9 @@ void FuzzRemote(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool n
         break;
       }
       case 2: (void)remote.Poll(); break;
-      case 3: (void)remote.TrySendTo(svc, in.Addr(), std::span(buf).first(in.U8() % kBufferSize)); break;
+      case 3:
+        (void)remote.TrySendTo(svc, in.Addr(), std::span(buf).first(in.U8() % kBufferSize));
+        break;
       case 4: {  // the host posts a receive buffer in vring0
         const std::uint8_t mode = in.U8();
         const std::uint32_t len = (mode & 0x80) ? in.U16() : kBufferSize;

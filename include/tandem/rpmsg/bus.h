@@ -63,10 +63,10 @@ namespace tandem::rpmsg {
 
 // One vring as the resource table describes it (fw_rsc_vdev_vring), mapped.
 struct VringConfig {
-  shm::Region ring;             // the ring, at offset 0
-  std::uint32_t num = 0;        // entries; also the buffers in this direction
-  std::uint32_t align = 4096;   // fw_rsc_vdev_vring.align
-  std::uint32_t notifyid = 0;   // what Notifier::Notify() sends for this vring
+  shm::Region ring;            // the ring, at offset 0
+  std::uint32_t num = 0;       // entries; also the buffers in this direction
+  std::uint32_t align = 4096;  // fw_rsc_vdev_vring.align
+  std::uint32_t notifyid = 0;  // what Notifier::Notify() sends for this vring
 };
 
 struct BusConfig {
@@ -78,9 +78,9 @@ struct BusConfig {
   // buffer the host hands over must lie in (checked per descriptor).
   shm::Region buffers;
   std::uint32_t buffer_size = kDefaultBufferSize;  // bytes per buffer, header included
-  bool event_idx = true;     // VIRTIO_RING_F_EVENT_IDX negotiated
-  bool name_service = true;  // VIRTIO_RPMSG_F_NS negotiated
-  Timeout send_timeout = kDefaultSendTimeout;  // for Send() without a timeout
+  bool event_idx = true;                           // VIRTIO_RING_F_EVENT_IDX negotiated
+  bool name_service = true;                        // VIRTIO_RPMSG_F_NS negotiated
+  Timeout send_timeout = kDefaultSendTimeout;      // for Send() without a timeout
 };
 
 // A received message copied out by Bus::Receive().
@@ -99,8 +99,7 @@ class Bus {
   // kAlreadyExists for a taken address or an endpoint already created,
   // kResourceExhausted when the table is full, kInvalidArgument for a name
   // of kNameSize characters or more.
-  Status CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config,
-                        MessageHandler& handler);
+  Status CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config, MessageHandler& handler);
   // Receives into a bounded queue of held buffers in `queue` (caller storage,
   // empty handles). A queue with at least buffer_count() entries never
   // drops; a shorter one drops when full (stats().rx_queue_full).
@@ -236,16 +235,16 @@ class Bus {
 
   // --- Transport hooks, implemented per role; all called with the lock held.
   // A non-kUnavailable error from a hook latches the bus broken.
-  virtual Result<BufferSlot> DoTakeTx() = 0;               // kUnavailable: none now
-  virtual void DoReturnTx(const BufferSlot& slot) = 0;      // unsent, back to the pool
+  virtual Result<BufferSlot> DoTakeTx() = 0;            // kUnavailable: none now
+  virtual void DoReturnTx(const BufferSlot& slot) = 0;  // unsent, back to the pool
   virtual Status DoSubmitTx(const BufferSlot& slot, std::uint32_t bytes) = 0;
-  virtual Result<bool> DoTxNotifyPrepare() = 0;             // kick for sent buffers?
-  virtual Result<RxSlot> DoTakeRx() = 0;                    // kUnavailable: none now
-  virtual Status DoReleaseRx(const BufferSlot& slot) = 0;   // back to the peer
-  virtual Result<bool> DoRxNotifyPrepare() = 0;             // kick for returned buffers?
-  virtual Result<bool> DoRearmRx() = 0;                     // ask for rx kicks; true: more came
-  virtual Result<bool> DoArmTxWakeup(bool armed) = 0;       // ask for tx kicks; true: buffers came
-  virtual Result<bool> DoReclaimTx() = 0;                   // true: tx buffers may be free now
+  virtual Result<bool> DoTxNotifyPrepare() = 0;            // kick for sent buffers?
+  virtual Result<RxSlot> DoTakeRx() = 0;                   // kUnavailable: none now
+  virtual Status DoReleaseRx(const BufferSlot& slot) = 0;  // back to the peer
+  virtual Result<bool> DoRxNotifyPrepare() = 0;            // kick for returned buffers?
+  virtual Result<bool> DoRearmRx() = 0;                    // ask for rx kicks; true: more came
+  virtual Result<bool> DoArmTxWakeup(bool armed) = 0;      // ask for tx kicks; true: buffers came
+  virtual Result<bool> DoReclaimTx() = 0;                  // true: tx buffers may be free now
   virtual void DoFillStats(Stats& stats) const = 0;
   // Name-service hooks (remote role announces; host does not, like Linux).
   virtual void DoEndpointCreated(Endpoint&) {}

@@ -29,9 +29,9 @@ struct Stats {
   std::uint32_t rx_queue_full = 0;   // the endpoint's receive queue was full
 
   // Name service.
-  std::uint32_t ns_malformed = 0;      // failed ParseNsMessage(): size, name, flags, address
-  std::uint32_t ns_rejected = 0;       // valid but not applicable: duplicate, unknown, no room
-  std::uint32_t ns_announcements = 0;  // remote: CREATE/DESTROY sent
+  std::uint32_t ns_malformed = 0;         // failed ParseNsMessage(): size, name, flags, address
+  std::uint32_t ns_rejected = 0;          // valid but not applicable: duplicate, unknown, no room
+  std::uint32_t ns_announcements = 0;     // remote: CREATE/DESTROY sent
   std::uint32_t ns_announce_dropped = 0;  // remote: DESTROY that found no room to wait for a buffer
 
   // Routing cost, in operations (EndpointTable::lookups()/probes()).
