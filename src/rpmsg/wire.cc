@@ -22,7 +22,7 @@ Result<NsAnnouncement> ParseNsMessage(ConstByteSpan payload) {
   NsMessage msg;
   std::memcpy(&msg, payload.data(), sizeof(msg));  // one copy; validate the copy only
 
-  NsAnnouncement out;
+  NsAnnouncement out{};
   std::size_t n = 0;
   while (n < kNameSize && msg.name[n] != '\0') ++n;
   if (n == kNameSize) return DataLoss("ns name is not NUL-terminated");

@@ -47,9 +47,9 @@ struct HostBusMemory {
 // Storage sized at compile time; pass storage.memory() to HostBus.
 template <std::uint16_t kBuffers, std::size_t kEndpointSlots = 64, std::size_t kChannels = 16>
 struct HostBusStorage {
-  virtio::DriverDescState rx_desc[kBuffers];
-  virtio::DriverDescState tx_desc[kBuffers];
-  std::uint16_t tx_free[kBuffers];
+  virtio::DriverDescState rx_desc[kBuffers] = {};
+  virtio::DriverDescState tx_desc[kBuffers] = {};
+  std::uint16_t tx_free[kBuffers] = {};
   EndpointSlot endpoints[kEndpointSlots];
   Channel channels[kChannels];
   HostBusMemory memory() { return {rx_desc, tx_desc, tx_free, endpoints, channels}; }

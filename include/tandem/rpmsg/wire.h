@@ -58,7 +58,7 @@ inline constexpr std::size_t kHeaderSize = sizeof(RpmsgHeader);
 
 // struct rpmsg_ns_msg: the payload of a message to kNsAddress.
 struct NsMessage {
-  char name[kNameSize];  // service name; NOT trusted to be NUL-terminated
+  char name[kNameSize] = {};  // service name; NOT trusted to be NUL-terminated
   Le32 addr;             // the announcing endpoint's address
   Le32 flags;            // NsFlags
 };
