@@ -66,8 +66,9 @@ function(tandem_add_firmware name)
   # -static -no-pie -nostdlib: a self-contained image, nothing of the host.
   # --build-id=none: no .note section to place. max-page-size=4096: segments
   # packed into the 1 MiB carve-out instead of 2 MiB-aligned.
+  # (clang makes a -static link non-PIE by itself and warns about -no-pie.)
   target_link_options(${target} PRIVATE
-    -nostdlib -static -no-pie -T ${script}
+    -nostdlib -static $<$<CXX_COMPILER_ID:GNU>:-no-pie> -T ${script}
     -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack)
   set(libs ${FW_LIBS})
   if(NOT FW_NO_CORE)

@@ -442,6 +442,39 @@ TEST_F(LinuxPlatformTest, AttachingToAGoneCoreFailsAndRemovesTheStateFile) {
   EXPECT_EQ((*second)->AttachExisting("no-such-core").code(), StatusCode::kNotFound);
 }
 
+// firmware.ld and tandem_add_firmware: a static x86-64 executable whose
+// loadable segments all lie in the image carve-out, entered at _start, with
+// a .resource_table section, and no sanitizer runtime in it (the firmware
+// directory drops the host's -fsanitize flags).
+TEST(SelftestImage, IsLinkedAtFixedDeviceAddresses) {
+  auto bytes = ReadWholeFile(TANDEM_SELFTEST_ELF);
+  ASSERT_TRUE(bytes.ok());
+  auto elf = elf::ElfFile::Parse(ConstByteSpan(bytes->data(), bytes->size()));
+  ASSERT_TRUE(elf.ok()) << elf.status().message();
+  EXPECT_TRUE(elf->is_64bit());
+  EXPECT_EQ(elf->machine(), 62);                // EM_X86_64
+  EXPECT_EQ(elf->type(), 2);                    // ET_EXEC: not PIE
+  EXPECT_EQ(elf->entry(), kFirmwareImageBase);  // _start comes first
+  int loads = 0;
+  for (std::size_t i = 0; i < elf->program_header_count(); ++i) {
+    auto ph = elf->program_header(i).value();
+    if (ph.type != 1) continue;  // PT_LOAD
+    ++loads;
+    EXPECT_EQ(ph.paddr, ph.vaddr);
+    EXPECT_GE(ph.paddr, kFirmwareImageBase);
+    EXPECT_LE(ph.paddr + ph.memsz, kFirmwareImageBase + kFirmwareImageSize);
+  }
+  EXPECT_GE(loads, 1);
+  auto table = elf->FindSection(".resource_table");
+  ASSERT_TRUE(table.ok());
+  EXPECT_GE(table->addr, kFirmwareImageBase);
+  EXPECT_GE(table->size, 16u);  // struct resource_table header
+  const std::string text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  for (const char* marker : {"__asan_", "__tsan_", "__ubsan_", "__sanitizer"}) {
+    EXPECT_EQ(text.find(marker), std::string::npos) << marker;
+  }
+}
+
 TEST(LinuxPlatformMemory, PlacesAndChecksRegions) {
   TestPlatformEnv env;
   LinuxPlatformOptions options = env.Options();
