@@ -335,7 +335,10 @@ struct Table {
   builder_internal::EntryList<E...> list;
 
  private:
-  static consteval std::array<std::size_t, kCount> OffsetArray() {
+  // constexpr, not consteval: clang 14 cannot take the address of a consteval
+  // member in a constructor initializer. It only runs inside the consteval
+  // MakeHeaderFromArray call above, so it is still evaluated at compile time.
+  static constexpr std::array<std::size_t, kCount> OffsetArray() {
     const std::size_t sizes[] = {sizeof(E)...};
     std::array<std::size_t, kCount> offsets{};
     std::size_t at = sizeof(TableHeader<kCount>);
