@@ -29,7 +29,9 @@
 //     not call Start/Detach/AttachExisting/WaitForControl
 //     (kFailedPrecondition), and should return quickly (they hold up all
 //     later messages).
-//   * Send: any thread, concurrently (never blocks on the dispatcher).
+//   * Send: any thread, concurrently with other Sends and the callbacks
+//     (never blocks on the dispatcher); not concurrently with Detach or
+//     AttachExisting, which replace the mailbox.
 //   * WaitForControl: any thread but the event thread; several may wait.
 //   * MapMemory/ReleaseMemory/Start/Reset/Detach/AttachExisting: the
 //     controlling thread (serialized internally).
