@@ -1,0 +1,58 @@
+// The demo firmware: one image serving three RPMsg services, like NXP's
+// Linux <-> Zephyr RPMsg demo (docs/firmware.md):
+//
+//   0x400  rpmsg-client-sample         remote half of Linux's rpmsg_client_sample
+//   0x401  rpmsg-openamp-demo-channel  echo, byte for byte
+//   0x402  rpmsg-tty                   echo prefixed "TTY 0x0402: "
+//
+// Addresses follow the creation order below (RemoteBus allocates from
+// 0x400 up). Everything else - boot, DRIVER_OK, the mailbox, shutdown and
+// vdev reset - is RemoteNode's.
+
+#include <cstddef>
+
+#include "demo_services.h"
+#include "tandem/bsp.h"
+#include "tandem/firmware/echo_service.h"
+#include "tandem/firmware/print.h"
+#include "tandem/firmware/remote_node.h"
+#include "tandem/firmware/rpmsg_resource_table.h"
+#include "tandem/firmware/runtime.h"
+
+namespace fw = tandem::firmware;
+
+// Patched in place by the host: never const (rpmsg_resource_table.h).
+[[gnu::section(".resource_table"), gnu::used]] constinit fw::RpmsgResourceTable g_resource_table =
+    fw::MakeRpmsgResourceTable();
+
+int FirmwareMain(const TandemBsp& bsp) {
+  auto window = fw::DeviceWindow();
+  if (!window.ok()) {
+    fw::Print(bsp, "demo: no device window: %s\n", window.status().message());
+    return fw::RemoteNode::kExitBadTable;
+  }
+  fw::RemoteNodeConfig config;
+  config.name = "demo";
+  config.resource_table =
+      tandem::ByteSpan(reinterpret_cast<std::byte*>(&g_resource_table), sizeof(g_resource_table));
+  config.device_memory = *window;
+
+  // Static storage: the node holds the bus and its buffers' bookkeeping.
+  static fw::RemoteNode node(bsp, config);
+  static fw::demo::SampleClientService sample(node);
+  static fw::EchoService echo(node);
+  static fw::demo::TtyService tty(node);
+  static tandem::rpmsg::Endpoint sample_endpoint;
+  static tandem::rpmsg::Endpoint echo_endpoint;
+  static tandem::rpmsg::Endpoint tty_endpoint;
+
+  const tandem::Status added[] = {
+      node.AddEndpoint(sample_endpoint, fw::demo::SampleClientService::kName, sample),
+      node.AddEndpoint(echo_endpoint, fw::EchoService::kName, echo),
+      node.AddEndpoint(tty_endpoint, fw::demo::TtyService::kName, tty),
+  };
+  for (const tandem::Status& s : added) {
+    if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
+  }
+  return node.Run();
+}

@@ -1,0 +1,47 @@
+#include "demo_services.h"
+
+#include <cstring>
+
+#include "tandem/firmware/print.h"
+
+namespace tandem::firmware::demo {
+
+std::size_t PrintableText(ConstByteSpan bytes, char* out, std::size_t capacity) {
+  if (capacity == 0) return 0;
+  std::size_t n = 0;
+  for (; n < bytes.size() && n + 1 < capacity; ++n) {
+    const auto c = static_cast<unsigned char>(bytes[n]);
+    out[n] = (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '.';
+  }
+  out[n] = '\0';
+  return n;
+}
+
+void SampleClientService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
+  ++received_;
+  char text[160];
+  PrintableText(message.payload(), text, sizeof(text));
+  node_.Log("[Linux sample client] incoming msg %u: %s", received_, text);
+  if (const Status s = node_.Reply(endpoint, message, message.payload()); !s.ok()) {
+    node_.Log("[Linux sample client] reply %u failed: %s", received_, s.message());
+  }
+}
+
+void TtyService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
+  // At most one buffer's payload (rpmsg::kDefaultBufferSize - 16 = 496).
+  char reply[rpmsg::kDefaultBufferSize];
+  const std::size_t mtu = node_.bus().mtu() < sizeof(reply) ? node_.bus().mtu() : sizeof(reply);
+  std::size_t n = Format(reply, sizeof(reply), "TTY 0x%04x: ", endpoint.address());
+  if (n > mtu) n = mtu;
+  const ConstByteSpan payload = message.payload();
+  const std::size_t copy = payload.size() < mtu - n ? payload.size() : mtu - n;
+  if (copy > 0) std::memcpy(reply + n, payload.data(), copy);
+  n += copy;
+  if (const Status s = node_.Reply(
+          endpoint, message, ConstByteSpan(reinterpret_cast<const std::byte*>(reply), n));
+      !s.ok()) {
+    node_.Log("TTY 0x%04x: reply failed: %s", endpoint.address(), s.message());
+  }
+}
+
+}  // namespace tandem::firmware::demo

@@ -1,0 +1,51 @@
+#pragma once
+// The services of the demo image (firmware/demo), modelled on NXP's Linux
+// <-> Zephyr RPMsg demo: the remote halves of Linux's rpmsg_client_sample
+// and of a TTY, next to the echo channel (tandem/firmware/echo_service.h).
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tandem/firmware/remote_node.h"
+#include "tandem/rpmsg/endpoint.h"
+
+namespace tandem::firmware::demo {
+
+// Copies `bytes` as text into out[0, capacity): printable ASCII is kept,
+// anything else (NUL, newline, bytes >= 0x7F) becomes '.', and the result
+// is NUL-terminated; a payload longer than capacity - 1 is cut. Returns the
+// number of characters written. Text from the peer goes to the console and
+// trace only through this.
+std::size_t PrintableText(ConstByteSpan bytes, char* out, std::size_t capacity);
+
+// "rpmsg-client-sample": Linux's samples/rpmsg/rpmsg_client_sample.c probes
+// this channel, sends "hello world!" and then answers each message it
+// receives until it has received 100 ("goodbye!"). This remote half logs
+//   [Linux sample client] incoming msg N: <text>
+// for the N-th message (from 1) and sends the same bytes back to the sender.
+class SampleClientService final : public rpmsg::MessageHandler {
+ public:
+  static constexpr const char* kName = "rpmsg-client-sample";
+  explicit SampleClientService(RemoteNode& node) : node_(node) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+  std::uint32_t received() const { return received_; }
+
+ private:
+  RemoteNode& node_;
+  std::uint32_t received_ = 0;
+};
+
+// "rpmsg-tty": echoes each message back prefixed "TTY 0x%04x: " with its
+// own address, as the TTY responder of the NXP demo does ("TTY 0x0401:
+// Hello Zephyr"). A reply that would exceed the MTU is cut at the MTU.
+class TtyService final : public rpmsg::MessageHandler {
+ public:
+  static constexpr const char* kName = "rpmsg-tty";
+  explicit TtyService(RemoteNode& node) : node_(node) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+
+ private:
+  RemoteNode& node_;
+};
+
+}  // namespace tandem::firmware::demo

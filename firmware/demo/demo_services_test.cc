@@ -1,0 +1,139 @@
+// The demo image's services on a RemoteNode against a real HostBus
+// (firmware/common/testing), as the host's rpmsg_client_sample, echo and
+// TTY users would drive them.
+
+#include "demo_services.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "firmware/common/testing/fake_board.h"
+#include "firmware/common/testing/fake_host.h"
+#include "tandem/firmware/echo_service.h"
+#include "tandem/remoteproc/mailbox.h"
+
+namespace tandem::firmware::demo {
+namespace {
+
+namespace mailbox = remoteproc::mailbox;
+using firmware::testing::Bytes;
+using firmware::testing::FakeBoard;
+using firmware::testing::FakeHost;
+using firmware::testing::RecordingDriver;
+
+std::string Printable(const std::string& in, std::size_t capacity) {
+  std::vector<char> out(capacity + 1, '#');
+  const std::size_t n = PrintableText(Bytes(in), out.data(), capacity);
+  EXPECT_EQ(out[n], '\0');
+  return std::string(out.data());
+}
+
+TEST(PrintableText, KeepsPrintableAsciiAndMasksTheRest) {
+  EXPECT_EQ(Printable("hello world!", 64), "hello world!");
+  EXPECT_EQ(Printable(std::string("a\0b\nc\x7f\xff", 7), 64), "a.b.c..");
+  EXPECT_EQ(Printable("truncated", 5), "trun");
+  EXPECT_EQ(Printable("", 5), "");
+}
+
+// The demo image's three services, created in the image's order, with one
+// recording host driver per service name.
+class DemoTest : public ::testing::Test {
+ protected:
+  DemoTest()
+      : host_(board_),
+        node_(std::make_unique<RemoteNode>(board_.bsp(), host_.node_config("demo"))),
+        sample_(*node_),
+        echo_(*node_),
+        tty_(*node_) {
+    EXPECT_TRUE(node_->AddEndpoint(sample_endpoint_, SampleClientService::kName, sample_).ok());
+    EXPECT_TRUE(node_->AddEndpoint(echo_endpoint_, EchoService::kName, echo_).ok());
+    EXPECT_TRUE(node_->AddEndpoint(tty_endpoint_, TtyService::kName, tty_).ok());
+    EXPECT_TRUE(host_.bus().RegisterDriver(SampleClientService::kName, sample_driver_).ok());
+    EXPECT_TRUE(host_.bus().RegisterDriver(EchoService::kName, echo_driver_).ok());
+    EXPECT_TRUE(host_.bus().RegisterDriver(TtyService::kName, tty_driver_).ok());
+  }
+
+  // Boots the host, sends `messages` on `driver`'s channel once it is
+  // bound, one per host turn, and shuts the remote down once `replies`
+  // replies came back. Returns Run()'s exit code.
+  int Exchange(RecordingDriver& driver, const std::vector<std::string>& messages,
+               std::size_t replies) {
+    std::size_t next = 0;
+    bool shutdown = false;
+    board_.on_wait = [&] {
+      if (board_.waits == 1) host_.Boot();
+      host_.Poll().IgnoreError();
+      if (!driver.bound.empty() && next < messages.size()) {
+        EXPECT_TRUE(driver.bound[0]->TrySend(Bytes(messages[next++])).ok());
+      }
+      if (!shutdown && driver.messages.size() >= replies) {
+        board_.inbox.push_back(mailbox::kShutdown);
+        shutdown = true;
+      }
+    };
+    return node_->Run();
+  }
+
+  bool Logged(const std::string& text) const { return board_.console.find(text) != std::string::npos; }
+
+  FakeBoard board_;
+  FakeHost host_;
+  std::unique_ptr<RemoteNode> node_;
+  SampleClientService sample_;
+  EchoService echo_;
+  TtyService tty_;
+  rpmsg::Endpoint sample_endpoint_, echo_endpoint_, tty_endpoint_;
+  RecordingDriver sample_driver_, echo_driver_, tty_driver_;
+};
+
+TEST_F(DemoTest, ServicesGetAddressesInTheImagesCreationOrder) {
+  EXPECT_EQ(Exchange(tty_driver_, {}, 0), RemoteNode::kExitClean);
+  EXPECT_EQ(sample_driver_.remote_addresses, (std::vector<std::uint32_t>{0x400}));
+  EXPECT_EQ(echo_driver_.remote_addresses, (std::vector<std::uint32_t>{0x401}));
+  EXPECT_EQ(tty_driver_.remote_addresses, (std::vector<std::uint32_t>{0x402}));
+}
+
+TEST_F(DemoTest, SampleClientLogsEachMessageNumberedFromOneAndSendsItBack) {
+  EXPECT_EQ(Exchange(sample_driver_, {"hello world!", "hello world!", "bye\n"}, 3),
+            RemoteNode::kExitClean);
+  ASSERT_EQ(sample_driver_.messages.size(), 3u);
+  EXPECT_EQ(sample_driver_.messages[0].text, "hello world!");
+  EXPECT_EQ(sample_driver_.messages[2].text, "bye\n");  // the bytes, not the log's copy
+  EXPECT_EQ(sample_driver_.messages[0].src, 0x400u);
+  EXPECT_TRUE(Logged("[Linux sample client] incoming msg 1: hello world!\n"));
+  EXPECT_TRUE(Logged("[Linux sample client] incoming msg 2: hello world!\n"));
+  EXPECT_TRUE(Logged("[Linux sample client] incoming msg 3: bye.\n"));
+  EXPECT_EQ(sample_.received(), 3u);
+}
+
+TEST_F(DemoTest, EchoReturnsExactlyTheSameBytesFromEmptyToTheMtu) {
+  const std::string empty;
+  const std::string binary("\x00\x01\xff\x7f", 4);
+  const std::string full(496, 'm');  // 512-byte buffer - 16-byte header
+  EXPECT_EQ(Exchange(echo_driver_, {empty, binary, full}, 3), RemoteNode::kExitClean);
+  ASSERT_EQ(echo_driver_.messages.size(), 3u);
+  EXPECT_EQ(echo_driver_.messages[0].text, empty);
+  EXPECT_EQ(echo_driver_.messages[1].text, binary);
+  EXPECT_EQ(echo_driver_.messages[2].text, full);
+  EXPECT_EQ(echo_.failed(), 0u);
+}
+
+TEST_F(DemoTest, TtyPrefixesRepliesWithItsOwnAddress) {
+  EXPECT_EQ(Exchange(tty_driver_, {"Hello Zephyr"}, 1), RemoteNode::kExitClean);
+  ASSERT_EQ(tty_driver_.messages.size(), 1u);
+  EXPECT_EQ(tty_driver_.messages[0].text, "TTY 0x0402: Hello Zephyr");
+  EXPECT_EQ(tty_driver_.messages[0].src, 0x402u);
+}
+
+TEST_F(DemoTest, TtyCutsAReplyThatWouldExceedTheMtu) {
+  const std::string line(496, 'z');
+  EXPECT_EQ(Exchange(tty_driver_, {line}, 1), RemoteNode::kExitClean);
+  ASSERT_EQ(tty_driver_.messages.size(), 1u);
+  EXPECT_EQ(tty_driver_.messages[0].text, "TTY 0x0402: " + std::string(496 - 12, 'z'));
+}
+
+}  // namespace
+}  // namespace tandem::firmware::demo

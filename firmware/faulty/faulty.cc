@@ -1,0 +1,52 @@
+// The faulty firmware: the echo channel plus "tandem-fault", whose text
+// commands make the image crash, hang, ignore the shutdown handshake or
+// corrupt its rings on purpose (fault_service.h), for the host's crash,
+// watchdog, forced-reset and hostile-peer tests.
+//
+//   0x400  rpmsg-openamp-demo-channel  echo, byte for byte
+//   0x401  tandem-fault                fault injection
+
+#include <cstddef>
+
+#include "fault_service.h"
+#include "tandem/bsp.h"
+#include "tandem/firmware/echo_service.h"
+#include "tandem/firmware/print.h"
+#include "tandem/firmware/remote_node.h"
+#include "tandem/firmware/rpmsg_resource_table.h"
+#include "tandem/firmware/runtime.h"
+
+namespace fw = tandem::firmware;
+
+// Patched in place by the host: never const (rpmsg_resource_table.h).
+[[gnu::section(".resource_table"), gnu::used]] constinit fw::RpmsgResourceTable g_resource_table =
+    fw::MakeRpmsgResourceTable();
+
+int FirmwareMain(const TandemBsp& bsp) {
+  auto window = fw::DeviceWindow();
+  if (!window.ok()) {
+    fw::Print(bsp, "faulty: no device window: %s\n", window.status().message());
+    return fw::RemoteNode::kExitBadTable;
+  }
+  fw::RemoteNodeConfig config;
+  config.name = "faulty";
+  config.resource_table =
+      tandem::ByteSpan(reinterpret_cast<std::byte*>(&g_resource_table), sizeof(g_resource_table));
+  config.device_memory = *window;
+
+  static fw::RemoteNode node(bsp, config);
+  static fw::EchoService echo(node);
+  static fw::faulty::FaultService fault(node);
+  static tandem::rpmsg::Endpoint echo_endpoint;
+  static tandem::rpmsg::Endpoint fault_endpoint;
+
+  const tandem::Status added[] = {
+      node.AddEndpoint(echo_endpoint, fw::EchoService::kName, echo),
+      node.AddEndpoint(fault_endpoint, fw::faulty::FaultService::kName, fault),
+  };
+  for (const tandem::Status& s : added) {
+    if (!s.ok()) node.Log("faulty: endpoint not created: %s", s.message());
+  }
+  node.SetLoopHook(&fault);
+  return node.Run();
+}
