@@ -92,7 +92,9 @@ TEST(CoreState, NamesAreRestricted) {
   EXPECT_FALSE(IsValidCoreName("a/b"));
   EXPECT_FALSE(IsValidCoreName("a b"));
   EXPECT_FALSE(IsValidCoreName(std::string(33, 'a')));
-  EXPECT_EQ(WriteCoreState(TempDir(), CoreState{}).code(), StatusCode::kInvalidArgument);
+  const std::string dir = TempDir();
+  EXPECT_EQ(WriteCoreState(dir, CoreState{}).code(), StatusCode::kInvalidArgument);
+  rmdir(dir.c_str());
 }
 
 TEST(CoreState, RuntimeDirectoryMustNotBeASymlink) {

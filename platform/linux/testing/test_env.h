@@ -78,7 +78,25 @@ inline bool HasNoChildren() {
   return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == -1 && errno == ECHILD;
 }
 
+// Removes the files in `dir` (not recursive), then the directory.
+inline void RemoveTempDir(const std::string& dir) {
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") {
+        unlink((dir + "/" + e->d_name).c_str());
+      }
+    }
+    closedir(d);
+  }
+  rmdir(dir.c_str());
+}
+
 struct TestPlatformEnv {
+  TestPlatformEnv() = default;
+  TestPlatformEnv(const TestPlatformEnv&) = delete;
+  TestPlatformEnv& operator=(const TestPlatformEnv&) = delete;
+  ~TestPlatformEnv() { RemoveTempDir(dir); }
+
   std::string name = UniqueCoreName();
   std::string dir = MakeTempDir("rt");
   std::string console = dir + "/console.log";
