@@ -108,7 +108,8 @@ Result<VdevLink> LoadedTable::ReadLink() const {
   bool have_buffers = false;
   rsc::Carveout buffers;
   for (const rsc::Entry& e : table.entries()) {
-    if (e.kind() == rsc::EntryKind::kVdev && e.vdev().id == rsc::kVirtioIdRpmsg && vdev == nullptr) {
+    if (e.kind() == rsc::EntryKind::kVdev && e.vdev().id == rsc::kVirtioIdRpmsg &&
+        vdev == nullptr) {
       vdev_copy = e.vdev();
       vdev = &vdev_copy;
     } else if (e.kind() == rsc::EntryKind::kCarveout && !have_buffers &&
@@ -136,7 +137,8 @@ Result<VdevLink> LoadedTable::ReadLink() const {
   const rsc::Vring& r0 = vdev->vring[0];
   const rsc::Vring& r1 = vdev->vring[1];
   if (r0.num != r1.num) return DataLoss("vrings differ in size (rpmsg needs symmetric vrings)");
-  if (r0.num > config_.max_vring_num) return ResourceExhausted("vring larger than the firmware reserved");
+  if (r0.num > config_.max_vring_num)
+    return ResourceExhausted("vring larger than the firmware reserved");
   std::uint64_t ring_size[2] = {0, 0};
   rpmsg::VringConfig* out[2] = {&link.bus.vring0, &link.bus.vring1};
   for (std::size_t i = 0; i < 2; ++i) {
@@ -145,7 +147,8 @@ Result<VdevLink> LoadedTable::ReadLink() const {
     if (v.da % kVringMinAlign != 0) {
       return DataLoss("vring device address not 16-byte aligned (VirtIO 1.x 2.7)");
     }
-    if (v.notifyid >= kMaxNotifyIds) return DataLoss("vring notifyid not a mailbox notifyid (< 64)");
+    if (v.notifyid >= kMaxNotifyIds)
+      return DataLoss("vring notifyid not a mailbox notifyid (< 64)");
     TANDEM_TRY_ASSIGN(const virtio::RingLayout layout, virtio::RingLayout::Compute(v.num, v.align));
     ring_size[i] = layout.size();
     TANDEM_TRY_ASSIGN(out[i]->ring, Map(v.da, ring_size[i], "host placed a vring over the image"));

@@ -84,7 +84,8 @@ TEST_F(LoadedTableTest, ReadsTheLinkTheHostPlaced) {
   EXPECT_TRUE(link->bus.event_idx);
   EXPECT_TRUE(link->bus.name_service);
   // The region maps the window's memory at the right place.
-  EXPECT_EQ(link->bus.vring1.ring.base(), host_.window().data() + (testing::kVring1Da - testing::kWindowDa));
+  EXPECT_EQ(link->bus.vring1.ring.base(),
+            host_.window().data() + (testing::kVring1Da - testing::kWindowDa));
 }
 
 TEST_F(LoadedTableTest, FeaturesFollowWhatTheHostAccepted) {
@@ -152,7 +153,8 @@ TEST_F(LoadedTableTest, BuffersOverTheImageAreRefused) {
   config.image = DeviceRange{testing::kBuffersDa + 0x30000, 0x1000};
   auto table = LoadedTable::Open(config);
   ASSERT_TRUE(table.ok());
-  EXPECT_STREQ(table->ReadLink().status().message(), "host placed the rpmsg buffers over the image");
+  EXPECT_STREQ(table->ReadLink().status().message(),
+               "host placed the rpmsg buffers over the image");
 }
 
 TEST_F(LoadedTableTest, MisalignedVringIsRefused) {

@@ -44,9 +44,9 @@ TEST(MailboxStash, ControlMessagesComeOutInArrivalOrder) {
   stash.Put(0);  // a kick in between does not disturb the order
   stash.Put(mailbox::kVdevReset);
   stash.Put(mailbox::kShutdown);
-  EXPECT_EQ(DrainControls(stash), (std::vector<std::uint32_t>{
-                                      mailbox::kEchoRequest, mailbox::kVdevReset,
-                                      mailbox::kShutdown}));
+  EXPECT_EQ(
+      DrainControls(stash),
+      (std::vector<std::uint32_t>{mailbox::kEchoRequest, mailbox::kVdevReset, mailbox::kShutdown}));
   EXPECT_TRUE(stash.TakeKick());
 }
 

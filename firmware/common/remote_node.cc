@@ -42,9 +42,38 @@ RemoteNode::RemoteNode(const TandemBsp& bsp, const RemoteNodeConfig& config)
 
 Status RemoteNode::AddEndpoint(rpmsg::Endpoint& endpoint, const char* name,
                                rpmsg::MessageHandler& handler) {
-  rpmsg::EndpointConfig config;
-  config.name = name;
-  return bus_.CreateEndpoint(endpoint, config, handler);
+  if (running_) return FailedPrecondition("endpoints are added before Run()");
+  if (name == nullptr || name[0] == '\0') return InvalidArgument("an endpoint needs a name");
+  std::size_t length = 0;
+  while (name[length] != '\0' && length < rpmsg::kNameSize) ++length;
+  if (length >= rpmsg::kNameSize) return InvalidArgument("endpoint name too long");
+  for (std::size_t i = 0; i < service_count_; ++i) {
+    if (services_[i].endpoint == &endpoint) return AlreadyExists("endpoint added twice");
+  }
+  if (service_count_ == kMaxEndpoints)
+    return ResourceExhausted("more than kMaxEndpoints endpoints");
+  services_[service_count_++] = Service{&endpoint, name, &handler};
+  return OkStatus();
+}
+
+void RemoteNode::CreateEndpoints() {
+  // One at a time on the running bus: each is announced as it is created
+  // (if a buffer is free; else from a later Poll()), in the order added.
+  for (std::size_t i = 0; i < service_count_; ++i) {
+    const Service& service = services_[i];
+    rpmsg::EndpointConfig config;
+    config.name = service.name;
+    if (const Status s = bus_.CreateEndpoint(*service.endpoint, config, *service.handler);
+        !s.ok()) {
+      Log("%s: endpoint %s not created: %s", config_.name, service.name, s.message());
+    }
+  }
+}
+
+void RemoteNode::DestroyEndpoints() {
+  // The bus is stopped: nothing is announced. Freed addresses are reused
+  // in the same order by CreateEndpoints().
+  for (std::size_t i = 0; i < service_count_; ++i) bus_.DestroyEndpoint(*services_[i].endpoint);
 }
 
 void RemoteNode::LogV(const char* format, std::va_list args) {
@@ -80,6 +109,7 @@ void RemoteNode::Sleep(std::uint64_t ns) {
 }
 
 int RemoteNode::Run() {
+  running_ = true;
   LoadedTableConfig table_config;
   table_config.table = config_.resource_table;
   table_config.device_memory = config_.device_memory;
@@ -96,7 +126,7 @@ int RemoteNode::Run() {
       if (bytes.ok()) trace_.emplace(*bytes);
     }
   }
-  Log("%s: booted (bsp abi %u)", config_.name, bsp_.abi_version);
+  Log("%s: booted (bsp abi %u)", config_.name, static_cast<unsigned>(bsp_.abi_version));
   if (!opened.ok()) {
     Log("%s: unusable resource table: %s", config_.name, opened.status().message());
     return kExitBadTable;
@@ -165,7 +195,7 @@ RemoteNode::Action RemoteNode::HandleControl(std::uint32_t message) {
       CrashOnPurpose();
     default:
       if (++counters_.unknown_controls <= kMaxUnknownControlLogs) {
-        Log("%s: ignoring control message 0x%08x", config_.name, message);
+        Log("%s: ignoring control message 0x%08x", config_.name, static_cast<unsigned>(message));
       }
       return Action::kContinue;
   }
@@ -216,14 +246,18 @@ void RemoteNode::StartLink() {
   Log("%s: rpmsg link up: vring0 0x%llx vring1 0x%llx (num %u, notifyids %u/%u), buffers 0x%llx, "
       "features 0x%08x",
       config_.name, static_cast<unsigned long long>(link_.bus.vring0.ring.device_address()),
-      static_cast<unsigned long long>(link_.bus.vring1.ring.device_address()), link_.bus.vring0.num,
-      link_.bus.vring0.notifyid, link_.bus.vring1.notifyid,
-      static_cast<unsigned long long>(link_.bus.buffers.device_address()), link_.gfeatures);
+      static_cast<unsigned long long>(link_.bus.vring1.ring.device_address()),
+      static_cast<unsigned>(link_.bus.vring0.num), static_cast<unsigned>(link_.bus.vring0.notifyid),
+      static_cast<unsigned>(link_.bus.vring1.notifyid),
+      static_cast<unsigned long long>(link_.bus.buffers.device_address()),
+      static_cast<unsigned>(link_.gfeatures));
+  CreateEndpoints();
 }
 
 void RemoteNode::StopLink() {
   // Safe in any state: a stopped bus stays stopped.
   bus_.Reset().IgnoreError();
+  DestroyEndpoints();
   poll_again_ = false;
   if (state_ == LinkState::kRunning) state_ = LinkState::kWaitingForDriver;
 }

@@ -66,7 +66,9 @@ class RemoteNodeTest : public ::testing::Test {
   RemoteNodeTest()
       : host_(board_), node_(std::make_unique<RemoteNode>(board_.bsp(), host_.node_config())) {}
 
-  bool Logged(const std::string& text) const { return board_.console.find(text) != std::string::npos; }
+  bool Logged(const std::string& text) const {
+    return board_.console.find(text) != std::string::npos;
+  }
 
   // The host boots its side at the `at`-th wait, then polls on every wait.
   void BootHostAt(int at) {
@@ -145,8 +147,14 @@ TEST_F(RemoteNodeTest, AnnouncesEndpointsInCreationOrderFromTheFirstDynamicAddre
   EXPECT_EQ(first.remote_addresses, (std::vector<std::uint32_t>{0x400}));
   EXPECT_EQ(second.remote_addresses, (std::vector<std::uint32_t>{0x401}));
   EXPECT_EQ(third.remote_addresses, (std::vector<std::uint32_t>{0x402}));
-  EXPECT_TRUE(Logged("test: rpmsg link up: vring0 0x30000000 vring1 0x30004000 (num 256, "
-                     "notifyids 0/1), buffers 0x30010000, features 0x20000001"));
+  // Announced in that order too: the host allocates its local addresses
+  // as the announcements arrive ("new channel: 0x400 -> 0x400").
+  EXPECT_EQ(first.local_addresses, (std::vector<std::uint32_t>{0x400}));
+  EXPECT_EQ(second.local_addresses, (std::vector<std::uint32_t>{0x401}));
+  EXPECT_EQ(third.local_addresses, (std::vector<std::uint32_t>{0x402}));
+  EXPECT_TRUE(
+      Logged("test: rpmsg link up: vring0 0x30000000 vring1 0x30004000 (num 256, "
+             "notifyids 0/1), buffers 0x30010000, features 0x20000001"));
 }
 
 TEST_F(RemoteNodeTest, RepliesReachTheSenderThroughTheHostBus) {
@@ -170,6 +178,25 @@ TEST_F(RemoteNodeTest, RepliesReachTheSenderThroughTheHostBus) {
   EXPECT_EQ(driver.messages[0].src, 0x400u);
   EXPECT_TRUE(echo.last.ok());
   EXPECT_GE(board_.CountSent(0), 1u);  // vring0 kicked for the reply
+}
+
+TEST_F(RemoteNodeTest, AddEndpointChecksItsArgumentsAndRefusesAfterRun) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoints[RemoteNode::kMaxEndpoints + 1];
+  EXPECT_EQ(node_->AddEndpoint(endpoints[0], "", echo).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(node_->AddEndpoint(endpoints[0], "0123456789abcdef0123456789abcdef", echo).code(),
+            StatusCode::kInvalidArgument);  // 32 characters: no room for the NUL
+  EXPECT_TRUE(node_->AddEndpoint(endpoints[0], "0123456789abcdef0123456789abcde", echo).ok());
+  EXPECT_EQ(node_->AddEndpoint(endpoints[0], "again", echo).code(), StatusCode::kAlreadyExists);
+  for (std::size_t i = 1; i < RemoteNode::kMaxEndpoints; ++i) {
+    EXPECT_TRUE(node_->AddEndpoint(endpoints[i], "svc", echo).ok());
+  }
+  EXPECT_EQ(node_->AddEndpoint(endpoints[RemoteNode::kMaxEndpoints], "svc", echo).code(),
+            StatusCode::kResourceExhausted);
+  board_.inbox = {mailbox::kShutdown};
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  rpmsg::Endpoint late;
+  EXPECT_EQ(node_->AddEndpoint(late, "late", echo).code(), StatusCode::kFailedPrecondition);
 }
 
 TEST_F(RemoteNodeTest, EchoRequestIsAnsweredAndUnknownControlsAreCountedAndIgnored) {
@@ -259,8 +286,9 @@ TEST_F(RemoteNodeTest, HostileLinkSetupIsRefusedOnceAndRetriedAfterADeviceReset)
     if (!driver.bound.empty()) RequestShutdown();
   };
   EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
-  EXPECT_TRUE(Logged("test: rpmsg link setup failed: host placed memory outside the firmware's "
-                     "device window"));
+  EXPECT_TRUE(
+      Logged("test: rpmsg link setup failed: host placed memory outside the firmware's "
+             "device window"));
   EXPECT_EQ(node_->counters().link_failures, 1u);
   EXPECT_EQ(node_->counters().link_starts, 1u);
   EXPECT_EQ(driver.remote_addresses, (std::vector<std::uint32_t>{0x400}));

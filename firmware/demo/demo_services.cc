@@ -21,9 +21,10 @@ void SampleClientService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMe
   ++received_;
   char text[160];
   PrintableText(message.payload(), text, sizeof(text));
-  node_.Log("[Linux sample client] incoming msg %u: %s", received_, text);
+  node_.Log("[Linux sample client] incoming msg %u: %s", static_cast<unsigned>(received_), text);
   if (const Status s = node_.Reply(endpoint, message, message.payload()); !s.ok()) {
-    node_.Log("[Linux sample client] reply %u failed: %s", received_, s.message());
+    node_.Log("[Linux sample client] reply %u failed: %s", static_cast<unsigned>(received_),
+              s.message());
   }
 }
 
@@ -31,16 +32,18 @@ void TtyService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& me
   // At most one buffer's payload (rpmsg::kDefaultBufferSize - 16 = 496).
   char reply[rpmsg::kDefaultBufferSize];
   const std::size_t mtu = node_.bus().mtu() < sizeof(reply) ? node_.bus().mtu() : sizeof(reply);
-  std::size_t n = Format(reply, sizeof(reply), "TTY 0x%04x: ", endpoint.address());
+  std::size_t n =
+      Format(reply, sizeof(reply), "TTY 0x%04x: ", static_cast<unsigned>(endpoint.address()));
   if (n > mtu) n = mtu;
   const ConstByteSpan payload = message.payload();
   const std::size_t copy = payload.size() < mtu - n ? payload.size() : mtu - n;
   if (copy > 0) std::memcpy(reply + n, payload.data(), copy);
   n += copy;
-  if (const Status s = node_.Reply(
-          endpoint, message, ConstByteSpan(reinterpret_cast<const std::byte*>(reply), n));
+  if (const Status s = node_.Reply(endpoint, message,
+                                   ConstByteSpan(reinterpret_cast<const std::byte*>(reply), n));
       !s.ok()) {
-    node_.Log("TTY 0x%04x: reply failed: %s", endpoint.address(), s.message());
+    node_.Log("TTY 0x%04x: reply failed: %s", static_cast<unsigned>(endpoint.address()),
+              s.message());
   }
 }
 

@@ -77,7 +77,9 @@ class DemoTest : public ::testing::Test {
     return node_->Run();
   }
 
-  bool Logged(const std::string& text) const { return board_.console.find(text) != std::string::npos; }
+  bool Logged(const std::string& text) const {
+    return board_.console.find(text) != std::string::npos;
+  }
 
   FakeBoard board_;
   FakeHost host_;

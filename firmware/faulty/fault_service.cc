@@ -62,10 +62,10 @@ Fault ParseFault(ConstByteSpan payload) {
 
 void FaultService::Reply(rpmsg::Endpoint& endpoint, const rpmsg::ReceivedMessage& message,
                          const char* text) {
-  const Status s = node_.Reply(endpoint, message,
-                               ConstByteSpan(reinterpret_cast<const std::byte*>(text),
-                                             std::strlen(text)));
-  if (!s.ok()) node_.Log("fault: reply failed: %s", s.message());
+  const Status s =
+      node_.Reply(endpoint, message,
+                  ConstByteSpan(reinterpret_cast<const std::byte*>(text), std::strlen(text)));
+  if (!s.ok()) node_.Log("tandem-fault: reply failed: %s", s.message());
 }
 
 void FaultService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
@@ -96,7 +96,7 @@ void FaultService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& 
   }
   Format(ok, sizeof(ok), "ok %s", name);
   Reply(endpoint, message, ok);
-  node_.Log("fault: %s", name);
+  node_.Log("tandem-fault: %s", name);
   if (fault == Fault::kIgnoreShutdown) {
     node_.IgnoreShutdown();  // nothing to wait for
     return;
@@ -116,12 +116,12 @@ void FaultService::OnLoop(RemoteNode& node) {
     case Fault::kHang: Hang();
     case Fault::kReportCrash:
       if (const Status s = node.SendControl(mailbox::kCrash); !s.ok()) {
-        node.Log("fault: crash report not sent: %s", s.message());
+        node.Log("tandem-fault: crash report not sent: %s", s.message());
       }
       return;
     case Fault::kCorruptRing:
       if (const Status s = CorruptUsedRing(node); !s.ok()) {
-        node.Log("fault: corrupt-ring: %s", s.message());
+        node.Log("tandem-fault: corrupt-ring: %s", s.message());
       }
       return;
     default: return;

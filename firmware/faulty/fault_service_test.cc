@@ -94,17 +94,19 @@ class FaultyTest : public ::testing::Test {
 };
 
 TEST_F(FaultyTest, UnknownCommandIsAnsweredWithAnError) {
-  EXPECT_EQ(Command("reboot\n", [this] {
-              if (!driver_.messages.empty()) Shutdown();
-            }),
+  EXPECT_EQ(Command("reboot\n",
+                    [this] {
+                      if (!driver_.messages.empty()) Shutdown();
+                    }),
             RemoteNode::kExitClean);
   EXPECT_EQ(Replies(), (std::vector<std::string>{"error unknown command: reboot."}));
 }
 
 TEST_F(FaultyTest, HelpListsTheCommands) {
-  EXPECT_EQ(Command("help", [this] {
-              if (!driver_.messages.empty()) Shutdown();
-            }),
+  EXPECT_EQ(Command("help",
+                    [this] {
+                      if (!driver_.messages.empty()) Shutdown();
+                    }),
             RemoteNode::kExitClean);
   ASSERT_EQ(Replies().size(), 1u);
   EXPECT_NE(Replies()[0].find("corrupt-ring"), std::string::npos);
@@ -160,7 +162,8 @@ TEST_F(FaultyTest, CorruptRingBreaksTheHostsLinkButNotTheRemote) {
   const std::size_t base = firmware::testing::kVring0Da - firmware::testing::kWindowDa;
   const std::uint16_t idx = ring.Read<Le16>(base + layout.used_idx()).value().get();
   const std::uint16_t slot = static_cast<std::uint16_t>((idx - FaultService::kUsedIdxJump) % 256);
-  EXPECT_EQ(ring.Read<Le32>(base + layout.used_ring(slot)).value().get(), FaultService::kBogusUsedId);
+  EXPECT_EQ(ring.Read<Le32>(base + layout.used_ring(slot)).value().get(),
+            FaultService::kBogusUsedId);
   EXPECT_EQ(ring.Read<Le32>(base + layout.used_ring(slot) + 4).value().get(),
             FaultService::kBogusUsedLen);
   EXPECT_EQ(node_->link_state(), RemoteNode::LinkState::kWaitingForDriver);  // stopped by shutdown

@@ -62,10 +62,10 @@ class FakeBoard {
   }
 
   // --- Scripting ---------------------------------------------------------
-  std::function<void()> on_wait;             // the host's turn
+  std::function<void()> on_wait;               // the host's turn
   std::function<void(std::uint32_t)> on_send;  // sees every message sent
-  std::deque<std::uint32_t> inbox;           // host -> firmware
-  int wait_result = TANDEM_BSP_OK;           // force a mailbox failure
+  std::deque<std::uint32_t> inbox;             // host -> firmware
+  int wait_result = TANDEM_BSP_OK;             // force a mailbox failure
   int send_result = TANDEM_BSP_OK;
   int max_waits = 100000;
 

@@ -63,6 +63,7 @@ class RecordingDriver final : public rpmsg::ChannelHandler, public rpmsg::Messag
     channel.SetHandler(*this).IgnoreError();
     bound.push_back(&channel);
     remote_addresses.push_back(channel.remote_address());
+    local_addresses.push_back(channel.local_address());
   }
   void OnUnbound(rpmsg::Channel& channel) override {
     ++unbound;
@@ -79,6 +80,7 @@ class RecordingDriver final : public rpmsg::ChannelHandler, public rpmsg::Messag
 
   std::vector<rpmsg::Channel*> bound;
   std::vector<std::uint32_t> remote_addresses;  // every bind, in order
+  std::vector<std::uint32_t> local_addresses;
   std::vector<Message> messages;
   int unbound = 0;
 };
@@ -137,8 +139,10 @@ class FakeHost {
   rpmsg::BusConfig bus_config() {
     const std::size_t ring = virtio::VringSize(kVringNum, kVringAlign);
     rpmsg::BusConfig c;
-    c.vring0 = {window_.region().Sub(kVring0Da - kWindowDa, ring).value(), kVringNum, kVringAlign, 0};
-    c.vring1 = {window_.region().Sub(kVring1Da - kWindowDa, ring).value(), kVringNum, kVringAlign, 1};
+    c.vring0 = {window_.region().Sub(kVring0Da - kWindowDa, ring).value(), kVringNum, kVringAlign,
+                0};
+    c.vring1 = {window_.region().Sub(kVring1Da - kWindowDa, ring).value(), kVringNum, kVringAlign,
+                1};
     c.buffers = window_.region().Sub(kBuffersDa - kWindowDa, kRpmsgBufferAreaSize).value();
     c.buffer_size = kRpmsgBufferSize;
     return c;

@@ -41,9 +41,9 @@ struct DeviceRange {
 
 // The RPMsg link the host set up, validated and mapped.
 struct VdevLink {
-  rpmsg::BusConfig bus;          // vring0 remote->host, vring1 host->remote, buffers
-  std::uint32_t dfeatures = 0;   // what the firmware offered
-  std::uint32_t gfeatures = 0;   // what the host accepted
+  rpmsg::BusConfig bus;         // vring0 remote->host, vring1 host->remote, buffers
+  std::uint32_t dfeatures = 0;  // what the firmware offered
+  std::uint32_t gfeatures = 0;  // what the host accepted
 };
 
 struct LoadedTableConfig {

@@ -10,8 +10,13 @@
 //   link up:   reads the vrings, notifyids, gfeatures and the vdev0buffer
 //              carve-out from the table (LoadedTable: all untrusted), starts
 //              the RemoteBus (vring0 remote->host, vring1 host->remote),
-//              which announces every endpoint added with AddEndpoint() in
-//              the order added (addresses 0x400, 0x401, ...);
+//              then creates the endpoints added with AddEndpoint(), one by
+//              one in the order added: each gets the next address (0x400,
+//              0x401, ...) and is announced (NS CREATE) as it is created, so
+//              the host binds its channels in that order too, as Linux logs
+//              show them. The endpoints are destroyed again (silently: the
+//              bus is stopped) whenever the link stops, and re-created on
+//              the next link up, with the same addresses;
 //   main loop: bsp.mbox_wait with a timeout well below the watchdog, pet
 //              each iteration; kick (notifyid) or kPendingMessage ->
 //              bus.Poll(); kShutdown -> log "shutdown requested", stop the
@@ -100,14 +105,15 @@ Result<shm::Region> DeviceWindow();
 class RemoteNode {
  public:
   // Exit codes of Run().
-  static constexpr int kExitClean = 0;           // shutdown handshake done
-  static constexpr int kExitBadTable = 2;        // the image's own table is unusable
-  static constexpr int kExitMailbox = 3;         // the board's mailbox failed
+  static constexpr int kExitClean = 0;     // shutdown handshake done
+  static constexpr int kExitBadTable = 2;  // the image's own table is unusable
+  static constexpr int kExitMailbox = 3;   // the board's mailbox failed
 
   // Storage reserved for the link (RemoteBusStorage): the largest vring and
   // the endpoint table (power of two, 3/4 usable).
   static constexpr std::uint16_t kMaxVringNum = 256;
   static constexpr std::size_t kEndpointSlots = 32;
+  static constexpr std::size_t kMaxEndpoints = 8;
   // Lines longer than this are cut.
   static constexpr std::size_t kMaxLogLine = 256;
 
@@ -119,8 +125,8 @@ class RemoteNode {
 
   struct Counters {
     std::uint32_t link_starts = 0;
-    std::uint32_t link_failures = 0;   // set-up refused or bus broken
-    std::uint32_t vdev_resets = 0;     // kVdevReset handled or DRIVER_OK lost
+    std::uint32_t link_failures = 0;  // set-up refused or bus broken
+    std::uint32_t vdev_resets = 0;    // kVdevReset handled or DRIVER_OK lost
     std::uint32_t unknown_controls = 0;
     std::uint32_t ignored_shutdowns = 0;
     std::uint64_t polls = 0;
@@ -130,8 +136,12 @@ class RemoteNode {
   RemoteNode(const RemoteNode&) = delete;
   RemoteNode& operator=(const RemoteNode&) = delete;
 
-  // Before Run(): a named endpoint at the next free address (0x400 up),
-  // announced once the link is up. `endpoint` and `handler` outlive the node.
+  // Before Run(): a named endpoint, created at the next free address (0x400
+  // up) and announced each time the link comes up. `endpoint`, `name` and
+  // `handler` outlive the node. kResourceExhausted beyond kMaxEndpoints,
+  // kInvalidArgument for an empty name or one of rpmsg::kNameSize
+  // characters or more, kAlreadyExists for an endpoint added twice,
+  // kFailedPrecondition once Run() has started.
   Status AddEndpoint(rpmsg::Endpoint& endpoint, const char* name, rpmsg::MessageHandler& handler);
   void SetLoopHook(LoopHook* hook) { hook_ = hook; }
 
@@ -169,11 +179,19 @@ class RemoteNode {
  private:
   enum class Action : std::uint8_t { kContinue, kExit };
 
+  struct Service {
+    rpmsg::Endpoint* endpoint = nullptr;
+    const char* name = nullptr;
+    rpmsg::MessageHandler* handler = nullptr;
+  };
+
   Action HandleControl(std::uint32_t message);
   void UpdateLink();
   void StartLink();
   void StopLink();
   void PollBus();
+  void CreateEndpoints();
+  void DestroyEndpoints();
 
   const TandemBsp& bsp_;
   RemoteNodeConfig config_;
@@ -186,7 +204,10 @@ class RemoteNode {
   std::optional<remoteproc::TraceWriter> trace_;
   VdevLink link_;
   LinkState state_ = LinkState::kWaitingForDriver;
+  Service services_[kMaxEndpoints];
+  std::size_t service_count_ = 0;
   LoopHook* hook_ = nullptr;
+  bool running_ = false;  // Run() started
   bool ignore_shutdown_ = false;
   bool poll_again_ = false;
   Counters counters_;

@@ -57,10 +57,9 @@ struct RpmsgResourceTable {
 
 consteval RpmsgResourceTable MakeRpmsgResourceTable() {
   return RpmsgResourceTable{
-      .header = rsc::MakeHeader<4>({offsetof(RpmsgResourceTable, image),
-                                    offsetof(RpmsgResourceTable, trace),
-                                    offsetof(RpmsgResourceTable, buffers),
-                                    offsetof(RpmsgResourceTable, vdev)}),
+      .header = rsc::MakeHeader<4>(
+          {offsetof(RpmsgResourceTable, image), offsetof(RpmsgResourceTable, trace),
+           offsetof(RpmsgResourceTable, buffers), offsetof(RpmsgResourceTable, vdev)}),
       .image = rsc::MakeCarveout(kImageBase, kImageSize, "image"),
       .trace = rsc::MakeTrace(kTraceBase, kTraceSize, "trace0"),
       .buffers = rsc::MakeCarveout(rsc::kAddrAny, kRpmsgBufferAreaSize, "vdev0buffer"),
