@@ -144,15 +144,12 @@ int RemoteNode::Run() {
       if (HandleControl(*message) == Action::kExit) return kExitClean;
     }
     UpdateLink();
-    if (state_ == LinkState::kRunning) {
-      // Poll on every kick and on every timeout: a kick the host decided
-      // not to send (EVENT_IDX) or an announcement that waited for a buffer
-      // is picked up within one loop period.
-      stash_.TakeKick();
-      PollBus();
-    } else {
-      stash_.TakeKick();  // nothing to poll; the link start polls anyway
-    }
+    // A kick only says "look". The running link is polled on every
+    // iteration, kick or timeout, so a kick the host decided not to send
+    // (EVENT_IDX) or an announcement that waited for a buffer is picked up
+    // within one loop period; without a link there is nothing to look at.
+    stash_.TakeKick();
+    if (state_ == LinkState::kRunning) PollBus();
     if (hook_ != nullptr) hook_->OnLoop(*this);
     if (stash_.has_control() || stash_.kick_pending() || poll_again_) continue;
     const std::uint64_t timeout =
