@@ -874,7 +874,7 @@ TEST(RemoteProcIllegalCall, IllegalCallsInEveryStateChangeNothing) {
       ++illegal;
     }
   }
-  EXPECT_EQ(illegal, 6 * 7 - 12);
+  EXPECT_EQ(illegal, 6 * 7 - 13);
 }
 
 // Every legal call from every state reaches the state the table names.
@@ -899,7 +899,7 @@ TEST(RemoteProcLegalCall, LegalCallsReachTheNextState) {
       ++legal;
     }
   }
-  EXPECT_EQ(legal, 12);
+  EXPECT_EQ(legal, 13);
 }
 
 }  // namespace

@@ -30,10 +30,11 @@ constexpr Cell kTable[kStateCount][kEventCount] = {
     {TANDEM_NO("load", "loaded"), To(State::kRunning), To(State::kOffline),
      TANDEM_NO("crash", "loaded"), TANDEM_NO("recover", "loaded"), TANDEM_NO("attach", "loaded"),
      TANDEM_NO("detach", "loaded")},
-    // running
+    // running (detach: leave a remote we booted running for a later host;
+    // Linux only detaches attached remotes, see remoteproc/state.h)
     {TANDEM_NO("load", "running"), TANDEM_NO("start", "running"), To(State::kOffline),
      To(State::kCrashed), TANDEM_NO("recover", "running"), TANDEM_NO("attach", "running"),
-     TANDEM_NO("detach", "running")},
+     To(State::kDetached)},
     // crashed
     {TANDEM_NO("load", "crashed"), TANDEM_NO("start", "crashed"), To(State::kOffline),
      TANDEM_NO("crash", "crashed"), To(State::kRunning), TANDEM_NO("attach", "crashed"),

@@ -28,6 +28,7 @@ const std::set<std::tuple<State, Event, State>>& Legal() {
       {State::kOffline, Event::kAttach, State::kAttached},
       {State::kDetached, Event::kAttach, State::kAttached},
       {State::kAttached, Event::kDetach, State::kDetached},
+      {State::kRunning, Event::kDetach, State::kDetached},
       {State::kAttached, Event::kStop, State::kOffline},
       {State::kAttached, Event::kCrash, State::kCrashed},
   };
@@ -57,7 +58,7 @@ TEST(RemoteProcState, EveryStateEventPairMatchesTheDesignTable) {
       }
     }
   }
-  EXPECT_EQ(legal_seen, 12);
+  EXPECT_EQ(legal_seen, 13);
 }
 
 TEST(RemoteProcState, StateNamesAreLinuxSysfsWords) {

@@ -271,7 +271,8 @@ TEST(EndToEnd, RecoveryDisabledLeavesRemoteCrashedUntilRecover) {
   ASSERT_TRUE(fault.Send(Text("segv")).ok());
   ASSERT_TRUE(s->WaitForCrashes(1, 10s));
   EXPECT_EQ(s->state(), State::kCrashed);
-  EXPECT_FALSE(echo.bound());
+  // As Linux: with recovery disabled the rpmsg devices stay until the remote
+  // is recovered or stopped; they are unbound and bound again by Recover().
   ASSERT_TRUE(s->Recover().ok());
   EXPECT_EQ(s->state(), State::kRunning);
   ASSERT_TRUE(WaitBinds(echo, 2, 5s));
@@ -290,7 +291,8 @@ TEST(EndToEnd, DetachThenAttachFromANewHostResumesTraffic) {
     ASSERT_TRUE(echo.WaitBound(5s).ok());
     ExpectEchoText(echo, "first host");
     core_pid = first->platform().core_pid();
-    ASSERT_TRUE(first->Detach().ok());
+    Status detached = first->Detach();
+    ASSERT_TRUE(detached.ok()) << detached.message();
     EXPECT_EQ(first->state(), State::kDetached);
   }
   ASSERT_GT(core_pid, 0);
@@ -342,11 +344,29 @@ int CountDir(const char* path) {
   }
   return n;
 }
-int CountLines(const char* path) {
+std::string FdList() {
+  std::string out;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(d)) {
+      char target[256] = {};
+      const std::string link = std::string("/proc/self/fd/") + e->d_name;
+      if (readlink(link.c_str(), target, sizeof(target) - 1) > 0) {
+        out += std::string(e->d_name) + " -> " + target + "\n";
+      }
+    }
+    closedir(d);
+  }
+  return out;
+}
+std::string ReadAll(const char* path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+int CountMatching(const char* path, const char* needle) {
   std::ifstream in(path);
   std::string line;
   int n = 0;
-  while (std::getline(in, line)) ++n;
+  while (std::getline(in, line)) n += line.find(needle) != std::string::npos;
   return n;
 }
 int CountChildren() {
@@ -383,7 +403,10 @@ TEST(EndToEnd, StartStopCyclesLeakNoFdMappingProcessOrBuffer) {
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   ASSERT_TRUE(s->Stop().ok());
   const int fds = CountDir("/proc/self/fd");
-  const int maps = CountLines("/proc/self/maps");
+  // Shared-memory mappings (memfd) are what a leak would leave; anonymous
+  // ones come and go with the allocator's per-thread arenas.
+  const int maps = CountMatching("/proc/self/maps", "/memfd:");
+  EXPECT_GT(maps, 0);  // the idle platform keeps its mailbox page mapped
   const int children = CountChildren();
   for (int i = 0; i < cycles; ++i) {
     ASSERT_TRUE(s->Boot(image).ok()) << i;
@@ -394,8 +417,8 @@ TEST(EndToEnd, StartStopCyclesLeakNoFdMappingProcessOrBuffer) {
     const auto stats = s->bus().stats();
     EXPECT_EQ(stats.tx_held + stats.rx_held, 0u) << i;
   }
-  EXPECT_EQ(CountDir("/proc/self/fd"), fds);
-  EXPECT_EQ(CountLines("/proc/self/maps"), maps);
+  EXPECT_EQ(CountDir("/proc/self/fd"), fds) << FdList();
+  EXPECT_EQ(CountMatching("/proc/self/maps", "/memfd:"), maps) << ReadAll("/proc/self/maps");
   EXPECT_EQ(CountChildren(), children);
 }
 

@@ -11,7 +11,7 @@
 //   from \ event   load    start    stop     crash    recover  attach    detach
 //   offline        loaded  -        -        -        -        attached  -
 //   loaded         -       running  offline  -        -        -         -
-//   running        -       -        offline  crashed  -        -         -
+//   running        -       -        offline  crashed  -        -         detached
 //   crashed        -       -        offline  -        running  -         -
 //   attached       -       -        offline  crashed  -        -         detached
 //   detached       -       -        -        -        -        attached  -
@@ -23,6 +23,9 @@
 //  - crash from crashed is illegal: a second report of the same crash is
 //    ignored (Linux rproc_crash_handler_work ignores a crash while
 //    RPROC_CRASHED);
+//  - running -> detach is ours: Linux detaches only a remote it attached
+//    to; we also let the host that booted a remote leave it running for a
+//    later host process (the CLI's `tandem start`, then `tandem stop`);
 //  - detached -> stop is illegal: the host no longer manages the remote;
 //    attach first (Linux's rproc_shutdown refuses a detached rproc too).
 //
