@@ -55,10 +55,12 @@ int main(int argc, char** argv) {
               s.platform().core_pid(), static_cast<unsigned long long>(rp.loaded_table_da()));
   if (rp.vdev()) {
     const auto& v = *rp.vdev();
-    std::printf("remoteproc: rpmsg vdev: vring0 at 0x%llx, vring1 at 0x%llx, %u x %u-byte buffers at 0x%llx\n",
-                static_cast<unsigned long long>(v.vring[0].da),
-                static_cast<unsigned long long>(v.vring[1].da), v.buffer_count, v.buffer_size,
-                static_cast<unsigned long long>(v.buffers_da));
+    std::printf(
+        "remoteproc: rpmsg vdev: vring0 at 0x%llx, vring1 at 0x%llx, %u x %u-byte buffers at "
+        "0x%llx\n",
+        static_cast<unsigned long long>(v.vring[0].da),
+        static_cast<unsigned long long>(v.vring[1].da), v.buffer_count, v.buffer_size,
+        static_cast<unsigned long long>(v.buffers_da));
   }
 
   const bool done = sample.WaitDone(std::chrono::seconds(20));

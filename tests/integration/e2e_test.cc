@@ -1,8 +1,8 @@
 // End-to-end: a host Session and a firmware ELF running on a simulated core
 // in its own process, over real shared memory. Each test boots its own
 // remote under a unique name.
-#include <gtest/gtest.h>
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -129,7 +129,8 @@ TEST(EndToEnd, ClientSampleExchangePrintsLinuxTranscript) {
   const std::string transcript(buf, len);
   std::free(buf);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(transcript, m, std::regex("new channel: 0x([0-9a-f]+) -> 0x([0-9a-f]+)!")))
+  ASSERT_TRUE(
+      std::regex_search(transcript, m, std::regex("new channel: 0x([0-9a-f]+) -> 0x([0-9a-f]+)!")))
       << transcript;
   const std::string remote = m[2];
   for (int i = 1; i <= 100; ++i) {
@@ -223,7 +224,8 @@ void CrashAndRecover(const char* command, CrashReason reason, const char* detail
   ASSERT_TRUE(s->WaitForCrashes(1, 10s)) << command;
   const auto detected = std::chrono::steady_clock::now() - t0;
   const auto crash = s->last_crash();
-  EXPECT_EQ(crash.reason, reason) << remoteproc::CrashReasonName(crash.reason) << ": " << crash.detail;
+  EXPECT_EQ(crash.reason, reason) << remoteproc::CrashReasonName(crash.reason) << ": "
+                                  << crash.detail;
   EXPECT_NE(std::string(crash.detail).find(detail_part), std::string::npos) << crash.detail;
   EXPECT_EQ(crash.count, 1u);
   std::printf("[          ] %s: detected and handled in %.1f ms (%s: %s)\n", command,

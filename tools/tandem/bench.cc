@@ -47,8 +47,8 @@ struct alignas(64) PingPongPage {
 };
 
 void FutexWait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT, expected, nullptr,
-          nullptr, 0);
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT, expected, nullptr, nullptr,
+          0);
 }
 void FutexWake(std::atomic<std::uint32_t>* word) {
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE, 1, nullptr, nullptr, 0);
@@ -151,7 +151,8 @@ EchoResult RpmsgEcho(const Global& g, const std::string& firmware, bool polling,
   int sent = 0, received = 0;
   while (received < count) {
     while (sent < count && sent - received < kWindow) {
-      if (!port.Send(std::span<const std::byte>(out.data(), size), rpmsg::Timeout::Seconds(2)).ok()) {
+      if (!port.Send(std::span<const std::byte>(out.data(), size), rpmsg::Timeout::Seconds(2))
+               .ok()) {
         return {r.rtt, 0, Aborted("send failed during the throughput run")};
       }
       ++sent;

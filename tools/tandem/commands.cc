@@ -180,17 +180,16 @@ int Info(const std::string& firmware) {
                     v.id == rsc::kVirtioIdRpmsg ? " (rpmsg)" : "", v.dfeatures, v.num_of_vrings);
         for (std::size_t i = 0; i < v.vrings().size(); ++i) {
           const auto& r = v.vrings()[i];
-          std::printf("    vring%zu  da %-10s align %u num %u notifyid %s\n", i, addr(r.da), r.align,
-                      r.num, r.notifyid == rsc::kAddrAny ? "ANY" : std::to_string(r.notifyid).c_str());
+          std::printf("    vring%zu  da %-10s align %u num %u notifyid %s\n", i, addr(r.da),
+                      r.align, r.num,
+                      r.notifyid == rsc::kAddrAny ? "ANY" : std::to_string(r.notifyid).c_str());
         }
         break;
       }
       case rsc::EntryKind::kVendor:
         std::printf("  vendor    type %u, %zu bytes\n", e.vendor().type, e.vendor().body.size());
         break;
-      case rsc::EntryKind::kInvalid:
-        std::printf("  (invalid entry)\n");
-        break;
+      case rsc::EntryKind::kInvalid: std::printf("  (invalid entry)\n"); break;
     }
   }
   return 0;
@@ -364,7 +363,8 @@ int Ping(const Global& g, int count, std::size_t size) {
       continue;
     }
     rtts.push_back(us);
-    if (count <= 20) std::printf("%zu bytes from 0x%x: seq=%d time=%.1f us\n", size, got->src, i, us);
+    if (count <= 20)
+      std::printf("%zu bytes from 0x%x: seq=%d time=%.1f us\n", size, got->src, i, us);
   }
   std::sort(rtts.begin(), rtts.end());
   std::printf("--- %d sent, %d received, %d lost\n", count, count - lost, lost);
@@ -402,7 +402,8 @@ int Send(const Global& g, const std::string& channel, const std::vector<std::str
   std::vector<std::byte> in(512);
   while (Clock::now() < deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
-    auto got = port.Receive(in, rpmsg::Timeout::Nanoseconds(static_cast<std::uint64_t>(left.count())));
+    auto got =
+        port.Receive(in, rpmsg::Timeout::Nanoseconds(static_cast<std::uint64_t>(left.count())));
     if (!got.ok()) break;
     std::printf("%.*s\n", static_cast<int>(got->len), reinterpret_cast<const char*>(in.data()));
   }

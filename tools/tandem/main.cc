@@ -1,7 +1,6 @@
 // tandem: the command line tool for the whole remote-processor lifecycle and
 // for RPMsg traffic. See docs/cli.md.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "commands.h"
@@ -9,7 +8,8 @@
 int main(int argc, char** argv) {
   using namespace tandem::cli;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  CLI::App app{"tandem: remoteproc, VirtIO and RPMsg for AMP systems (simulated remote core on Linux)"};
+  CLI::App app{
+      "tandem: remoteproc, VirtIO and RPMsg for AMP systems (simulated remote core on Linux)"};
   app.require_subcommand(1);
   Global g;
   app.add_option("-n,--name", g.name, "remote processor instance name")
@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
         return tandem::linux_platform::IsValidCoreName(v) ? std::string()
                                                           : std::string("1..32 of [A-Za-z0-9_.-]");
       });
-  app.add_option("--runtime-dir", g.runtime_dir, "where state files live (default: $TANDEM_RUNTIME_DIR, $XDG_RUNTIME_DIR/tandem or /tmp/tandem-$UID)");
+  app.add_option("--runtime-dir", g.runtime_dir,
+                 "where state files live (default: $TANDEM_RUNTIME_DIR, $XDG_RUNTIME_DIR/tandem or "
+                 "/tmp/tandem-$UID)");
   app.add_option("--console", g.console, "file for the firmware's console output");
 
   std::string firmware;
@@ -35,25 +37,33 @@ int main(int argc, char** argv) {
   auto* info = app.add_subcommand("info", "show a firmware's ELF segments and resource table");
   info->add_option("firmware", firmware, "firmware ELF")->required()->check(CLI::ExistingFile);
 
-  auto* run = app.add_subcommand("run", "boot a firmware and supervise it until Ctrl-C, then stop it");
+  auto* run =
+      app.add_subcommand("run", "boot a firmware and supervise it until Ctrl-C, then stop it");
   run->add_option("firmware", firmware, "firmware ELF")->required()->check(CLI::ExistingFile);
-  run->add_flag("--no-recovery", no_recovery, "leave a crashed remote crashed (Linux: recovery disabled)");
+  run->add_flag("--no-recovery", no_recovery,
+                "leave a crashed remote crashed (Linux: recovery disabled)");
   run->add_flag("--sample", sample_flag, "run the rpmsg-client-sample exchange when announced");
 
   auto* start = app.add_subcommand("start", "boot a firmware and leave it running (detached)");
   start->add_option("firmware", firmware, "firmware ELF")->required()->check(CLI::ExistingFile);
 
-  auto* stop = app.add_subcommand("stop", "stop the running remote (shutdown handshake, then reset)");
-  auto* status = app.add_subcommand("status", "show whether the remote runs, and where its memory is");
+  auto* stop =
+      app.add_subcommand("stop", "stop the running remote (shutdown handshake, then reset)");
+  auto* status =
+      app.add_subcommand("status", "show whether the remote runs, and where its memory is");
   auto* trace = app.add_subcommand("trace", "print the remote's trace buffer (RSC_TRACE)");
   auto* coredump = app.add_subcommand("coredump", "write an ELF core file of the remote's memory");
   coredump->add_option("file", path, "output file")->required();
 
   auto* sample = app.add_subcommand("sample", "run Linux's rpmsg-client-sample exchange");
-  sample->add_option("-c,--count", count, "messages")->default_val(100)->check(CLI::Range(1, 1000000));
+  sample->add_option("-c,--count", count, "messages")
+      ->default_val(100)
+      ->check(CLI::Range(1, 1000000));
 
   auto* ping = app.add_subcommand("ping", "echo round trips on rpmsg-openamp-demo-channel");
-  ping->add_option("-c,--count", count, "round trips")->default_val(10)->check(CLI::Range(1, 10000000));
+  ping->add_option("-c,--count", count, "round trips")
+      ->default_val(10)
+      ->check(CLI::Range(1, 10000000));
   ping->add_option("-s,--size", size, "payload bytes")->default_val(32)->check(CLI::Range(0, 496));
 
   auto* echo = app.add_subcommand("echo", "send text to the echo service and print the reply");
@@ -66,11 +76,19 @@ int main(int argc, char** argv) {
 
   auto* tty = app.add_subcommand("tty", "lines from stdin to rpmsg-tty, replies to stdout");
 
-  auto* benchcmd = app.add_subcommand("bench", "echo round-trip latency and throughput, next to the raw shared-memory limits");
-  benchcmd->add_option("firmware", bench.firmware, "firmware ELF serving rpmsg-openamp-demo-channel");
-  benchcmd->add_option("-c,--count", bench.count, "round trips per mode")->default_val(20000)->check(CLI::Range(100, 10000000));
-  benchcmd->add_option("-s,--size", bench.size, "payload bytes")->default_val(64)->check(CLI::Range(1, 496));
-  benchcmd->add_option("-m,--mode", bench.mode, "blocking, polling or both")->default_val("both")->check(CLI::IsMember({"blocking", "polling", "both"}));
+  auto* benchcmd = app.add_subcommand(
+      "bench", "echo round-trip latency and throughput, next to the raw shared-memory limits");
+  benchcmd->add_option("firmware", bench.firmware,
+                       "firmware ELF serving rpmsg-openamp-demo-channel");
+  benchcmd->add_option("-c,--count", bench.count, "round trips per mode")
+      ->default_val(20000)
+      ->check(CLI::Range(100, 10000000));
+  benchcmd->add_option("-s,--size", bench.size, "payload bytes")
+      ->default_val(64)
+      ->check(CLI::Range(1, 496));
+  benchcmd->add_option("-m,--mode", bench.mode, "blocking, polling or both")
+      ->default_val("both")
+      ->check(CLI::IsMember({"blocking", "polling", "both"}));
 
   CLI11_PARSE(app, argc, argv);
 

@@ -20,8 +20,8 @@ namespace tandem::remoteproc {
 struct MemoryRequest {
   std::uint64_t device_address;  // kAnyAddress: the platform chooses
   std::uint64_t size;
-  std::uint64_t align;           // power of two; for kAnyAddress placement
-  const char* name;              // from the resource table (NUL-terminated copy)
+  std::uint64_t align;  // power of two; for kAnyAddress placement
+  const char* name;     // from the resource table (NUL-terminated copy)
 };
 
 inline constexpr std::uint64_t kAnyAddress = ~std::uint64_t{0};

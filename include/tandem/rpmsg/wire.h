@@ -59,8 +59,8 @@ inline constexpr std::size_t kHeaderSize = sizeof(RpmsgHeader);
 // struct rpmsg_ns_msg: the payload of a message to kNsAddress.
 struct NsMessage {
   char name[kNameSize] = {};  // service name; NOT trusted to be NUL-terminated
-  Le32 addr;             // the announcing endpoint's address
-  Le32 flags;            // NsFlags
+  Le32 addr;                  // the announcing endpoint's address
+  Le32 flags;                 // NsFlags
 };
 static_assert(sizeof(NsMessage) == 40);
 static_assert(offsetof(NsMessage, name) == 0 && offsetof(NsMessage, addr) == 32 &&

@@ -148,6 +148,9 @@ int Run(int argc, char** argv) {
     board.console_fd =
         open(args.console_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (board.console_fd < 0) Fail(kLauncherExitOsErr, "cannot open console", std::strerror(errno));
+    // From now on our own diagnostics go to the console too, and the core
+    // no longer holds the host's stderr (a pipe, maybe) open.
+    dup2(board.console_fd, 2);
   }
 
   // The mailbox page: a peripheral, mapped wherever the kernel likes.

@@ -115,8 +115,8 @@ Status Session::Init() {
   ropts.recovery = options_.recovery;
   ropts.shutdown_timeout_ms = static_cast<std::uint32_t>(options_.shutdown_timeout.count());
   ropts.expected_machine = kEmX86_64;
-  rproc_ = std::make_unique<remoteproc::RemoteProc>(
-      *platform_, ropts, static_cast<remoteproc::VdevListener*>(this));
+  rproc_ = std::make_unique<remoteproc::RemoteProc>(*platform_, ropts,
+                                                    static_cast<remoteproc::VdevListener*>(this));
 
   TANDEM_TRY(platform_->SetNotifyCallback([this](std::uint32_t id) { OnNotify(id); }));
   TANDEM_TRY(platform_->SetControlCallback([this](std::uint32_t m) { OnControl(m); }));
@@ -162,8 +162,8 @@ Status Session::Boot(std::vector<std::byte> image) {
   TANDEM_TRY(rproc_->Load(image_));
   if (rproc_->resource_table() != nullptr) {
     // So that a later host can find the table and attach (state file).
-    Status s = platform_->SetLoadedResourceTable(rproc_->loaded_table_da(),
-                                                 rproc_->cached_table().size());
+    Status s =
+        platform_->SetLoadedResourceTable(rproc_->loaded_table_da(), rproc_->cached_table().size());
     if (!s.ok()) {
       rproc_->Stop().IgnoreError();
       return s;
@@ -283,8 +283,8 @@ Status Session::OnVdevReady(const remoteproc::VdevResources& vdev) {
   // VirtIO 1.x 3.1.1: ACKNOWLEDGE, DRIVER, FEATURES_OK, then DRIVER_OK once
   // the rings are set up. The remote polls this byte in its table.
   using virtio::DeviceStatus;
-  const std::uint8_t status = static_cast<std::uint8_t>(
-      DeviceStatus::kAcknowledge | DeviceStatus::kDriver) |
+  const std::uint8_t status =
+      static_cast<std::uint8_t>(DeviceStatus::kAcknowledge | DeviceStatus::kDriver) |
       static_cast<std::uint8_t>(DeviceStatus::kFeaturesOk | DeviceStatus::kDriverOk);
   TANDEM_TRY(rproc_->SetVdevStatus(status));
   // Wake the remote in case it sleeps on the mailbox rather than polling.

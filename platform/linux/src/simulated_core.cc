@@ -209,14 +209,10 @@ Status SimulatedCore::Spawn(std::uint64_t entry, pid_t* pid_out) {
   }
   // A core may outlive its host: it must not hold the host's terminal or
   // pipes open (a shell's $(tandem start ...) would wait for it forever).
-  // stdin and stdout are /dev/null; stderr (the launcher's own errors) goes
-  // to the console file when there is one.
+  // stdin and stdout are /dev/null; the launcher moves stderr to the
+  // console file once it has opened it (launcher/main.cc).
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  if (!options_.console_path.empty()) {
-    posix_spawn_file_actions_addopen(&actions, 2, options_.console_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-  }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, all;

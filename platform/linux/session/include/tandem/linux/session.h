@@ -182,12 +182,12 @@ class Session final : private remoteproc::VdevListener {
   rpmsg::HostBus bus_{rpmsg::BusPlatform{doorbell_, bus_lock_, waiter_}, bus_storage_->memory()};
 
   // Lock order: control_mutex_ before poll_mutex_.
-  mutable std::mutex control_mutex_;  // RemoteProc and the lifecycle
-  std::mutex poll_mutex_;             // bus Poll vs Start/Reset
-  bool link_up_ = false;              // bus started (poll_mutex_)
-  std::uint32_t rx_notifyid_ = 0;     // vring0 (poll_mutex_)
-  std::uint32_t tx_notifyid_ = 1;     // vring1 (poll_mutex_)
-  bool link_broken_reported_ = false; // (poll_mutex_)
+  mutable std::mutex control_mutex_;   // RemoteProc and the lifecycle
+  std::mutex poll_mutex_;              // bus Poll vs Start/Reset
+  bool link_up_ = false;               // bus started (poll_mutex_)
+  std::uint32_t rx_notifyid_ = 0;      // vring0 (poll_mutex_)
+  std::uint32_t tx_notifyid_ = 1;      // vring1 (poll_mutex_)
+  bool link_broken_reported_ = false;  // (poll_mutex_)
 
   mutable std::mutex events_mutex_;
   mutable std::condition_variable events_cv_;
