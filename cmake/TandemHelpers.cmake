@@ -23,7 +23,7 @@ function(tandem_add_test name)
     set(labels ${T_LABELS})
   endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS "${labels}" TIMEOUT 300)
+                       PROPERTIES LABELS "${labels}" TIMEOUT 120)
 endfunction()
 
 # tandem_add_fuzzer(<name> SOURCES ...)

@@ -184,8 +184,8 @@ void LinuxPlatform::Dispatch(std::uint32_t message) {
 }
 
 Status LinuxPlatform::Start(std::uint64_t entry) {
-  std::lock_guard<std::mutex> control(control_mutex_);
   if (OnEventThread()) return FailedPrecondition("Start from a platform callback");
+  std::lock_guard<std::mutex> control(control_mutex_);
   if (event_thread_.joinable()) {
     // The previous core ended by itself (crash) and nobody reset it yet.
     if (core_alive_) return FailedPrecondition("core already running");
@@ -257,8 +257,8 @@ std::optional<CoreExit> LinuxPlatform::last_exit() const { return core_->last_ex
 pid_t LinuxPlatform::core_pid() const { return core_->pid(); }
 
 Status LinuxPlatform::Detach() {
-  std::lock_guard<std::mutex> control(control_mutex_);
   if (OnEventThread()) return FailedPrecondition("Detach from a platform callback");
+  std::lock_guard<std::mutex> control(control_mutex_);
   if (!core_alive_ || !core_->IsRunning()) return FailedPrecondition("no running core to detach");
   // Stop dispatching first: what the core sends from now on waits in the
   // mailbox page for the next host.
@@ -274,8 +274,8 @@ Status LinuxPlatform::Detach() {
 }
 
 Status LinuxPlatform::AttachExisting(std::string_view name) {
-  std::lock_guard<std::mutex> control(control_mutex_);
   if (OnEventThread()) return FailedPrecondition("AttachExisting from a platform callback");
+  std::lock_guard<std::mutex> control(control_mutex_);
   if (event_thread_.joinable() || core_->IsRunning()) {
     return FailedPrecondition("platform already has a core");
   }

@@ -94,8 +94,8 @@ SimulatedCore::~SimulatedCore() {
 
 Result<shm::Region> SimulatedCore::AddRegion(std::uint64_t device_address, std::uint64_t size,
                                              const std::string& name) {
-  std::lock_guard<std::mutex> control(control_mutex_);
   if (OnMonitorThread()) return FailedPrecondition("AddRegion from the exit callback");
+  std::lock_guard<std::mutex> control(control_mutex_);
   std::lock_guard<std::mutex> lock(mutex_);
   if (running_) return FailedPrecondition("cannot add memory to a running core");
   if (device_address % kPageSize != 0) {
@@ -243,8 +243,8 @@ Status SimulatedCore::Spawn(std::uint64_t entry, pid_t* pid_out) {
 }
 
 Status SimulatedCore::Start(std::uint64_t entry) {
-  std::lock_guard<std::mutex> control(control_mutex_);
   if (OnMonitorThread()) return FailedPrecondition("Start from the exit callback");
+  std::lock_guard<std::mutex> control(control_mutex_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (running_) return FailedPrecondition("core already running");
@@ -388,8 +388,8 @@ void SimulatedCore::JoinMonitorAndClose() {
 }
 
 Status SimulatedCore::Reset() {
-  std::lock_guard<std::mutex> control(control_mutex_);
   if (OnMonitorThread()) return FailedPrecondition("Reset from the exit callback");
+  std::lock_guard<std::mutex> control(control_mutex_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (running_) {
@@ -453,8 +453,8 @@ Result<CoreState> SimulatedCore::State() const {
 }
 
 Result<CoreState> SimulatedCore::Detach() {
-  std::lock_guard<std::mutex> control(control_mutex_);
   if (OnMonitorThread()) return FailedPrecondition("Detach from the exit callback");
+  std::lock_guard<std::mutex> control(control_mutex_);
   Result<CoreState> state = FailedPrecondition("core is not running");
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -499,8 +499,8 @@ Result<CoreState> SimulatedCore::Detach() {
 }
 
 Status SimulatedCore::Attach(const CoreState& state) {
-  std::lock_guard<std::mutex> control(control_mutex_);
   if (OnMonitorThread()) return FailedPrecondition("Attach from the exit callback");
+  std::lock_guard<std::mutex> control(control_mutex_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (running_) return FailedPrecondition("core already running");
