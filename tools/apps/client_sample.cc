@@ -9,6 +9,17 @@ constexpr char kHello[] = "hello world!";
 ConstByteSpan HelloBytes() { return AsBytes(kHello, sizeof(kHello) - 1); }
 }  // namespace
 
+Status ClientSample::Register(linux_platform::Session& session) {
+  TANDEM_TRY(session.RegisterDriver(kClientSampleName, *this));
+  session_ = &session;
+  return OkStatus();
+}
+
+// No callback runs once UnregisterDriver returns (Session contract).
+ClientSample::~ClientSample() {
+  if (session_ != nullptr) session_->UnregisterDriver(*this);
+}
+
 void ClientSample::OnBound(rpmsg::Channel& channel) {
   channel_ = &channel;
   channel.SetHandler(*this).IgnoreError();  // a freshly bound channel accepts a handler
@@ -43,10 +54,10 @@ void ClientSample::OnMessage(rpmsg::Endpoint&, rpmsg::ReceivedMessage& message) 
   }
   std::fprintf(out_, "%sgoodbye!\n", prefix_);
   std::fflush(out_);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    done_ = true;
-  }
+  // Notify under the lock: once WaitDone() returns the waiter may destroy
+  // us, so nothing of ours is touched after the mutex is released.
+  std::lock_guard<std::mutex> lock(mutex_);
+  done_ = true;
   cv_.notify_all();
 }
 

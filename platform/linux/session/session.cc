@@ -246,6 +246,9 @@ Result<std::string> Session::Trace() const {
 
 Status Session::Coredump(const std::string& path) const {
   std::lock_guard<std::mutex> lock(control_mutex_);
+  // Our own bus must not write shared memory while we copy it out (the
+  // remote may: the dump is a snapshot of a live system, as Linux's).
+  std::lock_guard<std::mutex> poll(poll_mutex_);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return InvalidArgument("cannot create the coredump file");
   FileWriter writer(fd);
@@ -255,8 +258,16 @@ Status Session::Coredump(const std::string& path) const {
   return s;
 }
 
+// Driver (un)registration runs channel callbacks (OnBound/OnUnbound); taking
+// poll_mutex_ keeps them on one thread at a time with those run by Poll().
 Status Session::RegisterDriver(const char* name, rpmsg::ChannelHandler& handler) {
+  std::lock_guard<std::mutex> lock(poll_mutex_);
   return bus_.RegisterDriver(name, handler);
+}
+
+void Session::UnregisterDriver(rpmsg::ChannelHandler& handler) {
+  std::lock_guard<std::mutex> lock(poll_mutex_);
+  bus_.UnregisterDriver(handler);
 }
 
 // --- Vdev ----------------------------------------------------------------------
@@ -365,7 +376,7 @@ void Session::NoteCrashHandled() {
 ChannelPort::ChannelPort(Session& session, std::string name)
     : session_(session), name_(std::move(name)), queue_(Session::kMaxBuffers) {}
 
-ChannelPort::~ChannelPort() { session_.bus().UnregisterDriver(*this); }
+ChannelPort::~ChannelPort() { session_.UnregisterDriver(*this); }
 
 Status ChannelPort::Register() { return session_.RegisterDriver(name_.c_str(), *this); }
 

@@ -25,9 +25,11 @@ class ClientSample final : public rpmsg::ChannelHandler, public rpmsg::MessageHa
   ClientSample(std::FILE* out, int count = 100, const char* prefix = "rpmsg_client_sample: ")
       : out_(out), count_(count), prefix_(prefix) {}
 
-  Status Register(linux_platform::Session& session) {
-    return session.RegisterDriver(kClientSampleName, *this);
-  }
+  ~ClientSample();
+  ClientSample(const ClientSample&) = delete;
+  ClientSample& operator=(const ClientSample&) = delete;
+
+  Status Register(linux_platform::Session& session);
   // True once "goodbye!" was printed.
   bool WaitDone(std::chrono::milliseconds timeout);
   int received() const;
@@ -40,6 +42,7 @@ class ClientSample final : public rpmsg::ChannelHandler, public rpmsg::MessageHa
   void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
   void Fail(Status s);
 
+  linux_platform::Session* session_ = nullptr;
   std::FILE* out_;
   const int count_;
   const char* prefix_;

@@ -127,7 +127,11 @@ class Session final : private remoteproc::VdevListener {
   // --- RPMsg --------------------------------------------------------------
   rpmsg::HostBus& bus() { return bus_; }
   // Binds `handler` to channels called `name`, now and after every restart.
+  // Its callbacks run on the event thread, one at a time.
   Status RegisterDriver(const char* name, rpmsg::ChannelHandler& handler);
+  // Unbinds and forgets `handler`. When it returns no callback of the
+  // handler runs or will run: the handler may be destroyed.
+  void UnregisterDriver(rpmsg::ChannelHandler& handler);
   // The status of the RPMsg link: ok while up, kFailedPrecondition while
   // down, kDataLoss once the remote broke the protocol (then the session
   // treats it as a crash).
@@ -183,7 +187,7 @@ class Session final : private remoteproc::VdevListener {
 
   // Lock order: control_mutex_ before poll_mutex_.
   mutable std::mutex control_mutex_;   // RemoteProc and the lifecycle
-  std::mutex poll_mutex_;              // bus Poll vs Start/Reset
+  mutable std::mutex poll_mutex_;      // bus Poll vs Start/Reset
   bool link_up_ = false;               // bus started (poll_mutex_)
   std::uint32_t rx_notifyid_ = 0;      // vring0 (poll_mutex_)
   std::uint32_t tx_notifyid_ = 1;      // vring1 (poll_mutex_)
