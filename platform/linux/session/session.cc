@@ -327,6 +327,21 @@ void Session::OnNotify(std::uint32_t notifyid) {
   PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link broken: ") + status.message());
 }
 
+bool Session::PollNow() {
+  std::unique_lock<std::mutex> lock(poll_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !link_up_) return false;
+  Status status;
+  do {
+    status = bus_.Poll();
+  } while (status.code() == StatusCode::kUnavailable);
+  if (status.code() == StatusCode::kDataLoss && !link_broken_reported_) {
+    link_broken_reported_ = true;
+    lock.unlock();
+    PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link broken: ") + status.message());
+  }
+  return true;
+}
+
 void Session::OnControl(std::uint32_t message) {
   if (message == remoteproc::mailbox::kCrash) {
     PostCrash(CrashReason::kRemoteReported, "the remote reported a crash (RP_MBOX_CRASH)");

@@ -129,6 +129,11 @@ class Session final : private remoteproc::VdevListener {
   // Binds `handler` to channels called `name`, now and after every restart.
   // Its callbacks run on the event thread, one at a time.
   Status RegisterDriver(const char* name, rpmsg::ChannelHandler& handler);
+  // Busy-polling mode: processes what the remote sent on the calling thread
+  // instead of waiting for the event thread (which would need a wake-up).
+  // Returns false if the event thread was polling at that moment. Message
+  // callbacks run on the calling thread. For latency-critical loops only.
+  bool PollNow();
   // Unbinds and forgets `handler`. When it returns no callback of the
   // handler runs or will run: the handler may be destroyed.
   void UnregisterDriver(rpmsg::ChannelHandler& handler);
