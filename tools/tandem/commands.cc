@@ -357,7 +357,8 @@ int Ping(const Global& g, int count, std::size_t size) {
     Status st = port.Send(out, rpmsg::Timeout::Seconds(1));
     auto got = st.ok() ? port.Receive(in, rpmsg::Timeout::Seconds(1)) : Result<rpmsg::Received>(st);
     const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
-    if (!got.ok() || got->len != size || std::memcmp(in.data(), out.data(), size) != 0) {
+    if (!got.ok() || got->len != size ||
+        (size != 0 && std::memcmp(in.data(), out.data(), size) != 0)) {
       ++lost;
       std::printf("seq=%d: %s\n", i, got.ok() ? "reply differs" : got.status().message());
       continue;
