@@ -69,7 +69,9 @@ void ExpectEcho(ChannelPort& port, const std::vector<std::byte>& payload) {
   ASSERT_TRUE(got.ok()) << got.status().message();
   ASSERT_EQ(got->len, payload.size());
   // (no memcmp for 0 bytes: an empty vector's data() may be null)
-  if (!payload.empty()) ASSERT_EQ(std::memcmp(in.data(), payload.data(), payload.size()), 0);
+  if (!payload.empty()) {
+    ASSERT_EQ(std::memcmp(in.data(), payload.data(), payload.size()), 0);
+  }
   EXPECT_EQ(got->src, port.remote_address());
 }
 
