@@ -34,6 +34,15 @@ Result<shm::Region> DeviceWindow() {
       static_cast<std::size_t>(kDeviceWindowEnd - kDeviceWindowBase), kDeviceWindowBase);
 }
 
+Result<RemoteNodeConfig> SimulatedCoreConfig(const char* name, ByteSpan resource_table) {
+  TANDEM_TRY_ASSIGN(shm::Region window, DeviceWindow());
+  RemoteNodeConfig config;
+  config.name = name;
+  config.resource_table = resource_table;
+  config.device_memory = window;
+  return config;
+}
+
 RemoteNode::RemoteNode(const TandemBsp& bsp, const RemoteNodeConfig& config)
     : bsp_(bsp),
       config_(config),

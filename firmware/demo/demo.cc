@@ -26,19 +26,14 @@ namespace fw = tandem::firmware;
     fw::MakeRpmsgResourceTable();
 
 int FirmwareMain(const TandemBsp& bsp) {
-  auto window = fw::DeviceWindow();
-  if (!window.ok()) {
-    fw::Print(bsp, "demo: no device window: %s\n", window.status().message());
+  auto config = fw::SimulatedCoreConfig("demo", fw::TableBytes(g_resource_table));
+  if (!config.ok()) {
+    fw::Print(bsp, "demo: no device window: %s\n", config.status().message());
     return fw::RemoteNode::kExitBadTable;
   }
-  fw::RemoteNodeConfig config;
-  config.name = "demo";
-  config.resource_table =
-      tandem::ByteSpan(reinterpret_cast<std::byte*>(&g_resource_table), sizeof(g_resource_table));
-  config.device_memory = *window;
 
   // Static storage: the node holds the bus and its buffers' bookkeeping.
-  static fw::RemoteNode node(bsp, config);
+  static fw::RemoteNode node(bsp, *config);
   static fw::demo::SampleClientService sample(node);
   static fw::EchoService echo(node);
   static fw::demo::TtyService tty(node);

@@ -23,18 +23,13 @@ namespace fw = tandem::firmware;
     fw::MakeRpmsgResourceTable();
 
 int FirmwareMain(const TandemBsp& bsp) {
-  auto window = fw::DeviceWindow();
-  if (!window.ok()) {
-    fw::Print(bsp, "faulty: no device window: %s\n", window.status().message());
+  auto config = fw::SimulatedCoreConfig("faulty", fw::TableBytes(g_resource_table));
+  if (!config.ok()) {
+    fw::Print(bsp, "faulty: no device window: %s\n", config.status().message());
     return fw::RemoteNode::kExitBadTable;
   }
-  fw::RemoteNodeConfig config;
-  config.name = "faulty";
-  config.resource_table =
-      tandem::ByteSpan(reinterpret_cast<std::byte*>(&g_resource_table), sizeof(g_resource_table));
-  config.device_memory = *window;
 
-  static fw::RemoteNode node(bsp, config);
+  static fw::RemoteNode node(bsp, *config);
   static fw::EchoService echo(node);
   static fw::faulty::FaultService fault(node);
   static tandem::rpmsg::Endpoint echo_endpoint;

@@ -102,6 +102,17 @@ struct RemoteNodeConfig {
 // mapped are backed; LoadedTable refuses addresses outside the window.
 Result<shm::Region> DeviceWindow();
 
+// What every image on the simulated core runs with: its own resource table
+// object (`resource_table`, the .resource_table bytes) and the whole device
+// window. The error is DeviceWindow()'s.
+Result<RemoteNodeConfig> SimulatedCoreConfig(const char* name, ByteSpan resource_table);
+
+// The bytes of an image's resource-table object, for SimulatedCoreConfig().
+template <typename Table>
+ByteSpan TableBytes(Table& table) {
+  return ByteSpan(reinterpret_cast<std::byte*>(&table), sizeof(table));
+}
+
 class RemoteNode {
  public:
   // Exit codes of Run().
