@@ -165,60 +165,50 @@ Status ElfFile::ParseIdentAndHeader() {
   return OkStatus();
 }
 
-ProgramHeader ElfFile::ReadProgramHeader(std::size_t index) const {
+// The ELF32 and ELF64 header structs have the same field names (only widths
+// and order differ), so one widening copy serves both classes.
+template <typename Phdr>
+ProgramHeader WidenProgramHeader(const Phdr& w) {
   ProgramHeader p;
-  if (is_64bit_) {
-    const auto w = LoadAt<Elf64Phdr>(file_, phoff_ + index * sizeof(Elf64Phdr));
-    p.type = w.p_type.get();
-    p.flags = w.p_flags.get();
-    p.offset = w.p_offset.get();
-    p.vaddr = w.p_vaddr.get();
-    p.paddr = w.p_paddr.get();
-    p.filesz = w.p_filesz.get();
-    p.memsz = w.p_memsz.get();
-    p.align = w.p_align.get();
-  } else {
-    const auto w = LoadAt<Elf32Phdr>(file_, phoff_ + index * sizeof(Elf32Phdr));
-    p.type = w.p_type.get();
-    p.flags = w.p_flags.get();
-    p.offset = w.p_offset.get();
-    p.vaddr = w.p_vaddr.get();
-    p.paddr = w.p_paddr.get();
-    p.filesz = w.p_filesz.get();
-    p.memsz = w.p_memsz.get();
-    p.align = w.p_align.get();
-  }
+  p.type = w.p_type.get();
+  p.flags = w.p_flags.get();
+  p.offset = w.p_offset.get();
+  p.vaddr = w.p_vaddr.get();
+  p.paddr = w.p_paddr.get();
+  p.filesz = w.p_filesz.get();
+  p.memsz = w.p_memsz.get();
+  p.align = w.p_align.get();
   return p;
 }
 
-SectionHeader ElfFile::ReadSectionHeader(std::size_t index) const {
+template <typename Shdr>
+SectionHeader WidenSectionHeader(const Shdr& w) {
   SectionHeader s;
-  if (is_64bit_) {
-    const auto w = LoadAt<Elf64Shdr>(file_, shoff_ + index * sizeof(Elf64Shdr));
-    s.name = w.sh_name.get();
-    s.type = w.sh_type.get();
-    s.flags = w.sh_flags.get();
-    s.addr = w.sh_addr.get();
-    s.offset = w.sh_offset.get();
-    s.size = w.sh_size.get();
-    s.link = w.sh_link.get();
-    s.info = w.sh_info.get();
-    s.addralign = w.sh_addralign.get();
-    s.entsize = w.sh_entsize.get();
-  } else {
-    const auto w = LoadAt<Elf32Shdr>(file_, shoff_ + index * sizeof(Elf32Shdr));
-    s.name = w.sh_name.get();
-    s.type = w.sh_type.get();
-    s.flags = w.sh_flags.get();
-    s.addr = w.sh_addr.get();
-    s.offset = w.sh_offset.get();
-    s.size = w.sh_size.get();
-    s.link = w.sh_link.get();
-    s.info = w.sh_info.get();
-    s.addralign = w.sh_addralign.get();
-    s.entsize = w.sh_entsize.get();
-  }
+  s.name = w.sh_name.get();
+  s.type = w.sh_type.get();
+  s.flags = w.sh_flags.get();
+  s.addr = w.sh_addr.get();
+  s.offset = w.sh_offset.get();
+  s.size = w.sh_size.get();
+  s.link = w.sh_link.get();
+  s.info = w.sh_info.get();
+  s.addralign = w.sh_addralign.get();
+  s.entsize = w.sh_entsize.get();
   return s;
+}
+
+ProgramHeader ElfFile::ReadProgramHeader(std::size_t index) const {
+  if (is_64bit_) {
+    return WidenProgramHeader(LoadAt<Elf64Phdr>(file_, phoff_ + index * sizeof(Elf64Phdr)));
+  }
+  return WidenProgramHeader(LoadAt<Elf32Phdr>(file_, phoff_ + index * sizeof(Elf32Phdr)));
+}
+
+SectionHeader ElfFile::ReadSectionHeader(std::size_t index) const {
+  if (is_64bit_) {
+    return WidenSectionHeader(LoadAt<Elf64Shdr>(file_, shoff_ + index * sizeof(Elf64Shdr)));
+  }
+  return WidenSectionHeader(LoadAt<Elf32Shdr>(file_, shoff_ + index * sizeof(Elf32Shdr)));
 }
 
 Status ElfFile::ValidateProgramHeaders() const {
