@@ -348,7 +348,13 @@ void Session::OnControl(std::uint32_t message) {
   }
 }
 
-void Session::OnCoreExit(const CoreExit& exit) { PostCrash(ReasonOf(exit), exit.text); }
+void Session::OnCoreExit(const CoreExit& exit) {
+  // A clean exit (code 0) is how the firmware ends after acknowledging a
+  // shutdown; it may be seen after Stop() returned, even after the next
+  // Boot(), where reporting it would "crash" the new run.
+  if (!exit.IsCrash()) return;
+  PostCrash(ReasonOf(exit), exit.text);
+}
 
 void Session::PostCrash(CrashReason reason, std::string detail) {
   {
