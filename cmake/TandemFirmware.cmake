@@ -1,13 +1,13 @@
 include_guard(GLOBAL)
-# Firmware images for the Linux simulated core (ARCHITECTURE.md decision 8).
+# Firmware images for the Linux simulated core (docs/architecture.md decision 8).
 #
 #   tandem_add_firmware(<name> SOURCES ... [LINKER_SCRIPT <file>] [LIBS ...] [NO_CORE])
 #
 # builds the target fw_<name>, a freestanding, statically linked, non-PIE
 # x86-64 ELF written to ${CMAKE_BINARY_DIR}/firmware/<name>.elf, linked at
-# fixed device addresses by firmware/common/firmware.ld (or LINKER_SCRIPT).
-# The image gets the firmware runtime (firmware/common: _start, mem*,
-# Print) and, unless NO_CORE, the firmware copy of the core, tandem_core_fw.
+# fixed device addresses by platform/simulated_board/firmware.ld (or
+# LINKER_SCRIPT). The image gets the simulated board's C runtime (_start,
+# mem*) and Print and, unless NO_CORE, the firmware copy of the core, tandem_core_fw.
 # Use $<TARGET_FILE:fw_<name>> to find the ELF from tests and tools.
 #
 # Firmware is never sanitized and never links tandem_core: the host build
@@ -31,7 +31,7 @@ set(TANDEM_FIRMWARE_COMPILE_FLAGS
     -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-threadsafe-statics
     -ffunction-sections -fdata-sections)
 
-set(TANDEM_FIRMWARE_LINKER_SCRIPT ${PROJECT_SOURCE_DIR}/firmware/common/firmware.ld)
+set(TANDEM_FIRMWARE_LINKER_SCRIPT ${PROJECT_SOURCE_DIR}/platform/simulated_board/firmware.ld)
 
 # libgcc.a supplies the few compiler helpers a freestanding image may need
 # (e.g. 128-bit division); it has no OS dependencies.
@@ -61,8 +61,10 @@ function(tandem_add_firmware name)
     RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/firmware
     LINK_DEPENDS ${script})
   target_compile_options(${target} PRIVATE ${TANDEM_WARNINGS} ${TANDEM_FIRMWARE_COMPILE_FLAGS})
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/firmware/common/include
-                                               ${PROJECT_SOURCE_DIR}/include)
+  get_property(core_include_dirs GLOBAL PROPERTY TANDEM_CORE_INCLUDE_DIRS)
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/platform/simulated_board/include
+                                               ${PROJECT_SOURCE_DIR}/remote/include
+                                               ${core_include_dirs})
   # -static -no-pie -nostdlib: a self-contained image, nothing of the host.
   # --build-id=none: no .note section to place. max-page-size=4096: segments
   # packed into the 1 MiB carve-out instead of 2 MiB-aligned.

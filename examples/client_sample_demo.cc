@@ -9,12 +9,12 @@
 #include <cstdio>
 #include <string>
 
-#include "tandem/apps/client_sample.h"
-#include "tandem/linux/session.h"
+#include "tandem/host/client_sample.h"
+#include "tandem/host/session.h"
 #include "tandem/remoteproc/state.h"
 
 using namespace tandem;
-using namespace tandem::linux_platform;
+using namespace tandem::host;
 
 namespace {
 
@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   if (!session.ok()) return Fail("cannot create the session", session.status());
   Session& s = **session;
 
-  apps::ClientSample sample(stdout);
+  host::ClientSample sample(stdout);
   if (Status st = sample.Register(s); !st.ok()) return Fail("register", st);
 
   auto image = Session::ReadFile(elf);

@@ -12,21 +12,24 @@
 #include <cstddef>
 
 #include "demo_services.h"
-#include "tandem/bsp.h"
-#include "tandem/firmware/echo_service.h"
-#include "tandem/firmware/print.h"
-#include "tandem/firmware/remote_node.h"
-#include "tandem/firmware/rpmsg_resource_table.h"
-#include "tandem/firmware/runtime.h"
+#include "tandem/remote/bsp.h"
+#include "tandem/remote/echo_service.h"
+#include "tandem/remote/print.h"
+#include "tandem/remote/remote_node.h"
+#include "tandem/simulated_board/node_config.h"
+#include "tandem/simulated_board/rpmsg_resource_table.h"
+#include "tandem/simulated_board/runtime.h"
 
-namespace fw = tandem::firmware;
+namespace fw = tandem::remote;
+namespace board = tandem::simulated_board;
 
 // Patched in place by the host: never const (rpmsg_resource_table.h).
-[[gnu::section(".resource_table"), gnu::used]] constinit fw::RpmsgResourceTable g_resource_table =
-    fw::MakeRpmsgResourceTable();
+[[gnu::section(".resource_table"),
+  gnu::used]] constinit board::RpmsgResourceTable g_resource_table =
+    board::MakeRpmsgResourceTable();
 
 int FirmwareMain(const TandemBsp& bsp) {
-  auto config = fw::SimulatedCoreConfig("demo", fw::TableBytes(g_resource_table));
+  auto config = board::NodeConfig("demo", board::TableBytes(g_resource_table));
   if (!config.ok()) {
     fw::Print(bsp, "demo: no device window: %s\n", config.status().message());
     return fw::RemoteNode::kExitBadTable;

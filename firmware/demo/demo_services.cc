@@ -2,9 +2,9 @@
 
 #include <cstring>
 
-#include "tandem/firmware/print.h"
+#include "tandem/remote/print.h"
 
-namespace tandem::firmware::demo {
+namespace tandem::remote::demo {
 
 std::size_t PrintableText(ConstByteSpan bytes, char* out, std::size_t capacity) {
   if (capacity == 0) return 0;
@@ -47,4 +47,4 @@ void TtyService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& me
   }
 }
 
-}  // namespace tandem::firmware::demo
+}  // namespace tandem::remote::demo

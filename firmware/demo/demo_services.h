@@ -1,15 +1,15 @@
 #pragma once
 // The services of the demo image (firmware/demo), modelled on NXP's Linux
 // <-> Zephyr RPMsg demo: the remote halves of Linux's rpmsg_client_sample
-// and of a TTY, next to the echo channel (tandem/firmware/echo_service.h).
+// and of a TTY, next to the echo channel (tandem/remote/echo_service.h).
 
 #include <cstddef>
 #include <cstdint>
 
-#include "tandem/firmware/remote_node.h"
+#include "tandem/remote/remote_node.h"
 #include "tandem/rpmsg/endpoint.h"
 
-namespace tandem::firmware::demo {
+namespace tandem::remote::demo {
 
 // Copies `bytes` as text into out[0, capacity): printable ASCII is kept,
 // anything else (NUL, newline, bytes >= 0x7F) becomes '.', and the result
@@ -48,4 +48,4 @@ class TtyService final : public rpmsg::MessageHandler {
   RemoteNode& node_;
 };
 
-}  // namespace tandem::firmware::demo
+}  // namespace tandem::remote::demo

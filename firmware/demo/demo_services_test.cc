@@ -10,19 +10,19 @@
 #include <string>
 #include <vector>
 
-#include "firmware/common/testing/fake_board.h"
-#include "firmware/common/testing/fake_host.h"
-#include "tandem/firmware/echo_service.h"
+#include "tandem/remote/echo_service.h"
 #include "tandem/remoteproc/mailbox.h"
+#include "tandem/testing/fake_board.h"
+#include "tandem/testing/fake_host.h"
 
-namespace tandem::firmware::demo {
+namespace tandem::remote::demo {
 namespace {
 
 namespace mailbox = remoteproc::mailbox;
-using firmware::testing::Bytes;
-using firmware::testing::FakeBoard;
-using firmware::testing::FakeHost;
-using firmware::testing::RecordingDriver;
+using remote::testing::Bytes;
+using remote::testing::FakeBoard;
+using remote::testing::FakeHost;
+using remote::testing::RecordingDriver;
 
 std::string Printable(const std::string& in, std::size_t capacity) {
   std::vector<char> out(capacity + 1, '#');
@@ -138,4 +138,4 @@ TEST_F(DemoTest, TtyCutsAReplyThatWouldExceedTheMtu) {
 }
 
 }  // namespace
-}  // namespace tandem::firmware::demo
+}  // namespace tandem::remote::demo

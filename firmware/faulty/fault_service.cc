@@ -3,11 +3,11 @@
 #include <cstring>
 
 #include "tandem/base/endian.h"
-#include "tandem/firmware/print.h"
+#include "tandem/remote/print.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/virtio/ring_layout.h"
 
-namespace tandem::firmware::faulty {
+namespace tandem::remote::faulty {
 
 namespace mailbox = remoteproc::mailbox;
 
@@ -144,4 +144,4 @@ Status FaultService::CorruptUsedRing(RemoteNode& node) {
   return node.Kick(link->bus.vring0.notifyid);
 }
 
-}  // namespace tandem::firmware::faulty
+}  // namespace tandem::remote::faulty

@@ -23,10 +23,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tandem/firmware/remote_node.h"
+#include "tandem/remote/remote_node.h"
 #include "tandem/rpmsg/endpoint.h"
 
-namespace tandem::firmware::faulty {
+namespace tandem::remote::faulty {
 
 enum class Fault : std::uint8_t {
   kNone,
@@ -71,4 +71,4 @@ class FaultService final : public rpmsg::MessageHandler, public LoopHook {
   Fault pending_ = Fault::kNone;
 };
 
-}  // namespace tandem::firmware::faulty
+}  // namespace tandem::remote::faulty

@@ -10,20 +10,20 @@
 #include <string>
 #include <vector>
 
-#include "firmware/common/testing/fake_board.h"
-#include "firmware/common/testing/fake_host.h"
-#include "tandem/firmware/echo_service.h"
+#include "tandem/remote/echo_service.h"
 #include "tandem/remoteproc/mailbox.h"
+#include "tandem/testing/fake_board.h"
+#include "tandem/testing/fake_host.h"
 #include "tandem/virtio/ring_layout.h"
 
-namespace tandem::firmware::faulty {
+namespace tandem::remote::faulty {
 namespace {
 
 namespace mailbox = remoteproc::mailbox;
-using firmware::testing::Bytes;
-using firmware::testing::FakeBoard;
-using firmware::testing::FakeHost;
-using firmware::testing::RecordingDriver;
+using remote::testing::Bytes;
+using remote::testing::FakeBoard;
+using remote::testing::FakeHost;
+using remote::testing::RecordingDriver;
 
 TEST(ParseFault, KnowsEveryCommandAndIgnoresTrailingWhitespaceAndNul) {
   EXPECT_EQ(ParseFault(Bytes("segv")), Fault::kSegv);
@@ -159,7 +159,7 @@ TEST_F(FaultyTest, CorruptRingBreaksTheHostsLinkButNotTheRemote) {
   // The damage is what the contract says.
   const auto layout = virtio::RingLayout::Compute(256, 4096).value();
   auto ring = host_.window().region();
-  const std::size_t base = firmware::testing::kVring0Da - firmware::testing::kWindowDa;
+  const std::size_t base = remote::testing::kVring0Da - remote::testing::kWindowDa;
   const std::uint16_t idx = ring.Read<Le16>(base + layout.used_idx()).value().get();
   const std::uint16_t slot = static_cast<std::uint16_t>((idx - FaultService::kUsedIdxJump) % 256);
   EXPECT_EQ(ring.Read<Le32>(base + layout.used_ring(slot)).value().get(),
@@ -193,4 +193,4 @@ TEST_F(FaultyDeathTest, AbortExitsThroughTheBoardWithCode134) {
 }
 
 }  // namespace
-}  // namespace tandem::firmware::faulty
+}  // namespace tandem::remote::faulty

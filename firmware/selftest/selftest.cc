@@ -8,18 +8,18 @@
 #include <cstdint>
 #include <cstring>
 
-#include "tandem/bsp.h"
-#include "tandem/firmware/print.h"
-#include "tandem/firmware/runtime.h"
+#include "tandem/remote/bsp.h"
+#include "tandem/remote/print.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/selftest/protocol.h"
 #include "tandem/shm/region.h"
+#include "tandem/simulated_board/runtime.h"
 
 namespace {
 
 namespace mailbox = tandem::remoteproc::mailbox;
 namespace st = tandem::selftest;
-using tandem::firmware::Print;
+using tandem::remote::Print;
 
 // Placeholder resource table (Linux remoteproc.h struct resource_table: ver
 // 1, no entries). The selftest needs no vdev; the host finds the section.

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "src/elf/elf_test_builder.h"
-#include "src/rsc/rsc_test_tables.h"
+#include "tandem/testing/elf_builder.h"
+#include "tandem/testing/rsc_tables.h"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <cstring>
 
-#include "src/remoteproc/testing/fake_platform.h"
-#include "src/remoteproc/testing/test_firmware.h"
 #include "tandem/base/assert.h"
 #include "tandem/remoteproc/remote_proc.h"
+#include "tandem/testing/fake_rproc_platform.h"
+#include "tandem/testing/test_firmware.h"
 
 namespace {
 

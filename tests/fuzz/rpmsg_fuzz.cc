@@ -11,12 +11,12 @@
 #include <cstring>
 #include <memory>
 
-#include "src/rpmsg/testing/fake_platform.h"
 #include "tandem/rpmsg/host_bus.h"
 #include "tandem/rpmsg/remote_bus.h"
+#include "tandem/testing/fake_bus_platform.h"
+#include "tandem/testing/fake_shm.h"
 #include "tandem/virtio/device_queue.h"
 #include "tandem/virtio/driver_queue.h"
-#include "tests/support/fake_shm.h"
 
 using namespace tandem;
 using namespace tandem::rpmsg;

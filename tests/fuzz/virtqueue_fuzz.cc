@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "tandem/testing/fake_shm.h"
 #include "tandem/virtio/device_queue.h"
 #include "tandem/virtio/driver_queue.h"
-#include "tests/support/fake_shm.h"
 
 using namespace tandem;
 using namespace tandem::virtio;

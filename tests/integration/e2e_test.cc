@@ -12,13 +12,13 @@
 #include <string>
 #include <thread>
 
-#include "tandem/apps/client_sample.h"
 #include "tandem/elf/elf_file.h"
 #include "tandem/elf/elf_wire.h"
-#include "tandem/linux/session.h"
+#include "tandem/host/client_sample.h"
+#include "tandem/host/session.h"
 #include "tandem/remoteproc/state.h"
 
-namespace tandem::linux_platform {
+namespace tandem::host {
 namespace {
 
 using remoteproc::CrashReason;
@@ -94,7 +94,7 @@ bool WaitBinds(ChannelPort& port, std::uint32_t n, std::chrono::milliseconds tim
 
 TEST(EndToEnd, BootAnnouncesEveryServiceAsAChannel) {
   auto s = MakeSession(Options("boot"));
-  ChannelPort echo(*s, kEcho), sample(*s, apps::kClientSampleName), tty(*s, "rpmsg-tty");
+  ChannelPort echo(*s, kEcho), sample(*s, host::kClientSampleName), tty(*s, "rpmsg-tty");
   ASSERT_TRUE(echo.Register().ok());
   ASSERT_TRUE(sample.Register().ok());
   ASSERT_TRUE(tty.Register().ok());
@@ -122,7 +122,7 @@ TEST(EndToEnd, ClientSampleExchangePrintsLinuxTranscript) {
   char* buf = nullptr;
   std::size_t len = 0;
   std::FILE* out = open_memstream(&buf, &len);
-  apps::ClientSample sample(out, 100, "");
+  host::ClientSample sample(out, 100, "");
   ASSERT_TRUE(sample.Register(*s).ok());
   ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
   ASSERT_TRUE(sample.WaitDone(20s)) << sample.error().message();
@@ -432,4 +432,4 @@ TEST(EndToEnd, StartStopCyclesLeakNoFdMappingProcessOrBuffer) {
 }
 
 }  // namespace
-}  // namespace tandem::linux_platform
+}  // namespace tandem::host

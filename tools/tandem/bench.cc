@@ -25,8 +25,8 @@
 
 namespace tandem::cli {
 
-using linux_platform::ChannelPort;
-using linux_platform::Session;
+using host::ChannelPort;
+using host::Session;
 using Clock = std::chrono::steady_clock;
 
 namespace {

@@ -12,18 +12,18 @@
 #include <string>
 #include <thread>
 
-#include "tandem/apps/client_sample.h"
 #include "tandem/elf/elf_file.h"
 #include "tandem/elf/elf_wire.h"
+#include "tandem/host/client_sample.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/remoteproc/state.h"
 #include "tandem/rsc/resource_table.h"
 
 namespace tandem::cli {
 
-using linux_platform::ChannelPort;
-using linux_platform::Session;
-using linux_platform::SessionOptions;
+using host::ChannelPort;
+using host::Session;
+using host::SessionOptions;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -212,14 +212,14 @@ int Run(const Global& g, const std::string& firmware, bool recovery, bool sample
   if (!created.ok()) return Report("run", created.status());
   Session& s = **created;
   ChannelLogger echo_log, tty_log;
-  apps::ClientSample client(stdout);
+  host::ClientSample client(stdout);
   ChannelLogger sample_log;
   s.RegisterDriver(kEchoChannel, echo_log).IgnoreError();
   s.RegisterDriver("rpmsg-tty", tty_log).IgnoreError();
   if (sample) {
     client.Register(s).IgnoreError();
   } else {
-    s.RegisterDriver(apps::kClientSampleName, sample_log).IgnoreError();
+    s.RegisterDriver(host::kClientSampleName, sample_log).IgnoreError();
   }
   auto image = Session::ReadFile(firmware);
   if (!image.ok()) return Report("run", image.status());
@@ -330,7 +330,7 @@ int Coredump(const Global& g, const std::string& path) {
 
 int Sample(const Global& g, int count) {
   Attached a(g);
-  apps::ClientSample client(stdout, count);
+  host::ClientSample client(stdout, count);
   if (Status st = a.Create(); !st.ok()) return Report("sample", st);
   if (Status st = client.Register(a.session()); !st.ok()) return Report("sample", st);
   if (Status st = a.Attach(); !st.ok()) return Report("sample", st);

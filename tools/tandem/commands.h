@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "tandem/base/status.h"
-#include "tandem/linux/session.h"
+#include "tandem/host/session.h"
 
 namespace tandem::cli {
 
@@ -18,7 +18,7 @@ struct Global {
   std::string console;  // firmware console file; empty: the runtime dir's <name>.console
 };
 
-linux_platform::SessionOptions MakeOptions(const Global& g);
+host::SessionOptions MakeOptions(const Global& g);
 int Report(const char* command, Status s);
 
 int Info(const std::string& firmware);

@@ -34,10 +34,10 @@
 #include <memory>
 #include <vector>
 
-#include "tandem/bsp.h"
-#include "tandem/linux/address_space.h"
 #include "tandem/linux/launch_args.h"
 #include "tandem/linux/mailbox.h"
+#include "tandem/remote/bsp.h"
+#include "tandem/simulated_board/memory_map.h"
 
 namespace tandem::linux_platform {
 namespace {

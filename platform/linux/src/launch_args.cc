@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "tandem/base/checked_math.h"
-#include "tandem/linux/address_space.h"
+#include "tandem/simulated_board/memory_map.h"
 
 namespace tandem::linux_platform {
 namespace {
@@ -68,10 +68,11 @@ Status Validate(const LaunchArgs& args) {
   if (args.regions.empty()) return InvalidArgument("at least one --region is required");
   std::vector<const LaunchRegion*> sorted;
   for (const auto& r : args.regions) {
-    if (!InDeviceWindow(r.device_address, r.size)) {
+    if (!simulated_board::InDeviceWindow(r.device_address, r.size)) {
       return OutOfRange("region outside the device window 0x10000000..0x3FFFFFFF");
     }
-    if (r.device_address % kPageSize != 0 || r.size % kPageSize != 0 || r.offset % kPageSize != 0) {
+    if (r.device_address % simulated_board::kPageSize != 0 ||
+        r.size % simulated_board::kPageSize != 0 || r.offset % simulated_board::kPageSize != 0) {
       return InvalidArgument("region address, size and offset must be page-aligned");
     }
     sorted.push_back(&r);

@@ -10,9 +10,9 @@
 namespace tandem::linux_platform {
 
 Result<std::unique_ptr<LinuxPlatform>> LinuxPlatform::Create(LinuxPlatformOptions options) {
-  if (options.pool_base % kPageSize != 0 || options.pool_end % kPageSize != 0 ||
-      options.pool_base >= options.pool_end ||
-      !InDeviceWindow(options.pool_base, options.pool_end - options.pool_base)) {
+  if (options.pool_base % simulated_board::kPageSize != 0 ||
+      options.pool_end % simulated_board::kPageSize != 0 || options.pool_base >= options.pool_end ||
+      !simulated_board::InDeviceWindow(options.pool_base, options.pool_end - options.pool_base)) {
     return InvalidArgument("allocation pool must be a page-aligned range in the device window");
   }
   TANDEM_TRY_ASSIGN(auto core, SimulatedCore::Create(options.core));
@@ -101,7 +101,7 @@ Result<shm::Region> LinuxPlatform::MapMemory(const remoteproc::MemoryRequest& re
     if (request.align != 0 && !IsPowerOfTwo(request.align)) {
       return InvalidArgument("alignment must be a power of two");
     }
-    const std::uint64_t align = std::max<std::uint64_t>(request.align, kPageSize);
+    const std::uint64_t align = std::max<std::uint64_t>(request.align, simulated_board::kPageSize);
     TANDEM_TRY_ASSIGN(std::size_t mapped, PageRoundUp(request.size));
     TANDEM_TRY_ASSIGN(device_address, AllocateDeviceAddress(mapped, align));
   }
@@ -304,7 +304,7 @@ Status LinuxPlatform::WriteStateFile() {
 
 Status LinuxPlatform::SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) {
   std::lock_guard<std::mutex> control(control_mutex_);
-  if (size == 0 || !InDeviceWindow(device_address, size)) {
+  if (size == 0 || !simulated_board::InDeviceWindow(device_address, size)) {
     return OutOfRange("resource table outside the device window");
   }
   rsc_table_da_ = device_address;

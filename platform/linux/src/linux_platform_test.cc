@@ -18,12 +18,12 @@
 #include <optional>
 #include <thread>
 
-#include "platform/linux/testing/firmware_loader.h"
-#include "platform/linux/testing/test_env.h"
 #include "tandem/elf/elf_file.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/selftest/protocol.h"
+#include "tandem/testing/firmware_loader.h"
+#include "tandem/testing/test_env.h"
 
 namespace tandem::linux_platform {
 namespace {
@@ -158,7 +158,7 @@ TEST_F(LinuxPlatformTest, MemoryIsSharedAtDeviceAddressesBothWays) {
   auto buffers = platform_->MapMemory({remoteproc::kAnyAddress, 0x10000, 0x10000, "buffers"});
   ASSERT_TRUE(buffers.ok());
   const std::uint64_t da = buffers->device_address();
-  EXPECT_GE(da, kDynamicPoolBase);
+  EXPECT_GE(da, simulated_board::kDynamicPoolBase);
   EXPECT_EQ(da % 0x10000, 0u);
   BootExisting();
 
@@ -362,9 +362,10 @@ TEST_F(LinuxPlatformTest, DetachedCoreIsAttachedAgainByANewPlatform) {
   // The memory: the same regions, found again at their device addresses.
   auto args = (*second)->MapMemory({st::kArgsAddress, st::kArgsRegionSize, 4096, "args"});
   ASSERT_TRUE(args.ok()) << args.status().message();
-  auto image = (*second)->MapMemory({kFirmwareImageBase, 0x1000, 4096, "image"});
+  auto image = (*second)->MapMemory({simulated_board::kImageBase, 0x1000, 4096, "image"});
   ASSERT_TRUE(image.ok());
-  ASSERT_TRUE(args->Write(0, st::Args{kFirmwareImageBase, 0x1000, 0, 0, st::kArgsMagic}).ok());
+  ASSERT_TRUE(
+      args->Write(0, st::Args{simulated_board::kImageBase, 0x1000, 0, 0, st::kArgsMagic}).ok());
   ASSERT_TRUE((*second)->Send(st::kCmdChecksum).ok());
   ASSERT_TRUE((*second)->WaitForControl(st::kReplyDone, kTimeoutMs).ok());
   std::uint32_t expected = st::kChecksumInit;
@@ -452,22 +453,22 @@ TEST(SelftestImage, IsLinkedAtFixedDeviceAddresses) {
   auto elf = elf::ElfFile::Parse(ConstByteSpan(bytes->data(), bytes->size()));
   ASSERT_TRUE(elf.ok()) << elf.status().message();
   EXPECT_TRUE(elf->is_64bit());
-  EXPECT_EQ(elf->machine(), 62);                // EM_X86_64
-  EXPECT_EQ(elf->type(), 2);                    // ET_EXEC: not PIE
-  EXPECT_EQ(elf->entry(), kFirmwareImageBase);  // _start comes first
+  EXPECT_EQ(elf->machine(), 62);                         // EM_X86_64
+  EXPECT_EQ(elf->type(), 2);                             // ET_EXEC: not PIE
+  EXPECT_EQ(elf->entry(), simulated_board::kImageBase);  // _start comes first
   int loads = 0;
   for (std::size_t i = 0; i < elf->program_header_count(); ++i) {
     auto ph = elf->program_header(i).value();
     if (ph.type != 1) continue;  // PT_LOAD
     ++loads;
     EXPECT_EQ(ph.paddr, ph.vaddr);
-    EXPECT_GE(ph.paddr, kFirmwareImageBase);
-    EXPECT_LE(ph.paddr + ph.memsz, kFirmwareImageBase + kFirmwareImageSize);
+    EXPECT_GE(ph.paddr, simulated_board::kImageBase);
+    EXPECT_LE(ph.paddr + ph.memsz, simulated_board::kImageBase + simulated_board::kImageSize);
   }
   EXPECT_GE(loads, 1);
   auto table = elf->FindSection(".resource_table");
   ASSERT_TRUE(table.ok());
-  EXPECT_GE(table->addr, kFirmwareImageBase);
+  EXPECT_GE(table->addr, simulated_board::kImageBase);
   EXPECT_GE(table->size, 16u);  // struct resource_table header
   const std::string text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
   for (const char* marker : {"__asan_", "__tsan_", "__ubsan_", "__sanitizer"}) {

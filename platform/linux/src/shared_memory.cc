@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "tandem/base/checked_math.h"
-#include "tandem/linux/address_space.h"
+#include "tandem/simulated_board/memory_map.h"
 
 namespace tandem::linux_platform {
 namespace {
@@ -25,7 +25,7 @@ Result<std::byte*> MapShared(int fd, std::size_t size) {
 Result<std::size_t> PageRoundUp(std::uint64_t size) {
   if (size == 0) return InvalidArgument("shared memory size is zero");
   std::uint64_t rounded;
-  if (!AlignUp<std::uint64_t>(size, kPageSize, &rounded) ||
+  if (!AlignUp<std::uint64_t>(size, simulated_board::kPageSize, &rounded) ||
       rounded > std::numeric_limits<std::size_t>::max()) {
     return OutOfRange("shared memory size overflows");
   }

@@ -14,8 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "tandem/linux/address_space.h"
 #include "tandem/linux/launch_args.h"
+#include "tandem/simulated_board/memory_map.h"
 
 extern char** environ;
 
@@ -98,11 +98,11 @@ Result<shm::Region> SimulatedCore::AddRegion(std::uint64_t device_address, std::
   std::lock_guard<std::mutex> control(control_mutex_);
   std::lock_guard<std::mutex> lock(mutex_);
   if (running_) return FailedPrecondition("cannot add memory to a running core");
-  if (device_address % kPageSize != 0) {
+  if (device_address % simulated_board::kPageSize != 0) {
     return InvalidArgument("device address must be 4 KiB aligned on the Linux platform");
   }
   TANDEM_TRY_ASSIGN(std::size_t mapped, PageRoundUp(size));
-  if (!InDeviceWindow(device_address, mapped)) {
+  if (!simulated_board::InDeviceWindow(device_address, mapped)) {
     return OutOfRange("region outside the device window 0x10000000..0x3FFFFFFF");
   }
   for (const auto& r : regions_) {
@@ -535,7 +535,7 @@ Status SimulatedCore::Attach(const CoreState& state) {
   std::vector<CoreRegion> regions;
   for (const auto& r : state.regions) {
     auto mapped = PageRoundUp(r.size);
-    if (!mapped.ok() || !InDeviceWindow(r.device_address, *mapped)) {
+    if (!mapped.ok() || !simulated_board::InDeviceWindow(r.device_address, *mapped)) {
       close(pidfd);
       return DataLoss("state names a region outside the device window");
     }

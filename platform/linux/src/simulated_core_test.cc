@@ -13,11 +13,11 @@
 #include <set>
 #include <string>
 
-#include "platform/linux/testing/firmware_loader.h"
-#include "platform/linux/testing/test_env.h"
 #include "tandem/linux/launch_args.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/selftest/protocol.h"
+#include "tandem/testing/firmware_loader.h"
+#include "tandem/testing/test_env.h"
 
 namespace tandem::linux_platform {
 namespace {
@@ -155,13 +155,13 @@ TEST_F(SimulatedCoreTest, MemoryCannotBeAddedWhileRunningButReleasedViewsReopen)
   StartSelftest();
   EXPECT_EQ(core_->AddRegion(0x20000000, 0x1000, "late").status().code(),
             StatusCode::kFailedPrecondition);
-  auto before = core_->ViewOf(kFirmwareImageBase, 16);
+  auto before = core_->ViewOf(simulated_board::kImageBase, 16);
   ASSERT_TRUE(before.ok());
   std::byte first[16];
   ASSERT_TRUE(before->ReadBytes(0, first).ok());
   core_->RemoveAllRegions();  // the host drops its views; the core keeps its memory
   EXPECT_TRUE(core_->Regions().empty());
-  auto reopened = core_->ViewOf(kFirmwareImageBase, 16);  // through /proc/<pid>/fd
+  auto reopened = core_->ViewOf(simulated_board::kImageBase, 16);  // through /proc/<pid>/fd
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
   std::byte again[16];
   ASSERT_TRUE(reopened->ReadBytes(0, again).ok());

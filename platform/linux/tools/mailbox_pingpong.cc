@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "platform/linux/testing/firmware_loader.h"
 #include "tandem/linux/simulated_core.h"
 #include "tandem/remoteproc/mailbox.h"
+#include "tandem/testing/firmware_loader.h"
 
 namespace tandem::linux_platform {
 namespace {

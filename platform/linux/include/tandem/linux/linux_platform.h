@@ -59,10 +59,10 @@
 #include <thread>
 
 #include "tandem/base/result.h"
-#include "tandem/linux/address_space.h"
 #include "tandem/linux/core_exit.h"
 #include "tandem/linux/simulated_core.h"
 #include "tandem/remoteproc/platform.h"
+#include "tandem/simulated_board/memory_map.h"
 
 namespace tandem::linux_platform {
 
@@ -74,8 +74,8 @@ struct LinuxPlatformOptions {
   std::string runtime_dir;
   // Write the state file at Start (not only at Detach).
   bool write_state_file = true;
-  std::uint64_t pool_base = kDynamicPoolBase;
-  std::uint64_t pool_end = kDynamicPoolEnd;
+  std::uint64_t pool_base = simulated_board::kDynamicPoolBase;
+  std::uint64_t pool_end = simulated_board::kDynamicPoolEnd;
 };
 
 class LinuxPlatform final : public remoteproc::Platform {

@@ -1,0 +1,33 @@
+#pragma once
+// 32-bit mailbox messages (ARCHITECTURE.md decision 7). Values below
+// kControlBase are vring notifyids ("kick vring N"); the control range uses
+// the values TI's OMAP/Keystone remoteproc firmware uses (RP_MBOX_*), so a
+// trace of our mailbox reads like one of theirs. Anything else in the
+// control range is reserved; a receiver ignores it and counts it.
+
+#include <cstdint>
+
+namespace tandem::remoteproc::mailbox {
+
+// Vring notifyids are below this; the board's mailbox carries nothing else
+// below kControlBase (remote/bsp.h: mbox_send).
+inline constexpr std::uint32_t kMaxNotifyIds = 64;
+
+inline constexpr std::uint32_t kControlBase = 0xFFFFFF00;
+
+inline constexpr std::uint32_t kReady = 0xFFFFFF00;           // remote -> host: booted
+inline constexpr std::uint32_t kPendingMessage = 0xFFFFFF01;  // either: check all vrings
+inline constexpr std::uint32_t kCrash = 0xFFFFFF02;           // remote -> host: fatal error
+inline constexpr std::uint32_t kEchoRequest = 0xFFFFFF03;
+inline constexpr std::uint32_t kEchoReply = 0xFFFFFF04;
+inline constexpr std::uint32_t kAbortRequest = 0xFFFFFF05;  // host -> remote: crash on purpose
+inline constexpr std::uint32_t kShutdown = 0xFFFFFF14;      // host -> remote: tear down
+inline constexpr std::uint32_t kShutdownAck = 0xFFFFFF15;   // remote -> host: ready for reset
+// Tandem additions (not TI's): re-establish the RPMsg link after an attach
+// without rebooting the remote (see remoteproc attach).
+inline constexpr std::uint32_t kVdevReset = 0xFFFFFF20;     // host -> remote
+inline constexpr std::uint32_t kVdevResetAck = 0xFFFFFF21;  // remote -> host
+
+constexpr bool IsControl(std::uint32_t message) { return message >= kControlBase; }
+
+}  // namespace tandem::remoteproc::mailbox

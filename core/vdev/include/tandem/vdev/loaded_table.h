@@ -1,0 +1,97 @@
+#pragma once
+// The firmware's view of its own resource table after the host loaded and
+// patched it (Linux: the "loaded table" rproc_start copies over
+// .resource_table). The host writes into it the device addresses it chose
+// for FW_RSC_ADDR_ANY carve-outs and vrings, the vrings' notifyids, the
+// negotiated features (gfeatures) and the vdev status; the firmware reads
+// them back here.
+//
+// Everything the host wrote is untrusted (ARCHITECTURE.md decision 3):
+//  * the status byte is read with one acquire load (the host publishes the
+//    status word with release after it set up the rings, so the rings, and
+//    the table fields it wrote before, are visible once DRIVER_OK is);
+//  * the rest is read once, into a private copy, and parsed with
+//    rsc::ResourceTable::Parse (bounds, overflow, entry sizes);
+//  * every address is translated through `device_memory`, the window of
+//    device addresses the host may hand out, and must not overlap the
+//    image itself, the other vring or the buffer area; vrings are 16-byte
+//    aligned (VirtIO 1.x 2.7), their sizes equal and within what the
+//    firmware reserved, their notifyids mailbox notifyids (< 64) and
+//    distinct; gfeatures is a subset of dfeatures (VirtIO 1.x 3.1.1: the
+//    driver accepts only offered features); the "vdev0buffer" carve-out
+//    holds 2 * num buffers.
+// A violation is a Status whose message names the rule; nothing is mapped.
+//
+// No heap: the copy lives on the stack (at most kMaxTableSize bytes).
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tandem/base/result.h"
+#include "tandem/base/span.h"
+#include "tandem/rpmsg/bus.h"
+#include "tandem/shm/region.h"
+
+namespace tandem::vdev {
+
+// The carve-out that holds the RPMsg buffers of the vdev (OpenAMP's and ST's
+// name; Linux takes the same name from the device tree's memory-region).
+inline constexpr char kBufferCarveoutName[] = "vdev0buffer";
+
+
+struct DeviceRange {
+  std::uint64_t da = 0;
+  std::uint64_t size = 0;
+};
+
+// The RPMsg link the host set up, validated and mapped.
+struct VdevLink {
+  rpmsg::BusConfig bus;         // vring0 remote->host, vring1 host->remote, buffers
+  std::uint32_t dfeatures = 0;  // what the firmware offered
+  std::uint32_t gfeatures = 0;  // what the host accepted
+};
+
+struct LoadedTableConfig {
+  // The image's own .resource_table object (writable: the host patches it).
+  ByteSpan table;
+  // Every device address the host may give the firmware, mapped.
+  shm::Region device_memory;
+  // The image; nothing the host places may overlap it.
+  DeviceRange image;
+  // Largest vring the firmware has storage for (RemoteBusStorage).
+  std::uint32_t max_vring_num = 256;
+  // Bytes per RPMsg buffer (Linux: 512; the host must agree).
+  std::uint32_t buffer_size = rpmsg::kDefaultBufferSize;
+};
+
+class LoadedTable {
+ public:
+  static constexpr std::size_t kMaxTableSize = 1024;
+
+  // Finds the RPMsg vdev (VirtIO id 7) in the table as built. kNotFound if
+  // there is none; the parse errors of rsc::ResourceTable otherwise.
+  static Result<LoadedTable> Open(const LoadedTableConfig& config);
+
+  // The vdev status byte (VirtIO 1.x 2.1), acquire.
+  std::uint8_t ReadStatus() const;
+  bool DriverOk() const;
+
+  // The first trace entry, mapped. kNotFound if the table has none.
+  Result<shm::Region> Trace() const;
+
+  // Reads what the host wrote (call once DriverOk()) and checks it.
+  Result<VdevLink> ReadLink() const;
+
+  std::size_t vdev_offset() const { return vdev_offset_; }
+
+ private:
+  explicit LoadedTable(const LoadedTableConfig& config) : config_(config) {}
+  // Copies the table (once) into `copy` and parses it.
+  Result<ConstByteSpan> Snapshot(ByteSpan copy) const;
+  Result<shm::Region> Map(std::uint64_t da, std::uint64_t size, const char* overlap_message) const;
+
+  LoadedTableConfig config_;
+  std::size_t vdev_offset_ = 0;
+};
+
+}  // namespace tandem::vdev

@@ -1,0 +1,176 @@
+#include "tandem/vdev/loaded_table.h"
+
+#include <atomic>
+#include <cstring>
+
+#include "tandem/remoteproc/mailbox.h"
+#include "tandem/rsc/resource_table.h"
+#include "tandem/rsc/wire.h"
+#include "tandem/virtio/features.h"
+#include "tandem/virtio/ring_layout.h"
+
+namespace tandem::vdev {
+namespace {
+
+// fw_rsc_vdev.status, from the entry's type word (Linux remoteproc.h).
+constexpr std::size_t kStatusOffset = sizeof(rsc::FwRscHdr) + offsetof(rsc::FwRscVdev, status);
+
+// VirtIO 1.x 2.7: the descriptor table is 16-byte aligned.
+constexpr std::uint64_t kVringMinAlign = 16;
+
+bool SameName(const rsc::ResourceName& name, const char* want) {
+  std::size_t i = 0;
+  for (; want[i] != '\0'; ++i) {
+    if (i >= rsc::kNameSize || name.chars[i] != want[i]) return false;
+  }
+  return name.chars[i] == '\0';
+}
+
+bool Overlap(std::uint64_t a, std::uint64_t a_size, std::uint64_t b, std::uint64_t b_size) {
+  // Callers pass ranges already inside the device window: no wrap.
+  return a < b + b_size && b < a + a_size;
+}
+
+}  // namespace
+
+Result<LoadedTable> LoadedTable::Open(const LoadedTableConfig& config) {
+  if (config.table.data() == nullptr || config.table.empty()) {
+    return InvalidArgument("no resource table given");
+  }
+  LoadedTable loaded(config);
+  std::byte copy[kMaxTableSize];
+  TANDEM_TRY_ASSIGN(const ConstByteSpan bytes, loaded.Snapshot(ByteSpan(copy, sizeof(copy))));
+  TANDEM_TRY_ASSIGN(const rsc::ResourceTable table, rsc::ResourceTable::Parse(bytes));
+  for (const rsc::Entry& e : table.entries()) {
+    if (e.kind() == rsc::EntryKind::kVdev && e.vdev().id == rsc::kVirtioIdRpmsg) {
+      // Parse() checked the whole entry fits in the table, status included.
+      loaded.vdev_offset_ = e.offset();
+      return loaded;
+    }
+  }
+  return NotFound("the resource table has no rpmsg vdev");
+}
+
+Result<ConstByteSpan> LoadedTable::Snapshot(ByteSpan copy) const {
+  const std::size_t size = config_.table.size();
+  if (size > copy.size()) return ResourceExhausted("resource table larger than kMaxTableSize");
+  // One read of the shared bytes; everything after works on the copy.
+  std::memcpy(copy.data(), config_.table.data(), size);
+  return ConstByteSpan(copy.data(), size);
+}
+
+std::uint8_t LoadedTable::ReadStatus() const {
+  // Open() proved vdev_offset_ + kStatusOffset is inside the table. The
+  // byte is the fw_rsc_vdev.status object the host writes (as part of an
+  // aligned word, with release): acquire pairs with it.
+  auto* status =
+      reinterpret_cast<std::uint8_t*>(config_.table.data() + vdev_offset_ + kStatusOffset);
+  return std::atomic_ref<std::uint8_t>(*status).load(std::memory_order_acquire);
+}
+
+bool LoadedTable::DriverOk() const {
+  return virtio::HasStatus(ReadStatus(), virtio::DeviceStatus::kDriverOk);
+}
+
+Result<shm::Region> LoadedTable::Map(std::uint64_t da, std::uint64_t size,
+                                     const char* overlap_message) const {
+  auto offset = config_.device_memory.Translate(da, size);
+  if (!offset.ok()) return OutOfRange("host placed memory outside the firmware's device window");
+  if (Overlap(da, size, config_.image.da, config_.image.size)) return DataLoss(overlap_message);
+  return config_.device_memory.Sub(*offset, static_cast<std::size_t>(size));
+}
+
+Result<shm::Region> LoadedTable::Trace() const {
+  std::byte copy[kMaxTableSize];
+  TANDEM_TRY_ASSIGN(const ConstByteSpan bytes, Snapshot(ByteSpan(copy, sizeof(copy))));
+  TANDEM_TRY_ASSIGN(const rsc::ResourceTable table, rsc::ResourceTable::Parse(bytes));
+  for (const rsc::Entry& e : table.entries()) {
+    if (e.kind() != rsc::EntryKind::kTrace) continue;
+    const rsc::Trace& t = e.trace();
+    if (t.len == 0 || t.da == rsc::kAddrAny) return DataLoss("trace entry without a fixed range");
+    // The trace lives inside the image carve-out (firmware.ld reserves it),
+    // so no overlap check against the image here.
+    auto offset = config_.device_memory.Translate(t.da, t.len);
+    if (!offset.ok()) return OutOfRange("trace buffer outside the firmware's device window");
+    return config_.device_memory.Sub(*offset, t.len);
+  }
+  return NotFound("the resource table has no trace entry");
+}
+
+Result<VdevLink> LoadedTable::ReadLink() const {
+  std::byte copy[kMaxTableSize];
+  TANDEM_TRY_ASSIGN(const ConstByteSpan bytes, Snapshot(ByteSpan(copy, sizeof(copy))));
+  TANDEM_TRY_ASSIGN(const rsc::ResourceTable table, rsc::ResourceTable::Parse(bytes));
+
+  const rsc::Vdev* vdev = nullptr;
+  rsc::Vdev vdev_copy;
+  bool have_buffers = false;
+  rsc::Carveout buffers;
+  for (const rsc::Entry& e : table.entries()) {
+    if (e.kind() == rsc::EntryKind::kVdev && e.vdev().id == rsc::kVirtioIdRpmsg &&
+        vdev == nullptr) {
+      vdev_copy = e.vdev();
+      vdev = &vdev_copy;
+    } else if (e.kind() == rsc::EntryKind::kCarveout && !have_buffers &&
+               SameName(e.carveout().name, kBufferCarveoutName)) {
+      buffers = e.carveout();
+      have_buffers = true;
+    }
+  }
+  if (vdev == nullptr) return NotFound("the resource table has no rpmsg vdev");
+  if (vdev->offset != vdev_offset_) return DataLoss("the rpmsg vdev moved in the resource table");
+  if (vdev->num_of_vrings != 2) {
+    return DataLoss("rpmsg vdev must have exactly two vrings (remote->host, host->remote)");
+  }
+  if ((vdev->gfeatures & ~vdev->dfeatures) != 0) {
+    return DataLoss("host accepted features the firmware did not offer (gfeatures)");
+  }
+
+  VdevLink link;
+  link.dfeatures = vdev->dfeatures;
+  link.gfeatures = vdev->gfeatures;
+  link.bus.event_idx = (vdev->gfeatures & (1u << virtio::feature::kRingEventIdx)) != 0;
+  link.bus.name_service = (vdev->gfeatures & (1u << virtio::kRpmsgFeatureNs)) != 0;
+  link.bus.buffer_size = config_.buffer_size;
+
+  const rsc::Vring& r0 = vdev->vring[0];
+  const rsc::Vring& r1 = vdev->vring[1];
+  if (r0.num != r1.num) return DataLoss("vrings differ in size (rpmsg needs symmetric vrings)");
+  if (r0.num > config_.max_vring_num)
+    return ResourceExhausted("vring larger than the firmware reserved");
+  std::uint64_t ring_size[2] = {0, 0};
+  rpmsg::VringConfig* out[2] = {&link.bus.vring0, &link.bus.vring1};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const rsc::Vring& v = vdev->vring[i];
+    if (v.da == rsc::kAddrAny) return DataLoss("vring device address not set by the host");
+    if (v.da % kVringMinAlign != 0) {
+      return DataLoss("vring device address not 16-byte aligned (VirtIO 1.x 2.7)");
+    }
+    if (v.notifyid >= remoteproc::mailbox::kMaxNotifyIds)
+      return DataLoss("vring notifyid not a mailbox notifyid (< 64)");
+    TANDEM_TRY_ASSIGN(const virtio::RingLayout layout, virtio::RingLayout::Compute(v.num, v.align));
+    ring_size[i] = layout.size();
+    TANDEM_TRY_ASSIGN(out[i]->ring, Map(v.da, ring_size[i], "host placed a vring over the image"));
+    out[i]->num = v.num;
+    out[i]->align = v.align;
+    out[i]->notifyid = v.notifyid;
+  }
+  if (r0.notifyid == r1.notifyid) return DataLoss("the two vrings have the same notifyid");
+  if (Overlap(r0.da, ring_size[0], r1.da, ring_size[1])) return DataLoss("the two vrings overlap");
+
+  if (!have_buffers) return NotFound("the resource table has no vdev0buffer carveout");
+  if (buffers.da == rsc::kAddrAny) return DataLoss("vdev0buffer address not set by the host");
+  // 2 * num buffers: num 32768 and 65551-byte buffers stay far below 2^64.
+  const std::uint64_t need = 2 * std::uint64_t{r0.num} * config_.buffer_size;
+  if (buffers.len < need) return DataLoss("vdev0buffer carveout smaller than 2 * num buffers");
+  TANDEM_TRY_ASSIGN(link.bus.buffers,
+                    Map(buffers.da, buffers.len, "host placed the rpmsg buffers over the image"));
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (Overlap(vdev->vring[i].da, ring_size[i], buffers.da, buffers.len)) {
+      return DataLoss("a vring overlaps the rpmsg buffer area");
+    }
+  }
+  return link;
+}
+
+}  // namespace tandem::vdev

@@ -1,0 +1,219 @@
+#include "tandem/vdev/loaded_table.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "tandem/testing/fake_board.h"
+#include "tandem/testing/fake_host.h"
+#include "tandem/simulated_board/rpmsg_resource_table.h"
+#include "tandem/rsc/resource_table.h"
+
+namespace tandem::vdev {
+namespace {
+
+using namespace ::tandem::simulated_board;  // NOLINT(google-build-using-namespace)
+
+using remote::testing::FakeBoard;
+using remote::testing::FakeHost;
+
+class LoadedTableTest : public ::testing::Test {
+ protected:
+  LoadedTableTest() : host_(board_) { host_.PlaceLink(); }
+
+  Result<VdevLink> ReadLink() {
+    auto table = LoadedTable::Open(host_.table_config());
+    EXPECT_TRUE(table.ok()) << table.status().message();
+    if (!table.ok()) return table.status();
+    return table->ReadLink();
+  }
+  // The message of the error ReadLink() returns ("" if it succeeded).
+  std::string LinkError() {
+    auto link = ReadLink();
+    return link.ok() ? "" : link.status().message();
+  }
+
+  FakeBoard board_;
+  FakeHost host_;
+};
+
+TEST_F(LoadedTableTest, TheImageTableIsAValidLinuxResourceTable) {
+  RpmsgResourceTable table = MakeRpmsgResourceTable();
+  auto parsed = rsc::ResourceTable::Parse(
+      ConstByteSpan(reinterpret_cast<const std::byte*>(&table), sizeof(table)));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->size(), 4u);
+  const rsc::Carveout image = parsed->entry(0)->carveout();
+  EXPECT_EQ(image.da, 0x10000000u);
+  EXPECT_EQ(image.len, 0x100000u);
+  EXPECT_STREQ(image.name.c_str(), "image");
+  const rsc::Trace trace = parsed->entry(1)->trace();
+  EXPECT_EQ(trace.da, 0x100F8000u);
+  EXPECT_EQ(trace.len, 0x8000u);
+  EXPECT_STREQ(trace.name.c_str(), "trace0");
+  const rsc::Carveout buffers = parsed->entry(2)->carveout();
+  EXPECT_EQ(buffers.da, rsc::kAddrAny);
+  EXPECT_EQ(buffers.len, 2u * 256 * 512);
+  EXPECT_STREQ(buffers.name.c_str(), "vdev0buffer");
+  const rsc::Vdev vdev = parsed->entry(3)->vdev();
+  EXPECT_EQ(vdev.id, 7u);
+  EXPECT_EQ(vdev.dfeatures, (1u << 0) | (1u << 29));
+  EXPECT_EQ(vdev.status, 0u);
+  ASSERT_EQ(vdev.num_of_vrings, 2u);
+  for (const rsc::Vring& v : vdev.vrings()) {
+    EXPECT_EQ(v.da, rsc::kAddrAny);
+    EXPECT_EQ(v.align, 4096u);
+    EXPECT_EQ(v.num, 256u);
+    EXPECT_EQ(v.notifyid, rsc::kAddrAny);
+  }
+}
+
+TEST_F(LoadedTableTest, ReadsTheLinkTheHostPlaced) {
+  auto link = ReadLink();
+  ASSERT_TRUE(link.ok()) << link.status().message();
+  EXPECT_EQ(link->bus.vring0.ring.device_address(), remote::testing::kVring0Da);
+  EXPECT_EQ(link->bus.vring1.ring.device_address(), remote::testing::kVring1Da);
+  EXPECT_EQ(link->bus.vring0.ring.size(), virtio::VringSize(256, 4096));
+  EXPECT_EQ(link->bus.vring0.num, 256u);
+  EXPECT_EQ(link->bus.vring0.align, 4096u);
+  EXPECT_EQ(link->bus.vring0.notifyid, 0u);
+  EXPECT_EQ(link->bus.vring1.notifyid, 1u);
+  EXPECT_EQ(link->bus.buffers.device_address(), remote::testing::kBuffersDa);
+  EXPECT_EQ(link->bus.buffers.size(), 2u * 256 * 512);
+  EXPECT_EQ(link->bus.buffer_size, 512u);
+  EXPECT_TRUE(link->bus.event_idx);
+  EXPECT_TRUE(link->bus.name_service);
+  // The region maps the window's memory at the right place.
+  EXPECT_EQ(link->bus.vring1.ring.base(),
+            host_.window().data() + (remote::testing::kVring1Da - remote::testing::kWindowDa));
+}
+
+TEST_F(LoadedTableTest, FeaturesFollowWhatTheHostAccepted) {
+  host_.table().vdev.body.gfeatures = Le32(1u << 0);  // NS only, no EVENT_IDX
+  auto link = ReadLink();
+  ASSERT_TRUE(link.ok());
+  EXPECT_FALSE(link->bus.event_idx);
+  EXPECT_TRUE(link->bus.name_service);
+}
+
+TEST_F(LoadedTableTest, StatusIsReadFromTheLiveTableNotFromACopy) {
+  auto table = LoadedTable::Open(host_.table_config());
+  ASSERT_TRUE(table.ok());
+  EXPECT_FALSE(table->DriverOk());
+  host_.SetStatus(remote::testing::kDriverReady);
+  EXPECT_TRUE(table->DriverOk());
+  EXPECT_EQ(table->ReadStatus(), remote::testing::kDriverReady);
+  host_.SetStatus(0x0B);  // everything but DRIVER_OK
+  EXPECT_FALSE(table->DriverOk());
+}
+
+TEST_F(LoadedTableTest, TraceIsMappedFromTheTraceEntry) {
+  auto table = LoadedTable::Open(host_.table_config());
+  ASSERT_TRUE(table.ok());
+  auto trace = table->Trace();
+  ASSERT_TRUE(trace.ok()) << trace.status().message();
+  EXPECT_EQ(trace->device_address(), remote::testing::kTestTraceDa);
+  EXPECT_EQ(trace->size(), kTraceSize);
+}
+
+TEST_F(LoadedTableTest, TableWithoutAnRpmsgVdevIsRefused) {
+  host_.table().vdev.body.id = Le32(3);  // virtio console
+  auto table = LoadedTable::Open(host_.table_config());
+  EXPECT_EQ(table.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(LoadedTableTest, MalformedTableIsRefusedByTheParser) {
+  host_.table().header.offset[3] = Le32(2);  // inside the header
+  EXPECT_EQ(LoadedTable::Open(host_.table_config()).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(LoadedTableTest, VringAddressNotWrittenByTheHostIsRefused) {
+  host_.table().vdev.vring[1].da = Le32(rsc::kAddrAny);
+  EXPECT_EQ(LinkError(), "vring device address not set by the host");
+}
+
+TEST_F(LoadedTableTest, VringOutsideTheDeviceWindowIsRefused) {
+  host_.table().vdev.vring[0].da = Le32(0x50000000);
+  EXPECT_EQ(LinkError(), "host placed memory outside the firmware's device window");
+  // Straddling the window's end.
+  host_.table().vdev.vring[0].da = Le32(remote::testing::kWindowDa + remote::testing::kWindowSize - 4096);
+  EXPECT_EQ(LinkError(), "host placed memory outside the firmware's device window");
+}
+
+TEST_F(LoadedTableTest, VringOverTheImageIsRefused) {
+  LoadedTableConfig config = host_.table_config();
+  config.image = DeviceRange{remote::testing::kVring1Da + 0x1000, 0x1000};
+  auto table = LoadedTable::Open(config);
+  ASSERT_TRUE(table.ok());
+  EXPECT_STREQ(table->ReadLink().status().message(), "host placed a vring over the image");
+}
+
+TEST_F(LoadedTableTest, BuffersOverTheImageAreRefused) {
+  LoadedTableConfig config = host_.table_config();
+  config.image = DeviceRange{remote::testing::kBuffersDa + 0x30000, 0x1000};
+  auto table = LoadedTable::Open(config);
+  ASSERT_TRUE(table.ok());
+  EXPECT_STREQ(table->ReadLink().status().message(),
+               "host placed the rpmsg buffers over the image");
+}
+
+TEST_F(LoadedTableTest, MisalignedVringIsRefused) {
+  host_.table().vdev.vring[0].da = Le32(remote::testing::kVring0Da + 8);
+  EXPECT_EQ(LinkError(), "vring device address not 16-byte aligned (VirtIO 1.x 2.7)");
+}
+
+TEST_F(LoadedTableTest, OverlappingVringsAreRefused) {
+  host_.table().vdev.vring[1].da = Le32(remote::testing::kVring0Da + 0x1000);
+  EXPECT_EQ(LinkError(), "the two vrings overlap");
+}
+
+TEST_F(LoadedTableTest, VringOverTheBuffersIsRefused) {
+  host_.table().vdev.vring[1].da = Le32(remote::testing::kBuffersDa + 0x8000);
+  EXPECT_EQ(LinkError(), "a vring overlaps the rpmsg buffer area");
+}
+
+TEST_F(LoadedTableTest, NotifyIdsMustBeDistinctMailboxNotifyIds) {
+  host_.table().vdev.vring[1].notifyid = Le32(64);
+  EXPECT_EQ(LinkError(), "vring notifyid not a mailbox notifyid (< 64)");
+  host_.table().vdev.vring[1].notifyid = Le32(0);
+  EXPECT_EQ(LinkError(), "the two vrings have the same notifyid");
+}
+
+TEST_F(LoadedTableTest, FeaturesTheFirmwareDidNotOfferAreRefused) {
+  host_.table().vdev.body.gfeatures = Le32((1u << 0) | (1u << 28));
+  EXPECT_EQ(LinkError(), "host accepted features the firmware did not offer (gfeatures)");
+}
+
+TEST_F(LoadedTableTest, VringSizesMustMatchAndFitTheFirmwareStorage) {
+  host_.table().vdev.vring[1].num = Le32(128);
+  EXPECT_EQ(LinkError(), "vrings differ in size (rpmsg needs symmetric vrings)");
+  host_.table().vdev.vring[0].num = Le32(512);
+  host_.table().vdev.vring[1].num = Le32(512);
+  EXPECT_EQ(LinkError(), "vring larger than the firmware reserved");
+}
+
+TEST_F(LoadedTableTest, BufferCarveoutMustBePlacedAndLargeEnough) {
+  host_.table().buffers.body.da = Le32(rsc::kAddrAny);
+  EXPECT_EQ(LinkError(), "vdev0buffer address not set by the host");
+  host_.table().buffers.body.da = Le32(remote::testing::kBuffersDa);
+  host_.table().buffers.body.len = Le32(2 * 256 * 512 - 1);
+  EXPECT_EQ(LinkError(), "vdev0buffer carveout smaller than 2 * num buffers");
+}
+
+TEST_F(LoadedTableTest, MissingBufferCarveoutIsRefused) {
+  host_.table().buffers.body.name[0] = static_cast<std::uint8_t>('X');
+  EXPECT_EQ(LinkError(), "the resource table has no vdev0buffer carveout");
+}
+
+TEST_F(LoadedTableTest, TableLargerThanTheCopyIsRefused) {
+  LoadedTableConfig config = host_.table_config();
+  std::vector<std::byte> big(LoadedTable::kMaxTableSize + 4);
+  std::memcpy(big.data(), &host_.table(), sizeof(RpmsgResourceTable));
+  config.table = ByteSpan(big.data(), big.size());
+  EXPECT_EQ(LoadedTable::Open(config).status().code(), StatusCode::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace tandem::vdev

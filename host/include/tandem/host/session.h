@@ -1,0 +1,229 @@
+#pragma once
+// Session: one remote processor managed from a Linux host process.
+//
+// Puts together what the lower layers keep apart:
+//   remoteproc::RemoteProc  lifecycle: load, start, stop, crash, recovery,
+//                           attach, detach, coredump, trace
+//   LinuxPlatform           the simulated core process, its memory, mailbox
+//   rpmsg::HostBus          the RPMsg driver side over the vdev's vrings
+// and runs the threads that make it live: the platform's event thread polls
+// the bus when the remote kicks, and a control worker handles crashes
+// (recording them and, with recovery enabled, rebooting the remote).
+//
+// Threading contract:
+//  * Lifecycle calls (Boot, Stop, Attach, Detach, Recover, Coredump...) may
+//    come from any thread; they are serialized by the session. They must not
+//    be called from inside an RPMsg callback (MessageHandler/ChannelHandler),
+//    which run on the event thread.
+//  * RPMsg traffic (Channel::Send, Bus::Receive, ChannelPort) may come from
+//    any thread at any time; while the vdev is down it fails with
+//    kFailedPrecondition or kAborted.
+//  * The HostBus object lives as long as the session: channels are unbound
+//    on every vdev reset (stop, crash, detach) and bound again when the
+//    remote announces them after a (re)start or attach. Drivers registered
+//    with RegisterDriver stay registered throughout.
+//  * A crash is handled on the control worker: blocking sends inside a
+//    callback delay its recovery by at most their timeout.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tandem/base/result.h"
+#include "tandem/hosted/condvar_waiter.h"
+#include "tandem/hosted/mutex_lock.h"
+#include "tandem/linux/linux_platform.h"
+#include "tandem/remoteproc/remote_proc.h"
+#include "tandem/rpmsg/channel.h"
+#include "tandem/rpmsg/host_bus.h"
+
+namespace tandem::host {
+
+using linux_platform::CoreExit;
+using linux_platform::LinuxPlatform;
+using linux_platform::Mailbox;
+
+
+struct SessionOptions {
+  std::string name = "rproc0";  // instance name: state file, memfd names
+  bool recovery = true;         // Linux: /sys/class/remoteproc/*/recovery
+  std::chrono::milliseconds shutdown_timeout{2000};
+  std::chrono::milliseconds watchdog{1000};  // 0: off
+  std::string console_path;                  // firmware console; empty: stderr
+  std::string runtime_dir;                   // state files; empty: default
+  std::string launcher_path;                 // empty: the built tandem-core
+  bool die_with_host = false;                // tests: no orphan cores
+  std::chrono::nanoseconds host_spin = Mailbox::kDefaultSpin;
+  std::chrono::nanoseconds core_spin = Mailbox::kDefaultSpin;
+  // RPMsg: Linux waits 15 s for a tx buffer.
+  rpmsg::Timeout send_timeout = rpmsg::kDefaultSendTimeout;
+};
+
+class Session final : private remoteproc::VdevListener {
+ public:
+  static constexpr std::uint16_t kMaxBuffers = 256;  // per direction, as Linux
+
+  static Result<std::unique_ptr<Session>> Create(SessionOptions options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Reads a whole file (a firmware ELF). kNotFound / kInvalidArgument with
+  // the reason in the message.
+  static Result<std::vector<std::byte>> ReadFile(const std::string& path);
+
+  // --- Lifecycle ----------------------------------------------------------
+  // offline -> running: loads the image (kept for recovery) and starts it.
+  Status Boot(std::vector<std::byte> image);
+  // -> offline, with the shutdown handshake (see last_stop()).
+  Status Stop();
+  // Takes over the running remote called options.name (left by Detach() in
+  // this or another process): re-establishes the RPMsg link without
+  // rebooting the remote. Crash recovery needs an image: pass the one the
+  // remote runs, or nothing (a crash then leaves it crashed).
+  Status Attach(std::vector<std::byte> image = {});
+  // Leaves the remote running for a later Attach().
+  Status Detach();
+  Status Recover();
+  void SetRecovery(bool enabled);
+
+  remoteproc::State state() const;
+  remoteproc::CrashRecord last_crash() const;
+  remoteproc::StopReport last_stop() const;
+  Status last_recovery() const;
+  // Waits until `count` crashes were recorded and handled (recovered, or
+  // left crashed when recovery is off). False on timeout.
+  bool WaitForCrashes(std::uint32_t count, std::chrono::milliseconds timeout) const;
+  std::optional<CoreExit> last_core_exit() const;
+
+  // Trace buffer (RSC_TRACE) text, in order.
+  Result<std::string> Trace() const;
+  // ELF core of the remote's memory.
+  Status Coredump(const std::string& path) const;
+
+  // --- RPMsg --------------------------------------------------------------
+  rpmsg::HostBus& bus() { return bus_; }
+  // Binds `handler` to channels called `name`, now and after every restart.
+  // Its callbacks run on the event thread, one at a time.
+  Status RegisterDriver(const char* name, rpmsg::ChannelHandler& handler);
+  // Busy-polling mode: processes what the remote sent on the calling thread
+  // instead of waiting for the event thread (which would need a wake-up).
+  // Returns false if the event thread was polling at that moment. Message
+  // callbacks run on the calling thread. For latency-critical loops only.
+  bool PollNow();
+  // Unbinds and forgets `handler`. When it returns no callback of the
+  // handler runs or will run: the handler may be destroyed.
+  void UnregisterDriver(rpmsg::ChannelHandler& handler);
+  // The status of the RPMsg link: ok while up, kFailedPrecondition while
+  // down, kDataLoss once the remote broke the protocol (then the session
+  // treats it as a crash).
+  Status link_status() const { return bus_.status(); }
+
+  // --- Lower layers (tests, tools) -----------------------------------------
+  LinuxPlatform& platform() { return *platform_; }
+  // Not thread-safe: only while no lifecycle call runs.
+  const remoteproc::RemoteProc& rproc() const { return *rproc_; }
+  const SessionOptions& options() const { return options_; }
+
+ private:
+  struct CrashEvent {
+    remoteproc::CrashReason reason;
+    std::string detail;
+  };
+
+  explicit Session(SessionOptions options);
+  Status Init();
+
+  // remoteproc::VdevListener, called with control_mutex_ held.
+  Status OnVdevReady(const remoteproc::VdevResources& vdev) override;
+  void OnVdevReset() override;
+
+  // Platform callbacks, on the platform's event thread.
+  void OnNotify(std::uint32_t notifyid);
+  void OnControl(std::uint32_t message);
+  void OnCoreExit(const CoreExit& exit);
+
+  void PostCrash(remoteproc::CrashReason reason, std::string detail);
+  void WorkerLoop();
+  void NoteCrashHandled();
+
+  SessionOptions options_;
+  std::unique_ptr<LinuxPlatform> platform_;
+  std::unique_ptr<remoteproc::RemoteProc> rproc_;
+  std::vector<std::byte> image_;
+
+  class Doorbell final : public rpmsg::Notifier {
+   public:
+    explicit Doorbell(Session& s) : session_(s) {}
+    Status Notify(std::uint32_t notifyid) override { return session_.platform_->Send(notifyid); }
+
+   private:
+    Session& session_;
+  };
+  Doorbell doorbell_{*this};
+  hosted::MutexLock bus_lock_;
+  hosted::CondvarWaiter waiter_;
+  std::unique_ptr<rpmsg::HostBusStorage<kMaxBuffers, 1024, 64>> bus_storage_ =
+      std::make_unique<rpmsg::HostBusStorage<kMaxBuffers, 1024, 64>>();
+  rpmsg::HostBus bus_{rpmsg::BusPlatform{doorbell_, bus_lock_, waiter_}, bus_storage_->memory()};
+
+  // Lock order: control_mutex_ before poll_mutex_.
+  mutable std::mutex control_mutex_;   // RemoteProc and the lifecycle
+  mutable std::mutex poll_mutex_;      // bus Poll vs Start/Reset
+  bool link_up_ = false;               // bus started (poll_mutex_)
+  std::uint32_t rx_notifyid_ = 0;      // vring0 (poll_mutex_)
+  std::uint32_t tx_notifyid_ = 1;      // vring1 (poll_mutex_)
+  bool link_broken_reported_ = false;  // (poll_mutex_)
+
+  mutable std::mutex events_mutex_;
+  mutable std::condition_variable events_cv_;
+  std::deque<CrashEvent> crash_queue_;
+  std::uint32_t crashes_handled_ = 0;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+// A client of one named channel: binds to it, queues what arrives, waits.
+// Register it before the remote announces the channel (before Boot/Attach).
+class ChannelPort final : public rpmsg::ChannelHandler {
+ public:
+  ChannelPort(Session& session, std::string name);
+  ~ChannelPort();
+  ChannelPort(const ChannelPort&) = delete;
+  ChannelPort& operator=(const ChannelPort&) = delete;
+
+  Status Register();
+  // The channel, once bound (kDeadlineExceeded on timeout).
+  Result<rpmsg::Channel*> WaitBound(std::chrono::milliseconds timeout);
+  bool bound() const;
+  std::uint32_t binds() const;    // OnBound calls so far
+  std::uint32_t unbinds() const;  // OnUnbound calls so far
+  std::uint32_t local_address() const;
+  std::uint32_t remote_address() const;
+
+  Status Send(ConstByteSpan payload, rpmsg::Timeout timeout = rpmsg::kDefaultSendTimeout);
+  // Copies the next message into `out`; its length and source.
+  Result<rpmsg::Received> Receive(ByteSpan out, rpmsg::Timeout timeout);
+
+ private:
+  void OnBound(rpmsg::Channel& channel) override;
+  void OnUnbound(rpmsg::Channel& channel) override;
+
+  Session& session_;
+  std::string name_;
+  std::vector<rpmsg::RxBuffer> queue_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  rpmsg::Channel* channel_ = nullptr;
+  std::uint32_t binds_ = 0;
+  std::uint32_t unbinds_ = 0;
+};
+
+}  // namespace tandem::host

@@ -1,0 +1,442 @@
+#include "tandem/host/session.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "tandem/remoteproc/mailbox.h"
+#include "tandem/virtio/features.h"
+
+namespace tandem::host {
+
+using linux_platform::CoreExitReason;
+using linux_platform::LinuxPlatformOptions;
+
+namespace {
+
+using remoteproc::CrashReason;
+using remoteproc::State;
+
+constexpr std::uint16_t kEmX86_64 = 62;
+
+remoteproc::CrashReason ReasonOf(const CoreExit& exit) {
+  switch (exit.reason) {
+    case CoreExitReason::kSignaled: return CrashReason::kFault;
+    case CoreExitReason::kWatchdog: return CrashReason::kWatchdog;
+    case CoreExitReason::kProtocolError: return CrashReason::kLinkBroken;
+    default: return CrashReason::kUnexpectedExit;
+  }
+}
+
+// A file on disk as a coredump sink.
+class FileWriter final : public remoteproc::CoredumpWriter {
+ public:
+  explicit FileWriter(int fd) : fd_(fd) {}
+  Status Write(ConstByteSpan bytes) override {
+    const std::byte* p = bytes.data();
+    std::size_t left = bytes.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Unavailable("writing the coredump failed");
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    return OkStatus();
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+// --- Session -----------------------------------------------------------------
+
+Session::Session(SessionOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<Session>> Session::Create(SessionOptions options) {
+  std::unique_ptr<Session> session(new Session(std::move(options)));
+  TANDEM_TRY(session->Init());
+  return session;
+}
+
+Status Session::Init() {
+  LinuxPlatformOptions popts;
+  popts.core.name = options_.name;
+  popts.core.watchdog_timeout = options_.watchdog;
+  popts.core.console_path = options_.console_path;
+  popts.core.die_with_host = options_.die_with_host;
+  popts.core.launcher_path = options_.launcher_path;
+  popts.core.host_spin = options_.host_spin;
+  popts.core.core_spin = options_.core_spin;
+  popts.runtime_dir = options_.runtime_dir;
+  TANDEM_TRY_ASSIGN(platform_, LinuxPlatform::Create(popts));
+
+  remoteproc::Options ropts;
+  ropts.recovery = options_.recovery;
+  ropts.shutdown_timeout_ms = static_cast<std::uint32_t>(options_.shutdown_timeout.count());
+  ropts.expected_machine = kEmX86_64;
+  rproc_ = std::make_unique<remoteproc::RemoteProc>(*platform_, ropts,
+                                                    static_cast<remoteproc::VdevListener*>(this));
+
+  TANDEM_TRY(platform_->SetNotifyCallback([this](std::uint32_t id) { OnNotify(id); }));
+  TANDEM_TRY(platform_->SetControlCallback([this](std::uint32_t m) { OnControl(m); }));
+  TANDEM_TRY(platform_->SetCrashCallback([this](const CoreExit& e) { OnCoreExit(e); }));
+  worker_ = std::thread([this] { WorkerLoop(); });
+  return OkStatus();
+}
+
+Session::~Session() {
+  {
+    std::lock_guard<std::mutex> lock(events_mutex_);
+    stopping_ = true;
+  }
+  events_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  {
+    std::lock_guard<std::mutex> lock(control_mutex_);
+    const State s = rproc_ ? rproc_->state() : State::kOffline;
+    if (s == State::kRunning || s == State::kAttached || s == State::kCrashed ||
+        s == State::kLoaded) {
+      rproc_->Stop().IgnoreError();  // best effort: the platform resets anyway
+    }
+  }
+  platform_.reset();  // ends the event thread before the bus goes away
+}
+
+Result<std::vector<std::byte>> Session::ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot open the firmware file");
+  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (chars.empty()) return InvalidArgument("the firmware file is empty");
+  std::vector<std::byte> bytes(chars.size());
+  std::memcpy(bytes.data(), chars.data(), chars.size());
+  return bytes;
+}
+
+Status Session::Boot(std::vector<std::byte> image) {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  if (rproc_->state() != State::kOffline) {
+    return FailedPrecondition("the remote is not offline");
+  }
+  image_ = std::move(image);
+  TANDEM_TRY(rproc_->Load(image_));
+  if (rproc_->resource_table() != nullptr) {
+    // So that a later host can find the table and attach (state file).
+    Status s =
+        platform_->SetLoadedResourceTable(rproc_->loaded_table_da(), rproc_->cached_table().size());
+    if (!s.ok()) {
+      rproc_->Stop().IgnoreError();
+      return s;
+    }
+  }
+  return rproc_->Start();
+}
+
+Status Session::Stop() {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  return rproc_->Stop();
+}
+
+Status Session::Attach(std::vector<std::byte> image) {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  const State s = rproc_->state();
+  if (s != State::kOffline && s != State::kDetached) {
+    return FailedPrecondition("the session already manages a remote");
+  }
+  if (!platform_->IsRunning()) TANDEM_TRY(platform_->AttachExisting(options_.name));
+  image_ = std::move(image);
+  Status st = rproc_->Attach();
+  if (!st.ok()) {
+    // Leave the remote running for another try; stop watching it.
+    platform_->Detach().IgnoreError();
+  }
+  return st;
+}
+
+Status Session::Detach() {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  TANDEM_TRY(rproc_->Detach());
+  return platform_->Detach();
+}
+
+Status Session::Recover() {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  return rproc_->Recover();
+}
+
+void Session::SetRecovery(bool enabled) {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  rproc_->set_recovery(enabled);
+}
+
+State Session::state() const {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  return rproc_->state();
+}
+
+remoteproc::CrashRecord Session::last_crash() const {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  return rproc_->last_crash();
+}
+
+remoteproc::StopReport Session::last_stop() const {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  return rproc_->last_stop();
+}
+
+Status Session::last_recovery() const {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  return rproc_->last_recovery();
+}
+
+std::optional<CoreExit> Session::last_core_exit() const { return platform_->last_exit(); }
+
+bool Session::WaitForCrashes(std::uint32_t count, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(events_mutex_);
+  return events_cv_.wait_for(lock, timeout, [&] { return crashes_handled_ >= count; });
+}
+
+Result<std::string> Session::Trace() const {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  std::string text(rproc_->trace_size() + 1, '\0');
+  TANDEM_TRY_ASSIGN(std::size_t n, rproc_->ReadTrace(std::span<char>(text.data(), text.size())));
+  text.resize(n);
+  return text;
+}
+
+Status Session::Coredump(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  // Our own bus must not write shared memory while we copy it out (the
+  // remote may: the dump is a snapshot of a live system, as Linux's).
+  std::lock_guard<std::mutex> poll(poll_mutex_);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return InvalidArgument("cannot create the coredump file");
+  FileWriter writer(fd);
+  Status s = rproc_->Coredump(writer);
+  ::close(fd);
+  if (!s.ok()) ::unlink(path.c_str());
+  return s;
+}
+
+// Driver (un)registration runs channel callbacks (OnBound/OnUnbound); taking
+// poll_mutex_ keeps them on one thread at a time with those run by Poll().
+Status Session::RegisterDriver(const char* name, rpmsg::ChannelHandler& handler) {
+  std::lock_guard<std::mutex> lock(poll_mutex_);
+  return bus_.RegisterDriver(name, handler);
+}
+
+void Session::UnregisterDriver(rpmsg::ChannelHandler& handler) {
+  std::lock_guard<std::mutex> lock(poll_mutex_);
+  bus_.UnregisterDriver(handler);
+}
+
+// --- Vdev ----------------------------------------------------------------------
+
+Status Session::OnVdevReady(const remoteproc::VdevResources& vdev) {
+  rpmsg::BusConfig config;
+  config.vring0 = {vdev.vring[0].ring, vdev.vring[0].num, vdev.vring[0].align,
+                   vdev.vring[0].notifyid};
+  config.vring1 = {vdev.vring[1].ring, vdev.vring[1].num, vdev.vring[1].align,
+                   vdev.vring[1].notifyid};
+  config.buffers = vdev.buffers;
+  config.buffer_size = vdev.buffer_size;
+  config.event_idx = vdev.event_idx();
+  config.name_service = vdev.name_service();
+  config.send_timeout = options_.send_timeout;
+  {
+    std::lock_guard<std::mutex> lock(poll_mutex_);
+    TANDEM_TRY(bus_.Start(config));
+    rx_notifyid_ = vdev.vring[0].notifyid;
+    tx_notifyid_ = vdev.vring[1].notifyid;
+    link_up_ = true;
+    link_broken_reported_ = false;
+  }
+  // VirtIO 1.x 3.1.1: ACKNOWLEDGE, DRIVER, FEATURES_OK, then DRIVER_OK once
+  // the rings are set up. The remote polls this byte in its table.
+  using virtio::DeviceStatus;
+  const std::uint8_t status =
+      static_cast<std::uint8_t>(DeviceStatus::kAcknowledge | DeviceStatus::kDriver) |
+      static_cast<std::uint8_t>(DeviceStatus::kFeaturesOk | DeviceStatus::kDriverOk);
+  TANDEM_TRY(rproc_->SetVdevStatus(status));
+  // Wake the remote in case it sleeps on the mailbox rather than polling.
+  platform_->Send(remoteproc::mailbox::kPendingMessage).IgnoreError();
+  return OkStatus();
+}
+
+void Session::OnVdevReset() {
+  std::lock_guard<std::mutex> lock(poll_mutex_);
+  link_up_ = false;
+  bus_.Reset().IgnoreError();  // unbinds every channel; never fails
+}
+
+// --- Platform events (event thread) --------------------------------------------
+
+void Session::OnNotify(std::uint32_t notifyid) {
+  Status status;
+  {
+    std::lock_guard<std::mutex> lock(poll_mutex_);
+    if (!link_up_ || (notifyid != rx_notifyid_ && notifyid != tx_notifyid_)) return;
+    do {
+      status = bus_.Poll();
+    } while (status.code() == StatusCode::kUnavailable);  // budget spent, more pending
+    if (status.code() != StatusCode::kDataLoss || link_broken_reported_) return;
+    link_broken_reported_ = true;
+  }
+  // The remote broke the ring protocol: a crash of the remote (Linux treats
+  // a BAD_RING as fatal for the virtqueue; we also recover the remote).
+  PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link broken: ") + status.message());
+}
+
+bool Session::PollNow() {
+  std::unique_lock<std::mutex> lock(poll_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !link_up_) return false;
+  Status status;
+  do {
+    status = bus_.Poll();
+  } while (status.code() == StatusCode::kUnavailable);
+  if (status.code() == StatusCode::kDataLoss && !link_broken_reported_) {
+    link_broken_reported_ = true;
+    lock.unlock();
+    PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link broken: ") + status.message());
+  }
+  return true;
+}
+
+void Session::OnControl(std::uint32_t message) {
+  if (message == remoteproc::mailbox::kCrash) {
+    PostCrash(CrashReason::kRemoteReported, "the remote reported a crash (RP_MBOX_CRASH)");
+  }
+}
+
+void Session::OnCoreExit(const CoreExit& exit) {
+  // A clean exit (code 0) is how the firmware ends after acknowledging a
+  // shutdown; it may be seen after Stop() returned, even after the next
+  // Boot(), where reporting it would "crash" the new run.
+  if (!exit.IsCrash()) return;
+  PostCrash(ReasonOf(exit), exit.text);
+}
+
+void Session::PostCrash(CrashReason reason, std::string detail) {
+  {
+    std::lock_guard<std::mutex> lock(events_mutex_);
+    crash_queue_.push_back({reason, std::move(detail)});
+  }
+  events_cv_.notify_all();
+}
+
+void Session::WorkerLoop() {
+  for (;;) {
+    CrashEvent event;
+    {
+      std::unique_lock<std::mutex> lock(events_mutex_);
+      events_cv_.wait(lock, [&] { return stopping_ || !crash_queue_.empty(); });
+      if (stopping_) return;
+      event = std::move(crash_queue_.front());
+      crash_queue_.pop_front();
+    }
+    {
+      std::lock_guard<std::mutex> lock(control_mutex_);
+      // ReportCrash ignores (and counts) reports that do not apply, e.g. a
+      // second report for the same death, or one after a Stop().
+      rproc_->ReportCrash(event.reason, event.detail.c_str());
+    }
+    NoteCrashHandled();
+  }
+}
+
+void Session::NoteCrashHandled() {
+  {
+    std::lock_guard<std::mutex> lock(events_mutex_);
+    ++crashes_handled_;
+  }
+  events_cv_.notify_all();
+}
+
+// --- ChannelPort -------------------------------------------------------------------
+
+ChannelPort::ChannelPort(Session& session, std::string name)
+    : session_(session), name_(std::move(name)), queue_(Session::kMaxBuffers) {}
+
+ChannelPort::~ChannelPort() { session_.UnregisterDriver(*this); }
+
+Status ChannelPort::Register() { return session_.RegisterDriver(name_.c_str(), *this); }
+
+void ChannelPort::OnBound(rpmsg::Channel& channel) {
+  channel.SetReceiveQueue(queue_).IgnoreError();  // a fresh channel always accepts it
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    channel_ = &channel;
+    ++binds_;
+  }
+  cv_.notify_all();
+}
+
+void ChannelPort::OnUnbound(rpmsg::Channel&) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    channel_ = nullptr;
+    ++unbinds_;
+  }
+  cv_.notify_all();
+}
+
+Result<rpmsg::Channel*> ChannelPort::WaitBound(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!cv_.wait_for(lock, timeout, [&] { return channel_ != nullptr; })) {
+    return DeadlineExceeded("the channel was not announced in time");
+  }
+  return channel_;
+}
+
+bool ChannelPort::bound() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return channel_ != nullptr;
+}
+std::uint32_t ChannelPort::binds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return binds_;
+}
+std::uint32_t ChannelPort::unbinds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return unbinds_;
+}
+std::uint32_t ChannelPort::local_address() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return channel_ ? channel_->local_address() : rpmsg::kAddrAny;
+}
+std::uint32_t ChannelPort::remote_address() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return channel_ ? channel_->remote_address() : rpmsg::kAddrAny;
+}
+
+Status ChannelPort::Send(ConstByteSpan payload, rpmsg::Timeout timeout) {
+  rpmsg::Channel* channel;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    channel = channel_;
+  }
+  if (channel == nullptr) return FailedPrecondition("the channel is not bound");
+  return channel->Send(payload, timeout);
+}
+
+Result<rpmsg::Received> ChannelPort::Receive(ByteSpan out, rpmsg::Timeout timeout) {
+  rpmsg::Channel* channel;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    channel = channel_;
+  }
+  if (channel == nullptr) return FailedPrecondition("the channel is not bound");
+  return session_.bus().Receive(channel->endpoint(), out, timeout);
+}
+
+}  // namespace tandem::host

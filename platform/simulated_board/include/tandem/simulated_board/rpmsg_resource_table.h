@@ -1,0 +1,70 @@
+#pragma once
+// The resource table of an RPMsg firmware image (the contract with the
+// host, docs/firmware.md): four entries, in this order,
+//
+//   image        carveout  da 0x10000000, len 1 MiB: the image itself
+//   trace        trace     "trace0" at kTraceBase (fixed, inside the image
+//                          carve-out, reserved by firmware.ld)
+//   buffers      carveout  "vdev0buffer", da FW_RSC_ADDR_ANY, 2 * 256 * 512
+//                          bytes: the host allocates it and writes the da
+//                          back, which tells the firmware where RPMsg
+//                          buffers may lie (Linux remoteproc uses a carveout
+//                          of this name for the vdev's buffers too)
+//   vdev         rpmsg vdev (VirtIO id 7), dfeatures VIRTIO_RPMSG_F_NS |
+//                          VIRTIO_RING_F_EVENT_IDX, two vrings of 256
+//                          entries, align 4096, da and notifyid
+//                          FW_RSC_ADDR_ANY (the host allocates, assigns
+//                          notifyids 0 and 1, and writes them back)
+//
+// An image declares it with
+//
+//   [[gnu::section(".resource_table"), gnu::used]]
+//   constinit tandem::simulated_board::RpmsgResourceTable g_resource_table =
+//       tandem::simulated_board::MakeRpmsgResourceTable();
+//
+// and never declares it const: the host patches the loaded copy in place
+// (addresses, notifyids, gfeatures, status) and RemoteNode reads it back.
+// A named struct with offsetof-computed offsets (rsc/builder.h, form 2)
+// rather than rsc::Table, which clang 14 cannot evaluate.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tandem/rpmsg/wire.h"
+#include "tandem/rsc/builder.h"
+#include "tandem/simulated_board/memory_map.h"
+#include "tandem/vdev/loaded_table.h"
+#include "tandem/virtio/features.h"
+
+namespace tandem::simulated_board {
+
+inline constexpr std::uint32_t kVringNum = 256;
+inline constexpr std::uint32_t kVringAlign = 4096;
+inline constexpr std::uint32_t kRpmsgBufferSize = rpmsg::kDefaultBufferSize;  // 512, as Linux
+inline constexpr std::uint32_t kRpmsgBufferAreaSize = 2 * kVringNum * kRpmsgBufferSize;
+inline constexpr std::uint32_t kRpmsgFeatures =
+    (1u << virtio::kRpmsgFeatureNs) | (1u << virtio::feature::kRingEventIdx);
+
+struct RpmsgResourceTable {
+  rsc::TableHeader<4> header;
+  rsc::CarveoutEntry image;
+  rsc::TraceEntry trace;
+  rsc::CarveoutEntry buffers;
+  rsc::RpmsgVdevEntry<2> vdev;
+};
+
+consteval RpmsgResourceTable MakeRpmsgResourceTable() {
+  return RpmsgResourceTable{
+      .header = rsc::MakeHeader<4>(
+          {offsetof(RpmsgResourceTable, image), offsetof(RpmsgResourceTable, trace),
+           offsetof(RpmsgResourceTable, buffers), offsetof(RpmsgResourceTable, vdev)}),
+      .image = rsc::MakeCarveout(kImageBase, kImageSize, "image"),
+      .trace = rsc::MakeTrace(kTraceBase, kTraceSize, "trace0"),
+      .buffers = rsc::MakeCarveout(rsc::kAddrAny, kRpmsgBufferAreaSize, vdev::kBufferCarveoutName),
+      .vdev = rsc::MakeRpmsgVdev(rsc::kAddrAny, kRpmsgFeatures,
+                                 {{rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny},
+                                  {rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny}}),
+  };
+}
+
+}  // namespace tandem::simulated_board

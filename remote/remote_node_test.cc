@@ -1,0 +1,416 @@
+// RemoteNode against a real HostBus over fake shared memory, on a fake
+// board (firmware/common/testing): the contract of docs/firmware.md, one
+// rule per test. Everything runs on the test thread: "the host" acts in the
+// board's on_wait, i.e. whenever the firmware waits on its mailbox.
+
+#include "tandem/remote/remote_node.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tandem/testing/fake_board.h"
+#include "tandem/testing/fake_host.h"
+#include "tandem/remoteproc/mailbox.h"
+#include "tandem/remoteproc/trace_buffer.h"
+#include "tandem/virtio/ring_layout.h"
+
+namespace tandem::remote {
+namespace {
+
+using namespace ::tandem::simulated_board;  // NOLINT(google-build-using-namespace)
+
+namespace mailbox = remoteproc::mailbox;
+using testing::Bytes;
+using testing::FakeBoard;
+using testing::FakeHost;
+using testing::RecordingDriver;
+
+constexpr std::uint64_t kMs = 1'000'000;
+
+// Replies with the same bytes.
+class EchoService final : public rpmsg::MessageHandler {
+ public:
+  explicit EchoService(RemoteNode& node) : node_(node) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override {
+    last = node_.Reply(endpoint, message, message.payload());
+  }
+  Status last;
+
+ private:
+  RemoteNode& node_;
+};
+
+// Replies `count` times to every message, stopping at the first failure.
+class FloodService final : public rpmsg::MessageHandler {
+ public:
+  FloodService(RemoteNode& node, int count) : node_(node), count_(count) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override {
+    for (int i = 0; i < count_; ++i) {
+      last = node_.Reply(endpoint, message, Bytes("flood"));
+      if (!last.ok()) return;
+      ++sent;
+    }
+  }
+  Status last;
+  int sent = 0;
+
+ private:
+  RemoteNode& node_;
+  int count_;
+};
+
+class RemoteNodeTest : public ::testing::Test {
+ protected:
+  RemoteNodeTest()
+      : host_(board_), node_(std::make_unique<RemoteNode>(board_.bsp(), host_.node_config())) {}
+
+  bool Logged(const std::string& text) const {
+    return board_.console.find(text) != std::string::npos;
+  }
+
+  // The host boots its side at the `at`-th wait, then polls on every wait.
+  void BootHostAt(int at) {
+    board_.on_wait = [this, at] {
+      if (board_.waits == at) host_.Boot();
+      if (board_.waits >= at) host_.Poll().IgnoreError();
+      if (step) step();
+    };
+  }
+  void RequestShutdown() {
+    if (!shutdown_sent_) board_.inbox.push_back(mailbox::kShutdown);
+    shutdown_sent_ = true;
+  }
+  std::vector<std::uint32_t> SentControls() const {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t m : board_.sent) {
+      if (mailbox::IsControl(m)) out.push_back(m);
+    }
+    return out;
+  }
+  std::size_t KicksSent() const { return board_.sent.size() - SentControls().size(); }
+
+  std::function<void()> step;  // the scenario's part of the host's turn
+  FakeBoard board_;
+  FakeHost host_;
+  std::unique_ptr<RemoteNode> node_;
+  bool shutdown_sent_ = false;
+};
+
+TEST_F(RemoteNodeTest, WaitsForDriverOkWithoutTouchingTheRingsAndPetsTheWatchdog) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoint;
+  ASSERT_TRUE(node_->AddEndpoint(endpoint, "echo", echo).ok());
+  host_.PlaceLink();  // addresses written, but the driver never says DRIVER_OK
+  board_.on_wait = [this] {
+    if (board_.waits == 50) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(node_->counters().link_starts, 0u);
+  EXPECT_EQ(KicksSent(), 0u);
+  // Nothing written into the rings or buffers.
+  for (std::size_t i = 0; i < testing::kTestTraceDa - testing::kWindowDa; ++i) {
+    ASSERT_EQ(host_.window().data()[i], std::byte{0}) << "offset " << i;
+  }
+  EXPECT_TRUE(Logged("test: waiting for the host (vdev status DRIVER_OK)"));
+  EXPECT_LE(board_.longest_wait_ns, 10 * kMs);
+  EXPECT_LE(board_.MaxPetGap(), 10 * kMs);
+}
+
+TEST_F(RemoteNodeTest, ShutdownIsLoggedAcknowledgedAndEndsRunCleanly) {
+  BootHostAt(1);
+  step = [this] {
+    if (node_->link_state() == RemoteNode::LinkState::kRunning) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(SentControls(), (std::vector<std::uint32_t>{mailbox::kShutdownAck}));
+  EXPECT_TRUE(Logged("test: shutdown requested\n"));
+  EXPECT_EQ(node_->bus().status().code(), StatusCode::kFailedPrecondition);  // stopped
+}
+
+TEST_F(RemoteNodeTest, AnnouncesEndpointsInCreationOrderFromTheFirstDynamicAddress) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint a, b, c;
+  ASSERT_TRUE(node_->AddEndpoint(a, "first", echo).ok());
+  ASSERT_TRUE(node_->AddEndpoint(b, "second", echo).ok());
+  ASSERT_TRUE(node_->AddEndpoint(c, "third", echo).ok());
+  RecordingDriver first, second, third;
+  ASSERT_TRUE(host_.bus().RegisterDriver("first", first).ok());
+  ASSERT_TRUE(host_.bus().RegisterDriver("second", second).ok());
+  ASSERT_TRUE(host_.bus().RegisterDriver("third", third).ok());
+  BootHostAt(3);
+  step = [&] {
+    if (!first.bound.empty() && !second.bound.empty() && !third.bound.empty()) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(first.remote_addresses, (std::vector<std::uint32_t>{0x400}));
+  EXPECT_EQ(second.remote_addresses, (std::vector<std::uint32_t>{0x401}));
+  EXPECT_EQ(third.remote_addresses, (std::vector<std::uint32_t>{0x402}));
+  // Announced in that order too: the host allocates its local addresses
+  // as the announcements arrive ("new channel: 0x400 -> 0x400").
+  EXPECT_EQ(first.local_addresses, (std::vector<std::uint32_t>{0x400}));
+  EXPECT_EQ(second.local_addresses, (std::vector<std::uint32_t>{0x401}));
+  EXPECT_EQ(third.local_addresses, (std::vector<std::uint32_t>{0x402}));
+  EXPECT_TRUE(
+      Logged("test: rpmsg link up: vring0 0x30000000 vring1 0x30004000 (num 256, "
+             "notifyids 0/1), buffers 0x30010000, features 0x20000001"));
+}
+
+TEST_F(RemoteNodeTest, RepliesReachTheSenderThroughTheHostBus) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoint;
+  ASSERT_TRUE(node_->AddEndpoint(endpoint, "rpmsg-openamp-demo-channel", echo).ok());
+  RecordingDriver driver;
+  ASSERT_TRUE(host_.bus().RegisterDriver("rpmsg-openamp-demo-channel", driver).ok());
+  BootHostAt(1);
+  bool sent = false;
+  step = [&] {
+    if (!sent && !driver.bound.empty()) {
+      ASSERT_TRUE(driver.bound[0]->TrySend(Bytes("hello remote")).ok());
+      sent = true;
+    }
+    if (!driver.messages.empty()) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  ASSERT_EQ(driver.messages.size(), 1u);
+  EXPECT_EQ(driver.messages[0].text, "hello remote");
+  EXPECT_EQ(driver.messages[0].src, 0x400u);
+  EXPECT_TRUE(echo.last.ok());
+  EXPECT_GE(board_.CountSent(0), 1u);  // vring0 kicked for the reply
+}
+
+TEST_F(RemoteNodeTest, AddEndpointChecksItsArgumentsAndRefusesAfterRun) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoints[RemoteNode::kMaxEndpoints + 1];
+  EXPECT_EQ(node_->AddEndpoint(endpoints[0], "", echo).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(node_->AddEndpoint(endpoints[0], "0123456789abcdef0123456789abcdef", echo).code(),
+            StatusCode::kInvalidArgument);  // 32 characters: no room for the NUL
+  EXPECT_TRUE(node_->AddEndpoint(endpoints[0], "0123456789abcdef0123456789abcde", echo).ok());
+  EXPECT_EQ(node_->AddEndpoint(endpoints[0], "again", echo).code(), StatusCode::kAlreadyExists);
+  for (std::size_t i = 1; i < RemoteNode::kMaxEndpoints; ++i) {
+    EXPECT_TRUE(node_->AddEndpoint(endpoints[i], "svc", echo).ok());
+  }
+  EXPECT_EQ(node_->AddEndpoint(endpoints[RemoteNode::kMaxEndpoints], "svc", echo).code(),
+            StatusCode::kResourceExhausted);
+  board_.inbox = {mailbox::kShutdown};
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  rpmsg::Endpoint late;
+  EXPECT_EQ(node_->AddEndpoint(late, "late", echo).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RemoteNodeTest, EchoRequestIsAnsweredAndUnknownControlsAreCountedAndIgnored) {
+  board_.inbox = {mailbox::kEchoRequest, 0xFFFFFF77, mailbox::kShutdown};
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(SentControls(),
+            (std::vector<std::uint32_t>{mailbox::kEchoReply, mailbox::kShutdownAck}));
+  EXPECT_EQ(node_->counters().unknown_controls, 1u);
+  EXPECT_TRUE(Logged("test: ignoring control message 0xffffff77"));
+}
+
+TEST_F(RemoteNodeTest, VdevResetIsAcknowledgedAndTheEndpointsAreAnnouncedAgain) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoint;
+  ASSERT_TRUE(node_->AddEndpoint(endpoint, "svc", echo).ok());
+  RecordingDriver driver;
+  ASSERT_TRUE(host_.bus().RegisterDriver("svc", driver).ok());
+  BootHostAt(1);
+  bool reset_sent = false;
+  step = [&] {
+    if (!reset_sent && !driver.bound.empty()) {
+      // The host re-attaches: device reset first, then the handshake.
+      host_.Reset();
+      board_.inbox.push_back(mailbox::kVdevReset);
+      reset_sent = true;
+    }
+    if (driver.remote_addresses.size() == 2) RequestShutdown();
+  };
+  board_.on_send = [&](std::uint32_t m) {
+    if (m == mailbox::kVdevResetAck) {
+      // The remote let go of the rings: set the driver side up again.
+      EXPECT_EQ(node_->link_state(), RemoteNode::LinkState::kWaitingForDriver);
+      host_.Boot();
+    }
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(driver.remote_addresses, (std::vector<std::uint32_t>{0x400, 0x400}));
+  EXPECT_EQ(driver.unbound, 1);
+  EXPECT_EQ(node_->counters().vdev_resets, 1u);
+  EXPECT_EQ(node_->counters().link_starts, 2u);
+  EXPECT_EQ(board_.CountSent(mailbox::kVdevResetAck), 1u);
+  EXPECT_TRUE(Logged("test: vdev reset requested by the host"));
+}
+
+TEST_F(RemoteNodeTest, DriverOkClearedStopsTheLinkUntilTheHostSetsItAgain) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoint;
+  ASSERT_TRUE(node_->AddEndpoint(endpoint, "svc", echo).ok());
+  RecordingDriver driver;
+  ASSERT_TRUE(host_.bus().RegisterDriver("svc", driver).ok());
+  BootHostAt(1);
+  int reset_at = 0;
+  step = [&] {
+    if (reset_at == 0 && !driver.bound.empty()) {
+      host_.Reset();
+      reset_at = board_.waits;
+    }
+    if (reset_at != 0 && board_.waits == reset_at + 5) {
+      EXPECT_EQ(node_->link_state(), RemoteNode::LinkState::kWaitingForDriver);
+      host_.Boot();
+    }
+    if (driver.remote_addresses.size() == 2) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(node_->counters().link_starts, 2u);
+  EXPECT_TRUE(Logged("test: host reset the vdev (status 0x00)"));
+}
+
+TEST_F(RemoteNodeTest, HostileLinkSetupIsRefusedOnceAndRetriedAfterADeviceReset) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoint;
+  ASSERT_TRUE(node_->AddEndpoint(endpoint, "svc", echo).ok());
+  RecordingDriver driver;
+  ASSERT_TRUE(host_.bus().RegisterDriver("svc", driver).ok());
+  host_.PlaceLink();
+  host_.table().vdev.vring[0].da = Le32(0x7FFF0000);  // not in the window
+  host_.SetStatus(testing::kDriverReady);
+  board_.on_wait = [&] {
+    if (board_.waits == 30) {
+      // Still refused, and not retried on every loop.
+      EXPECT_EQ(node_->counters().link_failures, 1u);
+      EXPECT_EQ(node_->link_state(), RemoteNode::LinkState::kFailed);
+      host_.SetStatus(0);
+    }
+    if (board_.waits == 35) host_.Boot();  // a correct set-up this time
+    if (board_.waits >= 35) host_.Poll().IgnoreError();
+    if (!driver.bound.empty()) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_TRUE(
+      Logged("test: rpmsg link setup failed: host placed memory outside the firmware's "
+             "device window"));
+  EXPECT_EQ(node_->counters().link_failures, 1u);
+  EXPECT_EQ(node_->counters().link_starts, 1u);
+  EXPECT_EQ(driver.remote_addresses, (std::vector<std::uint32_t>{0x400}));
+}
+
+TEST_F(RemoteNodeTest, BrokenRingIsLoggedAndTheMailboxIsStillServed) {
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoint;
+  ASSERT_TRUE(node_->AddEndpoint(endpoint, "svc", echo).ok());
+  RecordingDriver driver;
+  ASSERT_TRUE(host_.bus().RegisterDriver("svc", driver).ok());
+  BootHostAt(1);
+  bool corrupted = false;
+  step = [&] {
+    if (!corrupted && !driver.bound.empty()) {
+      // A hostile host: vring1's avail->idx jumps by 1000 (> num).
+      const auto layout = virtio::RingLayout::Compute(256, 4096).value();
+      const std::size_t at = testing::kVring1Da - testing::kWindowDa + layout.avail_idx();
+      auto idx = host_.window().region().Read<Le16>(at).value();
+      ASSERT_TRUE(host_.window().region().Write<Le16>(at, Le16(idx.get() + 1000)).ok());
+      board_.inbox.push_back(1);
+      corrupted = true;
+    }
+    if (node_->link_state() == RemoteNode::LinkState::kFailed) {
+      board_.inbox.push_back(mailbox::kEchoRequest);
+      RequestShutdown();
+    }
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_TRUE(Logged("test: rpmsg link broken: "));
+  EXPECT_EQ(node_->counters().link_failures, 1u);
+  EXPECT_EQ(SentControls(),
+            (std::vector<std::uint32_t>{mailbox::kEchoReply, mailbox::kShutdownAck}));
+}
+
+TEST_F(RemoteNodeTest, ShutdownArrivingWhileAHandlerBlocksInSendIsNotLost) {
+  // 300 replies to one message: 256 fill every buffer the host posted, the
+  // next blocks while the host (busy elsewhere) polls nothing and asks for
+  // a shutdown instead.
+  FloodService flood(*node_, 300);
+  rpmsg::Endpoint endpoint;
+  ASSERT_TRUE(node_->AddEndpoint(endpoint, "flood", flood).ok());
+  RecordingDriver driver;
+  ASSERT_TRUE(host_.bus().RegisterDriver("flood", driver).ok());
+  bool triggered = false;
+  board_.on_wait = [&] {
+    if (board_.waits == 1) host_.Boot();
+    if (!triggered) {
+      host_.Poll().IgnoreError();
+      if (!driver.bound.empty()) {
+        ASSERT_TRUE(driver.bound[0]->TrySend(Bytes("go")).ok());
+        triggered = true;
+      }
+    } else if (flood.sent == 256) {
+      RequestShutdown();  // arrives while Reply() waits for a buffer
+    }
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(flood.sent, 256);
+  EXPECT_EQ(flood.last.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(board_.CountSent(mailbox::kShutdownAck), 1u);
+  // The blocked send kept the watchdog fed.
+  EXPECT_LE(board_.MaxPetGap(), BspMailbox::kDefaultSliceNs);
+}
+
+TEST_F(RemoteNodeTest, LogLinesGoToTheConsoleAndTheTraceBuffer) {
+  BootHostAt(1);
+  step = [this] {
+    if (node_->link_state() == RemoteNode::LinkState::kRunning) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  auto region = host_.window().region();
+  std::string trace(kTraceSize, '\0');
+  ASSERT_TRUE(region
+                  .ReadBytes(testing::kTestTraceDa - testing::kWindowDa,
+                             ByteSpan(reinterpret_cast<std::byte*>(trace.data()), trace.size()))
+                  .ok());
+  trace.resize(remoteproc::ArrangeTraceText(std::span<char>(trace.data(), trace.size())));
+  EXPECT_EQ(trace.rfind("test: booted (bsp abi 1)\n", 0), 0u) << trace;
+  EXPECT_NE(trace.find("test: rpmsg link up"), std::string::npos);
+  EXPECT_NE(trace.find("test: shutdown requested\n"), std::string::npos);
+  EXPECT_EQ(trace, board_.console);
+}
+
+TEST_F(RemoteNodeTest, MailboxFailureEndsRun) {
+  board_.on_wait = [this] {
+    if (board_.waits == 5) board_.wait_result = TANDEM_BSP_EBROKEN;
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitMailbox);
+  EXPECT_TRUE(Logged("test: mailbox failed: mailbox page is corrupt"));
+}
+
+TEST_F(RemoteNodeTest, IgnoredShutdownKeepsTheFirmwareRunning) {
+  node_->IgnoreShutdown();
+  board_.inbox = {mailbox::kShutdown, mailbox::kShutdown};
+  board_.max_waits = 40;  // then the board "resets" it (mailbox aborted)
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitMailbox);
+  EXPECT_EQ(node_->counters().ignored_shutdowns, 2u);
+  EXPECT_EQ(board_.CountSent(mailbox::kShutdownAck), 0u);
+}
+
+TEST_F(RemoteNodeTest, LongLogLinesAreCutNotOverrun) {
+  std::string long_text(1000, 'x');
+  node_->Log("%s", long_text.c_str());
+  ASSERT_EQ(board_.console.size(), RemoteNode::kMaxLogLine);
+  EXPECT_EQ(board_.console.back(), '\n');
+}
+
+TEST_F(RemoteNodeTest, OwnTableWithoutAnRpmsgVdevEndsRunWithBadTable) {
+  host_.table().vdev.body.id = Le32(3);
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitBadTable);
+  EXPECT_TRUE(Logged("test: unusable resource table: the resource table has no rpmsg vdev"));
+}
+
+using RemoteNodeDeathTest = RemoteNodeTest;
+TEST_F(RemoteNodeDeathTest, AbortRequestCrashesOnPurpose) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  board_.inbox = {mailbox::kAbortRequest};
+  EXPECT_DEATH(node_->Run(), "");
+}
+
+}  // namespace
+}  // namespace tandem::remote
