@@ -34,6 +34,19 @@ TEST(Status, DefaultIsOkAndCarriesCodeAndMessage) {
   EXPECT_STREQ(StatusCodeName(s.code()), "DATA_LOSS");
 }
 
+inline constexpr Reason kIndexJumped{"ring index jumped"};
+inline constexpr Reason kOtherReason{"ring index jumped"};  // same words, other reason
+
+TEST(Status, MatchesTheReasonItWasMadeFrom) {
+  const Status s = DataLoss(kIndexJumped);
+  EXPECT_TRUE(s.Is(kIndexJumped));
+  EXPECT_FALSE(s.Is(kOtherReason));
+  EXPECT_STREQ(s.message(), "ring index jumped");
+  EXPECT_FALSE(DataLoss("ring index jumped").Is(kIndexJumped));  // a literal is no reason
+  EXPECT_FALSE(OkStatus().Is(kIndexJumped));
+  static_assert(sizeof(Status) <= 2 * sizeof(void*), "a Status stays two words");
+}
+
 TEST(Result, HoldsValueOrStatus) {
   EXPECT_EQ(Half(8).value(), 4);
   EXPECT_EQ(Half(7).status().code(), StatusCode::kInvalidArgument);

@@ -1,5 +1,5 @@
 // Runs the RPMsg data path of both roles with a poisoned global operator new
-// (STYLE.md practice 11): while the poison is armed, any allocation aborts
+// (docs/style.md practice 11): while the poison is armed, any allocation aborts
 // the process with a message, so a heap allocation anywhere in Send, Poll,
 // Receive, the zero-copy handles or the blocking paths fails this test.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Links the virtqueue data path with a poisoned global operator new and
-// proves it never allocates (STYLE.md practice 11).
+// proves it never allocates (docs/style.md practice 11).
 #include <gtest/gtest.h>
 
 #include <atomic>

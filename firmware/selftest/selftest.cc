@@ -59,7 +59,7 @@ void WriteResult(std::uint32_t result) {
 }
 
 // The range as a Region at its device address: in the core, a device
-// address is the address (ARCHITECTURE.md decision 8).
+// address is the address (docs/architecture.md decision 8).
 tandem::Result<tandem::ByteSpan> Window(const st::Args& args) {
   TANDEM_TRY_ASSIGN(auto region,
                     tandem::shm::Region::Create(

@@ -1,5 +1,5 @@
 // tandem-core: the simulated remote core of the Linux platform
-// (ARCHITECTURE.md decision 8).
+// (docs/architecture.md decision 8).
 //
 // Maps the regions of remote memory at their device addresses, exactly as a
 // Cortex-M sees its SRAM, maps the mailbox page (a peripheral: anywhere but

@@ -1,7 +1,7 @@
 #pragma once
 /*
  * The board-support table: everything a firmware image gets from the board
- * it runs on (ARCHITECTURE.md decision 8: "its memory, a doorbell, a timer
+ * it runs on (docs/architecture.md decision 8: "its memory, a doorbell, a timer
  * and a console"). Everything else goes through shared memory.
  *
  * This is a C ABI shared by two separately built programs: the firmware ELF

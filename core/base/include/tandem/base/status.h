@@ -1,12 +1,37 @@
 #pragma once
 // One error model for the whole project (Pigweed's pw_status, trimmed):
 // a small set of canonical codes plus a static message that says what went
-// wrong. Messages are string literals, so a Status is two words and never
-// allocates.
+// wrong. Messages are string literals or Reasons, so a Status is two words
+// and never allocates.
+//
+// Reasons make an error matchable: a Reason is a named constant holding its
+// own text, defined once in a layer's public header (`inline constexpr`, so
+// it has one address in the whole program). A Status made from it points at
+// that text, and Status::Is(reason) compares the address, not the words:
+// callers and tests match on the name, and the message stays for humans.
+//
+//   inline constexpr Reason kUsedLengthTooLong{"used length exceeds the buffer"};
+//   return DataLoss(kUsedLengthTooLong);
+//   ...
+//   if (status.Is(kUsedLengthTooLong)) ...
 
+#include <cstddef>
 #include <cstdint>
 
 namespace tandem {
+
+template <std::size_t N>
+struct Reason {
+  consteval Reason(const char (&message)[N]) {  // NOLINT(google-explicit-constructor)
+    for (std::size_t i = 0; i < N; ++i) text[i] = message[i];
+  }
+  // A Reason is used wherever a message is (DataLoss(kSomeReason)).
+  constexpr operator const char*() const { return text; }  // NOLINT(google-explicit-constructor)
+
+  char text[N] = {};
+};
+template <std::size_t N>
+Reason(const char (&)[N]) -> Reason<N>;
 
 enum class StatusCode : std::uint8_t {
   kOk = 0,
@@ -36,6 +61,12 @@ class [[nodiscard]] Status {
   constexpr bool ok() const { return code_ == StatusCode::kOk; }
   constexpr StatusCode code() const { return code_; }
   constexpr const char* message() const { return message_; }
+  // True iff this status was made from `reason` (the very constant, not an
+  // equal text).
+  template <std::size_t N>
+  constexpr bool Is(const Reason<N>& reason) const {
+    return message_ == reason.text;
+  }
 
   // Spell out a deliberate drop of an error (Pigweed's IgnoreError()).
   constexpr void IgnoreError() const {}

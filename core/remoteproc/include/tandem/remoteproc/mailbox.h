@@ -1,5 +1,5 @@
 #pragma once
-// 32-bit mailbox messages (ARCHITECTURE.md decision 7). Values below
+// 32-bit mailbox messages (docs/architecture.md decision 7). Values below
 // kControlBase are vring notifyids ("kick vring N"); the control range uses
 // the values TI's OMAP/Keystone remoteproc firmware uses (RP_MBOX_*), so a
 // trace of our mailbox reads like one of theirs. Anything else in the

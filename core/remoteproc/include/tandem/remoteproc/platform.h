@@ -1,5 +1,5 @@
 #pragma once
-// The small interface a board gives the remoteproc core (ARCHITECTURE.md
+// The small interface a board gives the remoteproc core (docs/architecture.md
 // decision 6). Injected at construction; the core never touches processes,
 // files, registers or clocks itself. Implementations: a fake in the unit
 // tests, platform/linux (a simulated core in its own process), later

@@ -1,5 +1,5 @@
 #pragma once
-// The remoteproc lifecycle as one pure transition function (STYLE.md
+// The remoteproc lifecycle as one pure transition function (docs/style.md
 // practice 9). RemoteProc asks NextState() before it does anything, so an
 // illegal request changes nothing and says why.
 //

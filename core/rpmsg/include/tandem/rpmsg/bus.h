@@ -1,6 +1,6 @@
 #pragma once
 // The RPMsg bus: endpoints, dispatch, sending and receiving over a pair of
-// split virtqueues, shared by both roles. The roles are types (STYLE.md
+// split virtqueues, shared by both roles. The roles are types (docs/style.md
 // practice 2), not runtime branches:
 //
 //   HostBus   (host_bus.h)   the VirtIO driver, as Linux's
@@ -15,7 +15,7 @@
 // This class holds what both share; each role implements the private Do*()
 // transport hooks over its own queue types.
 //
-// Threading contract (ARCHITECTURE.md decision 9):
+// Threading contract (docs/architecture.md decision 9):
 //  * One thread at a time runs Poll() - the "event thread": the platform's
 //    loop that calls it when a notification for this vdev arrives, or a
 //    firmware main loop. Poll() from a second thread, or from inside a

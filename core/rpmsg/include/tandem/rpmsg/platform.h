@@ -1,6 +1,6 @@
 #pragma once
 // The platform pieces an RPMsg bus needs, injected at construction
-// (ARCHITECTURE.md decision 6): no globals, no OS calls in the bus.
+// (docs/architecture.md decision 6): no globals, no OS calls in the bus.
 //
 //  * Notifier - rings the peer's doorbell for one vring (a mailbox message
 //               carrying the vring's notifyid, remoteproc/mailbox.h).

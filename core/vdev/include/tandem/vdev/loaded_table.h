@@ -6,7 +6,7 @@
 // negotiated features (gfeatures) and the vdev status; the firmware reads
 // them back here.
 //
-// Everything the host wrote is untrusted (ARCHITECTURE.md decision 3):
+// Everything the host wrote is untrusted (docs/architecture.md decision 3):
 //  * the status byte is read with one acquire load (the host publishes the
 //    status word with release after it set up the rings, so the rings, and
 //    the table fields it wrote before, are visible once DRIVER_OK is);

@@ -1,7 +1,7 @@
 #pragma once
 // LinuxPlatform: remoteproc::Platform on Linux, with the remote core
 // simulated by a `tandem-core` process that runs a real firmware ELF over
-// real shared memory (ARCHITECTURE.md decision 8; SimulatedCore does the
+// real shared memory (docs/architecture.md decision 8; SimulatedCore does the
 // process work, Mailbox the doorbell).
 //
 // Memory: MapMemory with a fixed device address creates a memfd region there

@@ -1,6 +1,6 @@
 #pragma once
 // Mailbox: two one-directional channels of 32-bit messages between the host
-// and the simulated core (ARCHITECTURE.md decision 7), in one small shared
+// and the simulated core (docs/architecture.md decision 7), in one small shared
 // page. A hardware mailbox is a peripheral, not memory of the remote: the
 // page is a separate memfd, never mapped in the remote's device-address
 // window.

@@ -1,6 +1,6 @@
 #pragma once
 // SimulatedCore: the host's handle on one simulated remote core
-// (ARCHITECTURE.md decision 8). It owns the core's memory regions (memfds,
+// (docs/architecture.md decision 8). It owns the core's memory regions (memfds,
 // also mapped here), the mailbox page, and the `tandem-core` process that
 // maps the regions at their device addresses and runs the firmware.
 //
