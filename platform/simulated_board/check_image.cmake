@@ -1,5 +1,5 @@
 # Checks a built firmware image against the memory map the host relies on
-# (tandem/firmware/memory_map.h, firmware.ld). Run as a CTest script:
+# (tandem/simulated_board/memory_map.h, firmware.ld). Run as a CTest script:
 #
 #   cmake -DELF=<image.elf> -DREADELF=<readelf> [-DTRACE=ON] -P check_image.cmake
 #

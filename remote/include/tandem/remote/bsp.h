@@ -5,10 +5,11 @@
  * and a console"). Everything else goes through shared memory.
  *
  * This is a C ABI shared by two separately built programs: the firmware ELF
- * (freestanding, firmware/common) and the board that calls it (the Linux
- * platform's `tandem-core` launcher, platform/linux/launcher). It lives here,
- * in firmware/common/include, and the launcher adds this directory to its
- * include path; there is exactly one definition.
+ * (freestanding, on the remote runtime) and the board that calls it (on the
+ * simulated board, the Linux platform's `tandem-core` launcher,
+ * platform/linux/launcher; on a Cortex-M board, its start-up code). It is
+ * the remote runtime's board interface, so it lives with the remote runtime
+ * and the launcher includes it from here: there is exactly one definition.
  *
  * Calling convention: the board calls the ELF entry point as a C function
  *   void entry(const TandemBsp* bsp);

@@ -1,5 +1,6 @@
 #pragma once
-// The contract between firmware/common's runtime and a firmware image.
+// The contract between the simulated board's C runtime (runtime.cc) and a
+// firmware image.
 //
 // The runtime provides the ELF entry `_start(const TandemBsp*)`: it checks
 // the board-support table, runs static constructors (.init_array), calls
