@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tandem/host/client_sample.h"
+#include "tandem/host/printable.h"
 #include "tandem/host/session.h"
 #include "tandem/remoteproc/state.h"
 
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
   if (trace.ok()) {
     std::printf("--- remote trace buffer (last lines) ---\n");
     // The last few lines are enough to show the remote's side.
-    std::string text = *trace;
+    std::string text = host::Printable(*trace);
     std::size_t pos = text.size();
     for (int lines = 0; lines < 6 && pos > 0; ++lines) {
       pos = text.rfind('\n', pos - 2);

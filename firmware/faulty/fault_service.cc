@@ -28,6 +28,9 @@ constexpr Command kCommands[] = {
     {"help", Fault::kHelp},
 };
 
+// "log <text>": the one command with an argument.
+constexpr char kLogPrefix[] = "log ";
+
 bool IsTrailing(std::byte b) {
   const auto c = static_cast<unsigned char>(b);
   return c == '\0' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -53,6 +56,10 @@ bool IsTrailing(std::byte b) {
 Fault ParseFault(ConstByteSpan payload) {
   std::size_t n = payload.size();
   while (n > 0 && IsTrailing(payload[n - 1])) --n;
+  if (n >= sizeof(kLogPrefix) - 1 &&
+      std::memcmp(kLogPrefix, payload.data(), sizeof(kLogPrefix) - 1) == 0) {
+    return Fault::kLog;
+  }
   for (const Command& c : kCommands) {
     const std::size_t len = std::strlen(c.text);
     if (len == n && std::memcmp(c.text, payload.data(), n) == 0) return c.fault;
@@ -86,7 +93,22 @@ void FaultService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& 
   }
   if (fault == Fault::kHelp) {
     Reply(endpoint, message,
-          "commands: segv ill abort hang ignore-shutdown report-crash corrupt-ring help");
+          "commands: segv ill abort hang ignore-shutdown report-crash corrupt-ring log help");
+    return;
+  }
+  if (fault == Fault::kLog) {
+    // The text as it came, cut to one log line: what a hostile or broken
+    // remote could write to its trace.
+    char text[RemoteNode::kMaxLogLine];
+    const ConstByteSpan payload = message.payload();
+    std::size_t n = 0;
+    for (std::size_t i = sizeof(kLogPrefix) - 1; i < payload.size() && n + 1 < sizeof(text); ++i) {
+      if (payload[i] == std::byte{0}) break;
+      text[n++] = static_cast<char>(payload[i]);
+    }
+    text[n] = '\0';
+    node_.Log("%s", text);
+    Reply(endpoint, message, "ok log");
     return;
   }
   char ok[32];

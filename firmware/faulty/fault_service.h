@@ -16,6 +16,8 @@
 //                    1000 and write a used element {id 9999, len 0xFFFFFFFF},
 //                    then kick vring0: the host must latch the link broken
 //                    and survive
+//   log <text>       hostile: write <text> to the console and trace as it is
+//                    (escape sequences included); the host must show it safely
 //   help             the list of commands
 // Anything else is answered "error unknown command: <cmd>". Trailing
 // whitespace, newlines and NULs of the command are ignored.
@@ -38,6 +40,7 @@ enum class Fault : std::uint8_t {
   kReportCrash,
   kCorruptRing,
   kHelp,
+  kLog,
   kUnknown,
 };
 

@@ -34,6 +34,8 @@ TEST(ParseFault, KnowsEveryCommandAndIgnoresTrailingWhitespaceAndNul) {
   EXPECT_EQ(ParseFault(Bytes("report-crash")), Fault::kReportCrash);
   EXPECT_EQ(ParseFault(Bytes("corrupt-ring")), Fault::kCorruptRing);
   EXPECT_EQ(ParseFault(Bytes("help")), Fault::kHelp);
+  EXPECT_EQ(ParseFault(Bytes("log anything at all")), Fault::kLog);
+  EXPECT_EQ(ParseFault(Bytes("log")), Fault::kUnknown);  // no text
 }
 
 TEST(ParseFault, AnythingElseIsUnknown) {
@@ -110,6 +112,16 @@ TEST_F(FaultyTest, HelpListsTheCommands) {
             RemoteNode::kExitClean);
   ASSERT_EQ(Replies().size(), 1u);
   EXPECT_NE(Replies()[0].find("corrupt-ring"), std::string::npos);
+}
+
+TEST_F(FaultyTest, LogWritesTheTextAsItIs) {
+  EXPECT_EQ(Command("log \x1b[2Jgotcha\n",
+                    [this] {
+                      if (!driver_.messages.empty()) Shutdown();
+                    }),
+            RemoteNode::kExitClean);
+  EXPECT_EQ(Replies(), (std::vector<std::string>{"ok log"}));
+  EXPECT_NE(board_.console.find("\x1b[2Jgotcha\n"), std::string::npos);
 }
 
 TEST_F(FaultyTest, IgnoreShutdownRepliesThenIgnoresEveryShutdown) {

@@ -53,5 +53,17 @@ check "status after stop" "offline" "${T[@]}" status
 check_fails "a start of a bad firmware fails clearly" "ELF" "${T[@]}" start /etc/hostname
 check "status after a failed start" "offline" "${T[@]}" status
 
+# Text the remote writes is shown, never executed by the terminal: an escape
+# sequence in the trace comes out as visible \x1b, and no raw ESC byte.
+check "start the faulty firmware" "running" "${T[@]}" start "$FAULTY"
+check "a hostile remote logs an escape sequence" "ok log" "${T[@]}" send tandem-fault $'log \e[2J\e]0;pwned\a' -w 2000
+out=$("${T[@]}" trace 2>&1)
+if [[ $out == *$'\e'* || $out == *$'\a'* || $out != *'\x1b[2J\x1b]0;pwned\x07'* ]]; then
+  echo "FAIL: trace passes the remote's escape sequences to the terminal"; echo "$out" | tail -n 3 | od -c | head; fail=1
+else
+  echo "ok: trace shows the remote's escape sequences as text"
+fi
+check "stop the faulty firmware" "offline|shutdown" "${T[@]}" stop
+
 if [[ $fail -ne 0 ]]; then echo "cli_lifecycle: FAILED"; exit 1; fi
 echo "cli_lifecycle: all passed"

@@ -15,6 +15,7 @@
 #include "tandem/elf/elf_file.h"
 #include "tandem/elf/elf_wire.h"
 #include "tandem/host/client_sample.h"
+#include "tandem/host/printable.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/remoteproc/state.h"
 #include "tandem/rsc/resource_table.h"
@@ -314,7 +315,9 @@ int Trace(const Global& g) {
   if (Status st = a.Open(); !st.ok()) return Report("trace", st);
   auto text = a.session().Trace();
   if (!text.ok()) return Report("trace", text.status());
-  std::fwrite(text->data(), 1, text->size(), stdout);
+  // The remote wrote it: never hand its bytes to the terminal raw.
+  const std::string shown = host::Printable(*text);
+  std::fwrite(shown.data(), 1, shown.size(), stdout);
   return 0;
 }
 
