@@ -5,6 +5,7 @@
 
 #include "tandem/base/checked_math.h"
 #include "tandem/elf/elf_wire.h"
+#include "tandem/elf/errors.h"
 
 namespace tandem::elf {
 namespace {
@@ -26,19 +27,19 @@ bool InsideFile(std::uint64_t offset, std::uint64_t length, std::size_t size) {
   return RangeInside<std::uint64_t>(offset, length, static_cast<std::uint64_t>(size));
 }
 
-// Table entries for CheckMachine: the message must be a string literal
-// (Status never allocates), so each known machine carries its own.
+// Table entries for CheckMachine: a Status never allocates, so each known
+// machine carries its own mismatch Reason (errors.h).
 struct MachineInfo {
   std::uint16_t e_machine;
   const char* name;
   const char* mismatch;
 };
 constexpr MachineInfo kMachines[] = {
-    {kMachine386, "x86", "ELF is for x86, not the expected machine"},
-    {kMachineArm, "ARM", "ELF is for ARM, not the expected machine"},
-    {kMachineX86_64, "x86-64", "ELF is for x86-64, not the expected machine"},
-    {kMachineAArch64, "AArch64", "ELF is for AArch64, not the expected machine"},
-    {kMachineRiscV, "RISC-V", "ELF is for RISC-V, not the expected machine"},
+    {kMachine386, "x86", error::kWrongMachineX86},
+    {kMachineArm, "ARM", error::kWrongMachineArm},
+    {kMachineX86_64, "x86-64", error::kWrongMachineX86_64},
+    {kMachineAArch64, "AArch64", error::kWrongMachineAArch64},
+    {kMachineRiscV, "RISC-V", error::kWrongMachineRiscV},
 };
 
 bool IsNoFileData(std::uint32_t section_type) {
@@ -64,28 +65,28 @@ Result<ElfFile> ElfFile::Parse(ConstByteSpan file) {
 }
 
 Status ElfFile::ParseIdentAndHeader() {
-  if (file_.size() < kIdentSize) return InvalidArgument("file too small for an ELF identification");
+  if (file_.size() < kIdentSize) return InvalidArgument(error::kFileTooSmall);
   std::uint8_t ident[kIdentSize];
   std::memcpy(ident, file_.data(), kIdentSize);
-  if (std::memcmp(ident, kMagic, sizeof(kMagic)) != 0) return InvalidArgument("bad ELF magic");
+  if (std::memcmp(ident, kMagic, sizeof(kMagic)) != 0) return InvalidArgument(error::kBadMagic);
   if (ident[kIdentClass] == kClass32) {
     is_64bit_ = false;
   } else if (ident[kIdentClass] == kClass64) {
     is_64bit_ = true;
   } else {
-    return InvalidArgument("invalid ELF class (expected ELFCLASS32 or ELFCLASS64)");
+    return InvalidArgument(error::kBadClass);
   }
-  if (ident[kIdentData] == kDataBig) return InvalidArgument("big-endian ELF not supported");
-  if (ident[kIdentData] != kDataLittle) return InvalidArgument("invalid ELF data encoding");
+  if (ident[kIdentData] == kDataBig) return InvalidArgument(error::kBigEndian);
+  if (ident[kIdentData] != kDataLittle) return InvalidArgument(error::kBadDataEncoding);
   if (ident[kIdentVersion] != kVersionCurrent)
-    return InvalidArgument("unsupported ELF ident version");
+    return InvalidArgument(error::kUnsupportedIdentVersion);
 
   std::uint32_t version;
   std::uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
   std::uint64_t phoff, shoff;
   std::size_t header_size, phdr_size, shdr_size;
   if (is_64bit_) {
-    if (file_.size() < sizeof(Elf64Ehdr)) return DataLoss("file truncated inside the ELF header");
+    if (file_.size() < sizeof(Elf64Ehdr)) return DataLoss(error::kHeaderTruncated);
     const auto h = LoadAt<Elf64Ehdr>(file_, 0);
     type_ = h.e_type.get();
     machine_ = h.e_machine.get();
@@ -103,7 +104,7 @@ Status ElfFile::ParseIdentAndHeader() {
     phdr_size = sizeof(Elf64Phdr);
     shdr_size = sizeof(Elf64Shdr);
   } else {
-    if (file_.size() < sizeof(Elf32Ehdr)) return DataLoss("file truncated inside the ELF header");
+    if (file_.size() < sizeof(Elf32Ehdr)) return DataLoss(error::kHeaderTruncated);
     const auto h = LoadAt<Elf32Ehdr>(file_, 0);
     type_ = h.e_type.get();
     machine_ = h.e_machine.get();
@@ -121,20 +122,19 @@ Status ElfFile::ParseIdentAndHeader() {
     phdr_size = sizeof(Elf32Phdr);
     shdr_size = sizeof(Elf32Shdr);
   }
-  if (version != kVersionCurrent) return InvalidArgument("unsupported ELF version (e_version)");
-  if (ehsize != header_size) return DataLoss("e_ehsize does not match the ELF class");
+  if (version != kVersionCurrent) return InvalidArgument(error::kUnsupportedVersion);
+  if (ehsize != header_size) return DataLoss(error::kEhsizeMismatch);
 
   // Program-header table. A file without one (phnum 0) is valid ELF; whether
   // it can be loaded is the caller's business.
-  if (phnum == kPnXnum)
-    return InvalidArgument("extended program header numbering (PN_XNUM) not supported");
+  if (phnum == kPnXnum) return InvalidArgument(error::kExtendedProgramHeaders);
   if (phnum != 0) {
-    if (phentsize != phdr_size) return DataLoss("e_phentsize does not match the ELF class");
+    if (phentsize != phdr_size) return DataLoss(error::kPhentsizeMismatch);
     // phnum < 2^16 and phentsize < 2^6: the product cannot overflow 64 bits,
     // but phoff + product can.
     const std::uint64_t table_size = std::uint64_t{phnum} * phentsize;
     if (!InsideFile(phoff, table_size, file_.size())) {
-      return DataLoss("program header table (e_phoff, e_phnum) extends past the end of the file");
+      return DataLoss(error::kProgramHeadersPastEnd);
     }
     phoff_ = static_cast<std::size_t>(phoff);
     phnum_ = phnum;
@@ -144,21 +144,20 @@ Status ElfFile::ParseIdentAndHeader() {
   if (shnum == 0) {
     // gABI: with e_shoff != 0 and e_shnum == 0 the real count is in section
     // 0's sh_size (extended numbering).
-    if (shoff != 0) return InvalidArgument("extended section numbering (e_shnum 0) not supported");
-    if (shstrndx != kShnUndef) return DataLoss("e_shstrndx set but the file has no sections");
+    if (shoff != 0) return InvalidArgument(error::kExtendedSectionCount);
+    if (shstrndx != kShnUndef) return DataLoss(error::kShstrndxWithoutSections);
     return OkStatus();
   }
-  if (shentsize != shdr_size) return DataLoss("e_shentsize does not match the ELF class");
+  if (shentsize != shdr_size) return DataLoss(error::kShentsizeMismatch);
   const std::uint64_t table_size = std::uint64_t{shnum} * shentsize;
   if (!InsideFile(shoff, table_size, file_.size())) {
-    return DataLoss("section header table (e_shoff, e_shnum) extends past the end of the file");
+    return DataLoss(error::kSectionHeadersPastEnd);
   }
   shoff_ = static_cast<std::size_t>(shoff);
   shnum_ = shnum;
-  if (shstrndx == kShnXindex)
-    return InvalidArgument("extended section numbering (SHN_XINDEX) not supported");
+  if (shstrndx == kShnXindex) return InvalidArgument(error::kExtendedShstrndx);
   if (shstrndx != kShnUndef) {
-    if (shstrndx >= shnum) return DataLoss("e_shstrndx is not a valid section index");
+    if (shstrndx >= shnum) return DataLoss(error::kShstrndxOutOfRange);
     has_names_ = true;
     shstrndx_ = shstrndx;  // its table is checked in ValidateSections()
   }
@@ -218,16 +217,16 @@ Status ElfFile::ValidateProgramHeaders() const {
   for (std::size_t i = 0; i < phnum_; ++i) {
     const ProgramHeader p = ReadProgramHeader(i);
     if (p.type != kPtLoad) continue;
-    if (p.filesz > p.memsz) return DataLoss("PT_LOAD segment has p_filesz > p_memsz");
+    if (p.filesz > p.memsz) return DataLoss(error::kFileszExceedsMemsz);
     if (!InsideFile(p.offset, p.filesz, file_.size())) {
-      return DataLoss("PT_LOAD segment data (p_offset, p_filesz) extends past the end of the file");
+      return DataLoss(error::kLoadSegmentPastEnd);
     }
     if (p.memsz == 0) continue;  // not loaded
-    if (++loads > kMaxLoadSegments) return ResourceExhausted("too many PT_LOAD segments");
+    if (++loads > kMaxLoadSegments) return ResourceExhausted(error::kTooManyLoadSegments);
     // Last byte of the segment, paddr + memsz - 1, must not leave the
     // address space (memsz > 0 here).
     if (!RangeInside<std::uint64_t>(p.paddr, p.memsz - 1, address_limit)) {
-      return DataLoss("PT_LOAD segment (p_paddr, p_memsz) wraps the address space");
+      return DataLoss(error::kSegmentWraps);
     }
     // Two segments written to the same memory would silently overwrite each
     // other; refuse (by physical address, which is where they are loaded).
@@ -238,7 +237,7 @@ Status ElfFile::ValidateProgramHeaders() const {
       const std::uint64_t p_last = p.paddr + (p.memsz - 1);
       const std::uint64_t q_last = q.paddr + (q.memsz - 1);
       if (p.paddr <= q_last && q.paddr <= p_last) {
-        return DataLoss("PT_LOAD segments overlap (by p_paddr, p_memsz)");
+        return DataLoss(error::kSegmentsOverlap);
       }
     }
   }
@@ -249,27 +248,26 @@ Status ElfFile::ValidateSections() {
   if (shnum_ == 0) return OkStatus();
   if (has_names_) {
     const SectionHeader names = ReadSectionHeader(shstrndx_);
-    if (names.type != kShtStrtab)
-      return DataLoss("section name table (e_shstrndx) is not SHT_STRTAB");
+    if (names.type != kShtStrtab) return DataLoss(error::kNameTableNotStrtab);
     if (!InsideFile(names.offset, names.size, file_.size())) {
-      return DataLoss("section name table extends past the end of the file");
+      return DataLoss(error::kNameTablePastEnd);
     }
-    if (names.size == 0) return DataLoss("section name table is empty");
+    if (names.size == 0) return DataLoss(error::kNameTableEmpty);
     names_offset_ = static_cast<std::size_t>(names.offset);
     names_size_ = static_cast<std::size_t>(names.size);
     // gABI: a string table's last byte is NUL. Checking that once means
     // every name starting inside the table is terminated inside it.
     if (file_[names_offset_ + names_size_ - 1] != std::byte{0}) {
-      return DataLoss("section name table is not NUL-terminated");
+      return DataLoss(error::kNameTableNotTerminated);
     }
   }
   for (std::size_t i = 0; i < shnum_; ++i) {
     const SectionHeader s = ReadSectionHeader(i);
     if (!IsNoFileData(s.type) && !InsideFile(s.offset, s.size, file_.size())) {
-      return DataLoss("section data (sh_offset, sh_size) extends past the end of the file");
+      return DataLoss(error::kSectionDataPastEnd);
     }
     if (has_names_ && s.name >= names_size_) {
-      return DataLoss("section name (sh_name) is outside the section name table");
+      return DataLoss(error::kSectionNameOutsideTable);
     }
   }
   return OkStatus();
@@ -280,31 +278,30 @@ Status ElfFile::CheckMachine(std::uint16_t e_machine) const {
   for (const MachineInfo& m : kMachines) {
     if (m.e_machine == machine_) return InvalidArgument(m.mismatch);
   }
-  return InvalidArgument("ELF is for an unknown machine, not the expected machine");
+  return InvalidArgument(error::kWrongMachineUnknown);
 }
 
 Result<ProgramHeader> ElfFile::program_header(std::size_t index) const {
-  if (index >= phnum_) return OutOfRange("program header index out of range");
+  if (index >= phnum_) return OutOfRange(error::kProgramHeaderIndexOutOfRange);
   return ReadProgramHeader(index);
 }
 
 Result<ConstByteSpan> ElfFile::SegmentData(const ProgramHeader& header) const {
   if (!InsideFile(header.offset, header.filesz, file_.size())) {
-    return DataLoss("segment data (p_offset, p_filesz) extends past the end of the file");
+    return DataLoss(error::kSegmentDataPastEnd);
   }
   return file_.subspan(static_cast<std::size_t>(header.offset),
                        static_cast<std::size_t>(header.filesz));
 }
 
 Result<SectionHeader> ElfFile::section_header(std::size_t index) const {
-  if (index >= shnum_) return OutOfRange("section index out of range");
+  if (index >= shnum_) return OutOfRange(error::kSectionIndexOutOfRange);
   return ReadSectionHeader(index);
 }
 
 Result<ConstByteSpan> ElfFile::SectionName(const SectionHeader& header) const {
-  if (!has_names_) return NotFound("ELF has no section name table");
-  if (header.name >= names_size_)
-    return DataLoss("section name (sh_name) is outside the section name table");
+  if (!has_names_) return NotFound(error::kNoSectionNameTable);
+  if (header.name >= names_size_) return DataLoss(error::kSectionNameOutsideTable);
   // Bounded by the table: never rely on the terminator alone.
   const ConstByteSpan rest = file_.subspan(names_offset_ + header.name, names_size_ - header.name);
   std::size_t length = 0;
@@ -313,7 +310,7 @@ Result<ConstByteSpan> ElfFile::SectionName(const SectionHeader& header) const {
 }
 
 Result<SectionHeader> ElfFile::FindSection(const char* name) const {
-  if (!has_names_) return NotFound("ELF has no section name table");
+  if (!has_names_) return NotFound(error::kNoSectionNameTable);
   const std::size_t wanted = std::strlen(name);
   for (std::size_t i = 0; i < shnum_; ++i) {
     const SectionHeader s = ReadSectionHeader(i);
@@ -325,14 +322,13 @@ Result<SectionHeader> ElfFile::FindSection(const char* name) const {
     const std::byte* at = file_.data() + names_offset_ + s.name;
     if (std::memcmp(at, name, wanted) == 0 && at[wanted] == std::byte{0}) return s;
   }
-  return NotFound("no section with that name");
+  return NotFound(error::kSectionNotFound);
 }
 
 Result<ConstByteSpan> ElfFile::SectionData(const SectionHeader& header) const {
-  if (IsNoFileData(header.type))
-    return InvalidArgument("section has no file data (SHT_NOBITS or SHT_NULL)");
+  if (IsNoFileData(header.type)) return InvalidArgument(error::kSectionHasNoData);
   if (!InsideFile(header.offset, header.size, file_.size())) {
-    return DataLoss("section data (sh_offset, sh_size) extends past the end of the file");
+    return DataLoss(error::kSectionDataPastEnd);
   }
   return file_.subspan(static_cast<std::size_t>(header.offset),
                        static_cast<std::size_t>(header.size));

@@ -1,4 +1,3 @@
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -7,16 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "tandem/testing/elf_builder.h"
 #include "tandem/elf/elf_file.h"
 #include "tandem/elf/elf_wire.h"
+#include "tandem/elf/errors.h"
 #include "tandem/elf/segment_loader.h"
+#include "tandem/testing/elf_builder.h"
 
 namespace tandem::elf {
 namespace {
 
 using testing::ElfBuilder;
-using ::testing::HasSubstr;
 using Bytes = std::vector<std::uint8_t>;
 
 ConstByteSpan Span(const Bytes& b) {
@@ -43,8 +42,6 @@ ElfBuilder GoodBuilder(bool is_64bit) {
       .AddSection(".resource_table", kShtProgbits, Pattern(20, 200), 0x3000);
   return b;
 }
-
-std::string Message(const Status& s) { return s.message(); }
 
 class ElfClassTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -79,6 +76,7 @@ TEST_P(ElfClassTest, ParsesGoodFileAndReadsHeaders) {
   EXPECT_EQ(data.filesz, 24u);
   EXPECT_EQ(elf->program_header(2)->type, kPtNote);
   EXPECT_EQ(elf->program_header(3).status().code(), StatusCode::kOutOfRange);
+  EXPECT_TRUE(elf->program_header(3).status().Is(error::kProgramHeaderIndexOutOfRange));
 
   // null, 4 sections, .shstrtab
   EXPECT_EQ(elf->section_count(), 6u);
@@ -100,6 +98,7 @@ TEST_P(ElfClassTest, ParsesGoodFileAndReadsHeaders) {
   EXPECT_EQ(elf->FindSection(".shstrtab")->type, kShtStrtab);
   EXPECT_EQ(elf->FindSection(".shstrtab.").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(elf->section_header(6).status().code(), StatusCode::kOutOfRange);
+  EXPECT_TRUE(elf->section_header(6).status().Is(error::kSectionIndexOutOfRange));
 }
 
 TEST_P(ElfClassTest, NobitsSectionHasNoFileData) {
@@ -111,6 +110,7 @@ TEST_P(ElfClassTest, NobitsSectionHasNoFileData) {
   const SectionHeader bss = elf.FindSection(".bss").value();
   EXPECT_EQ(bss.size, 40u);
   EXPECT_EQ(elf.SectionData(bss).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(elf.SectionData(bss).status().Is(error::kSectionHasNoData));
 }
 
 TEST_P(ElfClassTest, RejectsTruncationAtEveryLengthOfTheHeader) {
@@ -136,7 +136,7 @@ TEST_P(ElfClassTest, RejectsBadMagic) {
     file[i] ^= 0x20;
     const Status s = ElfFile::Parse(Span(file)).status();
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_THAT(Message(s), HasSubstr("magic"));
+    EXPECT_TRUE(s.Is(error::kBadMagic)) << s.message();
   }
 }
 
@@ -145,9 +145,11 @@ TEST_P(ElfClassTest, RejectsBigEndian) {
   file[kIdentData] = kDataBig;
   const Status s = ElfFile::Parse(Span(file)).status();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(Message(s), HasSubstr("big-endian ELF not supported"));
+  EXPECT_TRUE(s.Is(error::kBigEndian)) << s.message();
   file[kIdentData] = 0;  // ELFDATANONE
-  EXPECT_EQ(ElfFile::Parse(Span(file)).status().code(), StatusCode::kInvalidArgument);
+  const Status none = ElfFile::Parse(Span(file)).status();
+  EXPECT_EQ(none.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(none.Is(error::kBadDataEncoding)) << none.message();
 }
 
 TEST_P(ElfClassTest, RejectsInvalidClass) {
@@ -156,18 +158,21 @@ TEST_P(ElfClassTest, RejectsInvalidClass) {
     file[kIdentClass] = cls;
     const Status s = ElfFile::Parse(Span(file)).status();
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_THAT(Message(s), HasSubstr("class"));
+    EXPECT_TRUE(s.Is(error::kBadClass)) << s.message();
   }
 }
 
 TEST_P(ElfClassTest, RejectsBadVersions) {
   Bytes file = GoodBuilder(is64()).Build();
   file[kIdentVersion] = 2;
-  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()), HasSubstr("ident version"));
+  Status s = ElfFile::Parse(Span(file)).status();
+  EXPECT_TRUE(s.Is(error::kUnsupportedIdentVersion)) << s.message();
   ElfBuilder b = GoodBuilder(is64());
   file = b.Build();
   ElfBuilder::Put(file, b.EhdrField("e_version"), 4, 0);
-  EXPECT_EQ(ElfFile::Parse(Span(file)).status().code(), StatusCode::kInvalidArgument);
+  s = ElfFile::Parse(Span(file)).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(s.Is(error::kUnsupportedVersion)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsClassMismatchedWithHeaderSizes) {
@@ -184,11 +189,11 @@ TEST_P(ElfClassTest, RejectsHugeProgramHeaderCount) {
   ElfBuilder::Put(file, b.EhdrField("e_phnum"), 2, 0xfffe);
   Status s = ElfFile::Parse(Span(file)).status();
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
-  EXPECT_THAT(Message(s), HasSubstr("program header table"));
+  EXPECT_TRUE(s.Is(error::kProgramHeadersPastEnd)) << s.message();
   ElfBuilder::Put(file, b.EhdrField("e_phnum"), 2, kPnXnum);
   s = ElfFile::Parse(Span(file)).status();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(Message(s), HasSubstr("PN_XNUM"));
+  EXPECT_TRUE(s.Is(error::kExtendedProgramHeaders)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsProgramHeaderTablePastEnd) {
@@ -199,7 +204,9 @@ TEST_P(ElfClassTest, RejectsProgramHeaderTablePastEnd) {
        {std::uint64_t{file.size()}, std::uint64_t{file.size() - 8}, max_word(), max_word() - 7}) {
     Bytes bad = file;
     ElfBuilder::Put(bad, b.EhdrField("e_phoff"), width, phoff);
-    EXPECT_EQ(ElfFile::Parse(Span(bad)).status().code(), StatusCode::kDataLoss) << phoff;
+    const Status s = ElfFile::Parse(Span(bad)).status();
+    EXPECT_EQ(s.code(), StatusCode::kDataLoss) << phoff;
+    EXPECT_TRUE(s.Is(error::kProgramHeadersPastEnd)) << phoff << ": " << s.message();
   }
 }
 
@@ -208,10 +215,12 @@ TEST_P(ElfClassTest, RejectsWrongEntrySizes) {
   Bytes file = b.Build();
   Bytes bad = file;
   ElfBuilder::Put(bad, b.EhdrField("e_phentsize"), 2, b.phdr_size() + 4);
-  EXPECT_THAT(Message(ElfFile::Parse(Span(bad)).status()), HasSubstr("e_phentsize"));
+  Status s = ElfFile::Parse(Span(bad)).status();
+  EXPECT_TRUE(s.Is(error::kPhentsizeMismatch)) << s.message();
   bad = file;
   ElfBuilder::Put(bad, b.EhdrField("e_shentsize"), 2, b.shdr_size() - 4);
-  EXPECT_THAT(Message(ElfFile::Parse(Span(bad)).status()), HasSubstr("e_shentsize"));
+  s = ElfFile::Parse(Span(bad)).status();
+  EXPECT_TRUE(s.Is(error::kShentsizeMismatch)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsLoadSegmentOutsideFile) {
@@ -225,13 +234,15 @@ TEST_P(ElfClassTest, RejectsLoadSegmentOutsideFile) {
     ElfBuilder::Put(bad, off, p_offset);
     const Status s = ElfFile::Parse(Span(bad)).status();
     EXPECT_EQ(s.code(), StatusCode::kDataLoss) << p_offset;
-    EXPECT_THAT(Message(s), HasSubstr("PT_LOAD segment data"));
+    EXPECT_TRUE(s.Is(error::kLoadSegmentPastEnd)) << s.message();
   }
   // A huge filesz (and memsz, so filesz <= memsz holds).
   Bytes bad = file;
   ElfBuilder::Put(bad, b.PhdrField(1, "p_filesz"), max_word());
   ElfBuilder::Put(bad, b.PhdrField(1, "p_memsz"), max_word());
-  EXPECT_EQ(ElfFile::Parse(Span(bad)).status().code(), StatusCode::kDataLoss);
+  const Status s = ElfFile::Parse(Span(bad)).status();
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(s.Is(error::kLoadSegmentPastEnd)) << s.message();
 }
 
 TEST_P(ElfClassTest, NonLoadSegmentOutsideFileIsOnlyRejectedWhenRead) {
@@ -239,7 +250,9 @@ TEST_P(ElfClassTest, NonLoadSegmentOutsideFileIsOnlyRejectedWhenRead) {
   Bytes file = b.Build();
   ElfBuilder::Put(file, b.PhdrField(2, "p_offset"), max_word() - 3);  // the PT_NOTE
   const ElfFile elf = ElfFile::Parse(Span(file)).value();
-  EXPECT_EQ(elf.SegmentData(elf.program_header(2).value()).status().code(), StatusCode::kDataLoss);
+  const Status s = elf.SegmentData(elf.program_header(2).value()).status();
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(s.Is(error::kSegmentDataPastEnd)) << s.message();
   EXPECT_TRUE(elf.SegmentData(elf.program_header(0).value()).ok());
 }
 
@@ -247,7 +260,8 @@ TEST_P(ElfClassTest, RejectsFileszGreaterThanMemsz) {
   ElfBuilder b = GoodBuilder(is64());
   Bytes file = b.Build();
   ElfBuilder::Put(file, b.PhdrField(0, "p_memsz"), 39);
-  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()), HasSubstr("p_filesz > p_memsz"));
+  const Status s = ElfFile::Parse(Span(file)).status();
+  EXPECT_TRUE(s.Is(error::kFileszExceedsMemsz)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsOverlappingLoadSegments) {
@@ -260,7 +274,7 @@ TEST_P(ElfClassTest, RejectsOverlappingLoadSegments) {
     ElfBuilder::Put(bad, paddr1, p);
     const Status s = ElfFile::Parse(Span(bad)).status();
     EXPECT_EQ(s.code(), StatusCode::kDataLoss) << p;
-    EXPECT_THAT(Message(s), HasSubstr("overlap"));
+    EXPECT_TRUE(s.Is(error::kSegmentsOverlap)) << s.message();
   }
   // Touching but not overlapping, on either side, is fine.
   for (std::uint64_t p : {0x1028u, 0x0fc0u}) {
@@ -284,7 +298,8 @@ TEST_P(ElfClassTest, RejectsSegmentWrappingTheAddressSpace) {
   Bytes file = b.Build();
   // 64 bytes at max - 16: the end wraps.
   ElfBuilder::Put(file, b.PhdrField(1, "p_paddr"), max_word() - 16);
-  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()), HasSubstr("wraps"));
+  const Status s = ElfFile::Parse(Span(file)).status();
+  EXPECT_TRUE(s.Is(error::kSegmentWraps)) << s.message();
   // Ending exactly at the last address is fine.
   ElfBuilder::Put(file, b.PhdrField(1, "p_paddr"), max_word() - 63);
   EXPECT_TRUE(ElfFile::Parse(Span(file)).ok());
@@ -295,7 +310,9 @@ TEST_P(ElfClassTest, RejectsTooManyLoadSegments) {
   for (std::size_t i = 0; i <= kMaxLoadSegments; ++i)
     b.AddSegment(kPtLoad, 0x1000 * (i + 1), {}, 16);
   const Bytes file = b.Build();
-  EXPECT_EQ(ElfFile::Parse(Span(file)).status().code(), StatusCode::kResourceExhausted);
+  const Status s = ElfFile::Parse(Span(file)).status();
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(s.Is(error::kTooManyLoadSegments)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsSectionOutsideFile) {
@@ -307,11 +324,13 @@ TEST_P(ElfClassTest, RejectsSectionOutsideFile) {
     ElfBuilder::Put(bad, off, sh_offset);
     const Status s = ElfFile::Parse(Span(bad)).status();
     EXPECT_EQ(s.code(), StatusCode::kDataLoss);
-    EXPECT_THAT(Message(s), HasSubstr("section data"));
+    EXPECT_TRUE(s.Is(error::kSectionDataPastEnd)) << s.message();
   }
   Bytes bad = file;
   ElfBuilder::Put(bad, b.ShdrField(4, "sh_size"), max_word());
-  EXPECT_EQ(ElfFile::Parse(Span(bad)).status().code(), StatusCode::kDataLoss);
+  const Status s = ElfFile::Parse(Span(bad)).status();
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(s.Is(error::kSectionDataPastEnd)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsSectionTableOutsideFile) {
@@ -321,12 +340,14 @@ TEST_P(ElfClassTest, RejectsSectionTableOutsideFile) {
   for (std::uint64_t shoff : {std::uint64_t{b.shoff + 8}, max_word() - 7}) {
     Bytes bad = file;
     ElfBuilder::Put(bad, b.EhdrField("e_shoff"), width, shoff);
-    EXPECT_THAT(Message(ElfFile::Parse(Span(bad)).status()), HasSubstr("section header table"))
-        << shoff;
+    const Status s = ElfFile::Parse(Span(bad)).status();
+    EXPECT_TRUE(s.Is(error::kSectionHeadersPastEnd)) << shoff << ": " << s.message();
   }
   Bytes bad = file;
   ElfBuilder::Put(bad, b.EhdrField("e_shnum"), 2, 0xfeff);
-  EXPECT_EQ(ElfFile::Parse(Span(bad)).status().code(), StatusCode::kDataLoss);
+  const Status s = ElfFile::Parse(Span(bad)).status();
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(s.Is(error::kSectionHeadersPastEnd)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsShstrndxOutOfRange) {
@@ -335,14 +356,15 @@ TEST_P(ElfClassTest, RejectsShstrndxOutOfRange) {
   ElfBuilder::Put(file, b.EhdrField("e_shstrndx"), 2, 6);  // == e_shnum
   Status s = ElfFile::Parse(Span(file)).status();
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
-  EXPECT_THAT(Message(s), HasSubstr("e_shstrndx"));
+  EXPECT_TRUE(s.Is(error::kShstrndxOutOfRange)) << s.message();
   ElfBuilder::Put(file, b.EhdrField("e_shstrndx"), 2, kShnXindex);
   s = ElfFile::Parse(Span(file)).status();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(Message(s), HasSubstr("SHN_XINDEX"));
+  EXPECT_TRUE(s.Is(error::kExtendedShstrndx)) << s.message();
   // Pointing at a section that is not a string table.
   ElfBuilder::Put(file, b.EhdrField("e_shstrndx"), 2, 1);
-  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()), HasSubstr("SHT_STRTAB"));
+  s = ElfFile::Parse(Span(file)).status();
+  EXPECT_TRUE(s.Is(error::kNameTableNotStrtab)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsSectionNameTableWithoutFinalNul) {
@@ -351,14 +373,15 @@ TEST_P(ElfClassTest, RejectsSectionNameTableWithoutFinalNul) {
   file[b.shstrtab_offset + b.shstrtab_size - 1] = 'x';  // ".shstrtabx" runs off the end
   const Status s = ElfFile::Parse(Span(file)).status();
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
-  EXPECT_THAT(Message(s), HasSubstr("not NUL-terminated"));
+  EXPECT_TRUE(s.Is(error::kNameTableNotTerminated)) << s.message();
 }
 
 TEST_P(ElfClassTest, RejectsSectionNameOutsideNameTable) {
   ElfBuilder b = GoodBuilder(is64());
   Bytes file = b.Build();
   ElfBuilder::Put(file, b.ShdrField(2, "sh_name"), b.shstrtab_size);
-  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()), HasSubstr("sh_name"));
+  const Status s = ElfFile::Parse(Span(file)).status();
+  EXPECT_TRUE(s.Is(error::kSectionNameOutsideTable)) << s.message();
 }
 
 TEST_P(ElfClassTest, SectionNameAtLastByteIsEmpty) {
@@ -368,7 +391,9 @@ TEST_P(ElfClassTest, SectionNameAtLastByteIsEmpty) {
   ElfBuilder::Put(file, b.ShdrField(2, "sh_name"), b.shstrtab_size - 1);
   const ElfFile elf = ElfFile::Parse(Span(file)).value();
   EXPECT_EQ(elf.SectionName(elf.section_header(2).value())->size(), 0u);
-  EXPECT_EQ(elf.FindSection(".data").status().code(), StatusCode::kNotFound);
+  const Status s = elf.FindSection(".data").status();
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_TRUE(s.Is(error::kSectionNotFound)) << s.message();
 }
 
 TEST_P(ElfClassTest, HandlesFilesWithoutSections) {
@@ -377,14 +402,17 @@ TEST_P(ElfClassTest, HandlesFilesWithoutSections) {
   const std::size_t width = is64() ? 8 : 4;
   ElfBuilder::Put(file, b.EhdrField("e_shnum"), 2, 0);
   // e_shnum 0 with a section table means extended numbering.
-  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()),
-              HasSubstr("extended section numbering"));
+  Status s = ElfFile::Parse(Span(file)).status();
+  EXPECT_TRUE(s.Is(error::kExtendedSectionCount)) << s.message();
   ElfBuilder::Put(file, b.EhdrField("e_shoff"), width, 0);
-  EXPECT_THAT(Message(ElfFile::Parse(Span(file)).status()), HasSubstr("e_shstrndx"));
+  s = ElfFile::Parse(Span(file)).status();
+  EXPECT_TRUE(s.Is(error::kShstrndxWithoutSections)) << s.message();
   ElfBuilder::Put(file, b.EhdrField("e_shstrndx"), 2, 0);
   const ElfFile elf = ElfFile::Parse(Span(file)).value();
   EXPECT_EQ(elf.section_count(), 0u);
-  EXPECT_EQ(elf.FindSection(".text").status().code(), StatusCode::kNotFound);
+  s = elf.FindSection(".text").status();
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_TRUE(s.Is(error::kNoSectionNameTable)) << s.message();
 }
 
 TEST_P(ElfClassTest, CheckMachineNamesWhatItFound) {
@@ -393,11 +421,13 @@ TEST_P(ElfClassTest, CheckMachineNamesWhatItFound) {
   EXPECT_TRUE(elf.CheckMachine(kMachineArm).ok());
   const Status s = elf.CheckMachine(kMachineRiscV);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(Message(s), HasSubstr("ARM"));
+  EXPECT_TRUE(s.Is(error::kWrongMachineArm)) << s.message();
 
   ElfBuilder other(is64(), 0x1234);
   const Bytes odd = other.Build();
-  EXPECT_THAT(Message(ElfFile::Parse(Span(odd))->CheckMachine(kMachineArm)), HasSubstr("unknown"));
+  const Status unknown = ElfFile::Parse(Span(odd))->CheckMachine(kMachineArm);
+  EXPECT_EQ(unknown.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(unknown.Is(error::kWrongMachineUnknown)) << unknown.message();
 }
 
 TEST(ElfMachine, NamesKnownMachines) {
@@ -408,6 +438,9 @@ TEST(ElfMachine, NamesKnownMachines) {
   EXPECT_STREQ(MachineName(3), "x86");
   EXPECT_STREQ(MachineName(7), "unknown");
 }
+
+// The sink's own error, to show that LoadSegments returns it unchanged.
+inline constexpr Reason kSinkRefused{"sink refused"};
 
 // Records what LoadSegments asked for.
 class RecordingSink final : public SegmentSink {
@@ -421,11 +454,11 @@ class RecordingSink final : public SegmentSink {
   Status Write(std::uint64_t da, ConstByteSpan data) override {
     const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
     ops.push_back({false, da, Bytes(p, p + data.size()), data.size()});
-    return fail_at == ops.size() ? DataLoss("sink refused") : OkStatus();
+    return fail_at == ops.size() ? DataLoss(kSinkRefused) : OkStatus();
   }
   Status Zero(std::uint64_t da, std::uint64_t length) override {
     ops.push_back({true, da, {}, length});
-    return fail_at == ops.size() ? DataLoss("sink refused") : OkStatus();
+    return fail_at == ops.size() ? DataLoss(kSinkRefused) : OkStatus();
   }
   std::vector<Op> ops;
   std::size_t fail_at = 0;  // 1-based op number that fails; 0 never
@@ -467,7 +500,7 @@ TEST(ElfLoad, StopsAtFirstSinkError) {
   sink.fail_at = 2;  // the zero-fill of the first segment
   const Status s = LoadSegments(elf, sink);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
-  EXPECT_STREQ(s.message(), "sink refused");
+  EXPECT_TRUE(s.Is(kSinkRefused)) << s.message();
   EXPECT_EQ(sink.ops.size(), 2u);
 }
 

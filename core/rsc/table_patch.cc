@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "tandem/base/checked_math.h"
+#include "tandem/rsc/errors.h"
 #include "tandem/rsc/wire.h"
 
 namespace tandem::rsc {
@@ -18,13 +19,12 @@ Result<std::size_t> LocateField(ConstByteSpan table, std::uint32_t entry_offset,
   const std::uint64_t at = std::uint64_t{entry_offset} + field_offset;
   if (!RangeInside<std::uint64_t>(entry_offset, kTypeSize, table.size()) ||
       !RangeInside<std::uint64_t>(at, field_size, table.size())) {
-    return OutOfRange("resource entry field is outside the table");
+    return OutOfRange(error::kFieldOutsideTable);
   }
   Le32 wire_type;
   std::memcpy(&wire_type, table.data() + entry_offset, sizeof(wire_type));
   if (wire_type.get() != type) {
-    return FailedPrecondition(
-        "resource entry type differs: not the table the entry was parsed from");
+    return FailedPrecondition(error::kEntryTypeDiffers);
   }
   return static_cast<std::size_t>(at);
 }
@@ -39,7 +39,7 @@ Status StoreLe32(ByteSpan table, std::uint32_t entry_offset, std::uint32_t type,
 }
 
 Result<std::size_t> VringField(const Vdev& vdev, std::size_t index, std::size_t field) {
-  if (index >= vdev.num_of_vrings) return OutOfRange("vring index past num_of_vrings");
+  if (index >= vdev.num_of_vrings) return OutOfRange(error::kVringIndexOutOfRange);
   return kTypeSize + sizeof(FwRscVdev) + index * sizeof(FwRscVdevVring) + field;
 }
 

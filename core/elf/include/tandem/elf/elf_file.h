@@ -21,7 +21,8 @@
 // class, byte order, version), kDataLoss for malformed structure (anything
 // out of bounds, overlapping, inconsistent), kResourceExhausted for more
 // PT_LOAD segments than kMaxLoadSegments, kOutOfRange for a bad index
-// passed by the caller, kNotFound for a missing section.
+// passed by the caller, kNotFound for a missing section. Each error is a
+// Reason in errors.h: match it with status.Is(error::kX).
 
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include "tandem/base/result.h"
 #include "tandem/base/span.h"
 #include "tandem/base/status.h"
+#include "tandem/elf/errors.h"  // the Reasons its functions return
 
 namespace tandem::elf {
 

@@ -37,7 +37,8 @@
 // Errors: kDataLoss for malformed tables, kInvalidArgument for an
 // unsupported version, kResourceExhausted beyond our limits (limits.h),
 // kUnimplemented for unsupported resource types, kOutOfRange for a bad
-// index, and whatever a VendorHandler returns.
+// index, and whatever a VendorHandler returns, unchanged. Each error of
+// ours is a Reason in errors.h: match it with status.Is(error::kX).
 // No heap, no exceptions. Threading: immutable after Parse; safe to share.
 
 #include <array>
@@ -49,6 +50,7 @@
 #include "tandem/base/result.h"
 #include "tandem/base/span.h"
 #include "tandem/base/status.h"
+#include "tandem/rsc/errors.h"  // the Reasons Parse() and entry() return
 #include "tandem/rsc/limits.h"
 #include "tandem/rsc/wire.h"
 

@@ -14,8 +14,8 @@
 // field lies inside `table` and that the entry at that offset still has the
 // expected type (kFailedPrecondition otherwise: the copy is not the table
 // the entry was parsed from); kOutOfRange for a vring index past
-// num_of_vrings. Writes are plain little-endian stores: ordering against the
-// remote, cache maintenance and the kick are the remoteproc layer's job.
+// num_of_vrings; the Reasons are in errors.h. Writes are plain little-endian stores: ordering
+// against the remote, cache maintenance and the kick are the remoteproc layer's job.
 
 #include <cstddef>
 #include <cstdint>
