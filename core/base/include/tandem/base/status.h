@@ -80,18 +80,18 @@ class [[nodiscard]] Status {
 };
 
 constexpr Status OkStatus() { return Status(); }
-constexpr Status InvalidArgument(const char* m) { return {StatusCode::kInvalidArgument, m}; }
-constexpr Status OutOfRange(const char* m) { return {StatusCode::kOutOfRange, m}; }
-constexpr Status DataLoss(const char* m) { return {StatusCode::kDataLoss, m}; }
-constexpr Status Unavailable(const char* m) { return {StatusCode::kUnavailable, m}; }
-constexpr Status DeadlineExceeded(const char* m) { return {StatusCode::kDeadlineExceeded, m}; }
-constexpr Status FailedPrecondition(const char* m) { return {StatusCode::kFailedPrecondition, m}; }
-constexpr Status ResourceExhausted(const char* m) { return {StatusCode::kResourceExhausted, m}; }
-constexpr Status NotFound(const char* m) { return {StatusCode::kNotFound, m}; }
-constexpr Status AlreadyExists(const char* m) { return {StatusCode::kAlreadyExists, m}; }
-constexpr Status Unimplemented(const char* m) { return {StatusCode::kUnimplemented, m}; }
-constexpr Status Aborted(const char* m) { return {StatusCode::kAborted, m}; }
-constexpr Status Internal(const char* m) { return {StatusCode::kInternal, m}; }
+constexpr Status InvalidArgument(const char* m) { return Status(StatusCode::kInvalidArgument, m); }
+constexpr Status OutOfRange(const char* m) { return Status(StatusCode::kOutOfRange, m); }
+constexpr Status DataLoss(const char* m) { return Status(StatusCode::kDataLoss, m); }
+constexpr Status Unavailable(const char* m) { return Status(StatusCode::kUnavailable, m); }
+constexpr Status DeadlineExceeded(const char* m) { return Status(StatusCode::kDeadlineExceeded, m); }
+constexpr Status FailedPrecondition(const char* m) { return Status(StatusCode::kFailedPrecondition, m); }
+constexpr Status ResourceExhausted(const char* m) { return Status(StatusCode::kResourceExhausted, m); }
+constexpr Status NotFound(const char* m) { return Status(StatusCode::kNotFound, m); }
+constexpr Status AlreadyExists(const char* m) { return Status(StatusCode::kAlreadyExists, m); }
+constexpr Status Unimplemented(const char* m) { return Status(StatusCode::kUnimplemented, m); }
+constexpr Status Aborted(const char* m) { return Status(StatusCode::kAborted, m); }
+constexpr Status Internal(const char* m) { return Status(StatusCode::kInternal, m); }
 
 }  // namespace tandem
 
