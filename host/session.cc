@@ -11,7 +11,6 @@
 #include <iterator>
 
 #include "tandem/remoteproc/mailbox.h"
-#include "tandem/virtio/features.h"
 
 namespace tandem::host {
 
@@ -85,8 +84,12 @@ Status Session::Init() {
   ropts.recovery = options_.recovery;
   ropts.shutdown_timeout_ms = static_cast<std::uint32_t>(options_.shutdown_timeout.count());
   ropts.expected_machine = kEmX86_64;
-  rproc_ = std::make_unique<remoteproc::RemoteProc>(*platform_, ropts,
-                                                    static_cast<remoteproc::VdevListener*>(this));
+  rproc_ = std::make_unique<remoteproc::RemoteProc>(*platform_, ropts);
+  vdev::HostLinkOptions lopts;
+  lopts.send_timeout = options_.send_timeout;
+  // The doorbell sends any mailbox message: the link's kPendingMessage too.
+  link_.emplace(*rproc_, bus_, doorbell_, poll_lock_, lopts);
+  rproc_->set_vdev_listener(&*link_);
 
   TANDEM_TRY(platform_->SetNotifyCallback([this](std::uint32_t id) { OnNotify(id); }));
   TANDEM_TRY(platform_->SetControlCallback([this](std::uint32_t m) { OnControl(m); }));
@@ -240,76 +243,29 @@ void Session::UnregisterDriver(rpmsg::ChannelHandler& handler) {
   bus_.UnregisterDriver(handler);
 }
 
-// --- Vdev ----------------------------------------------------------------------
-
-Status Session::OnVdevReady(const remoteproc::VdevResources& vdev) {
-  rpmsg::BusConfig config;
-  config.vring0 = {vdev.vring[0].ring, vdev.vring[0].num, vdev.vring[0].align,
-                   vdev.vring[0].notifyid};
-  config.vring1 = {vdev.vring[1].ring, vdev.vring[1].num, vdev.vring[1].align,
-                   vdev.vring[1].notifyid};
-  config.buffers = vdev.buffers;
-  config.buffer_size = vdev.buffer_size;
-  config.event_idx = vdev.event_idx();
-  config.name_service = vdev.name_service();
-  config.send_timeout = options_.send_timeout;
-  {
-    std::lock_guard<std::mutex> lock(poll_mutex_);
-    TANDEM_TRY(bus_.Start(config));
-    rx_notifyid_ = vdev.vring[0].notifyid;
-    tx_notifyid_ = vdev.vring[1].notifyid;
-    link_up_ = true;
-    link_broken_reported_ = false;
-  }
-  // VirtIO 1.x 3.1.1: ACKNOWLEDGE, DRIVER, FEATURES_OK, then DRIVER_OK once
-  // the rings are set up. The remote polls this byte in its table.
-  using virtio::DeviceStatus;
-  const std::uint8_t status =
-      static_cast<std::uint8_t>(DeviceStatus::kAcknowledge | DeviceStatus::kDriver) |
-      static_cast<std::uint8_t>(DeviceStatus::kFeaturesOk | DeviceStatus::kDriverOk);
-  TANDEM_TRY(rproc_->SetVdevStatus(status));
-  // Wake the remote in case it sleeps on the mailbox rather than polling.
-  platform_->Send(remoteproc::mailbox::kPendingMessage).IgnoreError();
-  return OkStatus();
-}
-
-void Session::OnVdevReset() {
-  std::lock_guard<std::mutex> lock(poll_mutex_);
-  link_up_ = false;
-  bus_.Reset().IgnoreError();  // unbinds every channel; never fails
-}
-
 // --- Platform events (event thread) --------------------------------------------
 
 void Session::OnNotify(std::uint32_t notifyid) {
-  Status status;
-  {
-    std::lock_guard<std::mutex> lock(poll_mutex_);
-    if (!link_up_ || (notifyid != rx_notifyid_ && notifyid != tx_notifyid_)) return;
-    do {
-      status = bus_.Poll();
-    } while (status.code() == StatusCode::kUnavailable);  // budget spent, more pending
-    if (status.code() != StatusCode::kDataLoss || link_broken_reported_) return;
-    link_broken_reported_ = true;
+  // The link ignores what is not one of its vrings' notifyids.
+  if (const Status s = link_->OnNotify(notifyid); s.code() == StatusCode::kDataLoss) {
+    ReportLinkBroken(s);
   }
-  // The remote broke the ring protocol: a crash of the remote (Linux treats
-  // a BAD_RING as fatal for the virtqueue; we also recover the remote).
-  PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link broken: ") + status.message());
 }
 
 bool Session::PollNow() {
   std::unique_lock<std::mutex> lock(poll_mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || !link_up_) return false;
-  Status status;
-  do {
-    status = bus_.Poll();
-  } while (status.code() == StatusCode::kUnavailable);
-  if (status.code() == StatusCode::kDataLoss && !link_broken_reported_) {
-    link_broken_reported_ = true;
-    lock.unlock();
-    PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link broken: ") + status.message());
-  }
+  if (!lock.owns_lock()) return false;
+  const Status s = link_->PollLocked();
+  lock.unlock();
+  if (s.Is(vdev::kHostLinkDown)) return false;
+  if (s.code() == StatusCode::kDataLoss) ReportLinkBroken(s);
   return true;
+}
+
+void Session::ReportLinkBroken(const Status& status) {
+  // The remote broke the ring protocol: a crash of the remote (Linux treats
+  // a BAD_RING as fatal for the virtqueue; we also recover the remote).
+  PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link broken: ") + status.message());
 }
 
 void Session::OnControl(std::uint32_t message) {

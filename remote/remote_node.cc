@@ -103,24 +103,25 @@ void RemoteNode::Sleep(std::uint64_t ns) {
 
 int RemoteNode::Run() {
   running_ = true;
-  LoadedTableConfig table_config;
-  table_config.table = config_.resource_table;
-  table_config.device_memory = config_.device_memory;
-  table_config.image = config_.image;
-  table_config.max_vring_num = kMaxVringNum;
-  table_config.buffer_size = config_.buffer_size;
-  auto opened = LoadedTable::Open(table_config);
+  vdev::RemoteLinkConfig link_config;
+  link_config.table.table = config_.resource_table;
+  link_config.table.device_memory = config_.device_memory;
+  link_config.table.image = config_.image;
+  link_config.table.max_vring_num = kMaxVringNum;
+  link_config.table.buffer_size = config_.buffer_size;
+  link_config.send_timeout = config_.reply_timeout;
+  auto opened = vdev::RemoteLink::Open(link_config, bus_, *this);
   if (opened.ok()) {
-    table_.emplace(*opened);
+    link_.emplace(std::move(opened).value());
     // The trace first, so that the boot line is in it too.
-    auto trace = table_->Trace();
+    auto trace = link_->table().Trace();
     if (trace.ok()) {
       auto bytes = trace->Bytes(0, trace->size());
       if (bytes.ok()) trace_.emplace(*bytes);
     }
   }
   Log("%s: booted (bsp abi %u)", config_.name, static_cast<unsigned>(bsp_.abi_version));
-  if (!opened.ok()) {
+  if (!link_) {
     Log("%s: unusable resource table: %s", config_.name, opened.status().message());
     return kExitBadTable;
   }
@@ -136,17 +137,17 @@ int RemoteNode::Run() {
     while (const std::optional<std::uint32_t> message = stash_.TakeControl()) {
       if (HandleControl(*message) == Action::kExit) return kExitClean;
     }
-    UpdateLink();
+    link_->Update();
     // A kick only says "look". The running link is polled on every
     // iteration, kick or timeout, so a kick the host decided not to send
     // (EVENT_IDX) or an announcement that waited for a buffer is picked up
     // within one loop period; without a link there is nothing to look at.
     stash_.TakeKick();
-    if (state_ == LinkState::kRunning) PollBus();
+    if (link_->running()) PollBus();
     if (hook_ != nullptr) hook_->OnLoop(*this);
     if (stash_.has_control() || stash_.kick_pending() || poll_again_) continue;
     const std::uint64_t timeout =
-        state_ == LinkState::kRunning ? config_.loop_timeout_ns : config_.driver_wait_ns;
+        link_->running() ? config_.loop_timeout_ns : config_.driver_wait_ns;
     mailbox_.Receive(timeout).IgnoreError();  // failures are latched, checked above
   }
 }
@@ -169,8 +170,7 @@ RemoteNode::Action RemoteNode::HandleControl(std::uint32_t message) {
     case mailbox::kVdevReset:
       ++counters_.vdev_resets;
       Log("%s: vdev reset requested by the host", config_.name);
-      StopLink();
-      state_ = LinkState::kWaitingForDriver;
+      link_->Reset();
       if (const Status s = SendControl(mailbox::kVdevResetAck); !s.ok()) {
         Log("%s: could not acknowledge the vdev reset: %s", config_.name, s.message());
       }
@@ -191,83 +191,49 @@ RemoteNode::Action RemoteNode::HandleControl(std::uint32_t message) {
   }
 }
 
-void RemoteNode::UpdateLink() {
-  const bool driver_ok = table_->DriverOk();
-  switch (state_) {
-    case LinkState::kWaitingForDriver:
-      if (driver_ok) StartLink();
-      break;
-    case LinkState::kRunning:
-      if (!driver_ok) {
-        // The driver reset the device (VirtIO 1.x 2.1.2, 3.1.1 step 1):
-        // stop using the rings until it sets DRIVER_OK again.
-        ++counters_.vdev_resets;
-        Log("%s: host reset the vdev (status 0x%02x)", config_.name, table_->ReadStatus());
-        StopLink();
-        state_ = LinkState::kWaitingForDriver;
-      }
-      break;
-    case LinkState::kFailed:
-      // Retry only once the host has reset the device and set it up again.
-      if (!driver_ok) state_ = LinkState::kWaitingForDriver;
-      break;
-  }
-}
-
-void RemoteNode::StartLink() {
-  auto link = table_->ReadLink();
-  if (!link.ok()) {
-    ++counters_.link_failures;
-    Log("%s: rpmsg link setup failed: %s", config_.name, link.status().message());
-    state_ = LinkState::kFailed;
-    return;
-  }
-  link_ = *link;
-  link_.bus.send_timeout = config_.reply_timeout;
-  if (const Status s = bus_.Start(link_.bus); !s.ok()) {
-    ++counters_.link_failures;
-    Log("%s: rpmsg link setup failed: %s", config_.name, s.message());
-    state_ = LinkState::kFailed;
-    return;
-  }
+void RemoteNode::OnLinkUp(const VdevLink& link) {
   ++counters_.link_starts;
-  state_ = LinkState::kRunning;
   poll_again_ = true;  // messages may already wait; announcements may wait for buffers
   Log("%s: rpmsg link up: vring0 0x%llx vring1 0x%llx (num %u, notifyids %u/%u), buffers 0x%llx, "
       "features 0x%08x",
-      config_.name, static_cast<unsigned long long>(link_.bus.vring0.ring.device_address()),
-      static_cast<unsigned long long>(link_.bus.vring1.ring.device_address()),
-      static_cast<unsigned>(link_.bus.vring0.num), static_cast<unsigned>(link_.bus.vring0.notifyid),
-      static_cast<unsigned>(link_.bus.vring1.notifyid),
-      static_cast<unsigned long long>(link_.bus.buffers.device_address()),
-      static_cast<unsigned>(link_.gfeatures));
+      config_.name, static_cast<unsigned long long>(link.bus.vring0.ring.device_address()),
+      static_cast<unsigned long long>(link.bus.vring1.ring.device_address()),
+      static_cast<unsigned>(link.bus.vring0.num), static_cast<unsigned>(link.bus.vring0.notifyid),
+      static_cast<unsigned>(link.bus.vring1.notifyid),
+      static_cast<unsigned long long>(link.bus.buffers.device_address()),
+      static_cast<unsigned>(link.gfeatures));
   CreateEndpoints();
 }
 
-void RemoteNode::StopLink() {
-  // Safe in any state: a stopped bus stays stopped.
-  bus_.Reset().IgnoreError();
+void RemoteNode::OnLinkDown(vdev::LinkDownCause cause) {
+  if (cause == vdev::LinkDownCause::kDriverReset) {
+    ++counters_.vdev_resets;
+    Log("%s: host reset the vdev (status 0x%02x)", config_.name,
+        static_cast<unsigned>(link_->observed_status()));
+  }
   DestroyEndpoints();
   poll_again_ = false;
-  if (state_ == LinkState::kRunning) state_ = LinkState::kWaitingForDriver;
+}
+
+void RemoteNode::OnLinkFailed(vdev::LinkFailure failure, const Status& error) {
+  ++counters_.link_failures;
+  Log(failure == vdev::LinkFailure::kBroken ? "%s: rpmsg link broken: %s"
+                                            : "%s: rpmsg link setup failed: %s",
+      config_.name, error.message());
+}
+
+void RemoteNode::StopLink() {
+  if (link_) link_->Stop();
+  poll_again_ = false;
 }
 
 void RemoteNode::PollBus() {
   poll_again_ = false;
   ++counters_.polls;
-  const Status s = bus_.Poll();
-  if (s.ok()) return;
-  if (s.code() == StatusCode::kUnavailable) {
-    // The poll budget ran out with more pending: go round again before
-    // waiting (the control messages get their turn in between).
-    poll_again_ = true;
-    return;
-  }
-  if (state_ != LinkState::kRunning) return;  // a handler stopped the link
-  ++counters_.link_failures;
-  Log("%s: rpmsg link broken: %s", config_.name, s.message());
-  StopLink();
-  state_ = LinkState::kFailed;
+  // The poll budget ran out with more pending: go round again before
+  // waiting (the control messages get their turn in between). Other errors
+  // were handled by the link (OnLinkDown, OnLinkFailed).
+  if (link_->Poll().code() == StatusCode::kUnavailable) poll_again_ = true;
 }
 
 }  // namespace tandem::remote

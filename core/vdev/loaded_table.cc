@@ -35,7 +35,7 @@ bool Overlap(std::uint64_t a, std::uint64_t a_size, std::uint64_t b, std::uint64
 
 Result<LoadedTable> LoadedTable::Open(const LoadedTableConfig& config) {
   if (config.table.data() == nullptr || config.table.empty()) {
-    return InvalidArgument("no resource table given");
+    return InvalidArgument(kNoResourceTable);
   }
   LoadedTable loaded(config);
   std::byte copy[kMaxTableSize];
@@ -48,12 +48,12 @@ Result<LoadedTable> LoadedTable::Open(const LoadedTableConfig& config) {
       return loaded;
     }
   }
-  return NotFound("the resource table has no rpmsg vdev");
+  return NotFound(kNoRpmsgVdev);
 }
 
 Result<ConstByteSpan> LoadedTable::Snapshot(ByteSpan copy) const {
   const std::size_t size = config_.table.size();
-  if (size > copy.size()) return ResourceExhausted("resource table larger than kMaxTableSize");
+  if (size > copy.size()) return ResourceExhausted(kTableTooLarge);
   // One read of the shared bytes; everything after works on the copy.
   std::memcpy(copy.data(), config_.table.data(), size);
   return ConstByteSpan(copy.data(), size);
@@ -73,10 +73,10 @@ bool LoadedTable::DriverOk() const {
 }
 
 Result<shm::Region> LoadedTable::Map(std::uint64_t da, std::uint64_t size,
-                                     const char* overlap_message) const {
+                                     Status over_image) const {
   auto offset = config_.device_memory.Translate(da, size);
-  if (!offset.ok()) return OutOfRange("host placed memory outside the firmware's device window");
-  if (Overlap(da, size, config_.image.da, config_.image.size)) return DataLoss(overlap_message);
+  if (!offset.ok()) return OutOfRange(kOutsideWindow);
+  if (Overlap(da, size, config_.image.da, config_.image.size)) return over_image;
   return config_.device_memory.Sub(*offset, static_cast<std::size_t>(size));
 }
 
@@ -87,14 +87,14 @@ Result<shm::Region> LoadedTable::Trace() const {
   for (const rsc::Entry& e : table.entries()) {
     if (e.kind() != rsc::EntryKind::kTrace) continue;
     const rsc::Trace& t = e.trace();
-    if (t.len == 0 || t.da == rsc::kAddrAny) return DataLoss("trace entry without a fixed range");
+    if (t.len == 0 || t.da == rsc::kAddrAny) return DataLoss(kTraceNotFixed);
     // The trace lives inside the image carve-out (firmware.ld reserves it),
     // so no overlap check against the image here.
     auto offset = config_.device_memory.Translate(t.da, t.len);
-    if (!offset.ok()) return OutOfRange("trace buffer outside the firmware's device window");
+    if (!offset.ok()) return OutOfRange(kTraceOutsideWindow);
     return config_.device_memory.Sub(*offset, t.len);
   }
-  return NotFound("the resource table has no trace entry");
+  return NotFound(kNoTraceEntry);
 }
 
 Result<VdevLink> LoadedTable::ReadLink() const {
@@ -117,13 +117,13 @@ Result<VdevLink> LoadedTable::ReadLink() const {
       have_buffers = true;
     }
   }
-  if (vdev == nullptr) return NotFound("the resource table has no rpmsg vdev");
-  if (vdev->offset != vdev_offset_) return DataLoss("the rpmsg vdev moved in the resource table");
+  if (vdev == nullptr) return NotFound(kNoRpmsgVdev);
+  if (vdev->offset != vdev_offset_) return DataLoss(kVdevMoved);
   if (vdev->num_of_vrings != 2) {
-    return DataLoss("rpmsg vdev must have exactly two vrings (remote->host, host->remote)");
+    return DataLoss(kNotTwoVrings);
   }
   if ((vdev->gfeatures & ~vdev->dfeatures) != 0) {
-    return DataLoss("host accepted features the firmware did not offer (gfeatures)");
+    return DataLoss(kFeaturesNotOffered);
   }
 
   VdevLink link;
@@ -135,39 +135,36 @@ Result<VdevLink> LoadedTable::ReadLink() const {
 
   const rsc::Vring& r0 = vdev->vring[0];
   const rsc::Vring& r1 = vdev->vring[1];
-  if (r0.num != r1.num) return DataLoss("vrings differ in size (rpmsg needs symmetric vrings)");
-  if (r0.num > config_.max_vring_num)
-    return ResourceExhausted("vring larger than the firmware reserved");
+  if (r0.num != r1.num) return DataLoss(kVringSizesDiffer);
+  if (r0.num > config_.max_vring_num) return ResourceExhausted(kVringTooLarge);
   std::uint64_t ring_size[2] = {0, 0};
   rpmsg::VringConfig* out[2] = {&link.bus.vring0, &link.bus.vring1};
   for (std::size_t i = 0; i < 2; ++i) {
     const rsc::Vring& v = vdev->vring[i];
-    if (v.da == rsc::kAddrAny) return DataLoss("vring device address not set by the host");
+    if (v.da == rsc::kAddrAny) return DataLoss(kVringNotPlaced);
     if (v.da % kVringMinAlign != 0) {
-      return DataLoss("vring device address not 16-byte aligned (VirtIO 1.x 2.7)");
+      return DataLoss(kVringMisaligned);
     }
-    if (v.notifyid >= remoteproc::mailbox::kMaxNotifyIds)
-      return DataLoss("vring notifyid not a mailbox notifyid (< 64)");
+    if (v.notifyid >= remoteproc::mailbox::kMaxNotifyIds) return DataLoss(kBadNotifyId);
     TANDEM_TRY_ASSIGN(const virtio::RingLayout layout, virtio::RingLayout::Compute(v.num, v.align));
     ring_size[i] = layout.size();
-    TANDEM_TRY_ASSIGN(out[i]->ring, Map(v.da, ring_size[i], "host placed a vring over the image"));
+    TANDEM_TRY_ASSIGN(out[i]->ring, Map(v.da, ring_size[i], DataLoss(kVringOverImage)));
     out[i]->num = v.num;
     out[i]->align = v.align;
     out[i]->notifyid = v.notifyid;
   }
-  if (r0.notifyid == r1.notifyid) return DataLoss("the two vrings have the same notifyid");
-  if (Overlap(r0.da, ring_size[0], r1.da, ring_size[1])) return DataLoss("the two vrings overlap");
+  if (r0.notifyid == r1.notifyid) return DataLoss(kSameNotifyId);
+  if (Overlap(r0.da, ring_size[0], r1.da, ring_size[1])) return DataLoss(kVringsOverlap);
 
-  if (!have_buffers) return NotFound("the resource table has no vdev0buffer carveout");
-  if (buffers.da == rsc::kAddrAny) return DataLoss("vdev0buffer address not set by the host");
+  if (!have_buffers) return NotFound(kNoBufferCarveout);
+  if (buffers.da == rsc::kAddrAny) return DataLoss(kBuffersNotPlaced);
   // 2 * num buffers: num 32768 and 65551-byte buffers stay far below 2^64.
   const std::uint64_t need = 2 * std::uint64_t{r0.num} * config_.buffer_size;
-  if (buffers.len < need) return DataLoss("vdev0buffer carveout smaller than 2 * num buffers");
-  TANDEM_TRY_ASSIGN(link.bus.buffers,
-                    Map(buffers.da, buffers.len, "host placed the rpmsg buffers over the image"));
+  if (buffers.len < need) return DataLoss(kBuffersTooSmall);
+  TANDEM_TRY_ASSIGN(link.bus.buffers, Map(buffers.da, buffers.len, DataLoss(kBuffersOverImage)));
   for (std::size_t i = 0; i < 2; ++i) {
     if (Overlap(vdev->vring[i].da, ring_size[i], buffers.da, buffers.len)) {
-      return DataLoss("a vring overlaps the rpmsg buffer area");
+      return DataLoss(kVringOverBuffers);
     }
   }
   return link;

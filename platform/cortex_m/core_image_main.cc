@@ -10,13 +10,22 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
+#include <utility>
 
 #include "tandem/base/assert_handler.h"
 #include "tandem/base/endian.h"
 #include "tandem/base/result.h"
 #include "tandem/base/status.h"
+#include "tandem/remoteproc/platform.h"
+#include "tandem/remoteproc/remote_proc.h"
+#include "tandem/rpmsg/host_bus.h"
+#include "tandem/rpmsg/platform.h"
+#include "tandem/rpmsg/remote_bus.h"
 #include "tandem/shm/fence.h"
 #include "tandem/shm/region.h"
+#include "tandem/vdev/host_link.h"
+#include "tandem/vdev/remote_link.h"
 
 namespace {
 
@@ -67,6 +76,125 @@ void ReferenceShm() {
   Sink(shm.Fill(64, 64, std::byte{0}));
 }
 
+// --- vdev ---------------------------------------------------------------
+// Objects that live for the whole image and are never destroyed: placement
+// new into static storage (no heap, no atexit registration).
+template <typename T>
+class Forever {
+ public:
+  template <typename... Args>
+  T& Make(Args&&... args) {
+    return *new (bytes_) T(std::forward<Args>(args)...);
+  }
+
+ private:
+  alignas(T) std::byte bytes_[sizeof(T)];
+};
+
+// A board with nothing on it: every call fails or does nothing.
+class NullBoard final : public tandem::remoteproc::Platform,
+                        public tandem::rpmsg::Notifier,
+                        public tandem::rpmsg::Waiter {
+ public:
+  tandem::Result<tandem::shm::Region> MapMemory(const tandem::remoteproc::MemoryRequest&) override {
+    return tandem::NotFound("no memory");
+  }
+  void ReleaseMemory() override {}
+  tandem::Status Start(std::uint64_t entry) override {
+    Sink(static_cast<std::uint32_t>(entry));
+    return tandem::OkStatus();
+  }
+  tandem::Status Reset() override { return tandem::OkStatus(); }
+  tandem::Status Send(std::uint32_t message) override {
+    Sink(message);
+    return tandem::OkStatus();
+  }
+  tandem::Status WaitForControl(std::uint32_t, std::uint32_t) override {
+    return tandem::DeadlineExceeded("no remote");
+  }
+  tandem::Result<tandem::shm::Region> LoadedResourceTable() override {
+    return tandem::NotFound("no table");
+  }
+  tandem::Status Notify(std::uint32_t notifyid) override { return Send(notifyid); }
+  std::uint64_t Now() override { return g_sink; }
+  std::uint32_t PrepareWait() override { return g_sink; }
+  void Wait(std::uint32_t epoch, std::uint64_t) override { Sink(epoch); }
+  void Wake() override { Sink(1); }
+};
+
+class SinkListener final : public tandem::vdev::RemoteLinkListener {
+ public:
+  void OnLinkUp(const tandem::vdev::VdevLink& link) override { Sink(link.gfeatures); }
+  void OnLinkDown(tandem::vdev::LinkDownCause cause) override {
+    Sink(static_cast<std::uint32_t>(cause));
+  }
+  void OnLinkFailed(tandem::vdev::LinkFailure, const tandem::Status& error) override {
+    Sink(error);
+  }
+};
+
+constexpr std::uint16_t kVdevNum = 8;
+NullBoard g_board;
+tandem::rpmsg::NoLock g_lock;
+SinkListener g_listener;
+Forever<tandem::remoteproc::RemoteProc> g_rproc;
+Forever<tandem::rpmsg::HostBusStorage<kVdevNum, 8, 2>> g_host_storage;
+Forever<tandem::rpmsg::HostBus> g_host_bus;
+Forever<tandem::vdev::HostLink> g_host_link;
+Forever<tandem::rpmsg::RemoteBusStorage<kVdevNum, 8>> g_remote_storage;
+Forever<tandem::rpmsg::RemoteBus> g_remote_bus;
+
+// The host runtime: RemoteProc + HostLink + HostBus (a Cortex-A/R host or
+// a Cortex-M managing another core).
+void ReferenceVdevHost(const tandem::shm::Region& shm) {
+  const tandem::rpmsg::BusPlatform platform{g_board, g_lock, g_board};
+  auto& rproc = g_rproc.Make(g_board, tandem::remoteproc::Options{});
+  auto& bus = g_host_bus.Make(platform, g_host_storage.Make().memory());
+  auto& link = g_host_link.Make(rproc, bus, g_board, g_lock);
+  rproc.set_vdev_listener(&link);
+  Sink(rproc.Boot(tandem::ConstByteSpan(g_shared.data(), g_shared.size())));
+  tandem::remoteproc::VdevResources vdev;
+  if (auto ring = shm.Sub(0, 1024); ring.ok()) vdev.vring[0].ring = ring.value();
+  if (auto ring = shm.Sub(1024, 1024); ring.ok()) vdev.vring[1].ring = ring.value();
+  vdev.vring[0].num = vdev.vring[1].num = kVdevNum;
+  vdev.vring[1].notifyid = 1;
+  if (auto buffers = shm.Sub(2048, 2048); buffers.ok()) vdev.buffers = buffers.value();
+  vdev.buffer_size = 128;
+  Sink(link.OnVdevReady(vdev));
+  Sink(link.OnNotify(g_sink));
+  Sink(link.Poll());
+  link.OnVdevReset();
+}
+
+// The remote runtime: RemoteLink over the image's own table + RemoteBus.
+void ReferenceVdevRemote(const tandem::shm::Region& shm) {
+  const tandem::rpmsg::BusPlatform platform{g_board, g_lock, g_board};
+  auto& bus = g_remote_bus.Make(platform, g_remote_storage.Make().memory());
+  tandem::vdev::RemoteLinkConfig config;
+  config.table.table = tandem::ByteSpan(g_shared.data(), 512);
+  config.table.device_memory = shm;
+  config.table.max_vring_num = kVdevNum;
+  auto link = tandem::vdev::RemoteLink::Open(config, bus, g_listener);
+  if (!link.ok()) {
+    Sink(link.status());
+    return;
+  }
+  link->Update();
+  Sink(link->Poll());
+  link->Reset();
+  link->Stop();
+}
+
+void ReferenceVdev() {
+  auto region = tandem::shm::Region::Create(g_shared.data(), g_shared.size(), kSharedDeviceAddress);
+  if (!region.ok()) {
+    Sink(region.status());
+    return;
+  }
+  ReferenceVdevHost(region.value());
+  ReferenceVdevRemote(region.value());
+}
+
 // --- further layers -----------------------------------------------------
 // Each layer of the core adds a Reference<Layer>() here when it lands, calling
 // its main entry points on objects placed in g_shared, and calls it from
@@ -83,5 +211,6 @@ void ReferenceShm() {
 int main() {
   ReferenceBase();
   ReferenceShm();
+  ReferenceVdev();
   return 0;
 }

@@ -6,6 +6,8 @@
 //                           attach, detach, coredump, trace
 //   LinuxPlatform           the simulated core process, its memory, mailbox
 //   rpmsg::HostBus          the RPMsg driver side over the vdev's vrings
+//   vdev::HostLink          brings the bus up and down with the vdev
+//                           (status DRIVER_OK, notifyid routing, link broken)
 // and runs the threads that make it live: the platform's event thread polls
 // the bus when the remote kicks, and a control worker handles crashes
 // (recording them and, with recovery enabled, rebooting the remote).
@@ -24,6 +26,16 @@
 //    with RegisterDriver stay registered throughout.
 //  * A crash is handled on the control worker: blocking sends inside a
 //    callback delay its recovery by at most their timeout.
+//
+// Locks: control_mutex_ serializes the lifecycle and RemoteProc; it is held
+// while RemoteProc calls the HostLink (OnVdevReady / OnVdevReset). The
+// HostLink's link lock is poll_mutex_: held while the bus starts, resets
+// (OnUnbound callbacks), polls (message and channel callbacks, on the event
+// thread or in PollNow(); the bus's kicks), while drivers are
+// (un)registered and during Coredump(); never while the vdev status is
+// written or kPendingMessage is sent, nor while a crash is posted. Lock order:
+// control_mutex_ before poll_mutex_. The bus's own lock (bus_lock_) is
+// innermost and never held across a callback.
 
 #include <chrono>
 #include <condition_variable>
@@ -43,13 +55,13 @@
 #include "tandem/remoteproc/remote_proc.h"
 #include "tandem/rpmsg/channel.h"
 #include "tandem/rpmsg/host_bus.h"
+#include "tandem/vdev/host_link.h"
 
 namespace tandem::host {
 
 using linux_platform::CoreExit;
 using linux_platform::LinuxPlatform;
 using linux_platform::Mailbox;
-
 
 struct SessionOptions {
   std::string name = "rproc0";  // instance name: state file, memfd names
@@ -66,7 +78,7 @@ struct SessionOptions {
   rpmsg::Timeout send_timeout = rpmsg::kDefaultSendTimeout;
 };
 
-class Session final : private remoteproc::VdevListener {
+class Session final {
  public:
   static constexpr std::uint16_t kMaxBuffers = 256;  // per direction, as Linux
 
@@ -141,12 +153,10 @@ class Session final : private remoteproc::VdevListener {
   explicit Session(SessionOptions options);
   Status Init();
 
-  // remoteproc::VdevListener, called with control_mutex_ held.
-  Status OnVdevReady(const remoteproc::VdevResources& vdev) override;
-  void OnVdevReset() override;
-
   // Platform callbacks, on the platform's event thread.
   void OnNotify(std::uint32_t notifyid);
+  // The link found the remote broke the ring protocol (once per run).
+  void ReportLinkBroken(const Status& status);
   void OnControl(std::uint32_t message);
   void OnCoreExit(const CoreExit& exit);
 
@@ -174,13 +184,23 @@ class Session final : private remoteproc::VdevListener {
       std::make_unique<rpmsg::HostBusStorage<kMaxBuffers, 1024, 64>>();
   rpmsg::HostBus bus_{rpmsg::BusPlatform{doorbell_, bus_lock_, waiter_}, bus_storage_->memory()};
 
+  // poll_mutex_ as the HostLink's link lock.
+  class PollLock final : public rpmsg::Lock {
+   public:
+    explicit PollLock(std::mutex& mutex) : mutex_(mutex) {}
+    void Acquire() override { mutex_.lock(); }
+    void Release() override { mutex_.unlock(); }
+
+   private:
+    std::mutex& mutex_;
+  };
+
   // Lock order: control_mutex_ before poll_mutex_.
-  mutable std::mutex control_mutex_;   // RemoteProc and the lifecycle
-  mutable std::mutex poll_mutex_;      // bus Poll vs Start/Reset
-  bool link_up_ = false;               // bus started (poll_mutex_)
-  std::uint32_t rx_notifyid_ = 0;      // vring0 (poll_mutex_)
-  std::uint32_t tx_notifyid_ = 1;      // vring1 (poll_mutex_)
-  bool link_broken_reported_ = false;  // (poll_mutex_)
+  mutable std::mutex control_mutex_;  // RemoteProc and the lifecycle
+  mutable std::mutex poll_mutex_;     // bus Poll vs Start/Reset: the link lock
+  PollLock poll_lock_{poll_mutex_};
+  // Made in Init() with rproc_ (it writes the vdev status through it).
+  std::optional<vdev::HostLink> link_;
 
   mutable std::mutex events_mutex_;
   mutable std::condition_variable events_cv_;

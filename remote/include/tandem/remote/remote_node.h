@@ -33,6 +33,10 @@
 //              firmware keeps serving the mailbox so the host can reset or
 //              shut it down. A failed mailbox ends Run() with kExitMailbox.
 //
+// The link's state machine (DRIVER_OK, ReadLink, bus start / stop, vdev
+// reset, failures) is the core's vdev::RemoteLink; RemoteNode adds the main
+// loop, the mailbox, the services and the logging around it.
+//
 // Logging: Log() writes each line to the board console and to the trace
 // buffer (the table's first trace entry) through remoteproc::TraceWriter.
 //
@@ -50,7 +54,6 @@
 #include "tandem/base/status.h"
 #include "tandem/remote/bsp.h"
 #include "tandem/remote/bsp_mailbox.h"
-#include "tandem/vdev/loaded_table.h"
 #include "tandem/remote/mailbox_stash.h"
 #include "tandem/remoteproc/trace_buffer.h"
 #include "tandem/rpmsg/endpoint.h"
@@ -58,6 +61,8 @@
 #include "tandem/rpmsg/remote_bus.h"
 #include "tandem/rpmsg/timeout.h"
 #include "tandem/shm/region.h"
+#include "tandem/vdev/loaded_table.h"
+#include "tandem/vdev/remote_link.h"
 
 namespace tandem::remote {
 
@@ -100,7 +105,7 @@ struct RemoteNodeConfig {
   rpmsg::Timeout reply_timeout = rpmsg::Timeout::Milliseconds(500);
 };
 
-class RemoteNode {
+class RemoteNode final : private vdev::RemoteLinkListener {
  public:
   // Exit codes of Run().
   static constexpr int kExitClean = 0;     // shutdown handshake done
@@ -115,11 +120,8 @@ class RemoteNode {
   // Lines longer than this are cut.
   static constexpr std::size_t kMaxLogLine = 256;
 
-  enum class LinkState : std::uint8_t {
-    kWaitingForDriver,  // status without DRIVER_OK
-    kRunning,           // bus started
-    kFailed,            // the host's set-up was refused, or the bus broke
-  };
+  // kWaitingForDriver, kRunning, kFailed (vdev/remote_link.h).
+  using LinkState = vdev::RemoteLinkState;
 
   struct Counters {
     std::uint32_t link_starts = 0;
@@ -168,9 +170,9 @@ class RemoteNode {
 
   rpmsg::RemoteBus& bus() { return bus_; }
   const TandemBsp& bsp() const { return bsp_; }
-  LinkState link_state() const { return state_; }
+  LinkState link_state() const { return link_ ? link_->state() : LinkState::kWaitingForDriver; }
   // The running link's configuration; nullptr unless kRunning.
-  const VdevLink* link() const { return state_ == LinkState::kRunning ? &link_ : nullptr; }
+  const VdevLink* link() const { return link_ ? link_->link() : nullptr; }
   const Counters& counters() const { return counters_; }
   const MailboxStash& stash() const { return stash_; }
 
@@ -184,10 +186,12 @@ class RemoteNode {
   };
 
   Action HandleControl(std::uint32_t message);
-  void UpdateLink();
-  void StartLink();
   void StopLink();
   void PollBus();
+  // vdev::RemoteLinkListener, inside the link's calls (main loop).
+  void OnLinkUp(const VdevLink& link) override;
+  void OnLinkDown(vdev::LinkDownCause cause) override;
+  void OnLinkFailed(vdev::LinkFailure failure, const Status& error) override;
   void CreateEndpoints();
   void DestroyEndpoints();
 
@@ -198,10 +202,8 @@ class RemoteNode {
   rpmsg::NoLock lock_;
   rpmsg::RemoteBusStorage<kMaxVringNum, kEndpointSlots> storage_;
   rpmsg::RemoteBus bus_;
-  std::optional<LoadedTable> table_;
+  std::optional<vdev::RemoteLink> link_;  // once Run() found the table
   std::optional<remoteproc::TraceWriter> trace_;
-  VdevLink link_;
-  LinkState state_ = LinkState::kWaitingForDriver;
   Service services_[kMaxEndpoints];
   std::size_t service_count_ = 0;
   LoopHook* hook_ = nullptr;

@@ -6,9 +6,10 @@
 // device addresses whether or not the host has mapped them (so a test can
 // place a remote's memory and resource table before Attach()), a pool bank
 // for kAnyAddress requests (bump allocation, reset by ReleaseMemory()), and
-// a scripted mailbox. Every bank is surrounded by guard bytes; GuardsIntact()
-// proves nothing wrote outside the device memory (the fuzz harness checks it
-// after every input).
+// a scripted mailbox (replies, or an on_wait hook that runs the remote).
+// Every bank is surrounded by guard bytes; GuardsIntact() proves nothing
+// wrote outside the device memory (the fuzz harness checks it after every
+// input).
 //
 // MapMemory() refuses what real platforms refuse: ranges not inside one
 // bank (kNotFound), overlapping an existing mapping (kAlreadyExists, like
@@ -98,6 +99,7 @@ class FakePlatform final : public Platform {
     waits.clear();
     replies.clear();
     on_send = nullptr;
+    on_wait = nullptr;
     start_status = reset_status = send_status = OkStatus();
     loaded_table.reset();
     pool_next_ = banks_[pool_bank_].da;
@@ -199,7 +201,8 @@ class FakePlatform final : public Platform {
   Status WaitForControl(std::uint32_t message, std::uint32_t timeout_ms) override {
     waits.push_back({message, timeout_ms});
     const auto it = replies.find(message);
-    const Reply reply = it == replies.end() ? Reply::kAck : it->second;
+    const Reply reply =
+        on_wait ? on_wait(message) : (it == replies.end() ? Reply::kAck : it->second);
     switch (reply) {
       case Reply::kAck: return OkStatus();
       case Reply::kTimeout: return DeadlineExceeded("fake: no answer");
@@ -225,6 +228,9 @@ class FakePlatform final : public Platform {
   std::vector<std::uint32_t> sent;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> waits;  // message, timeout
   std::map<std::uint32_t, Reply> replies;                      // default: ack
+  // If set, WaitForControl() asks it instead of `replies`: a test's way of
+  // letting the remote run while the host waits (e.g. until it acks).
+  std::function<Reply(std::uint32_t)> on_wait;
   std::function<void(std::uint32_t)> on_send;
   Status start_status;
   Status reset_status;

@@ -20,7 +20,8 @@
 //    distinct; gfeatures is a subset of dfeatures (VirtIO 1.x 3.1.1: the
 //    driver accepts only offered features); the "vdev0buffer" carve-out
 //    holds 2 * num buffers.
-// A violation is a Status whose message names the rule; nothing is mapped.
+// A violation is a Status made from one of the Reasons below (match it with
+// Status::Is); nothing is mapped.
 //
 // No heap: the copy lives on the stack (at most kMaxTableSize bytes).
 
@@ -29,6 +30,7 @@
 
 #include "tandem/base/result.h"
 #include "tandem/base/span.h"
+#include "tandem/base/status.h"
 #include "tandem/rpmsg/bus.h"
 #include "tandem/shm/region.h"
 
@@ -38,6 +40,35 @@ namespace tandem::vdev {
 // name; Linux takes the same name from the device tree's memory-region).
 inline constexpr char kBufferCarveoutName[] = "vdev0buffer";
 
+// --- Reasons (Status::Is) ---------------------------------------------------
+// Open() / Trace(): the firmware's own table.
+inline constexpr Reason kNoResourceTable{"no resource table given"};
+inline constexpr Reason kTableTooLarge{"resource table larger than kMaxTableSize"};
+inline constexpr Reason kNoRpmsgVdev{"the resource table has no rpmsg vdev"};
+inline constexpr Reason kNoTraceEntry{"the resource table has no trace entry"};
+inline constexpr Reason kTraceNotFixed{"trace entry without a fixed range"};
+inline constexpr Reason kTraceOutsideWindow{"trace buffer outside the firmware's device window"};
+// ReadLink(): what the host wrote.
+inline constexpr Reason kOutsideWindow{"host placed memory outside the firmware's device window"};
+inline constexpr Reason kVdevMoved{"the rpmsg vdev moved in the resource table"};
+inline constexpr Reason kNotTwoVrings{
+    "rpmsg vdev must have exactly two vrings (remote->host, host->remote)"};
+inline constexpr Reason kFeaturesNotOffered{
+    "host accepted features the firmware did not offer (gfeatures)"};
+inline constexpr Reason kVringSizesDiffer{"vrings differ in size (rpmsg needs symmetric vrings)"};
+inline constexpr Reason kVringTooLarge{"vring larger than the firmware reserved"};
+inline constexpr Reason kVringNotPlaced{"vring device address not set by the host"};
+inline constexpr Reason kVringMisaligned{
+    "vring device address not 16-byte aligned (VirtIO 1.x 2.7)"};
+inline constexpr Reason kBadNotifyId{"vring notifyid not a mailbox notifyid (< 64)"};
+inline constexpr Reason kVringOverImage{"host placed a vring over the image"};
+inline constexpr Reason kSameNotifyId{"the two vrings have the same notifyid"};
+inline constexpr Reason kVringsOverlap{"the two vrings overlap"};
+inline constexpr Reason kNoBufferCarveout{"the resource table has no vdev0buffer carveout"};
+inline constexpr Reason kBuffersNotPlaced{"vdev0buffer address not set by the host"};
+inline constexpr Reason kBuffersTooSmall{"vdev0buffer carveout smaller than 2 * num buffers"};
+inline constexpr Reason kBuffersOverImage{"host placed the rpmsg buffers over the image"};
+inline constexpr Reason kVringOverBuffers{"a vring overlaps the rpmsg buffer area"};
 
 struct DeviceRange {
   std::uint64_t da = 0;
@@ -88,7 +119,8 @@ class LoadedTable {
   explicit LoadedTable(const LoadedTableConfig& config) : config_(config) {}
   // Copies the table (once) into `copy` and parses it.
   Result<ConstByteSpan> Snapshot(ByteSpan copy) const;
-  Result<shm::Region> Map(std::uint64_t da, std::uint64_t size, const char* overlap_message) const;
+  // `over_image`: the error if the range overlaps the image.
+  Result<shm::Region> Map(std::uint64_t da, std::uint64_t size, Status over_image) const;
 
   LoadedTableConfig config_;
   std::size_t vdev_offset_ = 0;
