@@ -5,35 +5,18 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
-#include <cstdio>
 #include <cstdlib>
+
+#include "number_text.h"
+#include "tandem/linux/unique_fd.h"
 
 namespace tandem::linux_platform {
 namespace {
-
 constexpr std::string_view kHeader = "tandem-core-state 1";
 constexpr std::size_t kMaxStateFileSize = 16 * 1024;
 
-bool ParseU64(std::string_view text, std::uint64_t* out) {
-  int base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    text.remove_prefix(2);
-  }
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out, base);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
 bool ParseInt(std::string_view text, std::uint64_t max, std::uint64_t* out) {
   return ParseU64(text, out) && *out <= max;
-}
-
-std::string Hex(std::uint64_t value) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(value));
-  return buf;
 }
 
 // Splits on single spaces.
@@ -175,17 +158,19 @@ Status WriteCoreState(const std::string& dir, const CoreState& state) {
   const std::string path = StateFilePath(dir, state.name);
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   const std::string text = FormatCoreState(state);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return FailedPrecondition("cannot create the state file");
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) return FailedPrecondition("cannot create the state file");
   std::size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<std::size_t>(n);
   }
-  bool ok = done == text.size() && fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
+  bool ok = done == text.size() && fsync(fd.get()) == 0;
+  // Closed by hand: close() reports the last write-back errors, and a state
+  // file that may be incomplete must not be renamed into place.
+  ok = close(fd.release()) == 0 && ok;
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
     return FailedPrecondition("cannot write the state file");
@@ -196,18 +181,17 @@ Status WriteCoreState(const std::string& dir, const CoreState& state) {
 Result<CoreState> ReadCoreState(const std::string& dir, const std::string& name) {
   if (!IsValidCoreName(name)) return InvalidArgument("invalid core name");
   const std::string path = StateFilePath(dir, name);
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return NotFound("no state file for this core name");
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return NotFound(kNoStateFile);
   std::string text;
   char buf[4096];
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof(buf));
+    ssize_t n = read(fd.get(), buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > kMaxStateFileSize) break;
   }
-  close(fd);
   TANDEM_TRY_ASSIGN(CoreState state, ParseCoreState(text));
   if (state.name != name) return DataLoss("state file names another core");
   return state;
@@ -219,11 +203,10 @@ void RemoveCoreState(const std::string& dir, const std::string& name) {
 
 Result<std::uint64_t> ProcessStartTime(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/stat";
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return NotFound("process does not exist");
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return NotFound("process does not exist");
   char buf[1024];
-  ssize_t n = read(fd, buf, sizeof(buf) - 1);
-  close(fd);
+  const ssize_t n = read(fd.get(), buf, sizeof(buf) - 1);
   if (n <= 0) return NotFound("process does not exist");
   std::string_view stat(buf, static_cast<std::size_t>(n));
   // Field 2 (comm) is in parentheses and may contain spaces: start after

@@ -81,6 +81,7 @@ TEST(CoreState, WrittenFileIsReadBack) {
   EXPECT_EQ(ReadCoreState(dir, "rproc8").status().code(), StatusCode::kNotFound);
   RemoveCoreState(dir, "rproc7");
   EXPECT_EQ(ReadCoreState(dir, "rproc7").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ReadCoreState(dir, "rproc7").status().Is(kNoStateFile));
   rmdir(dir.c_str());
 }
 

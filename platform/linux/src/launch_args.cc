@@ -1,35 +1,15 @@
 #include "tandem/linux/launch_args.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <string_view>
 
+#include "number_text.h"
 #include "tandem/base/checked_math.h"
 #include "tandem/simulated_board/memory_map.h"
 
 namespace tandem::linux_platform {
 namespace {
-
-std::string Hex(std::uint64_t value) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, 16);
-  (void)ec;
-  return "0x" + std::string(buf, end);
-}
-
-// Strict unsigned parse: decimal or 0x-hex, the whole string, no sign.
-bool ParseU64(std::string_view text, std::uint64_t* out) {
-  int base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    text.remove_prefix(2);
-  }
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out, base);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
 bool ParseFd(std::string_view text, int* out) {
   std::uint64_t value;
   if (!ParseU64(text, &value) || value > 1'000'000) return false;

@@ -35,25 +35,25 @@ LinuxPlatform::~LinuxPlatform() {
 
 std::string LinuxPlatform::state_file_path() const { return StateFilePath(runtime_dir_, name_); }
 
-Status LinuxPlatform::SetNotifyCallback(NotifyCallback callback) {
+template <typename Callback>
+Status LinuxPlatform::SetCallback(Callback* slot, Callback callback) {
   std::lock_guard<std::mutex> control(control_mutex_);
+  // The event thread reads the callbacks without a lock.
   if (event_thread_.joinable()) return FailedPrecondition("set callbacks while no core runs");
-  notify_callback_ = std::move(callback);
+  *slot = std::move(callback);
   return OkStatus();
+}
+
+Status LinuxPlatform::SetNotifyCallback(NotifyCallback callback) {
+  return SetCallback(&notify_callback_, std::move(callback));
 }
 
 Status LinuxPlatform::SetControlCallback(ControlCallback callback) {
-  std::lock_guard<std::mutex> control(control_mutex_);
-  if (event_thread_.joinable()) return FailedPrecondition("set callbacks while no core runs");
-  control_callback_ = std::move(callback);
-  return OkStatus();
+  return SetCallback(&control_callback_, std::move(callback));
 }
 
 Status LinuxPlatform::SetCrashCallback(CrashCallback callback) {
-  std::lock_guard<std::mutex> control(control_mutex_);
-  if (event_thread_.joinable()) return FailedPrecondition("set callbacks while no core runs");
-  crash_callback_ = std::move(callback);
-  return OkStatus();
+  return SetCallback(&crash_callback_, std::move(callback));
 }
 
 Result<std::uint64_t> LinuxPlatform::AllocateDeviceAddress(std::uint64_t size,

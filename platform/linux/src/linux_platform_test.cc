@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "tandem/elf/elf_file.h"
+#include "tandem/linux/core_process.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/selftest/protocol.h"
@@ -438,9 +439,13 @@ TEST_F(LinuxPlatformTest, AttachingToAGoneCoreFailsAndRemovesTheStateFile) {
   ASSERT_EQ(waitpid(pid, nullptr, 0), pid);
   auto second = LinuxPlatform::Create(env_.Options());
   ASSERT_TRUE(second.ok());
-  EXPECT_EQ((*second)->AttachExisting(env_.name).code(), StatusCode::kNotFound);
-  EXPECT_EQ(ReadCoreState(env_.dir, env_.name).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ((*second)->AttachExisting("no-such-core").code(), StatusCode::kNotFound);
+  const Status gone = (*second)->AttachExisting(env_.name);
+  EXPECT_EQ(gone.code(), StatusCode::kNotFound);
+  EXPECT_TRUE(gone.Is(kCoreProcessGone)) << gone.message();
+  EXPECT_TRUE(ReadCoreState(env_.dir, env_.name).status().Is(kNoStateFile));
+  const Status unknown = (*second)->AttachExisting("no-such-core");
+  EXPECT_EQ(unknown.code(), StatusCode::kNotFound);
+  EXPECT_TRUE(unknown.Is(kNoStateFile)) << unknown.message();
 }
 
 // firmware.ld and tandem_add_firmware: a static x86-64 executable whose

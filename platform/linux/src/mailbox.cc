@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <new>
@@ -186,12 +185,11 @@ bool Mailbox::WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::u
     // See Signal(): raise the sleeper count before the kernel compares.
     Atomic(*sleepers).fetch_add(1, std::memory_order_seq_cst);
     sleeps_.fetch_add(1, std::memory_order_relaxed);
-    int rc = FutexWait(word, seen, timeout);
-    int err = rc == 0 ? 0 : errno;
+    // Every outcome loops: woken (maybe spuriously), EAGAIN (the word had
+    // already changed), EINTR (a signal) and ETIMEDOUT are all settled by
+    // the checks at the top of the next round.
+    FutexWait(word, seen, timeout);
     Atomic(*sleepers).fetch_sub(1, std::memory_order_seq_cst);
-    // 0: woken (maybe spuriously); EAGAIN: the word had already changed;
-    // EINTR: a signal; ETIMEDOUT: checked at the top of the next round.
-    (void)err;
   }
 }
 

@@ -32,27 +32,25 @@ Result<std::size_t> PageRoundUp(std::uint64_t size) {
   return static_cast<std::size_t>(rounded);
 }
 
-SharedMemory::~SharedMemory() { Release(); }
+SharedMemory::~SharedMemory() { Unmap(); }
 
 SharedMemory::SharedMemory(SharedMemory&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
+    : fd_(std::move(other.fd_)),
       data_(std::exchange(other.data_, nullptr)),
       size_(std::exchange(other.size_, 0)) {}
 
 SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
   if (this != &other) {
-    Release();
-    fd_ = std::exchange(other.fd_, -1);
+    Unmap();
+    fd_ = std::move(other.fd_);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
   }
   return *this;
 }
 
-void SharedMemory::Release() {
+void SharedMemory::Unmap() {
   if (data_ != nullptr) munmap(data_, size_);
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
   data_ = nullptr;
   size_ = 0;
 }
@@ -61,58 +59,45 @@ Result<SharedMemory> SharedMemory::Create(const char* name, std::size_t size) {
   TANDEM_TRY_ASSIGN(std::size_t rounded, PageRoundUp(size));
   // CLOEXEC: only the launcher we spawn gets these, and only through an
   // explicit dup2 in the spawn actions.
-  int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (fd < 0) return ResourceExhausted("memfd_create failed");
-  if (ftruncate(fd, static_cast<off_t>(rounded)) != 0) {
-    close(fd);
+  UniqueFd fd(memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd.valid()) return ResourceExhausted("memfd_create failed");
+  if (ftruncate(fd.get(), static_cast<off_t>(rounded)) != 0) {
     return ResourceExhausted("ftruncate of memfd failed");
   }
   // The size is final; F_SEAL_SEAL keeps anyone from lifting the seals.
-  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
-    close(fd);
+  if (fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
     return Internal("sealing the memfd failed");
   }
-  auto data = MapShared(fd, rounded);
-  if (!data.ok()) {
-    close(fd);
-    return data.status();
-  }
-  return SharedMemory(fd, *data, rounded);
+  TANDEM_TRY_ASSIGN(std::byte * data, MapShared(fd.get(), rounded));
+  return SharedMemory(std::move(fd), data, rounded);
 }
 
-Result<SharedMemory> SharedMemory::Adopt(int fd, std::size_t size) {
-  if (fd < 0) return InvalidArgument("bad file descriptor");
-  auto rounded = PageRoundUp(size);
+Result<SharedMemory> SharedMemory::Adopt(UniqueFd fd, std::size_t size) {
+  if (!fd.valid()) return InvalidArgument("bad file descriptor");
+  TANDEM_TRY_ASSIGN(std::size_t rounded, PageRoundUp(size));
   struct stat st;
-  if (!rounded.ok() || fstat(fd, &st) != 0 || st.st_size < 0 ||
-      static_cast<std::uint64_t>(st.st_size) < *rounded) {
-    close(fd);
-    return rounded.ok() ? OutOfRange("shared memory file smaller than expected") : rounded.status();
+  if (fstat(fd.get(), &st) != 0 || st.st_size < 0 ||
+      static_cast<std::uint64_t>(st.st_size) < rounded) {
+    return OutOfRange("shared memory file smaller than expected");
   }
-  auto data = MapShared(fd, *rounded);
-  if (!data.ok()) {
-    close(fd);
-    return data.status();
-  }
-  return SharedMemory(fd, *data, *rounded);
+  TANDEM_TRY_ASSIGN(std::byte * data, MapShared(fd.get(), rounded));
+  return SharedMemory(std::move(fd), data, rounded);
 }
 
 Result<SharedMemory> SharedMemory::OpenPath(const char* path, std::size_t size) {
-  int fd = open(path, O_RDWR | O_CLOEXEC);
-  if (fd < 0) return NotFound("cannot open shared memory path");
+  UniqueFd fd(open(path, O_RDWR | O_CLOEXEC));
+  if (!fd.valid()) return NotFound("cannot open shared memory path");
   auto rounded = PageRoundUp(size);
   struct stat st;
-  if (!rounded.ok() || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+  if (!rounded.ok() || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
       static_cast<std::uint64_t>(st.st_size) != *rounded) {
-    close(fd);
     return FailedPrecondition("shared memory path is not the expected memfd (size differs)");
   }
   // memfds carry seals; a file that cannot have them is not one of ours.
-  if (fcntl(fd, F_GET_SEALS) < 0) {
-    close(fd);
+  if (fcntl(fd.get(), F_GET_SEALS) < 0) {
     return FailedPrecondition("shared memory path is not a memfd");
   }
-  return Adopt(fd, size);
+  return Adopt(std::move(fd), size);
 }
 
 Result<shm::Region> SharedMemory::View(std::uint64_t device_address, std::size_t length) const {

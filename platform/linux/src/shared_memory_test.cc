@@ -60,10 +60,11 @@ TEST(SharedMemory, MoveTransfersOwnershipAndDestructionCloses) {
 TEST(SharedMemory, AdoptChecksTheFileSize) {
   auto memory = SharedMemory::Create("t", 4096);
   ASSERT_TRUE(memory.ok());
-  EXPECT_EQ(SharedMemory::Adopt(dup(memory->fd()), 8192).status().code(), StatusCode::kOutOfRange);
-  auto adopted = SharedMemory::Adopt(dup(memory->fd()), 4096);
+  EXPECT_EQ(SharedMemory::Adopt(UniqueFd(dup(memory->fd())), 8192).status().code(),
+            StatusCode::kOutOfRange);
+  auto adopted = SharedMemory::Adopt(UniqueFd(dup(memory->fd())), 4096);
   ASSERT_TRUE(adopted.ok());
-  EXPECT_FALSE(SharedMemory::Adopt(-1, 4096).ok());
+  EXPECT_FALSE(SharedMemory::Adopt(UniqueFd(), 4096).ok());
 }
 
 TEST(SharedMemory, ViewIsBoundsChecked) {

@@ -59,6 +59,9 @@ struct CoreState {
 
 inline constexpr std::size_t kMaxStateRegions = 64;
 
+// ReadCoreState found no state file: no core of that name was left running.
+inline constexpr Reason kNoStateFile{"no state file for this core name"};
+
 // Instance names: 1..32 of [A-Za-z0-9_.-], not starting with '.'.
 bool IsValidCoreName(std::string_view name);
 
@@ -69,7 +72,8 @@ Status EnsureRuntimeDirectory(const std::string& dir);
 
 std::string StateFilePath(const std::string& dir, const std::string& name);
 Status WriteCoreState(const std::string& dir, const CoreState& state);
-// kNotFound if there is no state file for `name`; kDataLoss if it is malformed.
+// kNotFound (kNoStateFile) if there is no state file for `name`; kDataLoss
+// if it is malformed.
 Result<CoreState> ReadCoreState(const std::string& dir, const std::string& name);
 void RemoveCoreState(const std::string& dir, const std::string& name);
 

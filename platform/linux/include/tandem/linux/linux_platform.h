@@ -144,6 +144,8 @@ class LinuxPlatform final : public remoteproc::Platform {
   void StopEventThread();
   void EventLoop();
   void Dispatch(std::uint32_t message);
+  template <typename Callback>
+  Status SetCallback(Callback* slot, Callback callback);
   Result<std::uint64_t> AllocateDeviceAddress(std::uint64_t size, std::uint64_t align) const;
   // The core's state plus what only the platform knows; written to the
   // state file.

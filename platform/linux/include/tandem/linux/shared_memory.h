@@ -12,8 +12,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "tandem/base/result.h"
+#include "tandem/linux/unique_fd.h"
 #include "tandem/shm/region.h"
 
 namespace tandem::linux_platform {
@@ -32,9 +34,9 @@ class SharedMemory {
   // ("/memfd:<name>") and need not be unique.
   static Result<SharedMemory> Create(const char* name, std::size_t size);
 
-  // Maps an existing memfd. Takes ownership of `fd` (closed on failure too).
-  // The file must be at least `size` bytes.
-  static Result<SharedMemory> Adopt(int fd, std::size_t size);
+  // Maps an existing memfd (closed on failure too). The file must be at
+  // least `size` bytes.
+  static Result<SharedMemory> Adopt(UniqueFd fd, std::size_t size);
 
   // Opens `path` (e.g. "/proc/1234/fd/5") read/write and maps `size` bytes.
   // The path must name a memfd of exactly `size` bytes (a different file
@@ -44,16 +46,17 @@ class SharedMemory {
   bool valid() const { return data_ != nullptr; }
   std::byte* data() const { return data_; }
   std::size_t size() const { return size_; }  // whole pages
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
   // A bounds-checked view of [0, length) at `device_address`.
   Result<shm::Region> View(std::uint64_t device_address, std::size_t length) const;
 
  private:
-  SharedMemory(int fd, std::byte* data, std::size_t size) : fd_(fd), data_(data), size_(size) {}
-  void Release();
+  SharedMemory(UniqueFd fd, std::byte* data, std::size_t size)
+      : fd_(std::move(fd)), data_(data), size_(size) {}
+  void Unmap();
 
-  int fd_ = -1;
+  UniqueFd fd_;
   std::byte* data_ = nullptr;
   std::size_t size_ = 0;
 };

@@ -1,8 +1,10 @@
 #pragma once
 // SimulatedCore: the host's handle on one simulated remote core
 // (docs/architecture.md decision 8). It owns the core's memory regions (memfds,
-// also mapped here), the mailbox page, and the `tandem-core` process that
-// maps the regions at their device addresses and runs the firmware.
+// also mapped here; CoreMemory), the mailbox page, and the `tandem-core`
+// process that maps the regions at their device addresses and runs the
+// firmware (CoreProcess), watched by a monitor thread (CoreMonitor); the
+// exit report comes from ClassifyCoreExit (core_exit.h).
 //
 //   auto core = SimulatedCore::Create(options);
 //   auto image = (*core)->AddRegion(0x10000000, 1 << 20, "image");
@@ -52,6 +54,9 @@
 
 #include "tandem/base/result.h"
 #include "tandem/linux/core_exit.h"
+#include "tandem/linux/core_memory.h"
+#include "tandem/linux/core_monitor.h"
+#include "tandem/linux/core_process.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/linux/mailbox.h"
 #include "tandem/linux/shared_memory.h"
@@ -80,13 +85,6 @@ struct SimulatedCoreOptions {
 
 // $TANDEM_CORE, else the path of the tandem-core built with this library.
 std::string DefaultLauncherPath();
-
-struct CoreRegion {
-  std::uint64_t device_address = 0;
-  std::uint64_t size = 0;  // as requested (the mapping is whole pages)
-  std::string name;
-  SharedMemory memory;
-};
 
 class SimulatedCore {
  public:
@@ -134,7 +132,7 @@ class SimulatedCore {
   std::optional<CoreExit> last_exit() const;
   pid_t pid() const;
 
-  Mailbox& mailbox() { return *mailbox_; }
+  Mailbox& mailbox() { return *mailbox_.mailbox; }
   const SimulatedCoreOptions& options() const { return options_; }
 
   // Leaves the core running and stops watching it (no reaping, no
@@ -150,42 +148,44 @@ class SimulatedCore {
   Result<CoreState> State() const;
 
  private:
-  SimulatedCore(SimulatedCoreOptions options, SharedMemory mailbox_memory,
-                std::unique_ptr<Mailbox> mailbox);
-  bool OnMonitorThread() const { return std::this_thread::get_id() == monitor_id_.load(); }
-  Status Spawn(std::uint64_t entry, pid_t* pid_out);
-  Status StartMonitor(std::chrono::milliseconds watchdog);
-  void MonitorLoop(std::chrono::milliseconds watchdog);
-  CoreExit CollectExit();
-  void JoinMonitorAndClose();  // after the run ended or the monitor was told to stop
+  // The host's side of the mailbox: the page and the Mailbox over it.
+  struct MailboxPage {
+    SharedMemory memory;
+    std::unique_ptr<Mailbox> mailbox;
+    int core_fd = -1;  // the page's fd number inside the core, once one has it
+  };
+  static Result<MailboxPage> NewMailboxPage(const SimulatedCoreOptions& options);
+
+  SimulatedCore(SimulatedCoreOptions options, MailboxPage mailbox);
+  bool OnMonitorThread() const { return monitor_.OnMonitorThread(); }
+  // Both under mutex_ and control_mutex_, with the process set.
+  Status SpawnLocked(std::uint64_t entry);
+  Status StartMonitorLocked();
+  // The monitor's end callback: reaps, classifies, reports.
+  void OnCoreEnded();
+  // After the run ended or the monitor was stopped; closes the pidfd.
+  void JoinMonitor();
   Result<CoreState> StateLocked() const;
 
   SimulatedCoreOptions options_;
-  SharedMemory mailbox_memory_;
-  std::unique_ptr<Mailbox> mailbox_;
-  int mailbox_core_fd_ = -1;
+  MailboxPage mailbox_;
 
   std::mutex control_mutex_;  // serializes control calls
   mutable std::mutex mutex_;  // guards the state below marked so
   std::condition_variable exited_cv_;
-  std::vector<CoreRegion> regions_;  // host views; guarded by mutex_
-  // What the running core has mapped (fd numbers inside the core), from
-  // Spawn or Attach; independent of the host views. Guarded by mutex_.
-  std::vector<CoreStateRegion> core_regions_;
+  CoreMemory memory_;  // guarded by mutex_
   ExitCallback exit_callback_;
   bool running_ = false;               // guarded by mutex_
-  std::uint64_t run_id_ = 0;           // guarded by mutex_; bumped per Start/Attach
   std::optional<CoreExit> last_exit_;  // guarded by mutex_
-  pid_t pid_ = 0;
-  int pidfd_ = -1;
-  int stop_fd_ = -1;  // eventfd: wakes the monitor for Detach
+  // Set under both locks before the monitor starts and cleared after it is
+  // joined; in between the monitor reaps it and control calls kill it.
+  CoreProcess process_;
   std::uint64_t entry_ = 0;
-  std::uint64_t start_time_ = 0;  // /proc/<pid>/stat field 22, against pid reuse
+  // Why the host killed the core, for the exit report (the watchdog's own
+  // kill is the monitor's to tell).
   std::atomic<bool> reset_requested_{false};
-  std::atomic<bool> watchdog_fired_{false};
   std::atomic<bool> protocol_error_{false};
-  std::thread monitor_;  // touched only under control_mutex_
-  std::atomic<std::thread::id> monitor_id_{};
+  CoreMonitor monitor_;  // touched only under control_mutex_; destroyed before process_
 };
 
 }  // namespace tandem::linux_platform
