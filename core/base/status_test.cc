@@ -34,8 +34,8 @@ TEST(Status, DefaultIsOkAndCarriesCodeAndMessage) {
   EXPECT_STREQ(StatusCodeName(s.code()), "DATA_LOSS");
 }
 
-inline constexpr Reason kIndexJumped{"ring index jumped"};
-inline constexpr Reason kOtherReason{"ring index jumped"};  // same words, other reason
+inline constexpr char kIndexJumped[] = "ring index jumped";
+inline constexpr char kOtherReason[] = "ring index jumped";  // same words, other reason
 
 TEST(Status, MatchesTheReasonItWasMadeFrom) {
   const Status s = DataLoss(kIndexJumped);

@@ -440,7 +440,7 @@ TEST(ElfMachine, NamesKnownMachines) {
 }
 
 // The sink's own error, to show that LoadSegments returns it unchanged.
-inline constexpr Reason kSinkRefused{"sink refused"};
+inline constexpr char kSinkRefused[] = "sink refused";
 
 // Records what LoadSegments asked for.
 class RecordingSink final : public SegmentSink {

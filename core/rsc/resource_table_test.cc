@@ -330,7 +330,7 @@ TEST(ResourceTable, RejectsUnknownTypes) {
 }
 
 // The handler's own error, to show that Parse() returns it unchanged.
-inline constexpr Reason kVendorRefused{"vendor refused"};
+inline constexpr char kVendorRefused[] = "vendor refused";
 
 class RecordingVendor final : public VendorHandler {
  public:

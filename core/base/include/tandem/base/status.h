@@ -4,34 +4,27 @@
 // wrong. Messages are string literals or Reasons, so a Status is two words
 // and never allocates.
 //
-// Reasons make an error matchable: a Reason is a named constant holding its
-// own text, defined once in a layer's public header (`inline constexpr`, so
-// it has one address in the whole program). A Status made from it points at
-// that text, and Status::Is(reason) compares the address, not the words:
-// callers and tests match on the name, and the message stays for humans.
+// Reasons make an error matchable. A reason is a named message: a char
+// array constant defined once in a layer's public header (`inline
+// constexpr`, so it has one address in the whole program). A Status made
+// from it points at that array, and Status::Is(reason) compares the address,
+// not the words: callers and tests match on the name, and the message stays
+// for humans. Two reasons with the same words are still two reasons.
 //
-//   inline constexpr Reason kUsedLengthTooLong{"used length exceeds the buffer"};
+//   inline constexpr char kUsedLengthTooLong[] = "used length exceeds the buffer";
 //   return DataLoss(kUsedLengthTooLong);
 //   ...
 //   if (status.Is(kUsedLengthTooLong)) ...
+//
+// Plain char arrays rather than a class type on purpose: GCC 12 moves a
+// class-type constant whose reference is bound at run time (a converting
+// call, a `const T&` parameter) from .rodata to .data, which on a
+// microcontroller is RAM, copied from flash at boot, for every reason.
 
 #include <cstddef>
 #include <cstdint>
 
 namespace tandem {
-
-template <std::size_t N>
-struct Reason {
-  consteval Reason(const char (&message)[N]) {  // NOLINT(google-explicit-constructor)
-    for (std::size_t i = 0; i < N; ++i) text[i] = message[i];
-  }
-  // A Reason is used wherever a message is (DataLoss(kSomeReason)).
-  constexpr operator const char*() const { return text; }  // NOLINT(google-explicit-constructor)
-
-  char text[N] = {};
-};
-template <std::size_t N>
-Reason(const char (&)[N]) -> Reason<N>;
 
 enum class StatusCode : std::uint8_t {
   kOk = 0,
@@ -64,8 +57,8 @@ class [[nodiscard]] Status {
   // True iff this status was made from `reason` (the very constant, not an
   // equal text).
   template <std::size_t N>
-  constexpr bool Is(const Reason<N>& reason) const {
-    return message_ == reason.text;
+  constexpr bool Is(const char (&reason)[N]) const {
+    return message_ == reason;
   }
 
   // Spell out a deliberate drop of an error (Pigweed's IgnoreError()).

@@ -51,7 +51,7 @@
 namespace tandem::vdev {
 
 // Poll() while the link is down (before OnVdevReady, after OnVdevReset).
-inline constexpr Reason kHostLinkDown{"the rpmsg link is down"};
+inline constexpr char kHostLinkDown[] = "the rpmsg link is down";
 
 // VirtIO 1.x 3.1.1: what the driver has set once the device is live.
 inline constexpr std::uint8_t kDriverReadyStatus =

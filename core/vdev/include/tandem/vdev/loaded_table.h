@@ -42,33 +42,30 @@ inline constexpr char kBufferCarveoutName[] = "vdev0buffer";
 
 // --- Reasons (Status::Is) ---------------------------------------------------
 // Open() / Trace(): the firmware's own table.
-inline constexpr Reason kNoResourceTable{"no resource table given"};
-inline constexpr Reason kTableTooLarge{"resource table larger than kMaxTableSize"};
-inline constexpr Reason kNoRpmsgVdev{"the resource table has no rpmsg vdev"};
-inline constexpr Reason kNoTraceEntry{"the resource table has no trace entry"};
-inline constexpr Reason kTraceNotFixed{"trace entry without a fixed range"};
-inline constexpr Reason kTraceOutsideWindow{"trace buffer outside the firmware's device window"};
+inline constexpr char kNoResourceTable[] = "no resource table given";
+inline constexpr char kTableTooLarge[] = "resource table larger than kMaxTableSize";
+inline constexpr char kNoRpmsgVdev[] = "the resource table has no rpmsg vdev";
+inline constexpr char kNoTraceEntry[] = "the resource table has no trace entry";
+inline constexpr char kTraceNotFixed[] = "trace entry without a fixed range";
+inline constexpr char kTraceOutsideWindow[] = "trace buffer outside the firmware's device window";
 // ReadLink(): what the host wrote.
-inline constexpr Reason kOutsideWindow{"host placed memory outside the firmware's device window"};
-inline constexpr Reason kVdevMoved{"the rpmsg vdev moved in the resource table"};
-inline constexpr Reason kNotTwoVrings{
-    "rpmsg vdev must have exactly two vrings (remote->host, host->remote)"};
-inline constexpr Reason kFeaturesNotOffered{
-    "host accepted features the firmware did not offer (gfeatures)"};
-inline constexpr Reason kVringSizesDiffer{"vrings differ in size (rpmsg needs symmetric vrings)"};
-inline constexpr Reason kVringTooLarge{"vring larger than the firmware reserved"};
-inline constexpr Reason kVringNotPlaced{"vring device address not set by the host"};
-inline constexpr Reason kVringMisaligned{
-    "vring device address not 16-byte aligned (VirtIO 1.x 2.7)"};
-inline constexpr Reason kBadNotifyId{"vring notifyid not a mailbox notifyid (< 64)"};
-inline constexpr Reason kVringOverImage{"host placed a vring over the image"};
-inline constexpr Reason kSameNotifyId{"the two vrings have the same notifyid"};
-inline constexpr Reason kVringsOverlap{"the two vrings overlap"};
-inline constexpr Reason kNoBufferCarveout{"the resource table has no vdev0buffer carveout"};
-inline constexpr Reason kBuffersNotPlaced{"vdev0buffer address not set by the host"};
-inline constexpr Reason kBuffersTooSmall{"vdev0buffer carveout smaller than 2 * num buffers"};
-inline constexpr Reason kBuffersOverImage{"host placed the rpmsg buffers over the image"};
-inline constexpr Reason kVringOverBuffers{"a vring overlaps the rpmsg buffer area"};
+inline constexpr char kOutsideWindow[] = "host placed memory outside the firmware's device window";
+inline constexpr char kVdevMoved[] = "the rpmsg vdev moved in the resource table";
+inline constexpr char kNotTwoVrings[] = "rpmsg vdev must have exactly two vrings (remote->host, host->remote)";
+inline constexpr char kFeaturesNotOffered[] = "host accepted features the firmware did not offer (gfeatures)";
+inline constexpr char kVringSizesDiffer[] = "vrings differ in size (rpmsg needs symmetric vrings)";
+inline constexpr char kVringTooLarge[] = "vring larger than the firmware reserved";
+inline constexpr char kVringNotPlaced[] = "vring device address not set by the host";
+inline constexpr char kVringMisaligned[] = "vring device address not 16-byte aligned (VirtIO 1.x 2.7)";
+inline constexpr char kBadNotifyId[] = "vring notifyid not a mailbox notifyid (< 64)";
+inline constexpr char kVringOverImage[] = "host placed a vring over the image";
+inline constexpr char kSameNotifyId[] = "the two vrings have the same notifyid";
+inline constexpr char kVringsOverlap[] = "the two vrings overlap";
+inline constexpr char kNoBufferCarveout[] = "the resource table has no vdev0buffer carveout";
+inline constexpr char kBuffersNotPlaced[] = "vdev0buffer address not set by the host";
+inline constexpr char kBuffersTooSmall[] = "vdev0buffer carveout smaller than 2 * num buffers";
+inline constexpr char kBuffersOverImage[] = "host placed the rpmsg buffers over the image";
+inline constexpr char kVringOverBuffers[] = "a vring overlaps the rpmsg buffer area";
 
 struct DeviceRange {
   std::uint64_t da = 0;

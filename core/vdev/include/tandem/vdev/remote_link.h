@@ -34,7 +34,7 @@
 namespace tandem::vdev {
 
 // Poll() while the link is not running.
-inline constexpr Reason kRemoteLinkNotRunning{"the rpmsg link is not running"};
+inline constexpr char kRemoteLinkNotRunning[] = "the rpmsg link is not running";
 
 enum class RemoteLinkState : std::uint8_t {
   kWaitingForDriver,  // status without DRIVER_OK

@@ -24,9 +24,9 @@
 
 namespace tandem::linux_platform {
 
-inline constexpr Reason kRegionOverlaps{"region overlaps an existing region"};
-inline constexpr Reason kNoRegionThere{"no region contains that device range"};
-inline constexpr Reason kStateRegionOutsideWindow{"state names a region outside the device window"};
+inline constexpr char kRegionOverlaps[] = "region overlaps an existing region";
+inline constexpr char kNoRegionThere[] = "no region contains that device range";
+inline constexpr char kStateRegionOutsideWindow[] = "state names a region outside the device window";
 
 struct CoreRegion {
   std::uint64_t device_address = 0;

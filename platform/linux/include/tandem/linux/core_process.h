@@ -29,8 +29,8 @@
 namespace tandem::linux_platform {
 
 // Why Spawn or Adopt failed, for callers that act on it.
-inline constexpr Reason kLauncherNotFound{"tandem-core launcher not found (set TANDEM_CORE)"};
-inline constexpr Reason kCoreProcessGone{"core process is gone (exited or pid reused)"};
+inline constexpr char kLauncherNotFound[] = "tandem-core launcher not found (set TANDEM_CORE)";
+inline constexpr char kCoreProcessGone[] = "core process is gone (exited or pid reused)";
 
 // A host fd the child gets at the fd number `child`.
 struct InheritedFd {

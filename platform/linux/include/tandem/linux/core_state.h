@@ -60,7 +60,7 @@ struct CoreState {
 inline constexpr std::size_t kMaxStateRegions = 64;
 
 // ReadCoreState found no state file: no core of that name was left running.
-inline constexpr Reason kNoStateFile{"no state file for this core name"};
+inline constexpr char kNoStateFile[] = "no state file for this core name";
 
 // Instance names: 1..32 of [A-Za-z0-9_.-], not starting with '.'.
 bool IsValidCoreName(std::string_view name);
