@@ -3,7 +3,9 @@
 #include <cstring>
 #include <utility>
 
+#include "blocking_wait.h"
 #include "tandem/base/assert.h"
+#include "tandem/rpmsg/errors.h"
 
 namespace tandem::rpmsg {
 
@@ -22,8 +24,8 @@ void RxBuffer::Release() {
 }
 
 Status TxBuffer::Send(std::size_t len) {
-  if (bus_ == nullptr) return FailedPrecondition("tx buffer is empty (already sent or released)");
-  if (len > data_.size()) return InvalidArgument("payload larger than the MTU");
+  if (bus_ == nullptr) return FailedPrecondition(kTxBufferEmpty);
+  if (len > data_.size()) return InvalidArgument(kPayloadTooLarge);
   return bus_->SubmitTx(*this, len);
 }
 
@@ -65,10 +67,10 @@ Status Bus::UsableLocked() const {
   if (!table_status_.ok()) return table_status_;
   switch (state_) {
     case State::kRunning: return OkStatus();
-    case State::kStopped: return FailedPrecondition("rpmsg bus not started");
+    case State::kStopped: return FailedPrecondition(kNotStarted);
     case State::kBroken: return broken_;
   }
-  return Internal("rpmsg bus state corrupt");
+  return Internal(kStateCorrupt);
 }
 
 Status Bus::status() const {
@@ -79,23 +81,23 @@ Status Bus::status() const {
 Status Bus::AdoptConfigLocked(const BusConfig& config, std::uint32_t tx_notifyid,
                               std::uint32_t rx_notifyid) {
   TANDEM_TRY(table_status_);
-  if (state_ == State::kRunning) return FailedPrecondition("rpmsg bus already started");
+  if (state_ == State::kRunning) return FailedPrecondition(kAlreadyStarted);
   if (tx_held_ != 0 || rx_held_ != 0) {
-    return FailedPrecondition("buffers of the previous session are still held");
+    return FailedPrecondition(kBuffersStillHeld);
   }
   if (config.vring0.num != config.vring1.num) {
-    return InvalidArgument("vring0 and vring1 must have the same number of entries");
+    return InvalidArgument(kVringSizesDiffer);
   }
   const std::uint32_t num = config.vring0.num;
   if (num == 0 || num > 32768 || !IsPowerOfTwo(num)) {
-    return InvalidArgument("vring size must be a power of two no larger than 32768");
+    return InvalidArgument(kBadVringSize);
   }
   // hdr.len is 16 bits, so no payload can exceed 65535 bytes.
   if (config.buffer_size <= kHeaderSize || config.buffer_size > kHeaderSize + 0xFFFF) {
-    return InvalidArgument("buffer size must exceed the header and carry at most 65535 bytes");
+    return InvalidArgument(kBadBufferSize);
   }
   if (config.name_service && config.buffer_size < kHeaderSize + sizeof(NsMessage)) {
-    return InvalidArgument("buffers too small for name-service messages");
+    return InvalidArgument(kBuffersTooSmallForNs);
   }
   buffers_ = config.buffers;
   buffer_size_ = config.buffer_size;
@@ -122,7 +124,7 @@ void Bus::StopLocked(Outbox& out) {
 Status Bus::BreakLocked(Status s, Outbox& out) {
   if (state_ != State::kBroken) {
     state_ = State::kBroken;
-    broken_ = s.ok() ? Internal("rpmsg bus broken without a reason") : s;
+    broken_ = s.ok() ? Internal(kBrokenWithoutReason) : s;
     out.wake = true;
   }
   return broken_;
@@ -191,16 +193,16 @@ void Bus::EndBatch() {
 // --- Endpoints ----------------------------------------------------------------
 
 Status Bus::CheckEndpointLocked(const Endpoint& endpoint) const {
-  if (endpoint.bus_ != this) return FailedPrecondition("endpoint not created on this bus");
+  if (endpoint.bus_ != this) return FailedPrecondition(kEndpointNotOnBus);
   return OkStatus();
 }
 
 Status Bus::CreateEndpointLocked(Endpoint& endpoint, const EndpointConfig& config,
                                  MessageHandler* handler) {
   TANDEM_TRY(table_status_);
-  if (endpoint.bus_ != nullptr) return AlreadyExists("endpoint already created");
+  if (endpoint.bus_ != nullptr) return AlreadyExists(kEndpointExists);
   const std::size_t name_len = NameLength(config.name);
-  if (name_len >= kNameSize) return InvalidArgument("endpoint name longer than 31 characters");
+  if (name_len >= kNameSize) return InvalidArgument(kEndpointNameTooLong);
   std::uint32_t addr = config.addr;
   if (addr == kAddrAny) {
     TANDEM_TRY_ASSIGN(addr, table_.AllocateAddress());
@@ -213,8 +215,6 @@ Status Bus::CreateEndpointLocked(Endpoint& endpoint, const EndpointConfig& confi
   if (name_len != 0) std::memcpy(endpoint.name_, config.name, name_len);
   endpoint.handler_ = handler;
   endpoint.queue_ = {};
-  endpoint.queue_head_ = 0;
-  endpoint.queue_count_ = 0;
   endpoint.announced_ = false;
   endpoint.announce_pending_ = false;
   DoEndpointCreated(endpoint);
@@ -231,24 +231,13 @@ Status Bus::CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config,
   return OkStatus();
 }
 
-namespace {
-bool AllEmpty(std::span<RxBuffer> queue) {
-  for (const RxBuffer& b : queue) {
-    if (b.valid()) return false;
-  }
-  return true;
-}
-}  // namespace
-
 Status Bus::CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config,
                            std::span<RxBuffer> queue) {
-  if (queue.empty() || !AllEmpty(queue)) {
-    return InvalidArgument("receive queue storage must be non-empty and hold empty handles");
-  }
+  TANDEM_TRY(ReceiveQueue::CheckStorage(queue));
   {
     LockGuard guard(lock_);
     TANDEM_TRY(CreateEndpointLocked(endpoint, config));
-    endpoint.queue_ = queue;
+    endpoint.queue_ = ReceiveQueue(queue);
   }
   DoNameServiceWork();
   return OkStatus();
@@ -266,22 +255,19 @@ Status Bus::CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config) {
 Status Bus::SetHandler(Endpoint& endpoint, MessageHandler& handler) {
   LockGuard guard(lock_);
   TANDEM_TRY(CheckEndpointLocked(endpoint));
-  if (endpoint.queue_count_ != 0) return FailedPrecondition("receive queue not empty");
+  if (!endpoint.queue_.empty()) return FailedPrecondition(kQueueNotEmpty);
   endpoint.queue_ = {};
   endpoint.handler_ = &handler;
   return OkStatus();
 }
 
 Status Bus::SetReceiveQueue(Endpoint& endpoint, std::span<RxBuffer> queue) {
-  if (queue.empty() || !AllEmpty(queue)) {
-    return InvalidArgument("receive queue storage must be non-empty and hold empty handles");
-  }
+  TANDEM_TRY(ReceiveQueue::CheckStorage(queue));
   LockGuard guard(lock_);
   TANDEM_TRY(CheckEndpointLocked(endpoint));
-  if (endpoint.queue_count_ != 0) return FailedPrecondition("receive queue not empty");
+  if (!endpoint.queue_.empty()) return FailedPrecondition(kQueueNotEmpty);
   endpoint.handler_ = nullptr;
-  endpoint.queue_ = queue;
-  endpoint.queue_head_ = 0;
+  endpoint.queue_ = ReceiveQueue(queue);
   return OkStatus();
 }
 
@@ -325,15 +311,11 @@ void Bus::DropRxLocked(const BufferSlot& slot, Outbox& out) {
 }
 
 void Bus::DropQueuedLocked(Endpoint& endpoint, Outbox& out) {
-  while (endpoint.queue_count_ > 0) {
-    RxBuffer& b = endpoint.queue_[endpoint.queue_head_];
+  endpoint.queue_.Drain([&](RxBuffer& b) {
     DropRxLocked(b.slot_, out);
     b.bus_ = nullptr;  // inert: its destructor must not take the lock we hold
     b.payload_ = {};
-    endpoint.queue_head_ = (endpoint.queue_head_ + 1) % endpoint.queue_.size();
-    --endpoint.queue_count_;
-  }
-  endpoint.queue_head_ = 0;
+  });
 }
 
 void Bus::ReleaseRx(const BufferSlot& slot) {
@@ -394,7 +376,7 @@ Status Bus::SubmitTx(TxBuffer& tx, std::size_t len) {
       s = UsableLocked();
     } else if (!written.ok()) {
       DoReturnTx(slot);
-      s = Internal("tx buffer outside the buffer region");
+      s = Internal(kTxOutsideRegion);
     } else {
       s = SubmitTxLocked(slot, static_cast<std::uint32_t>(kHeaderSize + len), out);
       PrepareKicksLocked(out);
@@ -408,9 +390,14 @@ Status Bus::SubmitTx(TxBuffer& tx, std::size_t len) {
 
 Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::uint32_t dst,
                                     Timeout timeout) {
-  bool waiting = false;
-  bool have_deadline = false;
-  std::uint64_t deadline = 0;
+  BlockingWait wait(waiter_, timeout);
+  // The last sender to stop waiting turns tx-complete callbacks off again.
+  auto stop_waiting = [&](Outbox& out) {
+    if (wait.StopWaiting() && --tx_waiters_ == 0 && state_ == State::kRunning) {
+      auto disarmed = DoArmTxWakeup(false);
+      if (!disarmed.ok()) BreakLocked(disarmed.status(), out).IgnoreError();
+    }
+  };
   for (;;) {
     Outbox out;
     Status s;
@@ -419,18 +406,17 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
     BufferSlot slot;
     std::uint32_t from = src;
     std::uint32_t to = dst;
-    std::uint32_t epoch = 0;
     {
       LockGuard guard(lock_);
       s = UsableLocked();
-      if (!s.ok() && waiting && state_ == State::kStopped) {
-        s = Aborted("rpmsg bus reset while waiting for a tx buffer");
+      if (!s.ok() && wait.waiting() && state_ == State::kStopped) {
+        s = Aborted(kResetWhileSending);
       }
       if (s.ok()) s = CheckEndpointLocked(endpoint);
       if (s.ok()) {
         if (from == kAddrAny) from = endpoint.addr_;
         if (to == kAddrAny) to = endpoint.peer_.load(std::memory_order_acquire);
-        if (to == kAddrAny) s = FailedPrecondition("endpoint has no peer address yet");
+        if (to == kAddrAny) s = FailedPrecondition(kNoPeerAddress);
       }
       if (s.ok()) {
         auto taken = TakeTxLocked(out);
@@ -440,68 +426,49 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
           ++tx_held_;
         } else if (taken.status().code() != StatusCode::kUnavailable) {
           s = taken.status();
-        } else if (timeout.is_none()) {
-          s = Unavailable("no tx buffer");
+        } else if (!wait.can_block()) {
+          s = Unavailable(kNoTxBuffer);
         } else {
-          if (!waiting) {
-            waiting = true;
-            if (tx_waiters_++ == 0) {
-              // Ask the peer to tell us when buffers come back (Linux:
-              // rpmsg_upref_sleepers enables the tx-complete callback).
-              auto armed = DoArmTxWakeup(true);
-              if (!armed.ok()) {
-                s = BreakLocked(armed.status(), out);
-              } else {
-                retry = *armed;
-              }
+          if (wait.StartWaiting() && tx_waiters_++ == 0) {
+            // Ask the peer to tell us when buffers come back (Linux:
+            // rpmsg_upref_sleepers enables the tx-complete callback).
+            auto armed = DoArmTxWakeup(true);
+            if (!armed.ok()) {
+              s = BreakLocked(armed.status(), out);
+            } else {
+              retry = *armed;
             }
           }
           if (s.ok() && !retry) {
             // Kicks deferred by Poll() or a TxBatch must reach the peer
             // before we sleep, or it may never return a buffer.
             ForceKicksLocked(out);
-            epoch = waiter_.PrepareWait();
+            wait.PrepareLocked();
           }
         }
       }
-      if (waiting && (got || !s.ok())) {
-        waiting = false;
-        if (--tx_waiters_ == 0 && state_ == State::kRunning) {
-          auto disarmed = DoArmTxWakeup(false);
-          if (!disarmed.ok()) BreakLocked(disarmed.status(), out).IgnoreError();
-        }
-      }
+      if (got || !s.ok()) stop_waiting(out);
     }
     Flush(out);
     if (got) {
       auto data = buffers_.Bytes(slot.offset + kHeaderSize, slot.capacity - kHeaderSize);
       if (!data.ok()) {
         ReturnTxUnheld(slot);
-        return Internal("tx buffer outside the buffer region");
+        return Internal(kTxOutsideRegion);
       }
       return TxBuffer(this, slot, from, to, *data);
     }
     if (!s.ok()) return s;
     if (retry) continue;
-
-    const std::uint64_t now = waiter_.Now();
-    if (!have_deadline) {
-      deadline = timeout.DeadlineFrom(now);
-      have_deadline = true;
-    }
-    if (now >= deadline) {
+    if (!wait.Sleep()) {
       Outbox late;
       {
         LockGuard guard(lock_);
-        if (--tx_waiters_ == 0 && state_ == State::kRunning) {
-          auto disarmed = DoArmTxWakeup(false);
-          if (!disarmed.ok()) BreakLocked(disarmed.status(), late).IgnoreError();
-        }
+        stop_waiting(late);
       }
       Flush(late);
-      return DeadlineExceeded("no tx buffer before the timeout");
+      return DeadlineExceeded(kTxTimeout);
     }
-    waiter_.Wait(epoch, deadline);
   }
 }
 
@@ -528,10 +495,10 @@ Status Bus::SendFrom(Endpoint& endpoint, std::uint32_t src, std::uint32_t dst,
   // Refuse before taking a buffer: nothing is sent, no buffer moves.
   const std::size_t mtu_now = mtu();
   if (mtu_now != 0 && payload.size() > mtu_now) {
-    return InvalidArgument("payload larger than the MTU");
+    return InvalidArgument(kPayloadTooLarge);
   }
   TANDEM_TRY_ASSIGN(TxBuffer tx, AcquireTxFrom(endpoint, src, dst, timeout));
-  if (payload.size() > tx.capacity()) return InvalidArgument("payload larger than the MTU");
+  if (payload.size() > tx.capacity()) return InvalidArgument(kPayloadTooLarge);
   if (!payload.empty()) std::memcpy(tx.data().data(), payload.data(), payload.size());
   return tx.Send(payload.size());
 }
@@ -541,7 +508,7 @@ Status Bus::Send(Endpoint& endpoint, ConstByteSpan payload, Timeout timeout) {
 }
 
 Status Bus::SendTo(Endpoint& endpoint, std::uint32_t dst, ConstByteSpan payload, Timeout timeout) {
-  if (dst == kAddrAny) return InvalidArgument("destination is RPMSG_ADDR_ANY");
+  if (dst == kAddrAny) return InvalidArgument(kDstAny);
   return SendFrom(endpoint, kAddrAny, dst, payload, timeout);
 }
 
@@ -549,7 +516,7 @@ Status Bus::SendOffChannel(Endpoint& endpoint, std::uint32_t src, std::uint32_t 
                            ConstByteSpan payload, Timeout timeout) {
   // Linux rpmsg_send_offchannel_raw(): "Invalid addr" for either ANY.
   if (src == kAddrAny || dst == kAddrAny) {
-    return InvalidArgument("source or destination is RPMSG_ADDR_ANY");
+    return InvalidArgument(kSrcOrDstAny);
   }
   return SendFrom(endpoint, src, dst, payload, timeout);
 }
@@ -558,62 +525,42 @@ Status Bus::SendOffChannel(Endpoint& endpoint, std::uint32_t src, std::uint32_t 
 
 Result<RxBuffer> Bus::PopQueued(Endpoint& endpoint, Timeout timeout, std::size_t max_len,
                                 bool check_len) {
-  bool waiting = false;
-  bool have_deadline = false;
-  std::uint64_t deadline = 0;
+  BlockingWait wait(waiter_, timeout);
   for (;;) {
     Status s;
     RxBuffer got;
-    std::uint32_t epoch = 0;
     {
       LockGuard guard(lock_);
       s = CheckEndpointLocked(endpoint);
-      if (!s.ok() && waiting) s = Aborted("endpoint destroyed while waiting for a message");
-      if (s.ok() && endpoint.queue_.empty())
-        s = FailedPrecondition("endpoint has no receive queue");
-      if (s.ok() && endpoint.queue_count_ > 0) {
-        RxBuffer& head = endpoint.queue_[endpoint.queue_head_];
-        if (check_len && head.payload().size() > max_len) {
-          s = OutOfRange("receive buffer too small for the message");
+      if (!s.ok() && wait.waiting()) s = Aborted(kEndpointDestroyedWhileReceiving);
+      ReceiveQueue& queue = endpoint.queue_;
+      if (s.ok() && !queue.attached()) s = FailedPrecondition(kNoReceiveQueue);
+      if (s.ok() && !queue.empty()) {
+        if (check_len && queue.front().payload().size() > max_len) {
+          s = OutOfRange(kReceiveBufferTooSmall);
         } else {
-          got = std::move(head);
-          endpoint.queue_head_ = (endpoint.queue_head_ + 1) % endpoint.queue_.size();
-          --endpoint.queue_count_;
+          got = queue.Pop();
         }
       } else if (s.ok()) {
         if (state_ != State::kRunning) {
-          s = (waiting && state_ == State::kStopped)
-                  ? Aborted("rpmsg bus reset while waiting for a message")
-                  : UsableLocked();
-        } else if (timeout.is_none()) {
-          s = Unavailable("no message");
+          s = (wait.waiting() && state_ == State::kStopped) ? Aborted(kResetWhileReceiving)
+                                                            : UsableLocked();
+        } else if (!wait.can_block()) {
+          s = Unavailable(kNoMessage);
         } else {
-          if (!waiting) {
-            waiting = true;
-            ++rx_waiters_;
-          }
-          epoch = waiter_.PrepareWait();
+          if (wait.StartWaiting()) ++rx_waiters_;
+          wait.PrepareLocked();
         }
       }
-      if (waiting && (got.valid() || !s.ok())) {
-        waiting = false;
-        --rx_waiters_;
-      }
+      if ((got.valid() || !s.ok()) && wait.StopWaiting()) --rx_waiters_;
     }
     if (got.valid()) return got;
     if (!s.ok()) return s;
-
-    const std::uint64_t now = waiter_.Now();
-    if (!have_deadline) {
-      deadline = timeout.DeadlineFrom(now);
-      have_deadline = true;
-    }
-    if (now >= deadline) {
+    if (!wait.Sleep()) {
       LockGuard guard(lock_);
-      --rx_waiters_;
-      return DeadlineExceeded("no message before the timeout");
+      if (wait.StopWaiting()) --rx_waiters_;
+      return DeadlineExceeded(kRxTimeout);
     }
-    waiter_.Wait(epoch, deadline);
   }
 }
 
@@ -670,15 +617,12 @@ void Bus::Deliver(const RxSlot& rx) {
         std::uint32_t unknown = kAddrAny;
         endpoint->peer_.compare_exchange_strong(unknown, src, std::memory_order_acq_rel);
       }
-      if (!endpoint->queue_.empty()) {
-        if (endpoint->queue_count_ == endpoint->queue_.size()) {
+      if (endpoint->queue_.attached()) {
+        if (endpoint->queue_.full()) {
           ++stats_.rx_queue_full;
           DropRxLocked(slot, out);
         } else {
-          const std::size_t tail =
-              (endpoint->queue_head_ + endpoint->queue_count_) % endpoint->queue_.size();
-          endpoint->queue_[tail] = RxBuffer(this, slot, src, dst, *payload);
-          ++endpoint->queue_count_;
+          endpoint->queue_.Push(RxBuffer(this, slot, src, dst, *payload));
           ++stats_.rx_messages;
           if (rx_waiters_ > 0) out.wake = true;
         }
@@ -704,7 +648,7 @@ Status Bus::Poll() {
   {
     LockGuard guard(lock_);
     if (in_poll_) {
-      return FailedPrecondition("Poll already running (from a callback or a second thread)");
+      return FailedPrecondition(kPollReentered);
     }
     TANDEM_TRY(UsableLocked());
     in_poll_ = true;
@@ -716,7 +660,7 @@ Status Bus::Poll() {
   std::uint32_t handled = 0;
   for (;;) {
     Outbox out;
-    Result<RxSlot> rx = Unavailable("no rx buffer");
+    Result<RxSlot> rx = Unavailable(kNoRxBuffer);
     bool done = false;
     {
       LockGuard guard(lock_);
@@ -748,7 +692,7 @@ Status Bus::Poll() {
     if (rx.ok()) {
       Deliver(*rx);
       if (++handled >= budget) {
-        result = Unavailable("poll budget used up; more messages may be pending");
+        result = Unavailable(kPollBudgetUsed);
         break;
       }
       continue;

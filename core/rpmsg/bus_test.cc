@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "tandem/rpmsg/errors.h"
 #include "tandem/testing/rpmsg_helpers.h"
 
 namespace tandem::rpmsg {
@@ -202,7 +203,7 @@ TEST(RpmsgBus, HostTxExhaustionThenRecovery) {
     ++sent;
   EXPECT_EQ(sent, 16);
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
-  EXPECT_STREQ(s.message(), "no tx buffer");
+  EXPECT_TRUE(s.Is(kNoTxBuffer));
   Stats h = link.pair.host().stats();
   EXPECT_EQ(h.tx_free, 0u);
   EXPECT_EQ(h.tx_in_flight, 16u);

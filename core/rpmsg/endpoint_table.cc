@@ -3,12 +3,13 @@
 #include <bit>
 
 #include "tandem/base/checked_math.h"
+#include "tandem/rpmsg/errors.h"
 
 namespace tandem::rpmsg {
 
 Result<EndpointTable> EndpointTable::Create(std::span<EndpointSlot> slots) {
   if (slots.size() < 2 || !IsPowerOfTwo(slots.size()) || slots.size() > (std::size_t{1} << 30)) {
-    return InvalidArgument("endpoint table size must be a power of two >= 2");
+    return InvalidArgument(kBadTableSize);
   }
   for (EndpointSlot& s : slots) s = EndpointSlot{};
   EndpointTable t;
@@ -40,14 +41,14 @@ Endpoint* EndpointTable::Lookup(std::uint32_t addr, std::uint64_t* probes) const
 }
 
 Status EndpointTable::Insert(std::uint32_t addr, Endpoint* endpoint) {
-  if (addr == kAddrAny || endpoint == nullptr) return InvalidArgument("invalid endpoint address");
-  if (slots_.empty()) return FailedPrecondition("endpoint table not initialized");
+  if (addr == kAddrAny || endpoint == nullptr) return InvalidArgument(kBadEndpointAddress);
+  if (slots_.empty()) return FailedPrecondition(kTableNotInitialized);
   std::size_t i = Home(addr);
   for (std::size_t n = 0; n < slots_.size(); ++n) {
     EndpointSlot& s = slots_[i];
-    if (s.addr == addr) return AlreadyExists("endpoint address in use");
+    if (s.addr == addr) return AlreadyExists(kAddressInUse);
     if (s.addr == kAddrAny) {
-      if (size_ >= max_entries_) return ResourceExhausted("endpoint table full");
+      if (size_ >= max_entries_) return ResourceExhausted(kTableFull);
       s.addr = addr;
       s.endpoint = endpoint;
       ++size_;
@@ -55,7 +56,7 @@ Status EndpointTable::Insert(std::uint32_t addr, Endpoint* endpoint) {
     }
     i = (i + 1) & mask_;
   }
-  return ResourceExhausted("endpoint table full");
+  return ResourceExhausted(kTableFull);
 }
 
 bool EndpointTable::Remove(std::uint32_t addr) {
@@ -92,8 +93,8 @@ bool EndpointTable::Remove(std::uint32_t addr) {
 }
 
 Result<std::uint32_t> EndpointTable::AllocateAddress() {
-  if (slots_.empty()) return FailedPrecondition("endpoint table not initialized");
-  if (size_ >= max_entries_) return ResourceExhausted("endpoint table full");
+  if (slots_.empty()) return FailedPrecondition(kTableNotInitialized);
+  if (size_ >= max_entries_) return ResourceExhausted(kTableFull);
   // At most size_ addresses are taken, so one of size_ + 1 candidates is free.
   // Allocation probes are not counted in probes(): that counter measures
   // routing.
@@ -104,7 +105,7 @@ Result<std::uint32_t> EndpointTable::AllocateAddress() {
     if (Lookup(candidate, &ignored) == nullptr) return candidate;
     if (candidate == next_free_hint_) ++next_free_hint_;
   }
-  return ResourceExhausted("no dynamic endpoint address left");
+  return ResourceExhausted(kNoDynamicAddress);
 }
 
 }  // namespace tandem::rpmsg

@@ -1,6 +1,6 @@
 #include "tandem/rpmsg/remote_bus.h"
 
-#include <cstring>
+#include "tandem/rpmsg/errors.h"
 
 namespace tandem::rpmsg {
 
@@ -12,8 +12,7 @@ Status RemoteBus::Start(const BusConfig& config) {
     LockGuard guard(lock());
     TANDEM_TRY(AdoptConfigLocked(config, config.vring0.notifyid, config.vring1.notifyid));
     const std::uint32_t num = config.vring0.num;
-    if (memory_.tx_stash.size() < num)
-      return InvalidArgument("remote bus storage smaller than the vring");
+    if (memory_.tx_stash.size() < num) return InvalidArgument(kRemoteStorageTooSmall);
     ring0_ = config.vring0.ring;
     ring1_ = config.vring1.ring;
     const virtio::DeviceQueue::Options options{config.event_idx};
@@ -74,8 +73,8 @@ Result<BufferSlot> RemoteBus::DoTakeTx() {
   // queue broken otherwise. Only the first descriptor is used (Linux posts
   // one per buffer).
   TANDEM_TRY_ASSIGN(virtio::Descriptor d, chain.Next(tx_queue_, ring0_, buffers()));
-  if (!d.device_writes) return DataLoss("host rx buffer is not device-writable");
-  if (d.len < buffer_size()) return DataLoss("host rx buffer smaller than the bus buffer size");
+  if (!d.device_writes) return DataLoss(kHostBufferNotWritable);
+  if (d.len < buffer_size()) return DataLoss(kHostBufferTooSmall);
   return BufferSlot{chain.head(), d.offset, buffer_size()};
 }
 
@@ -139,95 +138,6 @@ Result<bool> RemoteBus::DoReclaimTx() {
 
 void RemoteBus::DoFillStats(Stats& stats) const {
   stats.tx_free = static_cast<std::uint32_t>(stash_count_);
-}
-
-// --- Name service ----------------------------------------------------------------------
-
-void RemoteBus::DoEndpointCreated(Endpoint& endpoint) {
-  if (name_service() && state() == State::kRunning && endpoint.name_[0] != '\0') {
-    endpoint.announce_pending_ = true;
-    ++pending_creates_;
-  }
-}
-
-void RemoteBus::DoEndpointDestroyed(Endpoint& endpoint) {
-  if (endpoint.announce_pending_) {
-    --pending_creates_;  // never announced: nothing to take back
-    return;
-  }
-  if (!endpoint.announced_ || state() != State::kRunning) return;
-  if (pending_destroy_count_ == kMaxPendingDestroys) {
-    ++mutable_stats().ns_announce_dropped;
-    return;
-  }
-  PendingDestroy& d =
-      pending_destroys_[(pending_destroy_head_ + pending_destroy_count_) % kMaxPendingDestroys];
-  std::memcpy(d.name, endpoint.name_, kNameSize);
-  d.addr = endpoint.addr_;
-  ++pending_destroy_count_;
-}
-
-Endpoint* RemoteBus::NextPendingCreateLocked() {
-  Endpoint* found = nullptr;
-  table().ForEach([&](std::uint32_t, Endpoint* endpoint) {
-    if (found == nullptr && endpoint->announce_pending_) found = endpoint;
-  });
-  return found;
-}
-
-void RemoteBus::DoNameServiceWork() {
-  // One announcement per iteration; stops when none is left or no buffer is
-  // free (then vring0 kicks stay armed and a later Poll() continues).
-  for (;;) {
-    Outbox out;
-    bool again = false;
-    {
-      LockGuard guard(lock());
-      if (state() == State::kRunning && HasNameServiceWorkLocked()) {
-        auto slot = TakeTxLocked(out);
-        if (!slot.ok()) {
-          if (slot.status().code() == StatusCode::kUnavailable) {
-            auto arrived = UpdateTxArmLocked(has_tx_waiters());
-            again = arrived.ok() && *arrived;
-          }
-        } else {
-          NsMessage msg;
-          std::uint32_t src = kAddrAny;
-          Endpoint* endpoint = nullptr;
-          if (pending_destroy_count_ > 0) {
-            const PendingDestroy& d = pending_destroys_[pending_destroy_head_];
-            msg = MakeNsMessage(d.name, d.addr, NsFlags::kDestroy);
-            src = d.addr;
-          } else {
-            endpoint = NextPendingCreateLocked();
-            msg = MakeNsMessage(endpoint->name_, endpoint->addr_, NsFlags::kCreate);
-            src = endpoint->addr_;
-          }
-          const RpmsgHeader header = MakeHeader(src, kNsAddress, sizeof(NsMessage));
-          if (!buffers().Write(slot->offset, header).ok() ||
-              !buffers().Write(slot->offset + kHeaderSize, msg).ok()) {
-            DoReturnTx(*slot);  // cannot happen: Start() checked the buffer size
-          } else if (SubmitTxLocked(*slot, kHeaderSize + sizeof(NsMessage), out).ok()) {
-            ++mutable_stats().ns_announcements;
-            if (endpoint != nullptr) {
-              endpoint->announce_pending_ = false;
-              endpoint->announced_ = true;
-              --pending_creates_;
-            } else {
-              pending_destroy_head_ = (pending_destroy_head_ + 1) % kMaxPendingDestroys;
-              --pending_destroy_count_;
-            }
-            again = true;
-          }
-          if (!HasNameServiceWorkLocked())
-            UpdateTxArmLocked(has_tx_waiters()).status().IgnoreError();
-          PrepareKicksLocked(out);
-        }
-      }
-    }
-    Flush(out);
-    if (!again) break;
-  }
 }
 
 }  // namespace tandem::rpmsg

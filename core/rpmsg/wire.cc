@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "tandem/rpmsg/errors.h"
+
 namespace tandem::rpmsg {
 
 std::size_t NameLength(const char* name) {
@@ -18,24 +20,24 @@ bool ValidName(const char* name) {
 
 Result<NsAnnouncement> ParseNsMessage(ConstByteSpan payload) {
   // rpmsg_ns.c: "if (len != sizeof(*msg))": exactly one message, no more.
-  if (payload.size() != sizeof(NsMessage)) return DataLoss("ns message has the wrong size");
+  if (payload.size() != sizeof(NsMessage)) return DataLoss(kNsWrongSize);
   NsMessage msg;
   std::memcpy(&msg, payload.data(), sizeof(msg));  // one copy; validate the copy only
 
   NsAnnouncement out{};
   std::size_t n = 0;
   while (n < kNameSize && msg.name[n] != '\0') ++n;
-  if (n == kNameSize) return DataLoss("ns name is not NUL-terminated");
-  if (n == 0) return DataLoss("ns name is empty");
+  if (n == kNameSize) return DataLoss(kNsNameNotTerminated);
+  if (n == 0) return DataLoss(kNsNameEmpty);
   std::memset(out.name, 0, sizeof(out.name));
   std::memcpy(out.name, msg.name, n);
 
   out.addr = msg.addr.get();
-  if (out.addr == kAddrAny) return DataLoss("ns address is RPMSG_ADDR_ANY");
+  if (out.addr == kAddrAny) return DataLoss(kNsAddressAny);
   const std::uint32_t flags = msg.flags.get();
   if (flags != static_cast<std::uint32_t>(NsFlags::kCreate) &&
       flags != static_cast<std::uint32_t>(NsFlags::kDestroy)) {
-    return DataLoss("ns flags unknown");
+    return DataLoss(kNsFlagsUnknown);
   }
   out.flags = static_cast<NsFlags>(flags);
   return out;

@@ -5,6 +5,8 @@
 #include <array>
 #include <cstring>
 
+#include "tandem/rpmsg/errors.h"
+
 namespace tandem::rpmsg {
 namespace {
 
@@ -73,7 +75,7 @@ TEST(RpmsgWire, RejectsNsNameWithoutNul) {
   std::memset(m.name, 'A', sizeof(m.name));
   auto ns = ParseNsMessage(std::as_bytes(std::span(&m, 1)));
   EXPECT_EQ(ns.status().code(), StatusCode::kDataLoss);
-  EXPECT_STREQ(ns.status().message(), "ns name is not NUL-terminated");
+  EXPECT_TRUE(ns.status().Is(kNsNameNotTerminated));
   // 31 characters and the NUL in the last byte is the longest legal name.
   m.name[31] = '\0';
   EXPECT_TRUE(ParseNsMessage(std::as_bytes(std::span(&m, 1))).ok());

@@ -1,13 +1,14 @@
 #include "tandem/virtio/device_queue.h"
 
 #include "tandem/shm/fence.h"
+#include "tandem/virtio/errors.h"
 
 namespace tandem::virtio {
 
 Result<DeviceQueue> DeviceQueue::Create(const shm::Region& ring, std::uint32_t num,
                                         std::uint32_t align, Options options) {
   TANDEM_TRY_ASSIGN(RingLayout layout, RingLayout::Compute(num, align));
-  if (ring.size() < layout.size()) return InvalidArgument("vring does not fit its region");
+  if (ring.size() < layout.size()) return InvalidArgument(kRingDoesNotFit);
   DeviceQueue q;
   q.layout_ = layout;
   q.options_ = options;
@@ -16,8 +17,8 @@ Result<DeviceQueue> DeviceQueue::Create(const shm::Region& ring, std::uint32_t n
 
 Status DeviceQueue::CheckUsable(const shm::Region& ring) const {
   if (!broken_.ok()) return broken_;
-  if (layout_.num() == 0) return FailedPrecondition("virtqueue not initialized");
-  if (ring.size() < layout_.size()) return InvalidArgument("vring region smaller than the ring");
+  if (layout_.num() == 0) return FailedPrecondition(kQueueNotInitialized);
+  if (ring.size() < layout_.size()) return InvalidArgument(kRingRegionTooSmall);
   return OkStatus();
 }
 
@@ -26,7 +27,7 @@ Result<std::uint16_t> DeviceQueue::ReadAvailIdx(const shm::Region& ring) {
   // Consume: ring entries and descriptors are read after the index.
   TANDEM_TRY_ASSIGN(std::uint16_t avail, ring.ConsumeLe16(layout_.avail_idx()));
   const std::uint16_t pending = RingIndex(avail).DistanceFrom(last_avail_);
-  if (pending > layout_.num()) return Break(DataLoss("avail index jumped past the ring size"));
+  if (pending > layout_.num()) return Break(DataLoss(kAvailIndexJumped));
   return pending;
 }
 
@@ -37,11 +38,11 @@ Result<bool> DeviceQueue::HasAvailable(shm::Region& ring) {
 
 Result<DescriptorChain> DeviceQueue::Pop(shm::Region& ring) {
   TANDEM_TRY_ASSIGN(std::uint16_t pending, ReadAvailIdx(ring));
-  if (pending == 0) return Unavailable("no available buffer");
+  if (pending == 0) return Unavailable(kNoAvailableBuffer);
   TANDEM_TRY_ASSIGN(Le16 entry,
                     ring.Read<Le16>(layout_.avail_ring(last_avail_.Slot(layout_.num()))));
   const std::uint16_t head = entry.get();
-  if (head >= layout_.num()) return Break(DataLoss("available ring entry out of range"));
+  if (head >= layout_.num()) return Break(DataLoss(kAvailEntryOutOfRange));
   ++last_avail_;
   if (options_.event_idx && (used_flags_ & kUsedFlagNoNotify) == 0) {
     // Ask to be kicked for the next entry we have not seen (2.7.10). The
@@ -58,25 +59,25 @@ Result<DescriptorChain> DeviceQueue::Pop(shm::Region& ring) {
 Result<Descriptor> DescriptorChain::Next(DeviceQueue& queue, const shm::Region& ring,
                                          const shm::Region& buffers) {
   TANDEM_TRY(queue.CheckUsable(ring));
-  if (done_) return NotFound("end of descriptor chain");
+  if (done_) return NotFound(kEndOfChain);
   // A chain can hold at most `num` descriptors; more means it loops.
-  if (ttl_ == 0) return queue.Break(DataLoss("descriptor chain loops"));
+  if (ttl_ == 0) return queue.Break(DataLoss(kChainLoops));
   --ttl_;
   TANDEM_TRY_ASSIGN(VringDesc d, ring.Read<VringDesc>(queue.layout_.desc(next_)));
   const std::uint16_t flags = d.flags.get();
   if ((flags & kDescFlagIndirect) != 0) {
-    return queue.Break(DataLoss("indirect descriptor but INDIRECT_DESC not negotiated"));
+    return queue.Break(DataLoss(kIndirectNotNegotiated));
   }
   Descriptor out;
   out.addr = d.addr.get();
   out.len = d.len.get();
   out.device_writes = (flags & kDescFlagWrite) != 0;
   auto offset = buffers.Translate(out.addr, out.len);
-  if (!offset.ok()) return queue.Break(DataLoss("descriptor buffer outside shared memory"));
+  if (!offset.ok()) return queue.Break(DataLoss(kBufferOutsideShm));
   out.offset = offset.value();
   if ((flags & kDescFlagNext) != 0) {
     const std::uint16_t next = d.next.get();
-    if (next >= queue.layout_.num()) return queue.Break(DataLoss("descriptor next out of range"));
+    if (next >= queue.layout_.num()) return queue.Break(DataLoss(kNextOutOfRange));
     next_ = next;
   } else {
     done_ = true;
@@ -86,7 +87,7 @@ Result<Descriptor> DescriptorChain::Next(DeviceQueue& queue, const shm::Region& 
 
 Status DeviceQueue::PushUsed(shm::Region& ring, std::uint16_t head, std::uint32_t written) {
   TANDEM_TRY(CheckUsable(ring));
-  if (head >= layout_.num()) return InvalidArgument("used head out of range");
+  if (head >= layout_.num()) return InvalidArgument(kUsedHeadOutOfRange);
   VringUsedElem elem;
   elem.id.set(head);
   elem.len.set(written);

@@ -1,6 +1,7 @@
 #include "tandem/virtio/driver_queue.h"
 
 #include "tandem/shm/fence.h"
+#include "tandem/virtio/errors.h"
 
 namespace tandem::virtio {
 
@@ -14,8 +15,8 @@ constexpr std::uint16_t kFarAway = 0x8000;
 Result<DriverQueue> DriverQueue::Create(shm::Region& ring, std::uint32_t num, std::uint32_t align,
                                         std::span<DriverDescState> storage, Options options) {
   TANDEM_TRY_ASSIGN(RingLayout layout, RingLayout::Compute(num, align));
-  if (ring.size() < layout.size()) return InvalidArgument("vring does not fit its region");
-  if (storage.size() < num) return InvalidArgument("descriptor state storage too small");
+  if (ring.size() < layout.size()) return InvalidArgument(kRingDoesNotFit);
+  if (storage.size() < num) return InvalidArgument(kDescStorageTooSmall);
   // 2.7.13.1: the driver initializes the ring; indices and flags start at 0.
   TANDEM_TRY(ring.Fill(0, layout.size(), std::byte{0}));
 
@@ -33,25 +34,25 @@ Result<DriverQueue> DriverQueue::Create(shm::Region& ring, std::uint32_t num, st
 
 Status DriverQueue::CheckUsable(const shm::Region& ring) const {
   if (!broken_.ok()) return broken_;
-  if (layout_.num() == 0) return FailedPrecondition("virtqueue not initialized");
-  if (ring.size() < layout_.size()) return InvalidArgument("vring region smaller than the ring");
+  if (layout_.num() == 0) return FailedPrecondition(kQueueNotInitialized);
+  if (ring.size() < layout_.size()) return InvalidArgument(kRingRegionTooSmall);
   return OkStatus();
 }
 
 Result<std::uint16_t> DriverQueue::Add(shm::Region& ring, std::span<const BufferSpec> chain) {
   TANDEM_TRY(CheckUsable(ring));
-  if (chain.empty()) return InvalidArgument("empty buffer chain");
-  if (chain.size() > num_free_) return ResourceExhausted("not enough free descriptors");
+  if (chain.empty()) return InvalidArgument(kEmptyChain);
+  if (chain.size() > num_free_) return ResourceExhausted(kNoFreeDescriptors);
   std::uint32_t total = 0;
   bool seen_writable = false;
   for (const BufferSpec& b : chain) {
     // 2.7.4.2: device-writable descriptors come after all readable ones.
     if (seen_writable && !b.device_writes) {
-      return InvalidArgument("readable buffer after a writable one in a chain");
+      return InvalidArgument(kReadableAfterWritable);
     }
     seen_writable = seen_writable || b.device_writes;
     if (!CheckedAdd<std::uint32_t>(total, b.len, &total)) {
-      return InvalidArgument("chain length overflows 32 bits");
+      return InvalidArgument(kChainLengthOverflow);
     }
   }
 
@@ -107,24 +108,24 @@ Result<bool> DriverQueue::HasUsed(shm::Region& ring) {
   TANDEM_TRY(CheckUsable(ring));
   TANDEM_TRY_ASSIGN(std::uint16_t used, ring.ConsumeLe16(layout_.used_idx()));
   const std::uint16_t pending = RingIndex(used).DistanceFrom(last_used_);
-  if (pending > layout_.num()) return Break(DataLoss("used index jumped past the ring size"));
+  if (pending > layout_.num()) return Break(DataLoss(kUsedIndexJumped));
   return pending != 0;
 }
 
 Result<UsedBuffer> DriverQueue::TakeUsed(shm::Region& ring) {
   // Consume: the used element must be read after the index that covers it.
   TANDEM_TRY_ASSIGN(bool pending, HasUsed(ring));
-  if (!pending) return Unavailable("no used buffer");
+  if (!pending) return Unavailable(kNoUsedBuffer);
 
   TANDEM_TRY_ASSIGN(VringUsedElem elem,
                     ring.Read<VringUsedElem>(layout_.used_ring(last_used_.Slot(layout_.num()))));
   const std::uint32_t id = elem.id.get();
   const std::uint32_t written = elem.len.get();
-  if (id >= layout_.num()) return Break(DataLoss("used id out of range"));
+  if (id >= layout_.num()) return Break(DataLoss(kUsedIdOutOfRange));
   DriverDescState& head = desc_[id];
-  if (head.chain_len == 0) return Break(DataLoss("used id was never handed out"));
+  if (head.chain_len == 0) return Break(DataLoss(kUsedIdNotHandedOut));
   // 2.7.8.1: len is what the device wrote; it can never exceed the chain.
-  if (written > head.chain_bytes) return Break(DataLoss("used length exceeds the buffer"));
+  if (written > head.chain_bytes) return Break(DataLoss(kUsedLengthTooLong));
 
   UsedBuffer out{static_cast<std::uint16_t>(id), written, head.addr, head.len, head.chain_len};
 

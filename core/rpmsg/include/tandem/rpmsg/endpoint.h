@@ -29,6 +29,7 @@
 #include <span>
 
 #include "tandem/rpmsg/buffers.h"
+#include "tandem/rpmsg/receive_queue.h"
 #include "tandem/rpmsg/wire.h"
 
 namespace tandem::rpmsg {
@@ -98,11 +99,9 @@ class Endpoint {
   std::atomic<std::uint32_t> peer_{kAddrAny};
   char name_[kNameSize] = {};
 
-  // Receiving: a handler, or a queue of held buffers (ring over queue_).
+  // Receiving: a handler, or a queue of held buffers.
   MessageHandler* handler_ = nullptr;
-  std::span<RxBuffer> queue_;
-  std::size_t queue_head_ = 0;
-  std::size_t queue_count_ = 0;
+  ReceiveQueue queue_;
 
   // Remote role name service: CREATE sent / still to send.
   bool announced_ = false;

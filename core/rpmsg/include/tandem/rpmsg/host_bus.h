@@ -15,9 +15,13 @@
 // callbacks on vring1 only while a sender waits for a buffer (Linux:
 // rpmsg_upref_sleepers()). Poll() handles both.
 //
-// Name service: with VIRTIO_RPMSG_F_NS the bus listens on kNsAddress and
-// turns the remote's announcements into Channels (channel.h). Like Linux,
-// the host announces nothing of its own.
+// Name service: with VIRTIO_RPMSG_F_NS the bus listens on kNsAddress
+// (name_service.h) and turns the remote's announcements into Channels
+// (channel.h), bound to the ChannelHandlers registered for their names
+// (driver_registry.h). Like Linux, the host announces nothing of its own.
+//
+// Files: host_bus.cc is the transport (virtio_rpmsg_bus.c), host_channels.cc
+// the channels and their drivers, name_service.cc the name service.
 //
 // Lifecycle: construct, RegisterDriver()s, Start() (before the remote is
 // released / DRIVER_OK is set), Poll() on every notification of vring0 or
@@ -31,6 +35,8 @@
 
 #include "tandem/rpmsg/bus.h"
 #include "tandem/rpmsg/channel.h"
+#include "tandem/rpmsg/driver_registry.h"
+#include "tandem/rpmsg/name_service.h"
 #include "tandem/virtio/driver_queue.h"
 
 namespace tandem::rpmsg {
@@ -55,9 +61,9 @@ struct HostBusStorage {
   HostBusMemory memory() { return {rx_desc, tx_desc, tx_free, endpoints, channels}; }
 };
 
-class HostBus final : public Bus {
+class HostBus final : public Bus, private NameServiceListener {
  public:
-  static constexpr std::size_t kMaxDrivers = 16;
+  static constexpr std::size_t kMaxDrivers = DriverRegistry::kMaxDrivers;
 
   HostBus(const BusPlatform& platform, const HostBusMemory& memory);
   ~HostBus() override;
@@ -84,19 +90,6 @@ class HostBus final : public Bus {
   std::size_t channel_count() const;
 
  private:
-  class NameService final : public MessageHandler {
-   public:
-    explicit NameService(HostBus& bus) : bus_(bus) {}
-    void OnMessage(Endpoint& endpoint, ReceivedMessage& message) override;
-
-   private:
-    HostBus& bus_;
-  };
-  struct Driver {
-    char name[kNameSize] = {};
-    ChannelHandler* handler = nullptr;
-  };
-
   // Transport hooks (bus.h).
   Result<BufferSlot> DoTakeTx() override;
   void DoReturnTx(const BufferSlot& slot) override;
@@ -116,15 +109,20 @@ class HostBus final : public Bus {
   BufferSlot SlotOf(std::uint16_t index, bool tx_half) const;
   std::uint64_t AddressOf(std::uint16_t index, bool tx_half) const;
 
-  void OnNsMessage(ReceivedMessage& message);
-  void HandleCreate(const NsAnnouncement& ns);
-  void HandleDestroy(const NsAnnouncement& ns);
+  // Name service (name_service.h): announcements become channels, as
+  // Linux's rpmsg_create_channel() / rpmsg_release_channel().
+  void OnNsCreate(const NsAnnouncement& ns) override;
+  void OnNsDestroy(const NsAnnouncement& ns) override;
+  void OnNsMalformed(Status why) override;
+
+  // Channels (host_channels.cc).
   Channel* FindChannelLocked(const char* name, std::uint32_t remote);
-  ChannelHandler* FindDriverLocked(const char* name);
   Status BindLocked(Channel& channel, ChannelHandler& driver);
   // Unbinds (OnUnbound) and then frees or keeps the channel.
   void Unbind(Channel& channel, ChannelHandler& driver, bool free_channel);
   void FreeChannelLocked(Channel& channel);
+  // Reset(): unbinds and frees every channel.
+  void ReleaseAllChannels();
 
   HostBusMemory memory_;
   shm::Region ring0_;
@@ -133,9 +131,8 @@ class HostBus final : public Bus {
   virtio::DriverQueue tx_queue_;  // vring1: host -> remote
   std::uint32_t tx_free_count_ = 0;
   std::uint32_t tx_in_flight_ = 0;
-  Driver drivers_[kMaxDrivers];
-  NameService name_service_handler_{*this};
-  Endpoint ns_endpoint_;
+  DriverRegistry drivers_;
+  NameService name_service_{*this};
 };
 
 }  // namespace tandem::rpmsg

@@ -21,6 +21,9 @@
 // no buffer is free they wait in the bus and go out from a later Poll().
 // Messages the host sends to kNsAddress are not handled (Linux sends none).
 //
+// Files: remote_bus.cc is the transport, remote_name_service.cc the
+// announcements.
+//
 // Lifecycle: construct, create endpoints, Start() once the firmware sees
 // DRIVER_OK in the vdev status (the host has then posted its receive
 // buffers), Poll() on every notification. Reset() if the host resets the

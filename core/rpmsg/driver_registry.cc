@@ -1,0 +1,36 @@
+#include "tandem/rpmsg/driver_registry.h"
+
+#include <cstring>
+
+#include "tandem/rpmsg/errors.h"
+
+namespace tandem::rpmsg {
+
+Status DriverRegistry::Add(const char* name, ChannelHandler& handler) {
+  if (!ValidName(name)) return InvalidArgument(kBadDriverName);
+  Entry* free_entry = nullptr;
+  for (Entry& e : entries_) {
+    if (e.handler == &handler) return AlreadyExists(kDriverRegistered);
+    if (e.handler == nullptr && free_entry == nullptr) free_entry = &e;
+  }
+  if (free_entry == nullptr) return ResourceExhausted(kDriverTableFull);
+  std::memset(free_entry->name, 0, sizeof(free_entry->name));
+  std::memcpy(free_entry->name, name, NameLength(name));
+  free_entry->handler = &handler;
+  return OkStatus();
+}
+
+void DriverRegistry::Remove(ChannelHandler& handler) {
+  for (Entry& e : entries_) {
+    if (e.handler == &handler) e = Entry{};
+  }
+}
+
+ChannelHandler* DriverRegistry::Find(const char* name) const {
+  for (const Entry& e : entries_) {
+    if (e.handler != nullptr && std::strncmp(e.name, name, kNameSize) == 0) return e.handler;
+  }
+  return nullptr;
+}
+
+}  // namespace tandem::rpmsg

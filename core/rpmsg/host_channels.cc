@@ -1,0 +1,220 @@
+// The host's channels: services the remote announced, matched with the
+// drivers registered for their names and bound to local endpoints (Linux:
+// rpmsg_core.c's device/driver matching, and rpmsg_create_channel() /
+// rpmsg_release_channel() as the name service calls them).
+#include <cstring>
+
+#include "tandem/rpmsg/errors.h"
+#include "tandem/rpmsg/host_bus.h"
+
+namespace tandem::rpmsg {
+
+namespace {
+bool SameName(const char* a, const char* b) { return std::strncmp(a, b, kNameSize) == 0; }
+}  // namespace
+
+// --- Channel ---------------------------------------------------------------------
+
+Status Channel::SetHandler(MessageHandler& handler) {
+  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus_->SetHandler(endpoint_, handler);
+}
+Status Channel::SetReceiveQueue(std::span<RxBuffer> queue) {
+  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus_->SetReceiveQueue(endpoint_, queue);
+}
+Status Channel::Send(ConstByteSpan payload) {
+  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus_->Send(endpoint_, payload);
+}
+Status Channel::Send(ConstByteSpan payload, Timeout timeout) {
+  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus_->Send(endpoint_, payload, timeout);
+}
+Status Channel::TrySend(ConstByteSpan payload) {
+  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus_->TrySend(endpoint_, payload);
+}
+
+// --- Channels of the HostBus ------------------------------------------------------------
+
+std::size_t HostBus::channel_count() const {
+  LockGuard guard(lock());
+  std::size_t n = 0;
+  for (const Channel& c : memory_.channels) n += c.state_ != Channel::State::kFree ? 1 : 0;
+  return n;
+}
+
+void HostBus::ReleaseAllChannels() {
+  // One at a time, calling out without the lock.
+  for (;;) {
+    Channel* bound = nullptr;
+    ChannelHandler* driver = nullptr;
+    {
+      LockGuard guard(lock());
+      for (Channel& c : memory_.channels) {
+        if (c.state_ == Channel::State::kUnbound) {
+          FreeChannelLocked(c);
+        } else if (c.state_ == Channel::State::kBound) {
+          c.state_ = Channel::State::kUnbinding;
+          bound = &c;
+          driver = c.driver_;
+          break;
+        }
+      }
+    }
+    if (bound == nullptr) break;
+    Unbind(*bound, *driver, true);
+  }
+}
+
+void HostBus::OnNsMalformed(Status) {
+  LockGuard guard(lock());
+  ++mutable_stats().ns_malformed;
+}
+
+Channel* HostBus::FindChannelLocked(const char* name, std::uint32_t remote) {
+  for (Channel& c : memory_.channels) {
+    if (c.state_ != Channel::State::kFree && c.remote_ == remote && SameName(c.name_, name)) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+Status HostBus::BindLocked(Channel& channel, ChannelHandler& driver) {
+  // The local address is allocated at bind time, as Linux's rpmsg_dev_probe()
+  // creates the endpoint when a driver matches.
+  const EndpointConfig config{channel.name_, kAddrAny, channel.remote_};
+  TANDEM_TRY(CreateEndpointLocked(channel.endpoint_, config));
+  channel.state_ = Channel::State::kBound;
+  channel.driver_ = &driver;
+  return OkStatus();
+}
+
+void HostBus::FreeChannelLocked(Channel& channel) {
+  channel.state_ = Channel::State::kFree;
+  channel.bus_ = nullptr;
+  channel.driver_ = nullptr;
+  channel.remote_ = kAddrAny;
+  std::memset(channel.name_, 0, sizeof(channel.name_));
+}
+
+void HostBus::Unbind(Channel& channel, ChannelHandler& driver, bool free_channel) {
+  driver.OnUnbound(channel);  // no lock held
+  Outbox out;
+  {
+    LockGuard guard(lock());
+    DestroyEndpointLocked(channel.endpoint_, out);
+    if (free_channel) {
+      FreeChannelLocked(channel);
+    } else {
+      channel.state_ = Channel::State::kUnbound;
+      channel.driver_ = nullptr;
+    }
+    PrepareKicksLocked(out);
+  }
+  Flush(out);
+}
+
+void HostBus::OnNsCreate(const NsAnnouncement& ns) {
+  Channel* channel = nullptr;
+  ChannelHandler* driver = nullptr;
+  {
+    LockGuard guard(lock());
+    // Linux: "channel %s:%x:%x already exist".
+    if (FindChannelLocked(ns.name, ns.addr) != nullptr) {
+      ++mutable_stats().ns_rejected;
+      return;
+    }
+    for (Channel& c : memory_.channels) {
+      if (c.state_ == Channel::State::kFree) {
+        channel = &c;
+        break;
+      }
+    }
+    if (channel == nullptr) {
+      ++mutable_stats().ns_rejected;
+      return;
+    }
+    channel->bus_ = this;
+    std::memcpy(channel->name_, ns.name, kNameSize);
+    channel->remote_ = ns.addr;
+    channel->state_ = Channel::State::kUnbound;
+    driver = drivers_.Find(ns.name);
+    if (driver != nullptr && !BindLocked(*channel, *driver).ok()) {
+      ++mutable_stats().ns_rejected;  // no room for its endpoint; stays unbound
+      driver = nullptr;
+    }
+  }
+  if (driver != nullptr) driver->OnBound(*channel);
+}
+
+void HostBus::OnNsDestroy(const NsAnnouncement& ns) {
+  Channel* channel = nullptr;
+  ChannelHandler* driver = nullptr;
+  {
+    LockGuard guard(lock());
+    channel = FindChannelLocked(ns.name, ns.addr);
+    if (channel == nullptr) {
+      ++mutable_stats().ns_rejected;
+      return;
+    }
+    if (channel->state_ == Channel::State::kUnbound) {
+      FreeChannelLocked(*channel);
+      return;
+    }
+    if (channel->state_ != Channel::State::kBound) return;  // already going away
+    channel->state_ = Channel::State::kUnbinding;
+    driver = channel->driver_;
+  }
+  Unbind(*channel, *driver, true);
+}
+
+Status HostBus::RegisterDriver(const char* name, ChannelHandler& handler) {
+  {
+    LockGuard guard(lock());
+    TANDEM_TRY(drivers_.Add(name, handler));
+  }
+  // Bind channels announced before the driver came (Linux matches devices
+  // already on the bus when a driver registers).
+  for (;;) {
+    Channel* bound = nullptr;
+    {
+      LockGuard guard(lock());
+      for (Channel& c : memory_.channels) {
+        if (c.state_ == Channel::State::kUnbound && drivers_.Find(c.name_) == &handler) {
+          if (BindLocked(c, handler).ok()) bound = &c;
+          break;
+        }
+      }
+    }
+    if (bound == nullptr) break;
+    handler.OnBound(*bound);
+  }
+  return OkStatus();
+}
+
+void HostBus::UnregisterDriver(ChannelHandler& handler) {
+  {
+    LockGuard guard(lock());
+    drivers_.Remove(handler);
+  }
+  for (;;) {
+    Channel* bound = nullptr;
+    {
+      LockGuard guard(lock());
+      for (Channel& c : memory_.channels) {
+        if (c.state_ == Channel::State::kBound && c.driver_ == &handler) {
+          c.state_ = Channel::State::kUnbinding;
+          bound = &c;
+          break;
+        }
+      }
+    }
+    if (bound == nullptr) break;
+    Unbind(*bound, handler, false);
+  }
+}
+
+}  // namespace tandem::rpmsg

@@ -1,0 +1,7 @@
+#include "tandem/rpmsg/receive_queue.h"
+
+namespace tandem::rpmsg {
+
+template Status BasicReceiveQueue<RxBuffer>::CheckStorage(std::span<RxBuffer>);
+
+}  // namespace tandem::rpmsg
