@@ -6,6 +6,11 @@
 //
 //   const Status s = rproc.Load(image);
 //   if (s.Is(error::kSegmentOutsideCarveout)) ...
+//
+// Spelled `inline constexpr auto kX = Reason{...}`, not `Reason kX{...}`:
+// arm-none-eabi-g++ 12 puts a direct-initialized inline constexpr object
+// with a user-provided constructor in .data (RAM, copied from flash at
+// reset); the copy-initialized form stays in .rodata.
 
 #include <array>
 #include <cstddef>
@@ -17,89 +22,96 @@
 namespace tandem::remoteproc::error {
 
 // --- Lifecycle (state.h, remote_proc.h) ----------------------------------
-inline constexpr Reason kStateOrEventOutOfRange{"remoteproc state or event out of range"};
-inline constexpr Reason kNoHandshakeNeverRan{"no shutdown handshake: the remote never ran"};
-inline constexpr Reason kNoHandshakeCrashed{"no shutdown handshake: the remote had crashed"};
-inline constexpr Reason kCannotRecoverAttached{
+inline constexpr auto kStateOrEventOutOfRange = Reason{"remoteproc state or event out of range"};
+inline constexpr auto kNoHandshakeNeverRan = Reason{"no shutdown handshake: the remote never ran"};
+inline constexpr auto kNoHandshakeCrashed = Reason{"no shutdown handshake: the remote had crashed"};
+inline constexpr auto kCannotRecoverAttached = Reason{
     "cannot recover an attached remote: there is no firmware image to reload (Stop() it, then "
     "Boot() a firmware)"};
-inline constexpr Reason kVdevResetNotAcked{"attach: the remote did not acknowledge the vdev reset"};
+inline constexpr auto kVdevResetNotAcked =
+    Reason{"attach: the remote did not acknowledge the vdev reset"};
 
 // --- Options -----------------------------------------------------------------
-inline constexpr Reason kBadRpmsgBufferSize{
-    "rpmsg_buffer_size must be a multiple of 8 and at least 32"};
+inline constexpr auto kBadRpmsgBufferSize =
+    Reason{"rpmsg_buffer_size must be a multiple of 8 and at least 32"};
 
 // --- Remote memory (remote_memory.h, memory_map.h) ----------------------------
-inline constexpr Reason kRegionTooLargeForHost{
-    "remote memory region larger than the host's size_t"};
-inline constexpr Reason kPlatformMappedWrongRange{
-    "platform mapped a different range than requested"};
-inline constexpr Reason kRegionsOverlap{"remote memory regions overlap"};
-inline constexpr Reason kTooManyRegions{"remoteproc: more than 16 mapped regions"};
-inline constexpr Reason kEmptyDeviceRange{"remoteproc: empty device range"};
-inline constexpr Reason kRangeNotMapped{"device range is not inside one mapped region"};
+inline constexpr auto kRegionTooLargeForHost =
+    Reason{"remote memory region larger than the host's size_t"};
+inline constexpr auto kPlatformMappedWrongRange =
+    Reason{"platform mapped a different range than requested"};
+inline constexpr auto kRegionsOverlap = Reason{"remote memory regions overlap"};
+inline constexpr auto kTooManyRegions = Reason{"remoteproc: more than 16 mapped regions"};
+inline constexpr auto kEmptyDeviceRange = Reason{"remoteproc: empty device range"};
+inline constexpr auto kRangeNotMapped = Reason{"device range is not inside one mapped region"};
 
 // --- Image and loaded table (image_loader.h) -----------------------------------
-inline constexpr Reason kTableTooLarge{"resource table larger than kMaxTableSize (4096 bytes)"};
-inline constexpr Reason kSegmentOutsideCarveout{"ELF segment not inside any carveout"};
-inline constexpr Reason kImageSpanWraps{"ELF segments reach the end of the address space"};
-inline constexpr Reason kLoadedTableOutsideCarveout{
-    "loaded resource table (.resource_table address) not inside any carveout"};
-inline constexpr Reason kLoadedTableMisaligned{
-    "loaded resource table (.resource_table address) is not 4-byte aligned"};
-inline constexpr Reason kLoadedTableOverlapsVring{"loaded resource table overlaps a vring"};
-inline constexpr Reason kLoadedTableOverlapsBuffers{
-    "loaded resource table overlaps the rpmsg buffer area"};
+inline constexpr auto kTableTooLarge =
+    Reason{"resource table larger than kMaxTableSize (4096 bytes)"};
+inline constexpr auto kSegmentOutsideCarveout = Reason{"ELF segment not inside any carveout"};
+inline constexpr auto kImageSpanWraps = Reason{"ELF segments reach the end of the address space"};
+inline constexpr auto kLoadedTableOutsideCarveout =
+    Reason{"loaded resource table (.resource_table address) not inside any carveout"};
+inline constexpr auto kLoadedTableMisaligned =
+    Reason{"loaded resource table (.resource_table address) is not 4-byte aligned"};
+inline constexpr auto kLoadedTableOverlapsVring = Reason{"loaded resource table overlaps a vring"};
+inline constexpr auto kLoadedTableOverlapsBuffers =
+    Reason{"loaded resource table overlaps the rpmsg buffer area"};
 // Attach: the table the platform says the running remote uses.
-inline constexpr Reason kAttachedTableMisaligned{"loaded resource table is not 4-byte aligned"};
+inline constexpr auto kAttachedTableMisaligned =
+    Reason{"loaded resource table is not 4-byte aligned"};
 
 // --- Resource entries (resource_handlers.h) -------------------------------------
-inline constexpr Reason kTableChanged{"resource table changed after it was parsed"};
-inline constexpr Reason kCarveoutZeroLength{"carveout with zero length"};
-inline constexpr Reason kAttachCarveoutAnyAddress{
-    "attach: carveout without a fixed device address (FW_RSC_ADDR_ANY)"};
-inline constexpr Reason kCarveoutAbove4GiB{
-    "platform placed a carveout above 4 GiB (table addresses are 32-bit)"};
-inline constexpr Reason kDevmemZeroLength{"devmem with zero length"};
-inline constexpr Reason kDevmemAnyAddress{"devmem without a fixed device address"};
-inline constexpr Reason kTraceZeroLength{"trace buffer with zero length"};
-inline constexpr Reason kTraceAnyAddress{"trace buffer without a fixed device address"};
-inline constexpr Reason kTraceOutsideCarveout{"trace buffer not inside any carveout"};
+inline constexpr auto kTableChanged = Reason{"resource table changed after it was parsed"};
+inline constexpr auto kCarveoutZeroLength = Reason{"carveout with zero length"};
+inline constexpr auto kAttachCarveoutAnyAddress =
+    Reason{"attach: carveout without a fixed device address (FW_RSC_ADDR_ANY)"};
+inline constexpr auto kCarveoutAbove4GiB =
+    Reason{"platform placed a carveout above 4 GiB (table addresses are 32-bit)"};
+inline constexpr auto kDevmemZeroLength = Reason{"devmem with zero length"};
+inline constexpr auto kDevmemAnyAddress = Reason{"devmem without a fixed device address"};
+inline constexpr auto kTraceZeroLength = Reason{"trace buffer with zero length"};
+inline constexpr auto kTraceAnyAddress = Reason{"trace buffer without a fixed device address"};
+inline constexpr auto kTraceOutsideCarveout = Reason{"trace buffer not inside any carveout"};
 
 // --- The RPMsg vdev (vdev_placement.h) ---------------------------------------------
-inline constexpr Reason kVdevVringCount{
-    "rpmsg vdev must have exactly two vrings (remote->host, host->remote)"};
-inline constexpr Reason kVdevAsymmetricVrings{
-    "rpmsg vrings must have the same num (symmetric rx/tx vrings)"};
-inline constexpr Reason kAttachVringAnyAddress{
-    "attach: vring without a fixed device address (FW_RSC_ADDR_ANY)"};
-inline constexpr Reason kVringAbove4GiB{
-    "platform placed a vring above 4 GiB (table addresses are 32-bit)"};
-inline constexpr Reason kVringMisaligned{
-    "vring device address is not 16-byte aligned (VirtIO 1.x 2.7)"};
-inline constexpr Reason kNotifyIdInControlRange{"vring notifyid is in the mailbox control range"};
-inline constexpr Reason kBufferAreaOverflows{"rpmsg buffer area size overflows"};
-inline constexpr Reason kBufferCarveoutTooSmall{
-    "carveout vdev0buffer is smaller than 2 * vring num * rpmsg_buffer_size"};
-inline constexpr Reason kVringsOverlap{"the two vrings overlap"};
-inline constexpr Reason kVringOverlapsBuffers{"a vring overlaps the rpmsg buffer area"};
-inline constexpr Reason kSameNotifyId{"the two vrings have the same notifyid"};
+inline constexpr auto kVdevVringCount =
+    Reason{"rpmsg vdev must have exactly two vrings (remote->host, host->remote)"};
+inline constexpr auto kVdevAsymmetricVrings =
+    Reason{"rpmsg vrings must have the same num (symmetric rx/tx vrings)"};
+inline constexpr auto kAttachVringAnyAddress =
+    Reason{"attach: vring without a fixed device address (FW_RSC_ADDR_ANY)"};
+inline constexpr auto kVringAbove4GiB =
+    Reason{"platform placed a vring above 4 GiB (table addresses are 32-bit)"};
+inline constexpr auto kVringMisaligned =
+    Reason{"vring device address is not 16-byte aligned (VirtIO 1.x 2.7)"};
+inline constexpr auto kNotifyIdInControlRange =
+    Reason{"vring notifyid is in the mailbox control range"};
+inline constexpr auto kBufferAreaOverflows = Reason{"rpmsg buffer area size overflows"};
+inline constexpr auto kBufferCarveoutTooSmall =
+    Reason{"carveout vdev0buffer is smaller than 2 * vring num * rpmsg_buffer_size"};
+inline constexpr auto kVringsOverlap = Reason{"the two vrings overlap"};
+inline constexpr auto kVringOverlapsBuffers = Reason{"a vring overlaps the rpmsg buffer area"};
+inline constexpr auto kSameNotifyId = Reason{"the two vrings have the same notifyid"};
 
 // --- Vdev status and kicks ------------------------------------------------------------
-inline constexpr Reason kNoVdev{"no rpmsg vdev is set up"};
-inline constexpr Reason kVdevStatusOutsideTable{"vdev status outside the table"};
-inline constexpr Reason kKickNotRunning{"kick: no running rpmsg vdev"};
-inline constexpr Reason kKickUnknownNotifyId{"kick: not a notifyid of this vdev's vrings"};
+inline constexpr auto kNoVdev = Reason{"no rpmsg vdev is set up"};
+inline constexpr auto kVdevStatusOutsideTable = Reason{"vdev status outside the table"};
+inline constexpr auto kKickNotRunning = Reason{"kick: no running rpmsg vdev"};
+inline constexpr auto kKickUnknownNotifyId = Reason{"kick: not a notifyid of this vdev's vrings"};
 
 // --- Diagnostics (coredump.h, trace_buffer.h) -------------------------------------------
-inline constexpr Reason kCoredumpNotRunning{"coredump needs a running, crashed or attached remote"};
-inline constexpr Reason kCoreTooManyRegions{"coredump: too many regions"};
-inline constexpr Reason kCoreEntryTooWide{"coredump: entry point does not fit an ELF32 core"};
-inline constexpr Reason kCoreOffsetsOverflow{"coredump: file offsets overflow"};
-inline constexpr Reason kCoreRegionTooWide{"coredump: region does not fit an ELF32 core"};
-inline constexpr Reason kNothingMapped{"no remote memory is mapped"};
-inline constexpr Reason kNoTrace{"the resource table has no trace buffer"};
-inline constexpr Reason kTraceOutputTooSmall{"trace output is smaller than the trace buffer"};
+inline constexpr auto kCoredumpNotRunning =
+    Reason{"coredump needs a running, crashed or attached remote"};
+inline constexpr auto kCoreTooManyRegions = Reason{"coredump: too many regions"};
+inline constexpr auto kCoreEntryTooWide =
+    Reason{"coredump: entry point does not fit an ELF32 core"};
+inline constexpr auto kCoreOffsetsOverflow = Reason{"coredump: file offsets overflow"};
+inline constexpr auto kCoreRegionTooWide = Reason{"coredump: region does not fit an ELF32 core"};
+inline constexpr auto kNothingMapped = Reason{"no remote memory is mapped"};
+inline constexpr auto kNoTrace = Reason{"the resource table has no trace buffer"};
+inline constexpr auto kTraceOutputTooSmall =
+    Reason{"trace output is smaller than the trace buffer"};
 
 // --- Illegal transitions -----------------------------------------------------------------
 // One reason per (state, event) pair, "cannot <event> a remote that is
