@@ -4,6 +4,7 @@
 
 #include "tandem/base/checked_math.h"
 #include "tandem/elf/elf_wire.h"
+#include "tandem/remoteproc/errors.h"
 
 namespace tandem::remoteproc {
 namespace {
@@ -40,23 +41,23 @@ Ehdr MakeEhdr(const CoreFormat& format, std::size_t phdr_size, std::uint16_t phn
 
 Status WriteElfCore(const CoreFormat& format, std::span<const shm::Region> regions,
                     CoredumpWriter& out) {
-  if (regions.size() >= elf::kPnXnum) return InvalidArgument("coredump: too many regions");
+  if (regions.size() >= elf::kPnXnum) return InvalidArgument(error::kCoreTooManyRegions);
   const auto phnum = static_cast<std::uint16_t>(regions.size());
   const std::uint64_t ehdr_size = format.is_64bit ? sizeof(elf::Elf64Ehdr) : sizeof(elf::Elf32Ehdr);
   const std::uint64_t phdr_size = format.is_64bit ? sizeof(elf::Elf64Phdr) : sizeof(elf::Elf32Phdr);
 
   // Check every field fits the class before writing anything.
   if (!format.is_64bit && format.entry > kMax32) {
-    return InvalidArgument("coredump: entry point does not fit an ELF32 core");
+    return InvalidArgument(error::kCoreEntryTooWide);
   }
   std::uint64_t offset = ehdr_size + phdr_size * phnum;
   for (const shm::Region& r : regions) {
     std::uint64_t next;
     if (!CheckedAdd<std::uint64_t>(offset, r.size(), &next)) {
-      return InvalidArgument("coredump: file offsets overflow");
+      return InvalidArgument(error::kCoreOffsetsOverflow);
     }
     if (!format.is_64bit && (r.device_address() > kMax32 || r.size() > kMax32 || next > kMax32)) {
-      return InvalidArgument("coredump: region does not fit an ELF32 core");
+      return InvalidArgument(error::kCoreRegionTooWide);
     }
     offset = next;
   }

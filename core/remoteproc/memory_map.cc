@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "tandem/remoteproc/errors.h"
+
 namespace tandem::remoteproc {
 
 const char* MemoryKindName(MemoryKind kind) {
@@ -15,7 +17,7 @@ const char* MemoryKindName(MemoryKind kind) {
 }
 
 Status MemoryMap::Add(const shm::Region& region, MemoryKind kind, const char* name) {
-  if (count_ == kMaxRegions) return ResourceExhausted("remoteproc: more than 16 mapped regions");
+  if (count_ == kMaxRegions) return ResourceExhausted(error::kTooManyRegions);
   MappedRegion& m = regions_[count_];
   m.region = region;
   m.kind = kind;
@@ -48,8 +50,8 @@ const MappedRegion* MemoryMap::FindAny(std::uint64_t da, std::uint64_t length) c
 
 Result<shm::Region> MemoryMap::View(const MappedRegion* mapped, std::uint64_t da,
                                     std::uint64_t length) {
-  if (length == 0) return InvalidArgument("remoteproc: empty device range");
-  if (mapped == nullptr) return NotFound("device range is not inside one mapped region");
+  if (length == 0) return InvalidArgument(error::kEmptyDeviceRange);
+  if (mapped == nullptr) return NotFound(error::kRangeNotMapped);
   TANDEM_TRY_ASSIGN(const std::size_t offset, mapped->region.Translate(da, length));
   // Contained in a region whose size is a size_t, so length fits size_t.
   return mapped->region.Sub(offset, static_cast<std::size_t>(length));

@@ -4,7 +4,10 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
+
+#include "tandem/remoteproc/errors.h"
 
 namespace tandem::remoteproc {
 namespace {
@@ -53,8 +56,7 @@ TEST(RemoteProcState, EveryStateEventPairMatchesTheDesignTable) {
       if (!expected_legal) {
         ASSERT_FALSE(next.ok());
         EXPECT_EQ(next.status().code(), StatusCode::kFailedPrecondition);
-        EXPECT_EQ(std::string(next.status().message()),
-                  std::string("cannot ") + EventName(e) + " a remote that is " + StateName(s));
+        EXPECT_TRUE(next.status().Is(error::IllegalTransition(s, e)));
       }
     }
   }
@@ -72,10 +74,31 @@ TEST(RemoteProcState, StateNamesAreLinuxSysfsWords) {
 }
 
 TEST(RemoteProcState, OutOfRangeValuesAreRejectedNotIndexed) {
-  EXPECT_EQ(NextState(static_cast<State>(200), Event::kLoad).status().code(),
-            StatusCode::kInvalidArgument);
+  const Status bad_state = NextState(static_cast<State>(200), Event::kLoad).status();
+  EXPECT_EQ(bad_state.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(bad_state.Is(error::kStateOrEventOutOfRange));
   EXPECT_EQ(NextState(State::kOffline, static_cast<Event>(200)).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+// The reasons' texts are the words a human reads: composed, at compile time,
+// from the same names StateName()/EventName() give.
+TEST(RemoteProcState, IllegalTransitionReasonsReadAsASentence) {
+  for (State s : kStates) {
+    for (Event e : kEvents) {
+      EXPECT_EQ(std::string(error::IllegalTransition(s, e).text),
+                std::string("cannot ") + EventName(e) + " a remote that is " + StateName(s));
+    }
+  }
+  static_assert(std::string_view(error::IllegalTransition(State::kLoaded, Event::kLoad).text) ==
+                "cannot load a remote that is loaded");
+}
+
+TEST(RemoteProcState, EachIllegalPairHasItsOwnReason) {
+  const Status a = NextState(State::kOffline, Event::kStart).status();
+  EXPECT_TRUE(a.Is(error::IllegalTransition(State::kOffline, Event::kStart)));
+  EXPECT_FALSE(a.Is(error::IllegalTransition(State::kOffline, Event::kStop)));
+  EXPECT_FALSE(a.Is(error::IllegalTransition(State::kLoaded, Event::kStart)));
 }
 
 }  // namespace

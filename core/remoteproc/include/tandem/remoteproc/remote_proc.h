@@ -43,9 +43,11 @@
 #include "tandem/elf/elf_file.h"
 #include "tandem/remoteproc/coredump.h"
 #include "tandem/remoteproc/crash.h"
+#include "tandem/remoteproc/error_detail.h"
 #include "tandem/remoteproc/memory_map.h"
 #include "tandem/remoteproc/platform.h"
 #include "tandem/remoteproc/state.h"
+#include "tandem/remoteproc/table_resources.h"
 #include "tandem/remoteproc/vdev.h"
 #include "tandem/rsc/resource_table.h"
 #include "tandem/shm/region.h"
@@ -162,7 +164,7 @@ class RemoteProc {
   // kInvalidArgument for an id that is not one of the vrings'.
   Status Kick(std::uint32_t notifyid);
   // The vdev as handed to OnVdevReady (nullopt without an RPMsg vdev).
-  const std::optional<VdevResources>& vdev() const { return vdev_; }
+  const std::optional<VdevResources>& vdev() const { return resources_.vdev; }
 
   // --- Inspection ------------------------------------------------------
   State state() const { return state_; }
@@ -182,12 +184,12 @@ class RemoteProc {
 
   // Vdevs and trace entries beyond the first RPMsg vdev / first trace, or
   // of another VirtIO type, are skipped and counted here.
-  std::uint32_t skipped_vdevs() const { return skipped_vdevs_; }
-  std::uint32_t skipped_traces() const { return skipped_traces_; }
+  std::uint32_t skipped_vdevs() const { return resources_.skipped_vdevs; }
+  std::uint32_t skipped_traces() const { return resources_.skipped_traces; }
 
   // More about the last failed Load()/Attach(): e.g. "segment 0x20001000
   // size 0x200 not inside any carveout". Empty after a success.
-  const char* error_detail() const { return error_detail_.data(); }
+  const char* error_detail() const { return detail_.c_str(); }
 
   const CrashRecord& last_crash() const { return last_crash_; }
   std::uint32_t ignored_crash_reports() const { return ignored_crash_reports_; }
@@ -199,7 +201,7 @@ class RemoteProc {
   // Allowed when running, crashed or attached.
   Status Coredump(CoredumpWriter& out) const;
   // Size of the trace buffer (0 without one).
-  std::size_t trace_size() const { return trace_len_; }
+  std::size_t trace_size() const { return resources_.trace.len; }
   // Copies the trace buffer once into `out` and returns the text in
   // chronological order at its start (trace_buffer.h); not NUL-terminated.
   // kNotFound without a trace entry; kResourceExhausted if `out` is smaller
@@ -207,21 +209,14 @@ class RemoteProc {
   Result<std::size_t> ReadTrace(std::span<char> out) const;
 
  private:
-  class LoadSink;
-
   // Steps of Load()/Attach(); each fails with a Status and leaves cleanup to
-  // the caller (ReleaseAll()).
+  // the caller (ReleaseAll()). The work is in the internal pieces beside
+  // remote_proc.cc: resource_handlers.h (one handler per entry kind),
+  // vdev_placement.h, image_loader.h, remote_memory.h.
   Status DoLoad(ConstByteSpan firmware);
   Status DoAttach();
+  Status CheckOptions() const;
   Status ParseCachedTable();
-  Status MapImageSpan(const elf::ElfFile& elf);
-  Status MapCarveoutsAndDevmem(bool attaching);
-  Status SetUpTrace();
-  Status SetUpVdev(bool attaching);
-  Status PlaceVring(const rsc::Vdev& vdev, std::size_t index, bool attaching);
-  Status PlaceBuffers(std::uint32_t num);
-  Status CheckVdevLayout() const;
-  Status WriteLoadedTable(std::uint64_t da);
   // Releases the core of a loaded image and announces the vdev; on failure
   // AbortRun().
   Status StartLoaded(State next);
@@ -232,14 +227,7 @@ class RemoteProc {
   void NotifyVdevReset();
   // Platform::ReleaseMemory() and forgetting everything about the run.
   void ReleaseAll();
-  Result<shm::Region> Map(std::uint64_t da, std::uint64_t size, std::uint64_t align,
-                          MemoryKind kind, const char* name);
   ByteSpan TableBytes() { return {table_.data(), table_size_}; }
-
-  void ClearDetail();
-  // Appends to error_detail_ (cut at its end).
-  void Detail(const char* text);
-  void DetailHex(std::uint64_t value);
 
   Platform& platform_;
   Options options_;
@@ -257,16 +245,10 @@ class RemoteProc {
   std::optional<rsc::ResourceTable> parsed_table_;
   shm::Region loaded_table_;  // host view of the table the remote reads
 
-  std::optional<rsc::Vdev> vdev_entry_;  // the RPMsg vdev's table entry
-  std::optional<VdevResources> vdev_;
+  TableResources resources_;     // vdev, trace, skipped entries
   bool vdev_announced_ = false;  // OnVdevReady() succeeded
-  std::uint64_t trace_da_ = 0;
-  std::size_t trace_len_ = 0;
-  std::uint32_t skipped_vdevs_ = 0;
-  std::uint32_t skipped_traces_ = 0;
 
-  std::array<char, 128> error_detail_{};
-  std::size_t error_detail_len_ = 0;
+  ErrorDetail detail_;
 
   CrashRecord last_crash_;
   std::uint32_t ignored_crash_reports_ = 0;

@@ -16,8 +16,8 @@
 //   attached       -       -        offline  crashed  -        -         detached
 //   detached       -       -        -        -        -        attached  -
 //
-// "-" is illegal: kFailedPrecondition "cannot <event> a remote that is
-// <state>". Notes:
+// "-" is illegal: kFailedPrecondition with error::IllegalTransition(state,
+// event), "cannot <event> a remote that is <state>" (errors.h). Notes:
 //  - stop from loaded releases the placed image (the core never ran);
 //    stop from crashed is Linux's "stop" written to a crashed rproc;
 //  - crash from crashed is illegal: a second report of the same crash is
@@ -48,9 +48,31 @@ inline constexpr std::size_t kEventCount = 7;
 Result<State> NextState(State state, Event event);
 
 // "offline", "loaded", "running", "crashed", "attached", "detached";
-// "invalid" for a value outside the enum.
-const char* StateName(State state);
+// "invalid" for a value outside the enum. constexpr: errors.h composes the
+// illegal-transition reasons from these words at compile time.
+constexpr const char* StateName(State state) {
+  switch (state) {
+    case State::kOffline: return "offline";
+    case State::kLoaded: return "loaded";
+    case State::kRunning: return "running";
+    case State::kCrashed: return "crashed";
+    case State::kAttached: return "attached";
+    case State::kDetached: return "detached";
+  }
+  return "invalid";
+}
 // "load", "start", "stop", "crash", "recover", "attach", "detach".
-const char* EventName(Event event);
+constexpr const char* EventName(Event event) {
+  switch (event) {
+    case Event::kLoad: return "load";
+    case Event::kStart: return "start";
+    case Event::kStop: return "stop";
+    case Event::kCrash: return "crash";
+    case Event::kRecover: return "recover";
+    case Event::kAttach: return "attach";
+    case Event::kDetach: return "detach";
+  }
+  return "invalid";
+}
 
 }  // namespace tandem::remoteproc

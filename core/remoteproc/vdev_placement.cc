@@ -1,0 +1,152 @@
+#include "vdev_placement.h"
+
+#include <cstring>
+
+#include "remote_memory.h"
+#include "tandem/base/checked_math.h"
+#include "tandem/remoteproc/errors.h"
+#include "tandem/remoteproc/mailbox.h"
+#include "tandem/remoteproc/remote_proc.h"
+#include "tandem/rsc/table_patch.h"
+#include "tandem/virtio/ring_layout.h"
+
+namespace tandem::remoteproc {
+namespace {
+
+// VirtIO 1.x 2.7 (table "Virtqueue Part Alignment"): the descriptor table
+// needs 16-byte alignment.
+constexpr std::uint64_t kDescriptorAlign = 16;
+
+bool SameName(const rsc::ResourceName& name, const char* s) {
+  return std::strncmp(name.c_str(), s, rsc::kNameSize + 1) == 0;
+}
+
+Result<VringResources> PlaceVring(const rsc::Vdev& vdev, std::size_t index, ResourceContext& ctx) {
+  const rsc::Vring& spec = vdev.vring[index];
+  TANDEM_TRY_ASSIGN(const virtio::RingLayout layout,
+                    virtio::RingLayout::Compute(spec.num, spec.align));
+  const std::uint64_t size = layout.size();
+  const char* name = index == 0 ? "vdev0vring0" : "vdev0vring1";
+  shm::Region ring;
+  if (spec.da == rsc::kAddrAny) {
+    if (ctx.placement == Placement::kAttach) return DataLoss(error::kAttachVringAnyAddress);
+    // Linux: rproc_alloc_vring allocates each vring as a carveout.
+    const std::uint64_t align = spec.align < kDescriptorAlign ? kDescriptorAlign : spec.align;
+    TANDEM_TRY_ASSIGN(ring, ctx.memory.Map(kAnyAddress, size, align, MemoryKind::kVring, name));
+    if (!Fits32(ring.device_address(), size)) return Internal(error::kVringAbove4GiB);
+    TANDEM_TRY(rsc::SetVringDeviceAddress(ctx.table, vdev, index,
+                                          static_cast<std::uint32_t>(ring.device_address())));
+  } else {
+    if (spec.da % kDescriptorAlign != 0) return DataLoss(error::kVringMisaligned);
+    // A fixed vring normally sits in one of the firmware's carveouts;
+    // otherwise it is memory of its own.
+    auto in_carveout = ctx.memory.map.Translate(spec.da, size, MemoryKind::kCarveout);
+    if (in_carveout.ok()) {
+      ring = *in_carveout;
+    } else {
+      TANDEM_TRY_ASSIGN(ring, ctx.memory.Map(spec.da, size, kPageSize, MemoryKind::kVring, name));
+    }
+  }
+  std::uint32_t notifyid = spec.notifyid;
+  if (ctx.placement == Placement::kBoot) {
+    // Linux allocates notifyids from 0 in vring order (rproc_alloc_vring,
+    // idr_alloc) and writes them into the table.
+    notifyid = static_cast<std::uint32_t>(index);
+    TANDEM_TRY(rsc::SetVringNotifyId(ctx.table, vdev, index, notifyid));
+  } else if (mailbox::IsControl(notifyid)) {
+    return DataLoss(error::kNotifyIdInControlRange);
+  }
+  VringResources out;
+  out.ring = ring;
+  out.da = ring.device_address();
+  out.num = spec.num;
+  out.align = spec.align;
+  out.notifyid = notifyid;
+  return out;
+}
+
+// The buffer area: 2 * num buffers (virtio_rpmsg_bus: rx half, tx half).
+Status PlaceBuffers(std::uint32_t num, ResourceContext& ctx, VdevResources& vdev) {
+  const std::uint64_t count = 2 * std::uint64_t{num};
+  std::uint64_t size;
+  if (!CheckedMul<std::uint64_t>(count, ctx.rpmsg_buffer_size, &size)) {
+    return ResourceExhausted(error::kBufferAreaOverflows);
+  }
+  const MappedRegion* named = nullptr;
+  for (const MappedRegion& m : ctx.memory.map.regions()) {
+    if (m.kind == MemoryKind::kCarveout && SameName(m.name, kVdevBufferName)) named = &m;
+  }
+  shm::Region buffers;
+  if (named != nullptr) {
+    if (named->region.size() < size) {
+      ctx.memory.detail.Append("need 0x");
+      ctx.memory.detail.AppendHex(size);
+      ctx.memory.detail.Append(" bytes, have 0x");
+      ctx.memory.detail.AppendHex(named->region.size());
+      return DataLoss(error::kBufferCarveoutTooSmall);
+    }
+    TANDEM_TRY_ASSIGN(buffers, named->region.Sub(0, static_cast<std::size_t>(size)));
+  } else {
+    TANDEM_TRY_ASSIGN(buffers, ctx.memory.Map(kAnyAddress, size, kPageSize, MemoryKind::kBuffers,
+                                              kVdevBufferName));
+  }
+  vdev.buffers = buffers;
+  vdev.buffers_da = buffers.device_address();
+  vdev.buffer_size = ctx.rpmsg_buffer_size;
+  vdev.buffer_count = static_cast<std::uint32_t>(count);
+  return OkStatus();
+}
+
+// The driver writes rings and buffers; none may hold another, and a kick
+// must say which ring it means.
+Status CheckLayout(const VdevResources& vdev) {
+  const VringResources& a = vdev.vring[0];
+  const VringResources& b = vdev.vring[1];
+  if (Overlap(a.da, a.ring.size(), b.da, b.ring.size())) return DataLoss(error::kVringsOverlap);
+  for (const VringResources* v : {&a, &b}) {
+    if (Overlap(v->da, v->ring.size(), vdev.buffers_da, vdev.buffers.size())) {
+      return DataLoss(error::kVringOverlapsBuffers);
+    }
+  }
+  if (a.notifyid == b.notifyid) return DataLoss(error::kSameNotifyId);
+  return OkStatus();
+}
+
+}  // namespace
+
+Status HandleVdev(const rsc::Vdev& v, ResourceContext& ctx) {
+  // One RPMsg vdev is what the host driver serves; other VirtIO devices (or
+  // a second rpmsg vdev) are left alone.
+  if (v.id != rsc::kVirtioIdRpmsg || ctx.out.vdev_entry) {
+    ++ctx.out.skipped_vdevs;
+    return OkStatus();
+  }
+  if (v.num_of_vrings != 2) return DataLoss(error::kVdevVringCount);
+  // virtio_rpmsg_bus.c: "we expect symmetric tx/rx vrings"; the buffer area
+  // is split in two equal halves.
+  if (v.vring[0].num != v.vring[1].num) return DataLoss(error::kVdevAsymmetricVrings);
+  ctx.out.vdev_entry = v;
+  VdevResources& vdev = ctx.out.vdev.emplace();
+  vdev.device_features = v.dfeatures;
+  for (std::size_t i = 0; i < 2; ++i) {
+    TANDEM_TRY_ASSIGN(vdev.vring[i], PlaceVring(v, i, ctx));
+  }
+  TANDEM_TRY(PlaceBuffers(v.vring[0].num, ctx, vdev));
+  TANDEM_TRY(CheckLayout(vdev));
+  // Feature negotiation: the driver accepts what it supports of what the
+  // device offers (VirtIO 1.x 3.1.1 step 5) and writes it as gfeatures.
+  vdev.features = v.dfeatures & kSupportedVdevFeatures;
+  TANDEM_TRY(rsc::SetVdevGuestFeatures(ctx.table, v, vdev.features));
+  // A fresh device starts in reset (VirtIO 1.x 2.1). On attach the table
+  // keeps the remote's status; Attach() writes the reset to the loaded
+  // table itself, in the vdev reset handshake.
+  if (ctx.placement == Placement::kBoot) TANDEM_TRY(rsc::SetVdevStatus(ctx.table, v, 0));
+  return OkStatus();
+}
+
+Status ClearVrings(VdevResources& vdev) {
+  for (VringResources& v : vdev.vring) TANDEM_TRY(v.ring.Fill(0, v.ring.size(), std::byte{0}));
+  return OkStatus();
+}
+
+}  // namespace tandem::remoteproc

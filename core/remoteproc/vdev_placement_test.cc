@@ -1,0 +1,153 @@
+// Vdev placement alone: the RSC_VDEV handler over FakePlatform. What it
+// chooses and writes back on boot, what it must find already placed on
+// attach, and each layout it refuses.
+
+#include "vdev_placement.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "handler_test_env.h"
+#include "tandem/remoteproc/errors.h"
+#include "tandem/remoteproc/mailbox.h"
+#include "tandem/rsc/builder.h"
+
+namespace tandem::remoteproc {
+namespace {
+
+using testing::AssembleTable;
+using testing::Bytes;
+using testing::FakePlatform;
+using testing::kSram;
+using VdevPlacement = testing::HandlerTest;
+
+constexpr std::uint32_t kShared = kSram + 0x10000;  // a carveout for fixed rings
+constexpr std::uint32_t kRing0 = kShared;
+constexpr std::uint32_t kRing1 = kShared + 0x2000;  // a num 8 / align 4096 ring is 0x1046 bytes
+constexpr std::uint32_t kNs = 1u << 0;
+constexpr std::uint32_t kEventIdx = 1u << 29;
+
+// Fixed rings in carveout "shared" and a vdev0buffer carveout, as a host
+// that booted the remote left them.
+Bytes PlacedTable(std::uint32_t notify0 = 5, std::uint32_t notify1 = 6,
+                  std::uint32_t ring1 = kRing1) {
+  rsc::RpmsgVdevEntry<2> vdev =
+      rsc::MakeRpmsgVdev(0, kNs, {{kRing0, 4096, 8, 0}, {kRing0, 4096, 8, 0}});
+  vdev.vring[0].notifyid = Le32(notify0);
+  vdev.vring[1].notifyid = Le32(notify1);
+  vdev.vring[1].da = Le32(ring1);
+  return AssembleTable(rsc::MakeCarveout(kShared, 0x4000, "shared"),
+                       rsc::MakeCarveout(kSram + 0x20000, 2 * 8 * 512, "vdev0buffer"), vdev);
+}
+
+TEST_F(VdevPlacement, BootChoosesRingsAndNotifyIdsAndWritesThemBack) {
+  Use(AssembleTable(
+      rsc::MakeRpmsgVdev(0, kNs | kEventIdx | (1u << 5),
+                         {{rsc::kAddrAny, 4096, 8, 0xAA}, {rsc::kAddrAny, 4096, 8, 0xBB}})));
+  ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
+  ASSERT_TRUE(out_.vdev.has_value());
+  const VdevResources& v = *out_.vdev;
+  const rsc::Vdev entry = EntryNow(0).vdev();
+  for (std::size_t i = 0; i < 2; ++i) {
+    // Linux allocates notifyids from 0 in vring order.
+    EXPECT_EQ(v.vring[i].notifyid, i);
+    EXPECT_EQ(entry.vring[i].notifyid, i);
+    EXPECT_EQ(entry.vring[i].da, v.vring[i].da);
+    EXPECT_EQ(v.vring[i].da % 4096, 0u);
+  }
+  EXPECT_EQ(v.buffer_count, 16u);
+  EXPECT_EQ(v.buffer_size, 512u);
+  EXPECT_EQ(v.buffers.size(), 16u * 512);
+  // VirtIO 1.x 3.1.1: the driver accepts what it supports of what is offered.
+  EXPECT_EQ(v.device_features, kNs | kEventIdx | (1u << 5));
+  EXPECT_EQ(v.features, kNs | kEventIdx);
+  EXPECT_EQ(entry.gfeatures, kNs | kEventIdx);
+  EXPECT_EQ(entry.status, 0);  // a fresh device starts in reset (VirtIO 1.x 2.1)
+}
+
+TEST_F(VdevPlacement, AttachUsesTheTablesRingsAndNotifyIdsAndMapsNothingNew) {
+  Use(PlacedTable());
+  ASSERT_TRUE(HandleAll(Placement::kAttach).ok()) << detail_.c_str();
+  const VdevResources& v = *out_.vdev;
+  EXPECT_EQ(v.vring[0].da, kRing0);
+  EXPECT_EQ(v.vring[1].da, kRing1);
+  EXPECT_EQ(v.vring[0].notifyid, 5u);
+  EXPECT_EQ(v.vring[1].notifyid, 6u);
+  EXPECT_EQ(v.buffers_da, kSram + 0x20000);
+  EXPECT_EQ(map_.regions().size(), 2u);  // the two carveouts, nothing else
+}
+
+TEST_F(VdevPlacement, RpmsgVdevNeedsExactlyTwoVrings) {
+  Use(AssembleTable(rsc::MakeVdev<1>(rsc::kVirtioIdRpmsg, 0, 0, {{rsc::kAddrAny, 4096, 8, 0}})));
+  EXPECT_TRUE(HandleAll(Placement::kBoot).Is(error::kVdevVringCount));
+  EXPECT_FALSE(out_.vdev.has_value());
+}
+
+TEST_F(VdevPlacement, AsymmetricVringsAreRejected) {
+  Use(AssembleTable(
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 16, 1}})));
+  EXPECT_TRUE(HandleAll(Placement::kBoot).Is(error::kVdevAsymmetricVrings));
+  EXPECT_TRUE(platform_.requests.empty());
+}
+
+TEST_F(VdevPlacement, AttachRefusesARingLeftToChoose) {
+  Use(AssembleTable(
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 5}, {rsc::kAddrAny, 4096, 8, 6}})));
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kAttachVringAnyAddress));
+}
+
+TEST_F(VdevPlacement, RingsMustBe16ByteAligned) {
+  Use(PlacedTable(5, 6, kRing1 + 8));
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kVringMisaligned));
+}
+
+TEST_F(VdevPlacement, AttachRefusesANotifyIdInTheMailboxControlRange) {
+  Use(PlacedTable(mailbox::kShutdown, 6));
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kNotifyIdInControlRange));
+}
+
+TEST_F(VdevPlacement, AttachRefusesTwoRingsWithOneNotifyId) {
+  Use(PlacedTable(5, 5));
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kSameNotifyId));
+}
+
+TEST_F(VdevPlacement, OverlappingRingsAreRejected) {
+  Use(PlacedTable(5, 6, kRing0 + 0x1000));
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kVringsOverlap));
+}
+
+TEST_F(VdevPlacement, ARingInsideTheBufferAreaIsRejected) {
+  Use(PlacedTable(5, 6, kSram + 0x20000));
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kVringOverlapsBuffers));
+}
+
+TEST_F(VdevPlacement, ABufferCarveoutTooSmallIsRejectedWithBothSizes) {
+  Use(AssembleTable(
+      rsc::MakeCarveout(kSram, 0x1000, "vdev0buffer"),
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}})));
+  EXPECT_TRUE(HandleAll(Placement::kBoot).Is(error::kBufferCarveoutTooSmall));
+  EXPECT_EQ(std::string(detail_.c_str()), "need 0x2000 bytes, have 0x1000");
+}
+
+TEST_F(VdevPlacement, OtherDevicesAndASecondRpmsgVdevAreSkippedAndCounted) {
+  Use(AssembleTable(
+      rsc::MakeVdev<1>(/*virtio_id=*/3, 0, 0, {{rsc::kAddrAny, 4096, 8, 0}}),
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}),
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}})));
+  ASSERT_TRUE(HandleAll(Placement::kBoot).ok());
+  EXPECT_EQ(out_.skipped_vdevs, 2u);
+  EXPECT_EQ(out_.vdev_entry->offset, EntryNow(1).offset());
+}
+
+TEST_F(VdevPlacement, ClearVringsZeroesBothRings) {
+  Use(PlacedTable());
+  ASSERT_TRUE(HandleAll(Placement::kAttach).ok());
+  ASSERT_TRUE(ClearVrings(*out_.vdev).ok());
+  for (const VringResources& v : out_.vdev->vring) {
+    EXPECT_EQ(platform_.Read(v.da, v.ring.size()), Bytes(v.ring.size(), 0));
+  }
+}
+
+}  // namespace
+}  // namespace tandem::remoteproc
