@@ -86,11 +86,11 @@ TEST(RemoteProcState, OutOfRangeValuesAreRejectedNotIndexed) {
 TEST(RemoteProcState, IllegalTransitionReasonsReadAsASentence) {
   for (State s : kStates) {
     for (Event e : kEvents) {
-      EXPECT_EQ(std::string(error::IllegalTransition(s, e).text),
+      EXPECT_EQ(std::string(error::IllegalTransition(s, e)),
                 std::string("cannot ") + EventName(e) + " a remote that is " + StateName(s));
     }
   }
-  static_assert(std::string_view(error::IllegalTransition(State::kLoaded, Event::kLoad).text) ==
+  static_assert(std::string_view(error::IllegalTransition(State::kLoaded, Event::kLoad)) ==
                 "cannot load a remote that is loaded");
 }
 

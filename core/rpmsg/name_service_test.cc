@@ -56,7 +56,7 @@ TEST(NameService, CreateAndDestroyReachTheListener) {
 // Each hostile message is dropped with its reason; the listener never sees
 // a channel for it.
 template <std::size_t N>
-void ExpectMalformed(ConstByteSpan payload, const Reason<N>& reason) {
+void ExpectMalformed(ConstByteSpan payload, const char (&reason)[N]) {
   Recorder r;
   NameService ns(r);
   const Status s = ns.Handle(payload);

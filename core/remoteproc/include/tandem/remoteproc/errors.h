@@ -1,16 +1,11 @@
 #pragma once
 // Every reason a remoteproc call fails with (base/status.h: a Status made
-// from a Reason matches it with Status::Is). Callers and tests match on the
+// from a reason matches it with Status::Is). Callers and tests match on the
 // name; the text is the message a human reads. Errors of the layers below
 // (elf, rsc, shm, the Platform) pass through unchanged and are not listed.
 //
 //   const Status s = rproc.Load(image);
 //   if (s.Is(error::kSegmentOutsideCarveout)) ...
-//
-// Spelled `inline constexpr auto kX = Reason{...}`, not `Reason kX{...}`:
-// arm-none-eabi-g++ 12 puts a direct-initialized inline constexpr object
-// with a user-provided constructor in .data (RAM, copied from flash at
-// reset); the copy-initialized form stays in .rodata.
 
 #include <array>
 #include <cstddef>
@@ -22,96 +17,74 @@
 namespace tandem::remoteproc::error {
 
 // --- Lifecycle (state.h, remote_proc.h) ----------------------------------
-inline constexpr auto kStateOrEventOutOfRange = Reason{"remoteproc state or event out of range"};
-inline constexpr auto kNoHandshakeNeverRan = Reason{"no shutdown handshake: the remote never ran"};
-inline constexpr auto kNoHandshakeCrashed = Reason{"no shutdown handshake: the remote had crashed"};
-inline constexpr auto kCannotRecoverAttached = Reason{
-    "cannot recover an attached remote: there is no firmware image to reload (Stop() it, then "
-    "Boot() a firmware)"};
-inline constexpr auto kVdevResetNotAcked =
-    Reason{"attach: the remote did not acknowledge the vdev reset"};
+inline constexpr char kStateOrEventOutOfRange[] = "remoteproc state or event out of range";
+inline constexpr char kNoHandshakeNeverRan[] = "no shutdown handshake: the remote never ran";
+inline constexpr char kNoHandshakeCrashed[] = "no shutdown handshake: the remote had crashed";
+inline constexpr char kCannotRecoverAttached[] = "cannot recover an attached remote: there is no firmware image to reload (Stop() it, then "
+    "Boot() a firmware)";
+inline constexpr char kVdevResetNotAcked[] = "attach: the remote did not acknowledge the vdev reset";
 
 // --- Options -----------------------------------------------------------------
-inline constexpr auto kBadRpmsgBufferSize =
-    Reason{"rpmsg_buffer_size must be a multiple of 8 and at least 32"};
+inline constexpr char kBadRpmsgBufferSize[] = "rpmsg_buffer_size must be a multiple of 8 and at least 32";
 
 // --- Remote memory (remote_memory.h, memory_map.h) ----------------------------
-inline constexpr auto kRegionTooLargeForHost =
-    Reason{"remote memory region larger than the host's size_t"};
-inline constexpr auto kPlatformMappedWrongRange =
-    Reason{"platform mapped a different range than requested"};
-inline constexpr auto kRegionsOverlap = Reason{"remote memory regions overlap"};
-inline constexpr auto kTooManyRegions = Reason{"remoteproc: more than 16 mapped regions"};
-inline constexpr auto kEmptyDeviceRange = Reason{"remoteproc: empty device range"};
-inline constexpr auto kRangeNotMapped = Reason{"device range is not inside one mapped region"};
+inline constexpr char kRegionTooLargeForHost[] = "remote memory region larger than the host's size_t";
+inline constexpr char kPlatformMappedWrongRange[] = "platform mapped a different range than requested";
+inline constexpr char kRegionsOverlap[] = "remote memory regions overlap";
+inline constexpr char kTooManyRegions[] = "remoteproc: more than 16 mapped regions";
+inline constexpr char kEmptyDeviceRange[] = "remoteproc: empty device range";
+inline constexpr char kRangeNotMapped[] = "device range is not inside one mapped region";
 
 // --- Image and loaded table (image_loader.h) -----------------------------------
-inline constexpr auto kTableTooLarge =
-    Reason{"resource table larger than kMaxTableSize (4096 bytes)"};
-inline constexpr auto kSegmentOutsideCarveout = Reason{"ELF segment not inside any carveout"};
-inline constexpr auto kImageSpanWraps = Reason{"ELF segments reach the end of the address space"};
-inline constexpr auto kLoadedTableOutsideCarveout =
-    Reason{"loaded resource table (.resource_table address) not inside any carveout"};
-inline constexpr auto kLoadedTableMisaligned =
-    Reason{"loaded resource table (.resource_table address) is not 4-byte aligned"};
-inline constexpr auto kLoadedTableOverlapsVring = Reason{"loaded resource table overlaps a vring"};
-inline constexpr auto kLoadedTableOverlapsBuffers =
-    Reason{"loaded resource table overlaps the rpmsg buffer area"};
+inline constexpr char kTableTooLarge[] = "resource table larger than kMaxTableSize (4096 bytes)";
+inline constexpr char kSegmentOutsideCarveout[] = "ELF segment not inside any carveout";
+inline constexpr char kImageSpanWraps[] = "ELF segments reach the end of the address space";
+inline constexpr char kLoadedTableOutsideCarveout[] = "loaded resource table (.resource_table address) not inside any carveout";
+inline constexpr char kLoadedTableMisaligned[] = "loaded resource table (.resource_table address) is not 4-byte aligned";
+inline constexpr char kLoadedTableOverlapsVring[] = "loaded resource table overlaps a vring";
+inline constexpr char kLoadedTableOverlapsBuffers[] = "loaded resource table overlaps the rpmsg buffer area";
 // Attach: the table the platform says the running remote uses.
-inline constexpr auto kAttachedTableMisaligned =
-    Reason{"loaded resource table is not 4-byte aligned"};
+inline constexpr char kAttachedTableMisaligned[] = "loaded resource table is not 4-byte aligned";
 
 // --- Resource entries (resource_handlers.h) -------------------------------------
-inline constexpr auto kTableChanged = Reason{"resource table changed after it was parsed"};
-inline constexpr auto kCarveoutZeroLength = Reason{"carveout with zero length"};
-inline constexpr auto kAttachCarveoutAnyAddress =
-    Reason{"attach: carveout without a fixed device address (FW_RSC_ADDR_ANY)"};
-inline constexpr auto kCarveoutAbove4GiB =
-    Reason{"platform placed a carveout above 4 GiB (table addresses are 32-bit)"};
-inline constexpr auto kDevmemZeroLength = Reason{"devmem with zero length"};
-inline constexpr auto kDevmemAnyAddress = Reason{"devmem without a fixed device address"};
-inline constexpr auto kTraceZeroLength = Reason{"trace buffer with zero length"};
-inline constexpr auto kTraceAnyAddress = Reason{"trace buffer without a fixed device address"};
-inline constexpr auto kTraceOutsideCarveout = Reason{"trace buffer not inside any carveout"};
+inline constexpr char kTableChanged[] = "resource table changed after it was parsed";
+inline constexpr char kCarveoutZeroLength[] = "carveout with zero length";
+inline constexpr char kAttachCarveoutAnyAddress[] = "attach: carveout without a fixed device address (FW_RSC_ADDR_ANY)";
+inline constexpr char kCarveoutAbove4GiB[] = "platform placed a carveout above 4 GiB (table addresses are 32-bit)";
+inline constexpr char kDevmemZeroLength[] = "devmem with zero length";
+inline constexpr char kDevmemAnyAddress[] = "devmem without a fixed device address";
+inline constexpr char kTraceZeroLength[] = "trace buffer with zero length";
+inline constexpr char kTraceAnyAddress[] = "trace buffer without a fixed device address";
+inline constexpr char kTraceOutsideCarveout[] = "trace buffer not inside any carveout";
 
 // --- The RPMsg vdev (vdev_placement.h) ---------------------------------------------
-inline constexpr auto kVdevVringCount =
-    Reason{"rpmsg vdev must have exactly two vrings (remote->host, host->remote)"};
-inline constexpr auto kVdevAsymmetricVrings =
-    Reason{"rpmsg vrings must have the same num (symmetric rx/tx vrings)"};
-inline constexpr auto kAttachVringAnyAddress =
-    Reason{"attach: vring without a fixed device address (FW_RSC_ADDR_ANY)"};
-inline constexpr auto kVringAbove4GiB =
-    Reason{"platform placed a vring above 4 GiB (table addresses are 32-bit)"};
-inline constexpr auto kVringMisaligned =
-    Reason{"vring device address is not 16-byte aligned (VirtIO 1.x 2.7)"};
-inline constexpr auto kNotifyIdInControlRange =
-    Reason{"vring notifyid is in the mailbox control range"};
-inline constexpr auto kBufferAreaOverflows = Reason{"rpmsg buffer area size overflows"};
-inline constexpr auto kBufferCarveoutTooSmall =
-    Reason{"carveout vdev0buffer is smaller than 2 * vring num * rpmsg_buffer_size"};
-inline constexpr auto kVringsOverlap = Reason{"the two vrings overlap"};
-inline constexpr auto kVringOverlapsBuffers = Reason{"a vring overlaps the rpmsg buffer area"};
-inline constexpr auto kSameNotifyId = Reason{"the two vrings have the same notifyid"};
+inline constexpr char kVdevVringCount[] = "rpmsg vdev must have exactly two vrings (remote->host, host->remote)";
+inline constexpr char kVdevAsymmetricVrings[] = "rpmsg vrings must have the same num (symmetric rx/tx vrings)";
+inline constexpr char kAttachVringAnyAddress[] = "attach: vring without a fixed device address (FW_RSC_ADDR_ANY)";
+inline constexpr char kVringAbove4GiB[] = "platform placed a vring above 4 GiB (table addresses are 32-bit)";
+inline constexpr char kVringMisaligned[] = "vring device address is not 16-byte aligned (VirtIO 1.x 2.7)";
+inline constexpr char kNotifyIdInControlRange[] = "vring notifyid is in the mailbox control range";
+inline constexpr char kBufferAreaOverflows[] = "rpmsg buffer area size overflows";
+inline constexpr char kBufferCarveoutTooSmall[] = "carveout vdev0buffer is smaller than 2 * vring num * rpmsg_buffer_size";
+inline constexpr char kVringsOverlap[] = "the two vrings overlap";
+inline constexpr char kVringOverlapsBuffers[] = "a vring overlaps the rpmsg buffer area";
+inline constexpr char kSameNotifyId[] = "the two vrings have the same notifyid";
 
 // --- Vdev status and kicks ------------------------------------------------------------
-inline constexpr auto kNoVdev = Reason{"no rpmsg vdev is set up"};
-inline constexpr auto kVdevStatusOutsideTable = Reason{"vdev status outside the table"};
-inline constexpr auto kKickNotRunning = Reason{"kick: no running rpmsg vdev"};
-inline constexpr auto kKickUnknownNotifyId = Reason{"kick: not a notifyid of this vdev's vrings"};
+inline constexpr char kNoVdev[] = "no rpmsg vdev is set up";
+inline constexpr char kVdevStatusOutsideTable[] = "vdev status outside the table";
+inline constexpr char kKickNotRunning[] = "kick: no running rpmsg vdev";
+inline constexpr char kKickUnknownNotifyId[] = "kick: not a notifyid of this vdev's vrings";
 
 // --- Diagnostics (coredump.h, trace_buffer.h) -------------------------------------------
-inline constexpr auto kCoredumpNotRunning =
-    Reason{"coredump needs a running, crashed or attached remote"};
-inline constexpr auto kCoreTooManyRegions = Reason{"coredump: too many regions"};
-inline constexpr auto kCoreEntryTooWide =
-    Reason{"coredump: entry point does not fit an ELF32 core"};
-inline constexpr auto kCoreOffsetsOverflow = Reason{"coredump: file offsets overflow"};
-inline constexpr auto kCoreRegionTooWide = Reason{"coredump: region does not fit an ELF32 core"};
-inline constexpr auto kNothingMapped = Reason{"no remote memory is mapped"};
-inline constexpr auto kNoTrace = Reason{"the resource table has no trace buffer"};
-inline constexpr auto kTraceOutputTooSmall =
-    Reason{"trace output is smaller than the trace buffer"};
+inline constexpr char kCoredumpNotRunning[] = "coredump needs a running, crashed or attached remote";
+inline constexpr char kCoreTooManyRegions[] = "coredump: too many regions";
+inline constexpr char kCoreEntryTooWide[] = "coredump: entry point does not fit an ELF32 core";
+inline constexpr char kCoreOffsetsOverflow[] = "coredump: file offsets overflow";
+inline constexpr char kCoreRegionTooWide[] = "coredump: region does not fit an ELF32 core";
+inline constexpr char kNothingMapped[] = "no remote memory is mapped";
+inline constexpr char kNoTrace[] = "the resource table has no trace buffer";
+inline constexpr char kTraceOutputTooSmall[] = "trace output is smaller than the trace buffer";
 
 // --- Illegal transitions -----------------------------------------------------------------
 // One reason per (state, event) pair, "cannot <event> a remote that is
@@ -143,15 +116,17 @@ consteval std::size_t TransitionTextSize() {
 }
 
 inline constexpr std::size_t kTransitionTextSize = TransitionTextSize();
-using TransitionReason = Reason<kTransitionTextSize>;
+struct TransitionReason {
+  char text[kTransitionTextSize];
+};
 
 consteval TransitionReason Compose(State state, Event event) {
-  char text[kTransitionTextSize] = {};
+  TransitionReason reason = {};
   std::size_t n = 0;
   for (const char* part : {kCannot, EventName(event), kARemoteThatIs, StateName(state)}) {
-    for (const char* p = part; *p != '\0'; ++p) text[n++] = *p;
+    for (const char* p = part; *p != '\0'; ++p) reason.text[n++] = *p;
   }
-  return TransitionReason(text);
+  return reason;
 }
 
 template <std::size_t... E>
@@ -172,8 +147,9 @@ inline constexpr auto kTransitions = Table(std::make_index_sequence<kStateCount>
 // The reason NextState() gives for `event` in `state` when that is illegal
 // (for a legal pair the text exists but is never returned). Both must be in
 // range (NextState() checks before it asks).
-constexpr const internal::TransitionReason& IllegalTransition(State state, Event event) {
-  return internal::kTransitions[static_cast<std::size_t>(state)][static_cast<std::size_t>(event)];
+constexpr const char (&IllegalTransition(State state, Event event))[internal::kTransitionTextSize] {
+  return internal::kTransitions[static_cast<std::size_t>(state)][static_cast<std::size_t>(event)]
+      .text;
 }
 
 }  // namespace tandem::remoteproc::error

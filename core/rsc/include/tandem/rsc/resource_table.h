@@ -38,7 +38,7 @@
 // unsupported version, kResourceExhausted beyond our limits (limits.h),
 // kUnimplemented for unsupported resource types, kOutOfRange for a bad
 // index, and whatever a VendorHandler returns, unchanged. Each error of
-// ours is a Reason in errors.h: match it with status.Is(error::kX).
+// ours is a reason in errors.h: match it with status.Is(error::kX).
 // No heap, no exceptions. Threading: immutable after Parse; safe to share.
 
 #include <array>

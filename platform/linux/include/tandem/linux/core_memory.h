@@ -26,7 +26,8 @@ namespace tandem::linux_platform {
 
 inline constexpr char kRegionOverlaps[] = "region overlaps an existing region";
 inline constexpr char kNoRegionThere[] = "no region contains that device range";
-inline constexpr char kStateRegionOutsideWindow[] = "state names a region outside the device window";
+inline constexpr char kStateRegionOutsideWindow[] =
+    "state names a region outside the device window";
 
 struct CoreRegion {
   std::uint64_t device_address = 0;
