@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tandem/elf/errors.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/remoteproc/trace_buffer.h"
@@ -341,9 +342,8 @@ TEST_F(RemoteProcTest, WrongMachineIsRejectedNamingTheMachineFound) {
   Make(options);
   const Status s = rproc_->Load(Span(firmware_));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  // The elf layer's status, passed through: elf has no Reasons yet, so its
-  // words are all there is to match.
-  EXPECT_THAT(s.message(), HasSubstr("ARM"));
+  // The elf layer's reason, passed through unchanged.
+  EXPECT_TRUE(s.Is(elf::error::kWrongMachineArm)) << s.message();
   EXPECT_EQ(rproc_->state(), State::kOffline);
   EXPECT_TRUE(platform_.requests.empty());
 }

@@ -63,7 +63,7 @@ inline constexpr std::size_t kMaxTableSize = 4096;
 inline constexpr const char* kResourceTableSection = ".resource_table";
 // Name of the carveout that, if the table has one, holds the RPMsg buffers
 // (Linux: the "vdev%dbuffer" memory region, rproc_add_virtio_dev).
-inline constexpr const char* kVdevBufferName = "vdev0buffer";
+inline constexpr char kVdevBufferName[] = "vdev0buffer";
 
 struct Options {
   // Recover at once when a crash is reported (Linux sysfs "recovery

@@ -31,14 +31,15 @@
 #include "tandem/base/result.h"
 #include "tandem/base/span.h"
 #include "tandem/base/status.h"
+#include "tandem/remoteproc/remote_proc.h"
 #include "tandem/rpmsg/bus.h"
 #include "tandem/shm/region.h"
 
 namespace tandem::vdev {
 
-// The carve-out that holds the RPMsg buffers of the vdev (OpenAMP's and ST's
-// name; Linux takes the same name from the device tree's memory-region).
-inline constexpr char kBufferCarveoutName[] = "vdev0buffer";
+// The carve-out that holds the RPMsg buffers of the vdev: the name the host
+// places them by (remoteproc::kVdevBufferName), read back here.
+inline constexpr const auto& kBufferCarveoutName = remoteproc::kVdevBufferName;
 
 // --- Reasons (Status::Is) ---------------------------------------------------
 // Open() / Trace(): the firmware's own table.
