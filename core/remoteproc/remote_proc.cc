@@ -281,6 +281,11 @@ Status RemoteProc::DoAttach() {
   ResourceContext ctx{memory, TableBytes(), Placement::kAttach, options_.rpmsg_buffer_size,
                       resources_};
   TANDEM_TRY(HandleResources(*parsed_table_, ctx));
+  // Before anything is written (the gfeatures below, then the host driver
+  // zeroing the rings and posting buffers): the table is the remote's, so
+  // nothing it names for the driver to write may be the image (issue #10:
+  // a vring0 moved into the image made the host zero it).
+  if (resources_.vdev) TANDEM_TRY(CheckAttachedVdev(table.device_address(), table.size()));
   // No image: the core dump says EM_NONE / ELF32 unless told the machine.
   firmware_is_64bit_ = false;
   firmware_machine_ = options_.expected_machine;
@@ -303,6 +308,38 @@ Status RemoteProc::DoAttach() {
     detail_.Append("vdev reset handshake: ");
     detail_.Append(ack.message());
     return Status(ack.code(), error::kVdevResetNotAcked);
+  }
+  return OkStatus();
+}
+
+Status RemoteProc::CheckAttachedVdev(std::uint64_t table_da, std::uint64_t table_size) {
+  // The image, without an ELF: every carveout holding (part of) the loaded
+  // table. Device memory may be registers. The driver writes the rings and
+  // the buffer area; none of them may touch either. (Each other: HandleVdev.)
+  const VdevResources& vdev = *resources_.vdev;
+  struct Written {
+    const char* what;
+    std::uint64_t da;
+    std::uint64_t size;
+  };
+  const Written written[] = {{"vring0", vdev.vring[0].da, vdev.vring[0].ring.size()},
+                             {"vring1", vdev.vring[1].da, vdev.vring[1].ring.size()},
+                             {"buffers", vdev.buffers_da, vdev.buffers.size()}};
+  for (const MappedRegion& m : memory_.regions()) {
+    const std::uint64_t da = m.region.device_address();
+    const std::uint64_t size = m.region.size();
+    const bool image = m.kind == MemoryKind::kCarveout && Overlap(da, size, table_da, table_size);
+    if (!image && m.kind != MemoryKind::kDevmem) continue;
+    for (const Written& w : written) {
+      if (!Overlap(w.da, w.size, da, size)) continue;
+      detail_.Append(w.what);
+      detail_.Append(" at 0x");
+      detail_.AppendHex(w.da);
+      detail_.Append(" overlaps \"");
+      detail_.Append(m.name.c_str());
+      detail_.Append("\"");
+      return DataLoss(error::kAttachVdevOverlapsImage);
+    }
   }
   return OkStatus();
 }

@@ -721,6 +721,21 @@ TEST_F(RemoteProcTest, AttachRefusesAnyAddressesInTheLoadedTable) {
   EXPECT_TRUE(platform_.mapped.empty());
 }
 
+// Issue #10: a vring0 address moved into the firmware image made the host
+// zero image memory on attach. Refused before anything is written.
+TEST_F(RemoteProcTest, AttachRefusesAVringInsideTheImageAndWritesNothing) {
+  PrepareAttach(fw::AttachTable(true, fw::kAttachNotify0, fw::kAttachFwDa + 0x1000));
+  const Bytes image_before = platform_.Read(fw::kAttachFwDa, fw::kAttachFwLen);
+  const Status s = rproc_->Attach();
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(s.Is(error::kAttachVdevOverlapsImage));
+  EXPECT_THAT(rproc_->error_detail(), HasSubstr("vring0"));
+  EXPECT_THAT(rproc_->error_detail(), HasSubstr("fw"));
+  EXPECT_EQ(rproc_->state(), State::kOffline);
+  EXPECT_TRUE(listener_.events.empty());
+  EXPECT_EQ(platform_.Read(fw::kAttachFwDa, fw::kAttachFwLen), image_before);
+}
+
 TEST_F(RemoteProcTest, AttachWithoutALoadedTableFails) {
   EXPECT_EQ(rproc_->Attach().code(), StatusCode::kNotFound);
   EXPECT_EQ(rproc_->state(), State::kOffline);

@@ -236,6 +236,7 @@ Status Bus::CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config,
   TANDEM_TRY(ReceiveQueue::CheckStorage(queue));
   {
     LockGuard guard(lock_);
+    if (QueueStorageInUseLocked(queue, nullptr)) return FailedPrecondition(kQueueStorageInUse);
     TANDEM_TRY(CreateEndpointLocked(endpoint, config));
     endpoint.queue_ = ReceiveQueue(queue);
   }
@@ -266,9 +267,20 @@ Status Bus::SetReceiveQueue(Endpoint& endpoint, std::span<RxBuffer> queue) {
   LockGuard guard(lock_);
   TANDEM_TRY(CheckEndpointLocked(endpoint));
   if (!endpoint.queue_.empty()) return FailedPrecondition(kQueueNotEmpty);
+  if (QueueStorageInUseLocked(queue, &endpoint)) return FailedPrecondition(kQueueStorageInUse);
   endpoint.handler_ = nullptr;
   endpoint.queue_ = ReceiveQueue(queue);
   return OkStatus();
+}
+
+bool Bus::QueueStorageInUseLocked(std::span<RxBuffer> queue, const Endpoint* except) const {
+  // Two queues over one array would move handles over each other's (issue
+  // #10). Not on the message path: once per SetReceiveQueue().
+  bool in_use = false;
+  table_.ForEach([&](std::uint32_t, const Endpoint* other) {
+    if (other != except && other->queue_.Overlaps(queue)) in_use = true;
+  });
+  return in_use;
 }
 
 void Bus::DestroyEndpointLocked(Endpoint& endpoint, Outbox& out) {
@@ -602,6 +614,9 @@ void Bus::Deliver(const RxSlot& rx) {
   buffers_.InvalidateFromPeer(slot.offset + kHeaderSize, len);
   const std::uint32_t src = header->src.get();
   const std::uint32_t dst = header->dst.get();
+  // Never a destination; on the host, the mark of a buffer the remote
+  // returned unwritten (HostBus::PostRx).
+  if (dst == kAddrAny) return drop(&Stats::rx_dst_any);
 
   Endpoint* endpoint = nullptr;
   MessageHandler* handler = nullptr;
@@ -618,7 +633,9 @@ void Bus::Deliver(const RxSlot& rx) {
         endpoint->peer_.compare_exchange_strong(unknown, src, std::memory_order_acq_rel);
       }
       if (endpoint->queue_.attached()) {
-        if (endpoint->queue_.full()) {
+        // can_push(): never move over a live handle, which would release it
+        // under our own lock (receive_queue.h).
+        if (!endpoint->queue_.can_push()) {
           ++stats_.rx_queue_full;
           DropRxLocked(slot, out);
         } else {

@@ -817,5 +817,24 @@ TEST(RpmsgBus, EndpointCreationErrors) {
             StatusCode::kFailedPrecondition);
 }
 
+// Issue #10: one array must never back two receive queues.
+TEST(RpmsgBus, ReceiveQueueStorageServesOneEndpointAtATime) {
+  BusPair pair;
+  std::vector<RxBuffer> storage(4);
+  Endpoint a;
+  Endpoint b;
+  ASSERT_TRUE(pair.host().CreateEndpoint(a, {nullptr, 0x500}, storage).ok());
+  const Status same = pair.host().CreateEndpoint(b, {nullptr, 0x501}, storage);
+  EXPECT_EQ(same.code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(same.Is(kQueueStorageInUse));
+  EXPECT_FALSE(b.created());
+  ASSERT_TRUE(pair.host().CreateEndpoint(b, {nullptr, 0x501}).ok());
+  EXPECT_TRUE(pair.host().SetReceiveQueue(b, std::span(storage).subspan(2)).Is(kQueueStorageInUse));
+  EXPECT_TRUE(pair.host().SetReceiveQueue(a, storage).ok());  // its own: allowed
+  pair.host().DestroyEndpoint(a);
+  EXPECT_TRUE(pair.host().SetReceiveQueue(b, storage).ok());  // free again
+  pair.host().DestroyEndpoint(b);
+}
+
 }  // namespace
 }  // namespace tandem::rpmsg

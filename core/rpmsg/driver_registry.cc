@@ -6,7 +6,7 @@
 
 namespace tandem::rpmsg {
 
-Status DriverRegistry::Add(const char* name, ChannelHandler& handler) {
+Status DriverRegistry::Add(const char* name, ChannelHandler& handler, bool several) {
   if (!ValidName(name)) return InvalidArgument(kBadDriverName);
   Entry* free_entry = nullptr;
   for (Entry& e : entries_) {
@@ -17,6 +17,7 @@ Status DriverRegistry::Add(const char* name, ChannelHandler& handler) {
   std::memset(free_entry->name, 0, sizeof(free_entry->name));
   std::memcpy(free_entry->name, name, NameLength(name));
   free_entry->handler = &handler;
+  free_entry->several = several;
   return OkStatus();
 }
 
@@ -26,9 +27,13 @@ void DriverRegistry::Remove(ChannelHandler& handler) {
   }
 }
 
+bool DriverRegistry::SameName(const char* a, const char* b) {
+  return std::strncmp(a, b, kNameSize) == 0;
+}
+
 ChannelHandler* DriverRegistry::Find(const char* name) const {
   for (const Entry& e : entries_) {
-    if (e.handler != nullptr && std::strncmp(e.name, name, kNameSize) == 0) return e.handler;
+    if (e.handler != nullptr && SameName(e.name, name)) return e.handler;
   }
   return nullptr;
 }

@@ -41,9 +41,7 @@ Status HostBus::Start(const BusConfig& config) {
     // Post every receive buffer before the remote may look (Linux
     // rpmsg_probe() does this before virtio_device_ready()).
     for (std::uint32_t i = 0; i < num; ++i) {
-      const virtio::BufferSpec rx{AddressOf(static_cast<std::uint16_t>(i), false),
-                                  config.buffer_size, true};
-      TANDEM_TRY(rx_queue_.Add(ring0_, rx));
+      TANDEM_TRY(PostRx(static_cast<std::uint16_t>(i)));
     }
     // No tx-complete interrupts unless a sender waits (Linux:
     // virtqueue_disable_cb(vrp->svq) in rpmsg_probe()).
@@ -142,8 +140,18 @@ Result<Bus::RxSlot> HostBus::DoTakeRx() {
   return rx;
 }
 
-Status HostBus::DoReleaseRx(const BufferSlot& slot) {
-  const virtio::BufferSpec spec{AddressOf(slot.id, false), buffer_size(), true};
+Status HostBus::DoReleaseRx(const BufferSlot& slot) { return PostRx(slot.id); }
+
+Status HostBus::PostRx(std::uint16_t index) {
+  // Mark the buffer unwritten: hdr.dst = RPMSG_ADDR_ANY, which no message
+  // carries. A remote that returns the buffer without writing it (issue #10:
+  // its descriptor was redirected to a tx buffer, so it wrote there) leaves
+  // the mark, and Deliver() drops it (rx_dst_any) instead of delivering the
+  // buffer's previous message again. One 4-byte store per buffer, ordered
+  // before the descriptor by the avail->idx publish in Add().
+  TANDEM_TRY(
+      buffers().Write(SlotOf(index, false).offset + offsetof(RpmsgHeader, dst), Le32(kAddrAny)));
+  const virtio::BufferSpec spec{AddressOf(index, false), buffer_size(), true};
   return ToStatus(rx_queue_.Add(ring0_, spec));
 }
 

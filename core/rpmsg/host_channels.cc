@@ -122,9 +122,11 @@ void HostBus::OnNsCreate(const NsAnnouncement& ns) {
   ChannelHandler* driver = nullptr;
   {
     LockGuard guard(lock());
-    // Linux: "channel %s:%x:%x already exist".
+    // Linux: "channel %s:%x:%x already exist". Ignored: the channel and its
+    // binding stay exactly as they are.
     if (FindChannelLocked(ns.name, ns.addr) != nullptr) {
       ++mutable_stats().ns_rejected;
+      ++mutable_stats().ns_duplicate;
       return;
     }
     for (Channel& c : memory_.channels) {
@@ -141,7 +143,13 @@ void HostBus::OnNsCreate(const NsAnnouncement& ns) {
     std::memcpy(channel->name_, ns.name, kNameSize);
     channel->remote_ = ns.addr;
     channel->state_ = Channel::State::kUnbound;
-    driver = drivers_.Find(ns.name);
+    // Only a handler that is free (or serves several channels): binding one
+    // handler to a second channel handed the first channel's receive queue
+    // to the second and redirected its traffic (issue #10).
+    driver = FreeDriverLocked(ns.name);
+    if (driver == nullptr && drivers_.Find(ns.name) != nullptr) {
+      ++mutable_stats().ns_driver_busy;  // waits, unbound, for a free handler
+    }
     if (driver != nullptr && !BindLocked(*channel, *driver).ok()) {
       ++mutable_stats().ns_rejected;  // no room for its endpoint; stays unbound
       driver = nullptr;
@@ -169,30 +177,55 @@ void HostBus::OnNsDestroy(const NsAnnouncement& ns) {
     driver = channel->driver_;
   }
   Unbind(*channel, *driver, true);
+  BindWaitingChannels();  // the handler is free for a channel of its name
 }
 
 Status HostBus::RegisterDriver(const char* name, ChannelHandler& handler) {
+  const bool several = handler.ServesSeveralChannels();  // asked without the lock
   {
     LockGuard guard(lock());
-    TANDEM_TRY(drivers_.Add(name, handler));
+    TANDEM_TRY(drivers_.Add(name, handler, several));
   }
   // Bind channels announced before the driver came (Linux matches devices
   // already on the bus when a driver registers).
+  BindWaitingChannels();
+  return OkStatus();
+}
+
+bool HostBus::HandlerBusyLocked(const ChannelHandler& handler) const {
+  for (const Channel& c : memory_.channels) {
+    if (c.driver_ == &handler &&
+        (c.state_ == Channel::State::kBound || c.state_ == Channel::State::kUnbinding)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+ChannelHandler* HostBus::FreeDriverLocked(const char* name) const {
+  return drivers_.FindUsable(name, [&](const ChannelHandler& handler, bool several) {
+    return several || !HandlerBusyLocked(handler);
+  });
+}
+
+void HostBus::BindWaitingChannels() {
+  // One at a time, calling out without the lock.
   for (;;) {
     Channel* bound = nullptr;
+    ChannelHandler* driver = nullptr;
     {
       LockGuard guard(lock());
       for (Channel& c : memory_.channels) {
-        if (c.state_ == Channel::State::kUnbound && drivers_.Find(c.name_) == &handler) {
-          if (BindLocked(c, handler).ok()) bound = &c;
-          break;
-        }
+        if (c.state_ != Channel::State::kUnbound) continue;
+        driver = FreeDriverLocked(c.name_);
+        if (driver == nullptr) continue;
+        if (BindLocked(c, *driver).ok()) bound = &c;
+        break;
       }
     }
     if (bound == nullptr) break;
-    handler.OnBound(*bound);
+    driver->OnBound(*bound);
   }
-  return OkStatus();
 }
 
 void HostBus::UnregisterDriver(ChannelHandler& handler) {
@@ -215,6 +248,7 @@ void HostBus::UnregisterDriver(ChannelHandler& handler) {
     if (bound == nullptr) break;
     Unbind(*bound, handler, false);
   }
+  BindWaitingChannels();  // another handler of the name may take them
 }
 
 }  // namespace tandem::rpmsg

@@ -22,7 +22,9 @@ using testing::BusPair;
 using testing::Collector;
 using testing::PairOptions;
 using testing::Pattern;
+using testing::QueueDriver;
 using testing::RecordingDriver;
+using testing::ToVector;
 
 constexpr std::uint16_t kNum = 16;
 
@@ -83,6 +85,21 @@ class HostUnderAttack {
     shm::Region& ring = config_.vring0.ring;
     EXPECT_TRUE(ring.Write(layout.used_ring(slot), e).ok());
     EXPECT_TRUE(ring.PublishLe16(layout.used_idx(), new_idx).ok());
+  }
+
+  // Points every vring0 descriptor at `da` (what a hostile remote, or a
+  // stray write, can do to the descriptor table the host published).
+  void RedirectRxDescriptors(std::uint64_t da) {
+    auto layout = virtio::RingLayout::Compute(kNum, 4096).value();
+    shm::Region& ring = config_.vring0.ring;
+    for (std::uint16_t i = 0; i < kNum; ++i) {
+      auto d = ring.Read<virtio::VringDesc>(layout.desc(i)).value();
+      d.addr.set(da);
+      EXPECT_TRUE(ring.Write(layout.desc(i), d).ok());
+    }
+  }
+  std::uint64_t TxBufferDa(std::uint16_t i) const {
+    return config_.buffers.device_address() + (std::uint64_t{kNum} + i) * config_.buffer_size;
   }
 
   HostBus& host() { return pair_.host(); }
@@ -171,12 +188,35 @@ TEST(RpmsgHostilePeer, UsedIndexJumpingPastTheRingBreaksTheBus) {
   EXPECT_EQ(a.host().Poll().code(), StatusCode::kDataLoss);
 }
 
+// Issue #10: vring0's descriptors redirected to a host tx buffer. The remote
+// writes its messages there and returns the ids; the host's own record says
+// which rx buffer each id is, and those still hold their previous messages.
+// They must not be delivered again (26 000 stale messages on real firmware).
+TEST(RpmsgHostilePeer, RedirectedRxDescriptorDoesNotRedeliverStaleMessages) {
+  HostUnderAttack a;
+  Endpoint ep;
+  Collector rx;
+  ASSERT_TRUE(a.host().CreateEndpoint(ep, {nullptr, 0x400}, rx).ok());
+  for (std::uint16_t i = 0; i < kNum; ++i) a.InjectMessage(0x401, 0x400, Pattern(8, 1));
+  ASSERT_TRUE(a.host().Poll().ok());
+  ASSERT_EQ(rx.messages.size(), std::size_t{kNum});  // every rx buffer holds an old message
+  a.RedirectRxDescriptors(a.TxBufferDa(0));
+  for (std::uint16_t i = 0; i < kNum; ++i) a.InjectMessage(0x401, 0x400, Pattern(8, 2));
+  ASSERT_TRUE(a.host().Poll().ok());
+  EXPECT_EQ(rx.messages.size(), std::size_t{kNum});  // nothing stale delivered
+  EXPECT_EQ(a.host().stats().rx_dst_any, kNum);
+  EXPECT_EQ(a.host().stats().rx_posted, kNum);  // each went back to the remote
+  EXPECT_TRUE(a.host().status().ok());
+  testing::ExpectHostBuffersConserved(a.host());
+}
+
 TEST(RpmsgHostilePeer, MessageForNobodyIsDropped) {
   HostUnderAttack a;
   a.InjectMessage(0x401, 0x9999, Pattern(8, 0));
   a.InjectMessage(0x401, kAddrAny, Pattern(8, 0));
   ASSERT_TRUE(a.host().Poll().ok());
-  EXPECT_EQ(a.host().stats().rx_no_endpoint, 2u);
+  EXPECT_EQ(a.host().stats().rx_no_endpoint, 1u);
+  EXPECT_EQ(a.host().stats().rx_dst_any, 1u);
   EXPECT_EQ(a.host().stats().rx_posted, kNum);
 }
 
@@ -212,9 +252,108 @@ TEST(RpmsgHostilePeer, DuplicateAndUnknownAnnouncementsAreRejected) {
   a.InjectMessage(0x402, kNsAddress, NsBytes(MakeNsMessage("svc", 0x402, NsFlags::kDestroy)));
   ASSERT_TRUE(a.host().Poll().ok());
   EXPECT_EQ(a.host().stats().ns_rejected, 2u);
+  EXPECT_EQ(a.host().stats().ns_duplicate, 1u);
   EXPECT_EQ(driver.bound.size(), 1u);
   EXPECT_EQ(driver.unbound.size(), 0u);
   EXPECT_EQ(a.host().channel_count(), 1u);
+}
+
+// Issue #10: a second CREATE of a bound name at another address bound the
+// same handler again; a ChannelPort-like driver handed its one queue to both
+// endpoints, and a message for the second moved over the first's queued
+// buffer, releasing it under the bus lock (a real mutex: self-deadlock; the
+// CheckingLock records the re-entry instead of hanging).
+TEST(RpmsgHostilePeer, SecondCreateOfABoundNameDoesNotDeadlock) {
+  HostUnderAttack a;
+  QueueDriver driver;
+  ASSERT_TRUE(a.host().RegisterDriver("svc", driver).ok());
+  a.InjectMessage(0x401, kNsAddress, NsBytes(MakeNsMessage("svc", 0x401, NsFlags::kCreate)));
+  a.InjectMessage(0x402, kNsAddress, NsBytes(MakeNsMessage("svc", 0x402, NsFlags::kCreate)));
+  ASSERT_TRUE(a.host().Poll().ok());
+  ASSERT_EQ(driver.bound.size(), 1u);
+  ASSERT_TRUE(driver.set_queue[0].ok());
+  const std::uint32_t first = driver.bound[0]->local_address();
+  // One message for the bound channel, one for the address a second binding
+  // would have had (the next dynamic address).
+  a.InjectMessage(0x401, first, Pattern(4, 1));
+  a.InjectMessage(0x402, first + 1, Pattern(4, 2));
+  a.InjectMessage(0x401, first, Pattern(4, 3));
+  ASSERT_TRUE(a.host().Poll().ok());
+  EXPECT_EQ(a.pair().host_lock().reentries(), 0);
+  EXPECT_EQ(a.host().stats().ns_driver_busy, 1u);
+  EXPECT_EQ(a.host().stats().rx_no_endpoint, 1u);
+  EXPECT_EQ(a.host().channel_count(), 2u);
+  Endpoint& endpoint = driver.bound[0]->endpoint();
+  for (std::uint8_t seed : {1, 3}) {
+    auto got = a.host().ReceiveHeld(endpoint, Timeout::None());
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->src(), 0x401u);
+    EXPECT_EQ(ToVector(got->payload()), Pattern(4, seed));
+  }
+  EXPECT_EQ(a.host().ReceiveHeld(endpoint, Timeout::None()).status().code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ(a.pair().host_lock().reentries(), 0);
+  EXPECT_TRUE(a.host().status().ok());
+  testing::ExpectHostBuffersConserved(a.host());
+}
+
+// The same attack through a rewritten reply on a live link (issue #10: 380 000
+// replies from the wrong service): the bound channel keeps its peer, and the
+// new address's traffic never reaches the bound handler.
+TEST(RpmsgHostilePeer, CreateOfABoundNameAtAnotherAddressDoesNotRedirect) {
+  HostUnderAttack a;
+  RecordingDriver driver;
+  ASSERT_TRUE(a.host().RegisterDriver("svc", driver).ok());
+  a.InjectMessage(0x401, kNsAddress, NsBytes(MakeNsMessage("svc", 0x401, NsFlags::kCreate)));
+  ASSERT_TRUE(a.host().Poll().ok());
+  ASSERT_EQ(driver.bound.size(), 1u);
+  Channel* channel = driver.bound[0];
+  const std::uint32_t local = channel->local_address();
+  a.InjectMessage(0x401, kNsAddress, NsBytes(MakeNsMessage("other", 0x501, NsFlags::kCreate)));
+  a.InjectMessage(0x401, kNsAddress, NsBytes(MakeNsMessage("svc", 0x501, NsFlags::kCreate)));
+  a.InjectMessage(0x401, local, Pattern(4, 1));
+  a.InjectMessage(0x501, local + 1, Pattern(4, 2));
+  ASSERT_TRUE(a.host().Poll().ok());
+  EXPECT_EQ(driver.bound.size(), 1u);
+  EXPECT_TRUE(channel->bound());
+  EXPECT_EQ(channel->remote_address(), 0x401u);
+  EXPECT_EQ(channel->local_address(), local);
+  ASSERT_EQ(driver.collector.messages.size(), 1u);
+  EXPECT_EQ(driver.collector.messages[0].src, 0x401u);
+  EXPECT_EQ(a.host().stats().ns_driver_busy, 1u);
+  // The remote withdraws the first address: the waiting channel is bound to
+  // the now free handler (the remote moved its service, as it may).
+  a.InjectMessage(0x401, kNsAddress, NsBytes(MakeNsMessage("svc", 0x401, NsFlags::kDestroy)));
+  ASSERT_TRUE(a.host().Poll().ok());
+  ASSERT_EQ(driver.unbound.size(), 1u);
+  ASSERT_EQ(driver.bound.size(), 2u);
+  EXPECT_EQ(driver.bound_addresses[1].second, 0x501u);
+  EXPECT_EQ(a.pair().host_lock().reentries(), 0);
+}
+
+TEST(RpmsgHostilePeer, SecondHandlerOrAManyChannelHandlerTakesAReannouncedName) {
+  HostUnderAttack a;
+  QueueDriver one;
+  QueueDriver two;
+  QueueDriver many(8, true);
+  ASSERT_TRUE(a.host().RegisterDriver("svc", one).ok());
+  ASSERT_TRUE(a.host().RegisterDriver("svc", two).ok());
+  ASSERT_TRUE(a.host().RegisterDriver("multi", many).ok());
+  for (std::uint32_t addr : {0x401u, 0x402u, 0x403u}) {
+    a.InjectMessage(addr, kNsAddress, NsBytes(MakeNsMessage("svc", addr, NsFlags::kCreate)));
+  }
+  for (std::uint32_t addr : {0x501u, 0x502u}) {
+    a.InjectMessage(addr, kNsAddress, NsBytes(MakeNsMessage("multi", addr, NsFlags::kCreate)));
+  }
+  ASSERT_TRUE(a.host().Poll().ok());
+  EXPECT_EQ(one.bound.size(), 1u);
+  EXPECT_EQ(two.bound.size(), 1u);
+  EXPECT_EQ(a.host().stats().ns_driver_busy, 1u);  // the third "svc"
+  ASSERT_EQ(many.bound.size(), 2u);
+  // A handler serving several channels must give each its own storage.
+  EXPECT_TRUE(many.set_queue[0].ok());
+  EXPECT_TRUE(many.set_queue[1].Is(kQueueStorageInUse));
+  EXPECT_EQ(a.pair().host_lock().reentries(), 0);
 }
 
 TEST(RpmsgHostilePeer, AnnouncementFloodIsBoundedByTheChannelPool) {

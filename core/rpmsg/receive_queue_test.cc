@@ -109,5 +109,23 @@ TEST(ReceiveQueue, CapacityOneAlternates) {
   }
 }
 
+// Issue #10: storage shared by two queues. Pushing over a live handle would
+// release it under the bus lock; can_push() says no instead.
+TEST(ReceiveQueue, NeverPushesOverALiveHandle) {
+  Token storage[2];
+  Queue a(storage);
+  Queue b(storage);
+  EXPECT_TRUE(a.Overlaps(storage));
+  EXPECT_TRUE(a.Overlaps(std::span(storage).subspan(1)));
+  Token other[1];
+  EXPECT_FALSE(a.Overlaps(other));
+  ASSERT_TRUE(a.can_push());
+  a.Push(Token(1));
+  EXPECT_FALSE(b.can_push());  // b's tail is a's head
+  EXPECT_TRUE(a.can_push());
+  EXPECT_EQ(a.Pop().value, 1);
+  EXPECT_TRUE(b.can_push());
+}
+
 }  // namespace
 }  // namespace tandem::rpmsg

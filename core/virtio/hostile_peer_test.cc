@@ -3,9 +3,9 @@
 // of bounds (run under ASan in CI) or hangs.
 #include <gtest/gtest.h>
 
+#include "tandem/testing/virtqueue_pair.h"
 #include "tandem/virtio/device_queue.h"
 #include "tandem/virtio/driver_queue.h"
-#include "tandem/testing/virtqueue_pair.h"
 
 namespace tandem::virtio {
 namespace {
@@ -190,6 +190,33 @@ TEST(HostileDevice, UsedLengthOverflowBreaksQueue) {
   EXPECT_TRUE(q.driver().TakeUsed(q.ring()).ok());
   BufferSpec too_long[] = {{q.data_da(0), 0x80000000u, true}, {q.data_da(0), 0x80000000u, true}};
   EXPECT_EQ(q.driver().Add(q.ring(), too_long).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Issue #10: the device rewrites the descriptors it was given (address,
+// length, flags, next) before returning them. The driver answers from its own
+// record of what it posted under that id, never from the ring.
+TEST(HostileDevice, RewrittenDescriptorDoesNotChangeWhatTheDriverPosted) {
+  VirtqueuePair q(8);
+  BufferSpec chain[] = {{q.data_da(0), 64, false}, {q.data_da(1), 32, true}};
+  const std::uint16_t head = q.driver().Add(q.ring(), chain).value();
+  PokeDesc(q, head, q.data_da(5), 4096, kDescFlagWrite, 0);  // one descriptor, elsewhere
+  PokeUsed(q, 0, head, 96);  // the chain's 96 bytes: legal for what was posted
+  Poke16(q, q.driver().layout().used_idx(), 1);
+  const UsedBuffer used = q.driver().TakeUsed(q.ring()).value();
+  EXPECT_EQ(used.head, head);
+  EXPECT_EQ(used.addr, q.data_da(0));
+  EXPECT_EQ(used.len, 64u);
+  EXPECT_EQ(used.chain_len, 2u);
+  EXPECT_EQ(used.written, 96u);
+  // Both descriptors are free again (the shadow links, not the rewritten
+  // next/flags, were walked).
+  EXPECT_EQ(q.driver().num_free(), 8u);
+  // And a length within the rewritten 4096 but beyond the posted 96 is refused.
+  const std::uint16_t again = q.driver().Add(q.ring(), chain).value();
+  PokeDesc(q, again, q.data_da(5), 4096, kDescFlagWrite, 0);
+  PokeUsed(q, 1, again, 97);
+  Poke16(q, q.driver().layout().used_idx(), 2);
+  ExpectDriverBroken(q, q.driver().TakeUsed(q.ring()).status());
 }
 
 }  // namespace

@@ -11,11 +11,11 @@
 #include <cstdint>
 #include <memory>
 
-#include "tandem/testing/fake_bus_platform.h"
 #include "tandem/rpmsg/host_bus.h"
 #include "tandem/rpmsg/remote_bus.h"
-#include "tandem/virtio/ring_layout.h"
+#include "tandem/testing/fake_bus_platform.h"
 #include "tandem/testing/fake_shm.h"
+#include "tandem/virtio/ring_layout.h"
 
 namespace tandem::rpmsg::testing {
 
@@ -118,7 +118,7 @@ class BusPair {
     const Stats r = remote_.stats();
     return h.rx_messages + h.tx_messages + r.rx_messages + r.tx_messages + h.ns_malformed +
            h.ns_rejected + r.ns_announcements + h.rx_no_endpoint + r.rx_no_endpoint +
-           h.rx_no_receiver + r.rx_no_receiver;
+           h.rx_no_receiver + r.rx_no_receiver + h.rx_dst_any + r.rx_dst_any;
   }
 
   PairOptions options_;

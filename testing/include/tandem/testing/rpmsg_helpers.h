@@ -83,6 +83,29 @@ class RecordingDriver final : public ChannelHandler {
   Collector collector;
 };
 
+// A host driver shaped like host::ChannelPort: one receive queue in its own
+// storage, handed to every channel it is bound to (OnBound). Binding it to
+// two channels at once is what deadlocked the host (issue #10).
+class QueueDriver final : public ChannelHandler {
+ public:
+  explicit QueueDriver(std::size_t capacity = 8, bool several = false)
+      : queue(capacity), several_(several) {}
+  void OnBound(Channel& channel) override {
+    bound.push_back(&channel);
+    set_queue.push_back(channel.SetReceiveQueue(queue));
+  }
+  void OnUnbound(Channel& channel) override { unbound.push_back(&channel); }
+  bool ServesSeveralChannels() const override { return several_; }
+
+  std::vector<RxBuffer> queue;
+  std::vector<Channel*> bound;
+  std::vector<Status> set_queue;
+  std::vector<Channel*> unbound;
+
+ private:
+  bool several_;
+};
+
 inline void ExpectHostBuffersConserved(Bus& host) {
   const Stats s = host.stats();
   EXPECT_EQ(s.tx_free + s.tx_held + s.tx_in_flight, s.buffers_per_direction);

@@ -16,11 +16,11 @@
 #include <cstring>
 #include <vector>
 
-#include "tandem/testing/elf_builder.h"
 #include "tandem/base/span.h"
 #include "tandem/elf/elf_wire.h"
 #include "tandem/rsc/builder.h"
 #include "tandem/rsc/wire.h"
+#include "tandem/testing/elf_builder.h"
 
 namespace tandem::remoteproc::testing {
 
@@ -153,9 +153,12 @@ inline constexpr rsc::RpmsgVdevEntry<2> kAttachVdev =
                         {kAttachVring1Da, kVringAlign, kVringNum, kAttachNotify1}});
 
 // The attach table; `as_running`: as a previous host left it (status
-// DRIVER_OK etc., gfeatures written); `notify0` replaces vring0's notifyid.
-inline Bytes AttachTable(bool as_running = true, std::uint32_t notify0 = kAttachNotify0) {
+// DRIVER_OK etc., gfeatures written); `notify0` replaces vring0's notifyid,
+// `vring0_da` its address.
+inline Bytes AttachTable(bool as_running = true, std::uint32_t notify0 = kAttachNotify0,
+                         std::uint32_t vring0_da = kAttachVring0Da) {
   rsc::RpmsgVdevEntry<2> vdev = kAttachVdev;
+  vdev.vring[0].da = Le32(vring0_da);
   if (as_running) {
     vdev.body.status = 0x0F;
     vdev.body.gfeatures = Le32(kFeatureNs);

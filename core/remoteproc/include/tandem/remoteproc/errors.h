@@ -20,16 +20,21 @@ namespace tandem::remoteproc::error {
 inline constexpr char kStateOrEventOutOfRange[] = "remoteproc state or event out of range";
 inline constexpr char kNoHandshakeNeverRan[] = "no shutdown handshake: the remote never ran";
 inline constexpr char kNoHandshakeCrashed[] = "no shutdown handshake: the remote had crashed";
-inline constexpr char kCannotRecoverAttached[] = "cannot recover an attached remote: there is no firmware image to reload (Stop() it, then "
+inline constexpr char kCannotRecoverAttached[] =
+    "cannot recover an attached remote: there is no firmware image to reload (Stop() it, then "
     "Boot() a firmware)";
-inline constexpr char kVdevResetNotAcked[] = "attach: the remote did not acknowledge the vdev reset";
+inline constexpr char kVdevResetNotAcked[] =
+    "attach: the remote did not acknowledge the vdev reset";
 
 // --- Options -----------------------------------------------------------------
-inline constexpr char kBadRpmsgBufferSize[] = "rpmsg_buffer_size must be a multiple of 8 and at least 32";
+inline constexpr char kBadRpmsgBufferSize[] =
+    "rpmsg_buffer_size must be a multiple of 8 and at least 32";
 
 // --- Remote memory (remote_memory.h, memory_map.h) ----------------------------
-inline constexpr char kRegionTooLargeForHost[] = "remote memory region larger than the host's size_t";
-inline constexpr char kPlatformMappedWrongRange[] = "platform mapped a different range than requested";
+inline constexpr char kRegionTooLargeForHost[] =
+    "remote memory region larger than the host's size_t";
+inline constexpr char kPlatformMappedWrongRange[] =
+    "platform mapped a different range than requested";
 inline constexpr char kRegionsOverlap[] = "remote memory regions overlap";
 inline constexpr char kTooManyRegions[] = "remoteproc: more than 16 mapped regions";
 inline constexpr char kEmptyDeviceRange[] = "remoteproc: empty device range";
@@ -39,18 +44,23 @@ inline constexpr char kRangeNotMapped[] = "device range is not inside one mapped
 inline constexpr char kTableTooLarge[] = "resource table larger than kMaxTableSize (4096 bytes)";
 inline constexpr char kSegmentOutsideCarveout[] = "ELF segment not inside any carveout";
 inline constexpr char kImageSpanWraps[] = "ELF segments reach the end of the address space";
-inline constexpr char kLoadedTableOutsideCarveout[] = "loaded resource table (.resource_table address) not inside any carveout";
-inline constexpr char kLoadedTableMisaligned[] = "loaded resource table (.resource_table address) is not 4-byte aligned";
+inline constexpr char kLoadedTableOutsideCarveout[] =
+    "loaded resource table (.resource_table address) not inside any carveout";
+inline constexpr char kLoadedTableMisaligned[] =
+    "loaded resource table (.resource_table address) is not 4-byte aligned";
 inline constexpr char kLoadedTableOverlapsVring[] = "loaded resource table overlaps a vring";
-inline constexpr char kLoadedTableOverlapsBuffers[] = "loaded resource table overlaps the rpmsg buffer area";
+inline constexpr char kLoadedTableOverlapsBuffers[] =
+    "loaded resource table overlaps the rpmsg buffer area";
 // Attach: the table the platform says the running remote uses.
 inline constexpr char kAttachedTableMisaligned[] = "loaded resource table is not 4-byte aligned";
 
 // --- Resource entries (resource_handlers.h) -------------------------------------
 inline constexpr char kTableChanged[] = "resource table changed after it was parsed";
 inline constexpr char kCarveoutZeroLength[] = "carveout with zero length";
-inline constexpr char kAttachCarveoutAnyAddress[] = "attach: carveout without a fixed device address (FW_RSC_ADDR_ANY)";
-inline constexpr char kCarveoutAbove4GiB[] = "platform placed a carveout above 4 GiB (table addresses are 32-bit)";
+inline constexpr char kAttachCarveoutAnyAddress[] =
+    "attach: carveout without a fixed device address (FW_RSC_ADDR_ANY)";
+inline constexpr char kCarveoutAbove4GiB[] =
+    "platform placed a carveout above 4 GiB (table addresses are 32-bit)";
 inline constexpr char kDevmemZeroLength[] = "devmem with zero length";
 inline constexpr char kDevmemAnyAddress[] = "devmem without a fixed device address";
 inline constexpr char kTraceZeroLength[] = "trace buffer with zero length";
@@ -58,15 +68,23 @@ inline constexpr char kTraceAnyAddress[] = "trace buffer without a fixed device 
 inline constexpr char kTraceOutsideCarveout[] = "trace buffer not inside any carveout";
 
 // --- The RPMsg vdev (vdev_placement.h) ---------------------------------------------
-inline constexpr char kVdevVringCount[] = "rpmsg vdev must have exactly two vrings (remote->host, host->remote)";
-inline constexpr char kVdevAsymmetricVrings[] = "rpmsg vrings must have the same num (symmetric rx/tx vrings)";
-inline constexpr char kAttachVringAnyAddress[] = "attach: vring without a fixed device address (FW_RSC_ADDR_ANY)";
-inline constexpr char kVringAbove4GiB[] = "platform placed a vring above 4 GiB (table addresses are 32-bit)";
-inline constexpr char kVringMisaligned[] = "vring device address is not 16-byte aligned (VirtIO 1.x 2.7)";
+inline constexpr char kVdevVringCount[] =
+    "rpmsg vdev must have exactly two vrings (remote->host, host->remote)";
+inline constexpr char kVdevAsymmetricVrings[] =
+    "rpmsg vrings must have the same num (symmetric rx/tx vrings)";
+inline constexpr char kAttachVringAnyAddress[] =
+    "attach: vring without a fixed device address (FW_RSC_ADDR_ANY)";
+inline constexpr char kVringAbove4GiB[] =
+    "platform placed a vring above 4 GiB (table addresses are 32-bit)";
+inline constexpr char kVringMisaligned[] =
+    "vring device address is not 16-byte aligned (VirtIO 1.x 2.7)";
 inline constexpr char kNotifyIdInControlRange[] = "vring notifyid is in the mailbox control range";
 inline constexpr char kBufferAreaOverflows[] = "rpmsg buffer area size overflows";
-inline constexpr char kBufferCarveoutTooSmall[] = "carveout vdev0buffer is smaller than 2 * vring num * rpmsg_buffer_size";
+inline constexpr char kBufferCarveoutTooSmall[] =
+    "carveout vdev0buffer is smaller than 2 * vring num * rpmsg_buffer_size";
 inline constexpr char kVringsOverlap[] = "the two vrings overlap";
+inline constexpr char kAttachVdevOverlapsImage[] =
+    "attach: a vring or the buffer area overlaps the firmware image or device memory";
 inline constexpr char kVringOverlapsBuffers[] = "a vring overlaps the rpmsg buffer area";
 inline constexpr char kSameNotifyId[] = "the two vrings have the same notifyid";
 
@@ -77,7 +95,8 @@ inline constexpr char kKickNotRunning[] = "kick: no running rpmsg vdev";
 inline constexpr char kKickUnknownNotifyId[] = "kick: not a notifyid of this vdev's vrings";
 
 // --- Diagnostics (coredump.h, trace_buffer.h) -------------------------------------------
-inline constexpr char kCoredumpNotRunning[] = "coredump needs a running, crashed or attached remote";
+inline constexpr char kCoredumpNotRunning[] =
+    "coredump needs a running, crashed or attached remote";
 inline constexpr char kCoreTooManyRegions[] = "coredump: too many regions";
 inline constexpr char kCoreEntryTooWide[] = "coredump: entry point does not fit an ELF32 core";
 inline constexpr char kCoreOffsetsOverflow[] = "coredump: file offsets overflow";

@@ -215,6 +215,9 @@ class RemoteProc {
   // vdev_placement.h, image_loader.h, remote_memory.h.
   Status DoLoad(ConstByteSpan firmware);
   Status DoAttach();
+  // Attach: the rings and buffer area the table names stay out of the image
+  // (carveouts holding the loaded table) and device memory.
+  Status CheckAttachedVdev(std::uint64_t table_da, std::uint64_t table_size);
   Status CheckOptions() const;
   Status ParseCachedTable();
   // Releases the core of a loaded image and announces the vdev; on failure

@@ -102,7 +102,9 @@ class Bus {
   Status CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config, MessageHandler& handler);
   // Receives into a bounded queue of held buffers in `queue` (caller storage,
   // empty handles). A queue with at least buffer_count() entries never
-  // drops; a shorter one drops when full (stats().rx_queue_full).
+  // drops; a shorter one drops when full (stats().rx_queue_full). Storage
+  // serves one endpoint at a time: kFailedPrecondition (kQueueStorageInUse)
+  // if it overlaps another endpoint's queue (also for SetReceiveQueue).
   Status CreateEndpoint(Endpoint& endpoint, const EndpointConfig& config,
                         std::span<RxBuffer> queue);
   // No receiver yet: messages are dropped (rx_no_receiver) until one is set.
@@ -260,6 +262,7 @@ class Bus {
   Result<RxBuffer> PopQueued(Endpoint& endpoint, Timeout timeout, std::size_t max_len,
                              bool check_len);
   Status CheckEndpointLocked(const Endpoint& endpoint) const;
+  bool QueueStorageInUseLocked(std::span<RxBuffer> queue, const Endpoint* except) const;
   Status UsableLocked() const;
   void Deliver(const RxSlot& rx);
   void DropRxLocked(const BufferSlot& slot, Outbox& out);

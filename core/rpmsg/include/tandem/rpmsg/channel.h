@@ -13,6 +13,18 @@
 // call OnUnbound(); when it returns, the local endpoint is gone and the
 // Channel may be reused for another announcement.
 //
+// One handler, one channel (issue #10). Linux probes a separate driver
+// instance per rpmsg device; a ChannelHandler is one object, so by default
+// the bus binds it to at most one channel at a time. A remote that announces
+// a name again at another address gets a second Channel, unbound
+// (Stats::ns_driver_busy), unless another handler registered for the name is
+// free or the handler overrides ServesSeveralChannels() to return true (it
+// then gets OnBound once per channel and must keep them apart). A waiting
+// channel is bound when a handler for its name becomes free (the bound
+// channel was destroyed, or a driver registered). An announcement of a name
+// and address that already has a channel is ignored (Stats::ns_duplicate),
+// as Linux's "channel %s:%x:%x already exist". Decisions: docs/decisions.md.
+//
 // Threading: OnBound/OnUnbound run with no bus lock held, on the thread that
 // runs Poll() (announcements) or that calls RegisterDriver/UnregisterDriver/
 // Reset. Stop using a Channel once OnUnbound() has returned.
@@ -30,6 +42,9 @@ class ChannelHandler {
  public:
   virtual void OnBound(Channel& channel) = 0;
   virtual void OnUnbound(Channel& channel) = 0;
+  // True if the handler can be bound to several channels at once. Asked once,
+  // by RegisterDriver(), without the bus lock.
+  virtual bool ServesSeveralChannels() const { return false; }
 
  protected:
   ~ChannelHandler() = default;

@@ -23,18 +23,33 @@ class DriverRegistry {
   // per handler; several handlers may share a name (the first registered
   // wins). kInvalidArgument (kBadDriverName) for an empty or too long name,
   // kAlreadyExists (kDriverRegistered), kResourceExhausted (kDriverTableFull).
-  Status Add(const char* name, ChannelHandler& handler);
+  // `several`: the handler serves several channels at once (it said so with
+  // ChannelHandler::ServesSeveralChannels(), asked once at registration).
+  Status Add(const char* name, ChannelHandler& handler, bool several = false);
   // Forgets `handler`; a no-op if it is not registered.
   void Remove(ChannelHandler& handler);
   // The handler registered for channel name `name`, or nullptr. `name` is
   // read up to kNameSize bytes.
   ChannelHandler* Find(const char* name) const;
+  // The first handler registered for `name` for which
+  // `usable(ChannelHandler&, bool several)` is true, or nullptr.
+  template <typename F>
+  ChannelHandler* FindUsable(const char* name, F&& usable) const {
+    for (const Entry& e : entries_) {
+      if (e.handler != nullptr && SameName(e.name, name) && usable(*e.handler, e.several)) {
+        return e.handler;
+      }
+    }
+    return nullptr;
+  }
 
  private:
   struct Entry {
     char name[kNameSize] = {};
     ChannelHandler* handler = nullptr;
+    bool several = false;
   };
+  static bool SameName(const char* a, const char* b);
   Entry entries_[kMaxDrivers];
 };
 

@@ -79,11 +79,13 @@ class HostBus final : public Bus, private NameServiceListener {
   // callers with kAborted. Handles still held become inert.
   Status Reset();
 
-  // Binds `handler` to channels named `name` (now and as announced later).
+  // Binds `handler` to a channel named `name` (now or as announced later):
+  // one at a time unless handler.ServesSeveralChannels() (channel.h).
   // One registration per handler. kAlreadyExists, kResourceExhausted
   // (kMaxDrivers), kInvalidArgument for an empty or too long name.
   Status RegisterDriver(const char* name, ChannelHandler& handler);
-  // Unbinds its channels (OnUnbound); they stay, unbound, for a later driver.
+  // Unbinds its channels (OnUnbound); they stay, unbound, for another
+  // handler of their name (bound now if one is free) or a later driver.
   void UnregisterDriver(ChannelHandler& handler);
 
   // Channels in use (bound or waiting for a driver).
@@ -107,6 +109,8 @@ class HostBus final : public Bus, private NameServiceListener {
   // one half of the area; anything else means the ring state is corrupt.
   Result<std::uint16_t> IndexOf(const virtio::UsedBuffer& used, bool tx_half) const;
   BufferSlot SlotOf(std::uint16_t index, bool tx_half) const;
+  // Marks receive buffer `index` unwritten and posts it in vring0.
+  Status PostRx(std::uint16_t index);
   std::uint64_t AddressOf(std::uint16_t index, bool tx_half) const;
 
   // Name service (name_service.h): announcements become channels, as
@@ -118,6 +122,12 @@ class HostBus final : public Bus, private NameServiceListener {
   // Channels (host_channels.cc).
   Channel* FindChannelLocked(const char* name, std::uint32_t remote);
   Status BindLocked(Channel& channel, ChannelHandler& driver);
+  // Bound (or unbinding) to a channel now.
+  bool HandlerBusyLocked(const ChannelHandler& handler) const;
+  // A handler registered for `name` that may take one more channel.
+  ChannelHandler* FreeDriverLocked(const char* name) const;
+  // Binds every unbound channel a free handler of its name can take.
+  void BindWaitingChannels();
   // Unbinds (OnUnbound) and then frees or keeps the channel.
   void Unbind(Channel& channel, ChannelHandler& driver, bool free_channel);
   void FreeChannelLocked(Channel& channel);

@@ -11,13 +11,22 @@
 // compare, not a division.
 //
 // Not thread-safe: the bus calls it with its lock held. The preconditions
-// (not empty, not full) are the caller's to check, as the bus does before
+// (not empty, can_push()) are the caller's to check, as the bus does before
 // every call: the checks are not repeated on the per-message path.
+//
+// Storage belongs to one queue at a time (Bus::SetReceiveQueue refuses
+// storage another endpoint of the bus uses, kQueueStorageInUse). Even so,
+// Push() never moves a handle over a live one: moving into an occupied slot
+// would release that handle, and releasing takes the bus lock, which the
+// caller holds - a self-deadlock (issue #10). can_push() is false for an
+// occupied tail slot, and Push() asserts it.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <utility>
 
+#include "tandem/base/assert.h"
 #include "tandem/base/status.h"
 #include "tandem/rpmsg/buffers.h"
 #include "tandem/rpmsg/errors.h"
@@ -41,6 +50,9 @@ class BasicReceiveQueue {
   constexpr std::size_t size() const { return count_; }
   constexpr bool empty() const { return count_ == 0; }
   constexpr bool full() const { return count_ == storage_.size(); }
+  // Room at the tail, and the tail slot holds no live handle (it could only
+  // hold one if the storage were shared with another queue).
+  bool can_push() const { return !full() && !storage_[TailIndex()].valid(); }
 
   // The oldest handle, in place. Requires !empty().
   Handle& front() { return storage_[head_]; }
@@ -50,12 +62,22 @@ class BasicReceiveQueue {
     Advance();
     return out;
   }
-  // Queues `handle` at the tail. Requires !full() (the caller counts a drop).
+  // Queues `handle` at the tail. Requires can_push() (the caller counts a
+  // drop): the slot is empty, so the move releases nothing.
   void Push(Handle&& handle) {
-    std::size_t tail = head_ + count_;
-    if (tail >= storage_.size()) tail -= storage_.size();
-    storage_[tail] = std::move(handle);
+    Handle& slot = storage_[TailIndex()];
+    TANDEM_ASSERT(!slot.valid());
+    slot = std::move(handle);
     ++count_;
+  }
+  // Whether `storage` overlaps this queue's storage.
+  bool Overlaps(std::span<const Handle> storage) const {
+    if (storage_.empty() || storage.empty()) return false;
+    // Addresses as integers: comparing pointers into unrelated arrays is
+    // unspecified in C++.
+    const auto a = reinterpret_cast<std::uintptr_t>(storage_.data());
+    const auto b = reinterpret_cast<std::uintptr_t>(storage.data());
+    return a < b + storage.size_bytes() && b < a + storage_.size_bytes();
   }
   // Calls `f(Handle&)` on every queued handle, oldest first, and empties the
   // queue. `f` must leave each handle empty (the bus makes them inert).
@@ -69,6 +91,11 @@ class BasicReceiveQueue {
   }
 
  private:
+  std::size_t TailIndex() const {
+    std::size_t tail = head_ + count_;
+    if (tail >= storage_.size()) tail -= storage_.size();
+    return tail;
+  }
   void Advance() {
     if (++head_ == storage_.size()) head_ = 0;
     --count_;

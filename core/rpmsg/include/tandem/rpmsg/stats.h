@@ -25,13 +25,16 @@ struct Stats {
   std::uint32_t rx_too_big = 0;      // hdr.len beyond the bytes received ("inbound msg too big")
   std::uint32_t rx_bad_buffer = 0;   // remote: descriptor device-writable or larger than a buffer
   std::uint32_t rx_no_endpoint = 0;  // nobody listens on hdr.dst
+  std::uint32_t rx_dst_any = 0;      // hdr.dst RPMSG_ADDR_ANY; host: returned unwritten (stale)
   std::uint32_t rx_no_receiver = 0;  // the endpoint has neither a handler nor a queue yet
   std::uint32_t rx_queue_full = 0;   // the endpoint's receive queue was full
 
   // Name service.
-  std::uint32_t ns_malformed = 0;         // failed ParseNsMessage(): size, name, flags, address
-  std::uint32_t ns_rejected = 0;          // valid but not applicable: duplicate, unknown, no room
-  std::uint32_t ns_announcements = 0;     // remote: CREATE/DESTROY sent
+  std::uint32_t ns_malformed = 0;      // failed ParseNsMessage(): size, name, flags, address
+  std::uint32_t ns_rejected = 0;       // valid but not applicable: duplicate, unknown, no room
+  std::uint32_t ns_duplicate = 0;      // host: CREATE of a name and address that has a channel
+  std::uint32_t ns_driver_busy = 0;    // host: channel left unbound: its name's handlers are bound
+  std::uint32_t ns_announcements = 0;  // remote: CREATE/DESTROY sent
   std::uint32_t ns_announce_dropped = 0;  // remote: DESTROY that found no room to wait for a buffer
 
   // Routing cost, in operations (EndpointTable::lookups()/probes()).
