@@ -147,7 +147,11 @@ Status Session::Boot(std::vector<std::byte> image) {
 
 Status Session::Stop() {
   std::lock_guard<std::mutex> lock(control_mutex_);
-  return rproc_->Stop();
+  Status stopped = rproc_->Stop();
+  // Stopping always ends the core (issue #10): if RemoteProc refused or
+  // failed, a core the platform still runs is reset regardless.
+  if (!stopped.ok() && platform_->IsRunning()) platform_->Reset().IgnoreError();
+  return stopped;
 }
 
 Status Session::Attach(std::vector<std::byte> image) {

@@ -65,5 +65,37 @@ else
 fi
 check "stop the faulty firmware" "offline|shutdown" "${T[@]}" stop
 
+# Stopping always ends the core (issue #10 item 5): with the loaded resource
+# table corrupted after boot, every attach fails to parse it; `stop` must
+# still end the core (by its state file), remove the state file, say that it
+# forced the stop and why, and exit with 3.
+check "start for the corruption test" "running" "${T[@]}" start "$DEMO"
+STATE="$DIR/$NAME.state"
+pid=$(awk '$1 == "pid" {print $2}' "$STATE")
+rsc_da=$(awk '$1 == "rsc_table" {print $2}' "$STATE")
+# The region holding the table, and the table's offset in it.
+fd="" off=""
+while read -r _ rfd rda rsize _; do
+  if (( rsc_da >= rda && rsc_da < rda + rsize )); then fd=$rfd off=$((rsc_da - rda)); fi
+done < <(grep '^region ' "$STATE")
+if [[ -z "$pid" || -z "$fd" || -z "$off" ]]; then
+  echo "FAIL: cannot find the loaded table in the state file"; cat "$STATE"; fail=1
+else
+  # Version 0xffffffff: no parser accepts it.
+  printf '\xff\xff\xff\xff' | dd of="/proc/$pid/fd/$fd" bs=1 seek="$off" conv=notrunc status=none
+  out=$("${T[@]}" stop 2>&1); rc=$?
+  forced_re="stopped \(forced: core pid $pid killed"
+  if [[ $rc -ne 3 || ! $out =~ $forced_re || ! $out =~ "cannot stop $NAME gracefully" ]]; then
+    echo "FAIL: stop of a remote with a corrupt table (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
+  else
+    echo "ok: stop forces a remote with a corrupt resource table (rc=3)"
+  fi
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then echo "FAIL: core pid $pid still running after stop"; fail=1; kill -9 "$pid"
+  else echo "ok: the core is gone"; fi
+  if [[ -e "$STATE" ]]; then echo "FAIL: state file left behind"; fail=1; else echo "ok: state file removed"; fi
+  check "status after a forced stop" "offline" "${T[@]}" status
+fi
+
 if [[ $fail -ne 0 ]]; then echo "cli_lifecycle: FAILED"; exit 1; fi
 echo "cli_lifecycle: all passed"

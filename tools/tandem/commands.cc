@@ -17,6 +17,7 @@
 #include "tandem/host/client_sample.h"
 #include "tandem/host/printable.h"
 #include "tandem/linux/core_state.h"
+#include "tandem/linux/force_stop.h"
 #include "tandem/remoteproc/state.h"
 #include "tandem/rsc/resource_table.h"
 
@@ -271,15 +272,51 @@ int Start(const Global& g, const std::string& firmware) {
   return 0;
 }
 
+// Stopping always ends the core. The graceful path attaches (which parses
+// the loaded resource table and the mailbox page the remote can write) and
+// runs the shutdown handshake. If the attach or the stop fails, the core is
+// killed by its state file alone (ForceStopCore), the state file removed,
+// and the forced stop is reported with its reason. Exit codes: 0 stopped
+// (gracefully, or reset without an acknowledgement), 1 nothing stopped (no
+// remote, or it could not be ended), 3 stopped by force.
+constexpr int kExitForcedStop = 3;
+
 int Stop(const Global& g) {
-  Attached a(g);
-  if (Status st = a.Open(); !st.ok()) return Report("stop", st);
-  Status st = a.session().Stop();
-  if (!st.ok()) return Report("stop", st);
-  std::printf("%s: stopped (%s)\n", g.name.c_str(),
-              a.session().last_stop().graceful ? "shutdown acknowledged"
-                                               : "no acknowledgement: forced reset");
-  return 0;
+  Status failure = OkStatus();
+  {
+    Attached a(g);
+    failure = a.Open();
+    if (failure.code() == StatusCode::kNotFound) return Report("stop", failure);
+    if (failure.ok()) {
+      failure = a.session().Stop();
+      if (failure.ok()) {
+        std::printf("%s: stopped (%s)\n", g.name.c_str(),
+                    a.session().last_stop().graceful ? "shutdown acknowledged"
+                                                     : "no acknowledgement: forced reset");
+        return 0;
+      }
+    }
+  }  // the session is gone: it left the core running, or already reset it
+  std::fprintf(stderr, "tandem stop: cannot stop %s gracefully: %s (%s)\n", g.name.c_str(),
+               failure.message(), StatusCodeName(failure.code()));
+  auto forced = linux_platform::ForceStopCore(RuntimeDir(g), g.name);
+  if (!forced.ok()) {
+    if (forced.status().Is(linux_platform::kNoStateFile)) {
+      // The failed stop had ended the core and removed the state file.
+      std::printf("%s: stopped (forced: the core was reset after the failure above)\n",
+                  g.name.c_str());
+      return kExitForcedStop;
+    }
+    return Report("stop", forced.status());
+  }
+  if (forced->was_running) {
+    std::printf("%s: stopped (forced: core pid %d killed without the shutdown handshake)\n",
+                g.name.c_str(), forced->pid);
+  } else {
+    std::printf("%s: stopped (forced: core pid %d had already ended; state file removed)\n",
+                g.name.c_str(), forced->pid);
+  }
+  return kExitForcedStop;
 }
 
 int StatusCmd(const Global& g) {

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "tandem/linux/deadline.h"
+
 namespace tandem::linux_platform {
 
 Status CoreMonitor::Start(const CoreProcess& process, const Mailbox& mailbox,
@@ -51,7 +53,11 @@ void CoreMonitor::Loop(const CoreProcess& process, const Mailbox& mailbox,
   struct pollfd fds[2] = {{process.pidfd(), POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
   for (;;) {
     const bool watching = watchdog.count() > 0 && !watchdog_fired_.load();
-    const int n = poll(fds, 2, watching ? static_cast<int>(period.count()) : -1);
+    // Bounded even without a watchdog (every wait of this platform is): a
+    // lost wake-up would cost one slice, not a hang. Stop() comes through a
+    // process-private eventfd, never through the shared page.
+    const int n =
+        poll(fds, 2, static_cast<int>(watching ? period.count() : kMaxSleepSlice.count()));
     if (n < 0 && errno == EINTR) continue;
     if (fds[0].revents != 0) break;   // the core ended (a pidfd polls readable on exit)
     if (fds[1].revents != 0) return;  // Stop: leave the core alone

@@ -12,6 +12,7 @@
 #include <cerrno>
 
 #include "tandem/linux/core_state.h"
+#include "tandem/linux/deadline.h"
 
 extern char** environ;
 
@@ -116,6 +117,18 @@ Result<CoreProcess> CoreProcess::Adopt(pid_t pid, std::uint64_t start_time) {
 void CoreProcess::Kill() const {
   // ESRCH is fine: it ended on its own and is waiting to be reaped.
   syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+}
+
+bool CoreProcess::WaitForEnd(std::chrono::milliseconds timeout) const {
+  const auto deadline = SaturatingDeadline(timeout);
+  for (;;) {
+    struct pollfd pfd = {pidfd_.get(), POLLIN, 0};
+    const auto slice = std::chrono::duration_cast<std::chrono::milliseconds>(SleepSlice(deadline));
+    const int n = poll(&pfd, 1, static_cast<int>(slice.count()));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+    if (slice.count() <= 0) return false;
+  }
 }
 
 WaitStatus CoreProcess::Reap() const {

@@ -5,6 +5,7 @@
 
 #include "tandem/base/checked_math.h"
 #include "tandem/linux/core_state.h"
+#include "tandem/linux/deadline.h"
 #include "tandem/remoteproc/mailbox.h"
 
 namespace tandem::linux_platform {
@@ -148,8 +149,14 @@ void LinuxPlatform::EventLoop() {
     if (message.status().code() == StatusCode::kDataLoss) {
       // The core broke the mailbox page: nothing it sends can be trusted
       // any more. Kill it; its end (kProtocolError) arrives as peer-gone.
+      // Wait until the monitor has reaped it, so the crash callback below
+      // gets the exit (and the session recovers). In bounded slices: a
+      // Reset/Detach meanwhile (stop_requested_) or a detached core
+      // (kFailedPrecondition) ends the wait too.
       core_->KillForProtocolError();
-      core_->WaitForExit(std::chrono::milliseconds::max()).status().IgnoreError();
+      while (!stop_requested_ &&
+             core_->WaitForExit(kMaxSleepSlice).status().code() == StatusCode::kDeadlineExceeded) {
+      }
     }
     break;  // kAborted: we were interrupted, or the core is gone
   }
@@ -223,12 +230,19 @@ Status LinuxPlatform::Reset() {
 
 Status LinuxPlatform::Send(std::uint32_t message) {
   if (!core_alive_) return Aborted("remote core is not running");
-  return core_->mailbox().Send(message, options_.send_timeout);
+  Status sent = core_->mailbox().Send(message, options_.send_timeout);
+  if (sent.code() == StatusCode::kDataLoss) {
+    // The core corrupted the FIFO indices of our channel: the same protocol
+    // error as on the receive side. Its end reaches the crash callback
+    // through the event thread (peer gone).
+    core_->KillForProtocolError();
+  }
+  return sent;
 }
 
 Status LinuxPlatform::WaitForControl(std::uint32_t message, std::uint32_t timeout_ms) {
   if (OnEventThread()) return FailedPrecondition("WaitForControl from a platform callback");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  const auto deadline = SaturatingDeadline(std::chrono::milliseconds(timeout_ms));
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     // A message that arrived before we started waiting counts (kReady can

@@ -5,13 +5,18 @@
 #include "tandem/linux/linux_platform.h"
 
 #include <gtest/gtest.h>
+#include <linux/futex.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -19,6 +24,7 @@
 #include <thread>
 
 #include "tandem/elf/elf_file.h"
+#include "tandem/linux/core_memory.h"
 #include "tandem/linux/core_process.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/remoteproc/mailbox.h"
@@ -79,6 +85,66 @@ struct Events {
     cv.wait_for(lock, timeout, [&] { return crash.has_value(); });
     return crash;
   }
+};
+
+// Runs `fn` and aborts the whole test binary if it does not return within
+// `bound`: the calls under test used to hang forever, and a hung thread
+// cannot be joined or cancelled.
+template <typename Fn>
+void ExpectReturnsWithin(milliseconds bound, const char* what, Fn fn) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread runner([&] {
+    fn();
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (!cv.wait_for(lock, bound, [&] { return done; })) {
+      std::fprintf(stderr, "FATAL: %s did not return within %lld ms\n", what,
+                   static_cast<long long>(bound.count()));
+      std::abort();
+    }
+  }
+  runner.join();
+}
+
+// The running core's mailbox page, mapped through /proc/<pid>/fd (what a
+// hostile peer, or anyone who can ptrace it, can write).
+SharedMemory MailboxPageOf(LinuxPlatform& platform) {
+  auto state = platform.core().State();
+  EXPECT_TRUE(state.ok());
+  auto page = OpenCoreMemfd(state->pid, state->mailbox_fd, Mailbox::kPageSize);
+  EXPECT_TRUE(page.ok()) << page.status().message();
+  return std::move(*page);
+}
+
+std::uint32_t* PageWord(SharedMemory& page, MailboxRole receiver, Mailbox::PageWord word) {
+  return reinterpret_cast<std::uint32_t*>(page.data() + Mailbox::OffsetOf(receiver, word));
+}
+
+// A hostile peer writing `value` into one word of the page until destroyed.
+class PageScribbler {
+ public:
+  PageScribbler(std::uint32_t* word, std::uint32_t value)
+      : word_(word), thread_([this, value] {
+          while (!stop_.load()) {
+            std::atomic_ref<std::uint32_t>(*word_).store(value);
+            std::this_thread::yield();
+          }
+        }) {}
+  ~PageScribbler() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::uint32_t* word_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 class LinuxPlatformTest : public ::testing::Test {
@@ -295,6 +361,87 @@ TEST_F(LinuxPlatformTest, ResetStopsACoreThatIgnoresEverything) {
   EXPECT_EQ(events_.crash_calls, 0);     // a reset is not a crash
   EXPECT_TRUE(platform_->Reset().ok());  // idempotent
   EXPECT_TRUE(HasNoChildren());
+}
+
+// Issue #10 item 2: zeroing the host's sleeper count suppressed every
+// FUTEX_WAKE, including the host's own wake-ups of its event thread, and
+// Reset/Detach/destruction hung in the join.
+TEST_F(LinuxPlatformTest, ZeroedHostSleepersCannotMakeResetHang) {
+  Boot();
+  SharedMemory page = MailboxPageOf(*platform_);
+  {
+    PageScribbler peer(PageWord(page, MailboxRole::kHost, Mailbox::PageWord::kReceiverSleepers), 0);
+    std::this_thread::sleep_for(milliseconds(50));  // the event thread sleeps in the futex
+    const pid_t pid = platform_->core_pid();
+    ExpectReturnsWithin(milliseconds(3000), "Reset", [&] { EXPECT_TRUE(platform_->Reset().ok()); });
+    EXPECT_EQ(kill(pid, 0), -1);
+  }
+  EXPECT_EQ(events_.crash_calls, 0);
+}
+
+TEST_F(LinuxPlatformTest, ZeroedHostSleepersCannotMakeDetachOrDestructionHang) {
+  Boot();
+  SharedMemory page = MailboxPageOf(*platform_);
+  PageScribbler peer(PageWord(page, MailboxRole::kHost, Mailbox::PageWord::kReceiverSleepers), 0);
+  std::this_thread::sleep_for(milliseconds(50));
+  ExpectReturnsWithin(milliseconds(3000), "Detach", [&] { EXPECT_TRUE(platform_->Detach().ok()); });
+  // Attach again (the scribbler still at work) and destroy the platform.
+  auto other = LinuxPlatform::Create(env_.Options(milliseconds(1000)));
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->AttachExisting(env_.name).ok());
+  std::this_thread::sleep_for(milliseconds(50));
+  ExpectReturnsWithin(milliseconds(3000), "~LinuxPlatform", [&] { other->reset(); });
+}
+
+// A crash (the core's end) is still reported while the peer zeroes the
+// count: the monitor's peer-gone wake-up is our own.
+TEST_F(LinuxPlatformTest, ZeroedHostSleepersCannotHideTheCoreDeath) {
+  Boot();
+  SharedMemory page = MailboxPageOf(*platform_);
+  PageScribbler peer(PageWord(page, MailboxRole::kHost, Mailbox::PageWord::kReceiverSleepers), 0);
+  std::this_thread::sleep_for(milliseconds(50));
+  kill(platform_->core_pid(), SIGKILL);
+  auto crash = events_.WaitCrash(milliseconds(3000));
+  ASSERT_TRUE(crash.has_value());
+  EXPECT_EQ(crash->reason, CoreExitReason::kSignaled);
+}
+
+// Issue #10 item 3: a corrupt FIFO index made the event thread kill the
+// core and then wait with milliseconds::max(), which overflowed: the wait
+// returned at once, the death was never reported and nothing recovered.
+TEST_F(LinuxPlatformTest, CorruptFifoIndexKillsTheCoreAndReportsAProtocolError) {
+  Boot();
+  SharedMemory page = MailboxPageOf(*platform_);
+  const pid_t pid = platform_->core_pid();
+  // The core's producer index jumps far ahead of what the host consumed;
+  // then the sequence word moves and the futex is woken, as a send would.
+  std::atomic_ref<std::uint32_t>(*PageWord(page, MailboxRole::kHost, Mailbox::PageWord::kTail))
+      .fetch_add(1000);
+  std::uint32_t* seq = PageWord(page, MailboxRole::kHost, Mailbox::PageWord::kSeq);
+  std::atomic_ref<std::uint32_t>(*seq).fetch_add(1);
+  syscall(SYS_futex, seq, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+  auto crash = events_.WaitCrash(milliseconds(5000));
+  ASSERT_TRUE(crash.has_value());
+  EXPECT_EQ(crash->reason, CoreExitReason::kProtocolError);
+  EXPECT_TRUE(crash->IsCrash());
+  EXPECT_FALSE(platform_->IsRunning());
+  EXPECT_EQ(kill(pid, 0), -1);  // killed and reaped
+  EXPECT_EQ(platform_->Send(mb::kEchoRequest).code(), StatusCode::kAborted);
+  EXPECT_TRUE(platform_->Reset().ok());
+  EXPECT_EQ(events_.crash_calls, 1);
+}
+
+// The same through our own send: the core's consumer index is corrupt.
+TEST_F(LinuxPlatformTest, CorruptFifoIndexOnSendKillsTheCoreAndReportsIt) {
+  Boot();
+  SharedMemory page = MailboxPageOf(*platform_);
+  PageScribbler peer(PageWord(page, MailboxRole::kCore, Mailbox::PageWord::kHead), 0x80000000u);
+  std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_EQ(platform_->Send(mb::kEchoRequest).code(), StatusCode::kDataLoss);
+  auto crash = events_.WaitCrash(milliseconds(5000));
+  ASSERT_TRUE(crash.has_value());
+  EXPECT_EQ(crash->reason, CoreExitReason::kProtocolError);
+  EXPECT_FALSE(platform_->IsRunning());
 }
 
 TEST_F(LinuxPlatformTest, StartResetCyclesLeakNothing) {

@@ -7,9 +7,11 @@
 
 #include <atomic>
 #include <climits>
+#include <cstddef>
 #include <cstring>
 #include <new>
 
+#include "tandem/linux/deadline.h"
 #include "tandem/remoteproc/mailbox.h"
 
 namespace tandem::linux_platform {
@@ -78,13 +80,7 @@ inline void CpuRelax() {
 }
 
 std::chrono::steady_clock::time_point DeadlineAfter(std::chrono::nanoseconds timeout) {
-  auto now = std::chrono::steady_clock::now();
-  if (timeout == Mailbox::kForever ||
-      timeout > std::chrono::steady_clock::time_point::max() - now) {
-    return std::chrono::steady_clock::time_point::max();
-  }
-  return now +
-         (timeout < std::chrono::nanoseconds::zero() ? std::chrono::nanoseconds::zero() : timeout);
+  return SaturatingDeadline(std::chrono::steady_clock::now(), timeout);
 }
 
 }  // namespace
@@ -129,6 +125,21 @@ Mailbox::Mailbox(Page* page, MailboxRole role) : page_(page), role_(role) {
   rx_head_ = Atomic(rx().head).load(std::memory_order_acquire);
 }
 
+std::size_t Mailbox::OffsetOf(MailboxRole receiver, PageWord word) {
+  const std::size_t channel =
+      receiver == MailboxRole::kHost ? offsetof(Page, to_host) : offsetof(Page, to_core);
+  switch (word) {
+    case PageWord::kSeq: return channel + offsetof(Channel, seq);
+    case PageWord::kReceiverSleepers: return channel + offsetof(Channel, receiver_sleepers);
+    case PageWord::kPending: return channel + offsetof(Channel, pending);
+    case PageWord::kTail: return channel + offsetof(Channel, tail);
+    case PageWord::kSpaceSeq: return channel + offsetof(Channel, space_seq);
+    case PageWord::kSenderSleepers: return channel + offsetof(Channel, sender_sleepers);
+    case PageWord::kHead: return channel + offsetof(Channel, head);
+  }
+  return channel;
+}
+
 Mailbox::Channel& Mailbox::tx() const {
   return role_ == MailboxRole::kHost ? page_->to_core : page_->to_host;
 }
@@ -148,18 +159,45 @@ void Mailbox::Signal(std::uint32_t* word, std::uint32_t* sleepers) {
   // see the sleeper and wake it, or the sleeper's FUTEX_WAIT sees the new
   // word value and does not sleep. A lost wake-up needs both to miss, which
   // the single total order of seq_cst operations rules out.
+  //
+  // The count is in the shared page, so the peer can zero it and suppress
+  // our FUTEX_WAKE. That only delays the peer's own messages (a waiter
+  // sleeps in slices of at most kMaxSleepSlice, then looks again); our own
+  // wake-ups never rely on it (WakeOwnWaiters).
   Atomic(*word).fetch_add(1, std::memory_order_seq_cst);
   if (Atomic(*sleepers).load(std::memory_order_seq_cst) != 0) FutexWake(word);
 }
 
+void Mailbox::WakeOwnWaiters() {
+  // Called after interrupted_ or peer_gone_ was set (release). The flags are
+  // process-private, so the peer cannot hide them; the waiters check them
+  // before every sleep. FUTEX_WAKE unconditionally: the sleeper counts are
+  // peer-writable and must not decide whether our own threads wake. A
+  // waiter that checked the flags just before they were set and then
+  // slept (the peer may also have put the word back to the value it
+  // compares) wakes after at most one kMaxSleepSlice.
+  // Our receivers wait on rx().seq, our control senders on tx().space_seq;
+  // the peer's waiters (on the other two words) are left alone.
+  for (std::uint32_t* word : {&rx().seq, &tx().space_seq}) {
+    Atomic(*word).fetch_add(1, std::memory_order_seq_cst);
+    FutexWake(word);
+  }
+}
+
 bool Mailbox::WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::uint32_t seen,
                             std::chrono::steady_clock::time_point deadline) {
-  auto changed = [&] { return Atomic(*word).load(std::memory_order_acquire) != seen; };
+  // "Something to look at": the word moved, or this object was interrupted
+  // or saw its peer go (process-private flags; the callers re-check them).
+  auto changed = [&] {
+    return Atomic(*word).load(std::memory_order_acquire) != seen ||
+           interrupted_.load(std::memory_order_acquire) ||
+           peer_gone_.load(std::memory_order_acquire);
+  };
   // Spin phase: a reply within a few microseconds costs no system call.
   // The clock is read every 64 pauses (a pause is 10..140 cycles).
   const std::int64_t spin = spin_ns_.load(std::memory_order_relaxed);
   if (spin > 0) {
-    auto spin_end = std::chrono::steady_clock::now() + std::chrono::nanoseconds(spin);
+    auto spin_end = SaturatingDeadline(std::chrono::nanoseconds(spin));
     if (spin_end > deadline) spin_end = deadline;
     for (;;) {
       for (int i = 0; i < 64; ++i) {
@@ -169,26 +207,25 @@ bool Mailbox::WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::u
       if (std::chrono::steady_clock::now() >= spin_end) break;
     }
   }
-  // Block phase.
+  // Block phase, in slices of at most kMaxSleepSlice: a FUTEX_WAKE the peer
+  // suppressed (by zeroing the sleeper count) or a word it put back costs
+  // at most one slice, never an unbounded sleep.
   for (;;) {
     if (changed()) return true;
+    const std::chrono::nanoseconds slice = SleepSlice(deadline);
+    if (slice <= std::chrono::nanoseconds::zero()) return false;
     struct timespec ts;
-    const struct timespec* timeout = nullptr;
-    if (deadline != std::chrono::steady_clock::time_point::max()) {
-      auto remaining = deadline - std::chrono::steady_clock::now();
-      if (remaining <= std::chrono::nanoseconds::zero()) return false;
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining).count();
-      ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-      ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-      timeout = &ts;
-    }
+    ts.tv_sec = static_cast<time_t>(slice.count() / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(slice.count() % 1'000'000'000);
     // See Signal(): raise the sleeper count before the kernel compares.
     Atomic(*sleepers).fetch_add(1, std::memory_order_seq_cst);
     sleeps_.fetch_add(1, std::memory_order_relaxed);
     // Every outcome loops: woken (maybe spuriously), EAGAIN (the word had
     // already changed), EINTR (a signal) and ETIMEDOUT are all settled by
     // the checks at the top of the next round.
-    FutexWait(word, seen, timeout);
+    FutexWait(word, seen, &ts);
+    // The peer may have rewritten the count meanwhile; a wrong count only
+    // costs spurious or slice-delayed wake-ups (see Signal()).
     Atomic(*sleepers).fetch_sub(1, std::memory_order_seq_cst);
   }
 }
@@ -292,16 +329,14 @@ Result<std::uint32_t> Mailbox::Receive(std::chrono::nanoseconds timeout) {
 
 void Mailbox::Interrupt() {
   interrupted_.store(true, std::memory_order_release);
-  Signal(&rx().seq, &rx().receiver_sleepers);
-  Signal(&tx().space_seq, &tx().sender_sleepers);
+  WakeOwnWaiters();
 }
 
 void Mailbox::ClearInterrupt() { interrupted_.store(false, std::memory_order_release); }
 
 void Mailbox::SetPeerGone() {
   peer_gone_.store(true, std::memory_order_release);
-  Signal(&rx().seq, &rx().receiver_sleepers);
-  Signal(&tx().space_seq, &tx().sender_sleepers);
+  WakeOwnWaiters();
 }
 
 void Mailbox::ResetForNewCore() {

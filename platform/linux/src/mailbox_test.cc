@@ -4,10 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
 
+#include "tandem/linux/deadline.h"
 #include "tandem/linux/shared_memory.h"
 #include "tandem/remoteproc/mailbox.h"
 
@@ -264,6 +266,145 @@ TEST_F(MailboxTest, ConcurrentSendersLoseNothing) {
   EXPECT_EQ(counts[0], kPerThread);
   EXPECT_EQ(counts[1], kPerThread);
   EXPECT_EQ(counts[2], kPerThread);
+}
+
+// A hostile peer that keeps writing `value` into one word of the page until
+// stopped (the attack of issue #10: zeroing the sleeper counts so that
+// Signal() never calls FUTEX_WAKE).
+class PageScribbler {
+ public:
+  PageScribbler(void* page, std::size_t offset, std::uint32_t value)
+      : word_(reinterpret_cast<std::uint32_t*>(static_cast<char*>(page) + offset)),
+        thread_([this, value] {
+          while (!stop_.load()) {
+            std::atomic_ref<std::uint32_t>(*word_).store(value);
+            std::this_thread::yield();
+          }
+        }) {}
+  ~PageScribbler() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::uint32_t* word_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+using Word = Mailbox::PageWord;
+
+TEST_F(MailboxTest, ZeroedReceiverSleepersCannotHideOurInterrupt) {
+  host_->set_spin(std::chrono::nanoseconds(0));
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = host_->Receive(std::chrono::seconds(5)); });
+  PageScribbler peer(memory_.data(), Mailbox::OffsetOf(MailboxRole::kHost, Word::kReceiverSleepers),
+                     0);
+  std::this_thread::sleep_for(milliseconds(30));  // the receiver sleeps in the futex
+  const auto interrupted_at = Clock::now();
+  host_->Interrupt();
+  receiver.join();
+  EXPECT_EQ(received.status().code(), StatusCode::kAborted);
+  EXPECT_LT(Clock::now() - interrupted_at, milliseconds(500));
+}
+
+TEST_F(MailboxTest, ZeroedReceiverSleepersCannotHidePeerGone) {
+  host_->set_spin(std::chrono::nanoseconds(0));
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = host_->Receive(); });  // kForever
+  PageScribbler peer(memory_.data(), Mailbox::OffsetOf(MailboxRole::kHost, Word::kReceiverSleepers),
+                     0);
+  std::this_thread::sleep_for(milliseconds(30));
+  const auto gone_at = Clock::now();
+  host_->SetPeerGone();
+  receiver.join();
+  EXPECT_EQ(received.status().code(), StatusCode::kAborted);
+  EXPECT_LT(Clock::now() - gone_at, milliseconds(500));
+}
+
+TEST_F(MailboxTest, ZeroedSenderSleepersCannotHideOurInterrupt) {
+  for (std::uint32_t i = 0; i < Mailbox::kFifoCapacity; ++i) {
+    ASSERT_TRUE(host_->Send(Control(i), milliseconds(0)).ok());
+  }
+  host_->set_spin(std::chrono::nanoseconds(0));
+  Status sent = Internal("not run");
+  std::thread sender([&] { sent = host_->Send(Control(99)); });  // kForever
+  PageScribbler peer(memory_.data(), Mailbox::OffsetOf(MailboxRole::kCore, Word::kSenderSleepers),
+                     0);
+  std::this_thread::sleep_for(milliseconds(30));
+  const auto interrupted_at = Clock::now();
+  host_->Interrupt();
+  sender.join();
+  EXPECT_EQ(sent.code(), StatusCode::kAborted);
+  EXPECT_LT(Clock::now() - interrupted_at, milliseconds(500));
+}
+
+TEST_F(MailboxTest, GarbageSleeperCountsOnlyCostSpuriousWakeUps) {
+  host_->set_spin(std::chrono::nanoseconds(0));
+  PageScribbler peer(memory_.data(), Mailbox::OffsetOf(MailboxRole::kHost, Word::kReceiverSleepers),
+                     0xFFFFFFFFu);
+  ASSERT_TRUE(core_->Send(mb::kReady).ok());
+  EXPECT_EQ(host_->Receive(milliseconds(500)).value(), mb::kReady);
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = host_->Receive(); });
+  std::this_thread::sleep_for(milliseconds(20));
+  host_->Interrupt();
+  receiver.join();
+  EXPECT_EQ(received.status().code(), StatusCode::kAborted);
+}
+
+// The peer suppresses the wake-up for its own message: we still see it,
+// one sleep slice late at most.
+TEST_F(MailboxTest, SuppressedPeerWakeUpCostsAtMostOneSleepSlice) {
+  host_->set_spin(std::chrono::nanoseconds(0));
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = host_->Receive(std::chrono::seconds(5)); });
+  PageScribbler peer(memory_.data(), Mailbox::OffsetOf(MailboxRole::kHost, Word::kReceiverSleepers),
+                     0);
+  std::this_thread::sleep_for(milliseconds(30));
+  const auto sent_at = Clock::now();
+  ASSERT_TRUE(core_->Send(mb::kReady).ok());
+  receiver.join();
+  ASSERT_TRUE(received.ok());
+  EXPECT_EQ(*received, mb::kReady);
+  EXPECT_LT(Clock::now() - sent_at, kMaxSleepSlice + milliseconds(400));
+}
+
+TEST_F(MailboxTest, ForeverAndHugeTimeoutsDoNotOverflow) {
+  // Each of these computes a deadline from the timeout; UBSan (asan preset)
+  // aborts on a signed overflow there.
+  ASSERT_TRUE(core_->Send(mb::kReady, Mailbox::kForever).ok());
+  EXPECT_EQ(host_->Receive(Mailbox::kForever).value(), mb::kReady);
+  ASSERT_TRUE(core_->Send(3, std::chrono::nanoseconds::max() - std::chrono::nanoseconds(1)).ok());
+  EXPECT_EQ(host_->Receive(std::chrono::nanoseconds::max() - std::chrono::seconds(1)).value(), 3u);
+  // A huge spin budget is cut at the deadline.
+  host_->set_spin(std::chrono::nanoseconds::max());
+  const auto start = Clock::now();
+  EXPECT_EQ(host_->Receive(milliseconds(20)).status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  // And a huge wait still ends on Interrupt.
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver(
+      [&] { received = host_->Receive(std::chrono::nanoseconds::max() - std::chrono::hours(1)); });
+  std::this_thread::sleep_for(milliseconds(20));
+  host_->Interrupt();
+  receiver.join();
+  EXPECT_EQ(received.status().code(), StatusCode::kAborted);
+}
+
+TEST(SaturatingDeadline, SaturatesInsteadOfOverflowing) {
+  using TimePoint = std::chrono::steady_clock::time_point;
+  const auto now = Clock::now();
+  EXPECT_EQ(SaturatingDeadline(now, Mailbox::kForever), TimePoint::max());
+  EXPECT_EQ(SaturatingDeadline(now, milliseconds::max()), TimePoint::max());
+  EXPECT_EQ(SaturatingDeadline(now, std::chrono::hours::max()), TimePoint::max());
+  EXPECT_EQ(SaturatingDeadline(now, std::chrono::nanoseconds::max() - std::chrono::nanoseconds(1)),
+            TimePoint::max());
+  EXPECT_EQ(SaturatingDeadline(now, milliseconds(5)), now + milliseconds(5));
+  EXPECT_EQ(SaturatingDeadline(now, milliseconds(-5)), now);
+  EXPECT_EQ(SaturatingDeadline(now, milliseconds::min()), now);
+  EXPECT_EQ(SleepSlice(TimePoint::max()), kMaxSleepSlice);
+  EXPECT_EQ(SleepSlice(now - milliseconds(1)), std::chrono::nanoseconds::zero());
 }
 
 // The futex is a shared one: a receiver in another process (forked, the

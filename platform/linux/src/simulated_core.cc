@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <span>
 
+#include "tandem/linux/deadline.h"
 #include "tandem/linux/launch_args.h"
 
 namespace tandem::linux_platform {
@@ -210,8 +211,13 @@ bool SimulatedCore::IsRunning() const {
 Result<CoreExit> SimulatedCore::WaitForExit(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (!running_ && !last_exit_) return FailedPrecondition("core is not running and has no exit");
-  if (!exited_cv_.wait_for(lock, timeout, [&] { return !running_; })) {
-    return DeadlineExceeded("core still running");
+  // Saturated: callers pass milliseconds::max() for "until it ends", and
+  // wait_for(max) overflows the clock (UB; in practice it returned at once).
+  const auto deadline = SaturatingDeadline(timeout);
+  while (running_) {
+    const auto slice = SleepSlice(deadline);
+    if (slice <= std::chrono::nanoseconds::zero()) return DeadlineExceeded("core still running");
+    exited_cv_.wait_for(lock, slice);
   }
   if (!last_exit_) return FailedPrecondition("core was detached");
   return *last_exit_;

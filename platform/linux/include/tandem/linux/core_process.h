@@ -17,6 +17,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -68,6 +69,10 @@ class CoreProcess {
   // SIGKILL. Harmless if the process already ended (not reaped yet: the
   // pidfd still pins it, so no other process can get the signal).
   void Kill() const;
+  // Waits up to `timeout` for the process to end (its pidfd polls
+  // readable), in bounded slices; works for adopted processes too, which
+  // Reap cannot wait for. False if it still runs.
+  bool WaitForEnd(std::chrono::milliseconds timeout) const;
   // Waits for the end and reaps it: the wait status, or kUnknown when the
   // process is not our child (adopted from another host).
   WaitStatus Reap() const;

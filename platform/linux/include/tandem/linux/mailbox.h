@@ -18,11 +18,18 @@
 //
 // Waiting is spin-then-block: a bounded spin (spin_ns, with the x86 pause
 // instruction) on the channel's sequence word, then FUTEX_WAIT on that word
-// with the remaining timeout. The futex is a shared one (not
+// in slices of at most kMaxSleepSlice (deadline.h, 100 ms) up to the
+// remaining timeout, re-checking between slices. The futex is a shared one (not
 // FUTEX_PRIVATE_FLAG) because the two sides are different processes. A
 // sender bumps the sequence word after publishing and calls FUTEX_WAKE only
 // if the channel's waiter count says a receiver sleeps. Nothing sleeps in a
 // polling loop.
+//
+// The waiter counts are in the page, so the peer can zero them and
+// suppress our FUTEX_WAKEs. That may delay the peer's own messages by one
+// slice, never more, and it never touches our own wake-ups: Interrupt()
+// and SetPeerGone() set process-private flags that every waiter checks
+// before each slice, and FUTEX_WAKE unconditionally.
 //
 // Roles are one class with a role parameter: the host sends on the
 // host->core channel and receives on core->host; the core the opposite.
@@ -128,6 +135,19 @@ class Mailbox {
 
   MailboxRole role() const { return role_; }
 
+  // Byte offset in the page of one word of the channel `receiver` receives
+  // on. For tests that play a hostile peer by overwriting live words.
+  enum class PageWord : std::uint8_t {
+    kSeq,
+    kReceiverSleepers,
+    kPending,
+    kTail,
+    kSpaceSeq,
+    kSenderSleepers,
+    kHead,
+  };
+  static std::size_t OffsetOf(MailboxRole receiver, PageWord word);
+
   // Times this object went to sleep in FUTEX_WAIT (diagnostics, benchmarks).
   std::uint64_t sleeps() const { return sleeps_.load(std::memory_order_relaxed); }
 
@@ -145,7 +165,12 @@ class Mailbox {
   // Returns false on timeout.
   bool WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::uint32_t seen,
                      std::chrono::steady_clock::time_point deadline);
+  // Wakes the peer's waiters on `word` (FUTEX_WAKE only if the peer's
+  // sleeper count says one sleeps).
   void Signal(std::uint32_t* word, std::uint32_t* sleepers);
+  // Wakes this object's own blocked calls after Interrupt/SetPeerGone,
+  // whatever the peer wrote into the sleeper counts.
+  void WakeOwnWaiters();
   Status Stopped() const;
 
   Page* page_;
