@@ -12,15 +12,18 @@ namespace tandem::rpmsg {
 inline constexpr char kPayloadTooLarge[] = "payload larger than the MTU";
 inline constexpr char kDstAny[] = "destination is RPMSG_ADDR_ANY";
 inline constexpr char kSrcOrDstAny[] = "source or destination is RPMSG_ADDR_ANY";
-inline constexpr char kVringSizesDiffer[] = "vring0 and vring1 must have the same number of entries";
+inline constexpr char kVringSizesDiffer[] =
+    "vring0 and vring1 must have the same number of entries";
 inline constexpr char kBadVringSize[] = "vring size must be a power of two no larger than 32768";
-inline constexpr char kBadBufferSize[] = "buffer size must exceed the header and carry at most 65535 bytes";
+inline constexpr char kBadBufferSize[] =
+    "buffer size must exceed the header and carry at most 65535 bytes";
 inline constexpr char kBuffersTooSmallForNs[] = "buffers too small for name-service messages";
 inline constexpr char kHostStorageTooSmall[] = "host bus storage smaller than the vring";
 inline constexpr char kBufferAreaTooSmall[] = "buffer area smaller than 2 * num * buffer_size";
 inline constexpr char kRemoteStorageTooSmall[] = "remote bus storage smaller than the vring";
 inline constexpr char kEndpointNameTooLong[] = "endpoint name longer than 31 characters";
-inline constexpr char kBadQueueStorage[] = "receive queue storage must be non-empty and hold empty handles";
+inline constexpr char kBadQueueStorage[] =
+    "receive queue storage must be non-empty and hold empty handles";
 inline constexpr char kBadTableSize[] = "endpoint table size must be a power of two >= 2";
 inline constexpr char kBadEndpointAddress[] = "invalid endpoint address";
 inline constexpr char kBadDriverName[] = "driver name empty or longer than 31 characters";
@@ -34,7 +37,8 @@ inline constexpr char kNoPeerAddress[] = "endpoint has no peer address yet";
 inline constexpr char kNoReceiveQueue[] = "endpoint has no receive queue";
 inline constexpr char kQueueNotEmpty[] = "receive queue not empty";
 inline constexpr char kTxBufferEmpty[] = "tx buffer is empty (already sent or released)";
-inline constexpr char kPollReentered[] = "Poll already running (from a callback or a second thread)";
+inline constexpr char kPollReentered[] =
+    "Poll already running (from a callback or a second thread)";
 inline constexpr char kTableNotInitialized[] = "endpoint table not initialized";
 inline constexpr char kChannelNotInUse[] = "channel not in use";
 
@@ -57,13 +61,20 @@ inline constexpr char kTxTimeout[] = "no tx buffer before the timeout";
 inline constexpr char kRxTimeout[] = "no message before the timeout";
 inline constexpr char kResetWhileSending[] = "rpmsg bus reset while waiting for a tx buffer";
 inline constexpr char kResetWhileReceiving[] = "rpmsg bus reset while waiting for a message";
-inline constexpr char kEndpointDestroyedWhileReceiving[] = "endpoint destroyed while waiting for a message";
+inline constexpr char kEndpointDestroyedWhileReceiving[] =
+    "endpoint destroyed while waiting for a message";
 
 // kDataLoss: the peer broke the protocol; the bus latches broken.
 inline constexpr char kNotOurTxBuffer[] = "used buffer is not one of our tx buffers";
 inline constexpr char kNotOurRxBuffer[] = "used buffer is not one of our rx buffers";
 inline constexpr char kHostBufferNotWritable[] = "host rx buffer is not device-writable";
 inline constexpr char kHostBufferTooSmall[] = "host rx buffer smaller than the bus buffer size";
+// Remote: Linux lays the buffer area out as the host's receive buffers (the
+// first num buffers, posted in vring0) then its transmit buffers (vring1).
+inline constexpr char kHostRxBufferNotInRxHalf[] =
+    "host rx buffer (vring0) outside the rx half of the buffer area";
+inline constexpr char kHostTxBufferNotInTxHalf[] =
+    "host tx buffer (vring1) outside the tx half of the buffer area";
 // ... and name-service messages (ParseNsMessage; Linux rpmsg_ns.c), which
 // are counted (Stats::ns_malformed) and dropped, never latched.
 inline constexpr char kNsWrongSize[] = "ns message has the wrong size";
