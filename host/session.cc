@@ -87,6 +87,8 @@ Status Session::Init() {
   rproc_ = std::make_unique<remoteproc::RemoteProc>(*platform_, ropts);
   vdev::HostLinkOptions lopts;
   lopts.send_timeout = options_.send_timeout;
+  lopts.progress_limit_ns =
+      static_cast<std::uint64_t>(std::chrono::nanoseconds(options_.progress_limit).count());
   // The doorbell sends any mailbox message: the link's kPendingMessage too.
   link_.emplace(*rproc_, bus_, doorbell_, poll_lock_, lopts);
   rproc_->set_vdev_listener(&*link_);
@@ -275,6 +277,25 @@ void Session::ReportLinkBroken(const Status& status) {
 void Session::OnControl(std::uint32_t message) {
   if (message == remoteproc::mailbox::kCrash) {
     PostCrash(CrashReason::kRemoteReported, "the remote reported a crash (RP_MBOX_CRASH)");
+    return;
+  }
+  // kLinkBroken: the remote found the ring protocol broken, stopped using the
+  // rings and set DEVICE_NEEDS_RESET; the link reports it once per run.
+  if (const Status s = link_->OnControl(message); s.code() == StatusCode::kDataLoss) {
+    PostCrash(CrashReason::kLinkBroken,
+              "the remote reported the RPMsg link broken (kLinkBroken, DEVICE_NEEDS_RESET)");
+  }
+}
+
+void Session::CheckProgress() {
+  std::unique_lock<std::mutex> lock(poll_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  const Status s =
+      link_->CheckProgressLocked(static_cast<std::uint64_t>(std::chrono::nanoseconds(now).count()));
+  lock.unlock();
+  if (s.Is(vdev::kLinkStalled)) {
+    PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link stalled: ") + s.message());
   }
 }
 
@@ -299,7 +320,15 @@ void Session::WorkerLoop() {
     CrashEvent event;
     {
       std::unique_lock<std::mutex> lock(events_mutex_);
-      events_cv_.wait(lock, [&] { return stopping_ || !crash_queue_.empty(); });
+      const auto ready = [&] { return stopping_ || !crash_queue_.empty(); };
+      if (options_.progress_limit.count() == 0) {
+        events_cv_.wait(lock, ready);
+      } else if (!events_cv_.wait_for(lock, std::chrono::microseconds(options_.progress_limit) / 4,
+                                      ready)) {
+        lock.unlock();  // events_mutex_ is a leaf: never held with poll_mutex_
+        CheckProgress();
+        continue;
+      }
       if (stopping_) return;
       event = std::move(crash_queue_.front());
       crash_queue_.pop_front();

@@ -110,6 +110,8 @@ int RemoteNode::Run() {
   link_config.table.max_vring_num = kMaxVringNum;
   link_config.table.buffer_size = config_.buffer_size;
   link_config.send_timeout = config_.reply_timeout;
+  // A failed link is reported: DEVICE_NEEDS_RESET, then kLinkBroken.
+  link_config.mailbox = &mailbox_;
   auto opened = vdev::RemoteLink::Open(link_config, bus_, *this);
   if (opened.ok()) {
     link_.emplace(std::move(opened).value());
@@ -217,8 +219,9 @@ void RemoteNode::OnLinkDown(vdev::LinkDownCause cause) {
 
 void RemoteNode::OnLinkFailed(vdev::LinkFailure failure, const Status& error) {
   ++counters_.link_failures;
-  Log(failure == vdev::LinkFailure::kBroken ? "%s: rpmsg link broken: %s"
-                                            : "%s: rpmsg link setup failed: %s",
+  Log(failure == vdev::LinkFailure::kBroken
+          ? "%s: rpmsg link broken: %s (reported: DEVICE_NEEDS_RESET, kLinkBroken)"
+          : "%s: rpmsg link setup failed: %s (reported: DEVICE_NEEDS_RESET, kLinkBroken)",
       config_.name, error.message());
 }
 

@@ -12,10 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "tandem/testing/fake_board.h"
-#include "tandem/testing/fake_host.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/remoteproc/trace_buffer.h"
+#include "tandem/testing/fake_board.h"
+#include "tandem/testing/fake_host.h"
+#include "tandem/virtio/features.h"
 #include "tandem/virtio/ring_layout.h"
 
 namespace tandem::remote {
@@ -322,8 +323,12 @@ TEST_F(RemoteNodeTest, BrokenRingIsLoggedAndTheMailboxIsStillServed) {
   EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
   EXPECT_TRUE(Logged("test: rpmsg link broken: "));
   EXPECT_EQ(node_->counters().link_failures, 1u);
-  EXPECT_EQ(SentControls(),
-            (std::vector<std::uint32_t>{mailbox::kEchoReply, mailbox::kShutdownAck}));
+  // Reported to the host: DEVICE_NEEDS_RESET in the loaded table, then
+  // kLinkBroken before anything else.
+  EXPECT_TRUE(virtio::HasStatus(host_.status(), virtio::DeviceStatus::kDeviceNeedsReset));
+  EXPECT_TRUE(virtio::HasStatus(host_.status(), virtio::DeviceStatus::kDriverOk));
+  EXPECT_EQ(SentControls(), (std::vector<std::uint32_t>{mailbox::kLinkBroken, mailbox::kEchoReply,
+                                                        mailbox::kShutdownAck}));
 }
 
 TEST_F(RemoteNodeTest, ShutdownArrivingWhileAHandlerBlocksInSendIsNotLost) {

@@ -20,6 +20,9 @@ Status RemoteBus::Start(const BusConfig& config) {
                       virtio::DeviceQueue::Create(ring0_, num, config.vring0.align, options));
     TANDEM_TRY_ASSIGN(rx_queue_,
                       virtio::DeviceQueue::Create(ring1_, num, config.vring1.align, options));
+    // AdoptConfigLocked() bounded num (<= 32768) and buffer_size (< 64 KiB).
+    half_size_ = std::size_t{num} * config.buffer_size;
+    used_len_is_buffer_len_ = config.used_len_is_buffer_len;
     stash_count_ = 0;
     pending_creates_ = 0;
     pending_destroy_head_ = 0;
@@ -75,6 +78,11 @@ Result<BufferSlot> RemoteBus::DoTakeTx() {
   TANDEM_TRY_ASSIGN(virtio::Descriptor d, chain.Next(tx_queue_, ring0_, buffers()));
   if (!d.device_writes) return DataLoss(kHostBufferNotWritable);
   if (d.len < buffer_size()) return DataLoss(kHostBufferTooSmall);
+  // The host's receive buffers are the first half of the area: one that
+  // reaches into the second would have us write over its transmit buffers.
+  if (d.offset >= half_size_ || d.len > half_size_ - d.offset) {
+    return DataLoss(kHostRxBufferNotInRxHalf);
+  }
   return BufferSlot{chain.head(), d.offset, buffer_size()};
 }
 
@@ -97,6 +105,11 @@ Result<bool> RemoteBus::DoTxNotifyPrepare() { return tx_queue_.NotifyPrepare(rin
 Result<Bus::RxSlot> RemoteBus::DoTakeRx() {
   TANDEM_TRY_ASSIGN(virtio::DescriptorChain chain, rx_queue_.Pop(ring1_));
   TANDEM_TRY_ASSIGN(virtio::Descriptor d, chain.Next(rx_queue_, ring1_, buffers()));
+  // The host's transmit buffers are the second half of the area.
+  if (d.offset < half_size_ || d.offset - half_size_ >= half_size_ ||
+      d.len > 2 * half_size_ - d.offset) {
+    return DataLoss(kHostTxBufferNotInTxHalf);
+  }
   RxSlot rx;
   rx.slot = BufferSlot{chain.head(), d.offset, d.len};
   rx.length = d.len;
@@ -111,9 +124,12 @@ Result<Bus::RxSlot> RemoteBus::DoTakeRx() {
 }
 
 Status RemoteBus::DoReleaseRx(const BufferSlot& slot) {
-  // The device wrote nothing into a device-readable buffer (2.7.8: len is
-  // the number of bytes written).
-  return rx_queue_.PushUsed(ring1_, slot.id, 0);
+  // VirtIO 1.x 2.7.8: len is the number of bytes written, 0 for a
+  // device-readable buffer, and Linux ignores it. OpenAMP's host takes its
+  // next send's room from it (used len - header: OpenAMP #349), as OpenAMP's
+  // and RPMsg-Lite's remotes return the descriptor's length. By default we
+  // do too (docs/decisions.md); capacity is the descriptor's length.
+  return rx_queue_.PushUsed(ring1_, slot.id, used_len_is_buffer_len_ ? slot.capacity : 0);
 }
 
 Result<bool> RemoteBus::DoRxNotifyPrepare() { return rx_queue_.NotifyPrepare(ring1_); }

@@ -1,6 +1,7 @@
 #include "tandem/vdev/host_link.h"
 
 #include "tandem/remoteproc/mailbox.h"
+#include "tandem/virtio/ring_layout.h"
 
 namespace tandem::vdev {
 
@@ -31,6 +32,14 @@ Status HostLink::OnVdevReady(const remoteproc::VdevResources& vdev) {
     tx_notifyid_ = vdev.vring[1].notifyid;
     up_ = true;
     broken_reported_ = false;
+    // The ring was validated by Start(); its layout computes.
+    tx_ring_ = vdev.vring[1].ring;
+    if (auto layout = virtio::RingLayout::Compute(vdev.vring[1].num, vdev.vring[1].align);
+        layout.ok()) {
+      tx_avail_idx_ = layout->avail_idx();
+      tx_used_idx_ = layout->used_idx();
+    }
+    stall_tracking_ = false;
   }
   // VirtIO 1.x 3.1.1: DRIVER_OK only once the rings are set up; RemoteProc
   // stores it with release, so the rings are visible to the remote first.
@@ -72,6 +81,47 @@ Status HostLink::PollLocked() {
   if (status.code() != StatusCode::kDataLoss || broken_reported_) return OkStatus();
   broken_reported_ = true;
   return status;
+}
+
+Status HostLink::OnControl(std::uint32_t message) {
+  if (message != remoteproc::mailbox::kLinkBroken) return OkStatus();
+  rpmsg::LockGuard guard(lock_);
+  // A late report of a run already reset is not this run's.
+  if (!up_ || broken_reported_) return OkStatus();
+  broken_reported_ = true;
+  return DataLoss(kRemoteFoundLinkBroken);
+}
+
+Status HostLink::CheckProgress(std::uint64_t now_ns) {
+  rpmsg::LockGuard guard(lock_);
+  return CheckProgressLocked(now_ns);
+}
+
+Status HostLink::CheckProgressLocked(std::uint64_t now_ns) {
+  if (!up_ || broken_reported_ || options_.progress_limit_ns == 0) {
+    stall_tracking_ = false;
+    return OkStatus();
+  }
+  // avail idx is ours (published by the HostBus); used idx is the remote's
+  // and untrusted, but it only decides whether we wait longer: a remote that
+  // lies about it can stall us no worse than by not consuming.
+  auto avail = tx_ring_.Read<Le16>(tx_avail_idx_);
+  auto used = tx_ring_.ConsumeLe16(tx_used_idx_);
+  if (!avail.ok() || !used.ok()) return OkStatus();  // the bus reports bad rings
+  if (avail->get() == *used) {                       // nothing pending
+    stall_tracking_ = false;
+    return OkStatus();
+  }
+  // First seen, progress, or a clock that went back.
+  if (!stall_tracking_ || *used != stall_used_ || now_ns < stall_since_ns_) {
+    stall_tracking_ = true;
+    stall_used_ = *used;
+    stall_since_ns_ = now_ns;
+    return OkStatus();
+  }
+  if (now_ns - stall_since_ns_ <= options_.progress_limit_ns) return OkStatus();
+  broken_reported_ = true;
+  return DeadlineExceeded(kLinkStalled);
 }
 
 bool HostLink::up() const {

@@ -68,6 +68,16 @@ std::uint8_t LoadedTable::ReadStatus() const {
   return std::atomic_ref<std::uint8_t>(*status).load(std::memory_order_acquire);
 }
 
+void LoadedTable::SetNeedsReset() const {
+  // The same byte as ReadStatus(). A host that writes the status meanwhile
+  // (a reset) either overwrites the bit or sees it: both are fine.
+  auto* status =
+      reinterpret_cast<std::uint8_t*>(config_.table.data() + vdev_offset_ + kStatusOffset);
+  std::atomic_ref<std::uint8_t>(*status).fetch_or(
+      static_cast<std::uint8_t>(virtio::DeviceStatus::kDeviceNeedsReset),
+      std::memory_order_release);
+}
+
 bool LoadedTable::DriverOk() const {
   return virtio::HasStatus(ReadStatus(), virtio::DeviceStatus::kDriverOk);
 }

@@ -1,5 +1,6 @@
 #include "tandem/vdev/remote_link.h"
 
+#include "tandem/remoteproc/mailbox.h"
 #include "tandem/virtio/features.h"
 
 namespace tandem::vdev {
@@ -33,15 +34,13 @@ void RemoteLink::Update() {
 void RemoteLink::Start() {
   auto link = table_.ReadLink();
   if (!link.ok()) {
-    state_ = RemoteLinkState::kFailed;
-    listener_->OnLinkFailed(LinkFailure::kSetupRefused, link.status());
+    Fail(LinkFailure::kSetupRefused, link.status());
     return;
   }
   link_ = *link;
   link_.bus.send_timeout = send_timeout_;
   if (const Status s = bus_->Start(link_.bus); !s.ok()) {
-    state_ = RemoteLinkState::kFailed;
-    listener_->OnLinkFailed(LinkFailure::kSetupRefused, s);
+    Fail(LinkFailure::kSetupRefused, s);
     return;
   }
   state_ = RemoteLinkState::kRunning;
@@ -70,8 +69,19 @@ Status RemoteLink::Poll() {
   if (s.ok() || s.code() == StatusCode::kUnavailable) return s;
   if (!running()) return s;  // a handler took the link down meanwhile
   TakeDown(LinkDownCause::kBroken, RemoteLinkState::kFailed);
-  listener_->OnLinkFailed(LinkFailure::kBroken, s);
+  Fail(LinkFailure::kBroken, s);
   return s;
+}
+
+void RemoteLink::Fail(LinkFailure failure, const Status& error) {
+  state_ = RemoteLinkState::kFailed;
+  // VirtIO 1.x 2.1.1: the device sets DEVICE_NEEDS_RESET when it "has
+  // experienced an error from which it can't recover". The driver must reset
+  // it; until then we do not touch the rings (kFailed).
+  table_.SetNeedsReset();
+  // Best effort: a host that polls the status sees the bit anyway.
+  if (mailbox_ != nullptr) mailbox_->Notify(remoteproc::mailbox::kLinkBroken).IgnoreError();
+  listener_->OnLinkFailed(failure, error);
 }
 
 }  // namespace tandem::vdev

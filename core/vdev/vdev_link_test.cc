@@ -24,6 +24,7 @@
 
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/remoteproc/remote_proc.h"
+#include "tandem/rpmsg/errors.h"
 #include "tandem/rpmsg/host_bus.h"
 #include "tandem/rpmsg/remote_bus.h"
 #include "tandem/rsc/builder.h"
@@ -33,6 +34,8 @@
 #include "tandem/testing/test_firmware.h"
 #include "tandem/vdev/host_link.h"
 #include "tandem/vdev/remote_link.h"
+#include "tandem/virtio/errors.h"
+#include "tandem/virtio/features.h"
 #include "tandem/virtio/ring_layout.h"
 
 namespace tandem::vdev {
@@ -93,6 +96,7 @@ class FakeCore final : public RemoteLinkListener, public rpmsg::MessageHandler {
     config.table.max_vring_num = kNum;
     config.table.buffer_size = kBufferSize;
     config.send_timeout = rpmsg::Timeout::None();
+    config.mailbox = &notifier_;  // kLinkBroken goes to the host's mailbox
     auto opened = RemoteLink::Open(config, bus_, *this);
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     link_.emplace(std::move(opened).value());
@@ -142,7 +146,13 @@ class FakeCore final : public RemoteLinkListener, public rpmsg::MessageHandler {
   }
   void OnLinkFailed(LinkFailure, const Status& error) override {
     log_.push_back(std::string("failed: ") + error.message());
+    failure = error;
   }
+
+ public:
+  Status failure;  // the last OnLinkFailed error
+
+ private:
   // MessageHandler: the echo service, replying from inside Poll().
   void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override {
     received.push_back(Text(message.payload()));
@@ -188,6 +198,9 @@ class VdevLinkTest : public ::testing::Test {
     };
     EXPECT_TRUE(host_bus_.RegisterDriver(kService, driver_).ok());
   }
+  // The core first: a running core's endpoint announces its destruction and
+  // kicks into to_host_, which is destroyed before core_ otherwise.
+  ~VdevLinkTest() override { core_.reset(); }
 
   // The core follows the platform: out of reset since the last Start() or
   // held in reset. A new Start() is a new boot (memory reloaded).
@@ -211,6 +224,9 @@ class VdevLinkTest : public ::testing::Test {
       to_host_.pop_front();
       if (mailbox::IsControl(message)) {
         controls_.push_back(message);
+        // What Session::OnControl does: kLinkBroken is a crash, once per run.
+        const Status s = link_.OnControl(message);
+        if (!s.ok()) remote_reports_.push_back(s);
         continue;
       }
       const Status s = link_.OnNotify(message);
@@ -284,6 +300,7 @@ class VdevLinkTest : public ::testing::Test {
   std::deque<std::uint32_t> to_host_;
   std::vector<std::uint32_t> controls_;
   std::vector<Status> broken_reports_;
+  std::vector<Status> remote_reports_;  // HostLink::OnControl's kDataLoss
   std::vector<std::string> core_log_;
   int wakeups_under_link_lock_ = 0;
 };
@@ -429,6 +446,177 @@ TEST_F(VdevLinkTest, ABrokenRingIsReportedOnceAndRecoveryBringsTheLinkBack) {
   ASSERT_TRUE(RunUntil([&] { return !driver_.bound.empty(); }));
   ExchangeBothWays("after recovery");
   EXPECT_EQ(broken_reports_.size(), 1u);
+}
+
+// --- The remote reports a broken link (DEVICE_NEEDS_RESET + kLinkBroken) -----
+
+// The host's rings as a hostile or buggy driver would write them.
+class HostRings {
+ public:
+  explicit HostRings(const remoteproc::VdevResources& vdev)
+      : vdev_(vdev), layout_(virtio::RingLayout::Compute(kNum, 4096).value()) {}
+
+  // vring1 (host -> remote): publishes one more avail entry `head`, whose
+  // descriptor is {addr, len} (device-readable) unless `head` >= num.
+  void PostTx(std::uint16_t head, std::uint64_t addr, std::uint32_t len) {
+    shm::Region ring = vdev_.vring[1].ring;
+    if (head < kNum) {
+      ASSERT_TRUE(ring.Write<Le64>(layout_.desc(head), Le64(addr)).ok());
+      ASSERT_TRUE(ring.Write<Le32>(layout_.desc(head) + 8, Le32(len)).ok());
+      ASSERT_TRUE(ring.Write<Le16>(layout_.desc(head) + 12, Le16(0)).ok());
+    }
+    const std::uint16_t idx = ring.Read<Le16>(layout_.avail_idx()).value().get();
+    ASSERT_TRUE(ring.Write<Le16>(layout_.avail_ring(idx % kNum), Le16(head)).ok());
+    ASSERT_TRUE(ring.Write<Le16>(layout_.avail_idx(), Le16(idx + 1)).ok());
+  }
+  // vring0 (remote -> host): rewrites every receive descriptor the host
+  // posted (the remote pops one of them on its next send).
+  void RewriteRx(std::uint64_t addr_delta, std::uint32_t len) {
+    shm::Region ring = vdev_.vring[0].ring;
+    for (std::uint16_t i = 0; i < kNum; ++i) {
+      const std::uint64_t addr = ring.Read<Le64>(layout_.desc(i)).value().get();
+      ASSERT_TRUE(ring.Write<Le64>(layout_.desc(i), Le64(addr + addr_delta)).ok());
+      ASSERT_TRUE(ring.Write<Le32>(layout_.desc(i) + 8, Le32(len)).ok());
+    }
+  }
+  std::uint64_t rx_half() const { return vdev_.buffers_da; }
+  std::uint64_t tx_half() const { return vdev_.buffers_da + kNum * kBufferSize; }
+
+ private:
+  const remoteproc::VdevResources& vdev_;
+  virtio::RingLayout layout_;
+};
+
+struct Corruption {
+  const char* name;
+  std::function<void(HostRings&)> corrupt;
+  bool remote_sends;     // the remote finds it when it sends (vring0), else when it polls
+  const char* expected;  // the remote's reason
+};
+
+class RemoteReportsBrokenLinkTest : public VdevLinkTest,
+                                    public ::testing::WithParamInterface<Corruption> {};
+
+TEST_P(RemoteReportsBrokenLinkTest, RemoteSetsNeedsResetSendsLinkBrokenAndHostRecovers) {
+  BootAndBind();
+  const Corruption& c = GetParam();
+  HostRings rings(*rproc_.vdev());
+  c.corrupt(rings);
+  if (c.remote_sends) {
+    // The remote's next send pops a corrupted receive buffer of the host.
+    EXPECT_EQ(core_->bus()
+                  .TrySendTo(core_->endpoint(), driver_.bound[0]->local_address(), Bytes("x"))
+                  .code(),
+              StatusCode::kDataLoss);
+  } else {
+    core_->inbox.push_back(rproc_.vdev()->vring[1].notifyid);
+  }
+  Step();
+  Step();
+
+  // The remote stopped using the rings and told the host both ways.
+  EXPECT_EQ(core_->link().state(), RemoteLinkState::kFailed);
+  // Status::Is() by hand: the reason is a parameter, so compare the address.
+  EXPECT_EQ(static_cast<const void*>(core_->failure.message()),
+            static_cast<const void*>(c.expected))
+      << core_->failure.message();
+  EXPECT_EQ(LoadedStatus(), kDriverReadyStatus |
+                                static_cast<std::uint8_t>(virtio::DeviceStatus::kDeviceNeedsReset));
+  EXPECT_EQ(controls_, (std::vector<std::uint32_t>{mailbox::kLinkBroken}));
+  ASSERT_EQ(remote_reports_.size(), 1u);
+  EXPECT_TRUE(remote_reports_[0].Is(kRemoteFoundLinkBroken));
+  EXPECT_EQ(remote_reports_[0].code(), StatusCode::kDataLoss);
+  // Once per run of the link.
+  EXPECT_TRUE(link_.OnControl(mailbox::kLinkBroken).ok());
+
+  // What Session does with it: a crash, recovered (recovery on).
+  const FakeCore* before = core_.get();
+  rproc_.ReportCrash(remoteproc::CrashReason::kLinkBroken, remote_reports_[0].message());
+  EXPECT_EQ(rproc_.state(), remoteproc::State::kRunning);
+  EXPECT_TRUE(rproc_.last_recovery().ok());
+  EXPECT_EQ(driver_.unbound, 1);
+  EXPECT_EQ(LoadedStatus(), kDriverReadyStatus);  // the new run's status: bit cleared
+  ASSERT_TRUE(RunUntil([&] { return !driver_.bound.empty(); }));
+  EXPECT_NE(core_.get(), before);
+  for (int i = 0; i < 2 * static_cast<int>(kNum); ++i) {
+    ExchangeBothWays("after the remote reported " + std::to_string(i));
+  }
+  EXPECT_EQ(core_->link().state(), RemoteLinkState::kRunning);
+  EXPECT_EQ(remote_reports_.size(), 1u);
+  EXPECT_TRUE(broken_reports_.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Corruptions, RemoteReportsBrokenLinkTest,
+    ::testing::Values(
+        Corruption{"AvailEntryOutOfRange", [](HostRings& r) { r.PostTx(kNum + 3, 0, 0); }, false,
+                   virtio::kAvailEntryOutOfRange},
+        Corruption{"TxDescriptorOutsideShm", [](HostRings& r) { r.PostTx(0, fw::kCodeDa, 64); },
+                   false, virtio::kBufferOutsideShm},
+        Corruption{"TxDescriptorInTheRxHalf",
+                   [](HostRings& r) { r.PostTx(0, r.rx_half() + kBufferSize, 64); }, false,
+                   rpmsg::kHostTxBufferNotInTxHalf},
+        Corruption{"TxDescriptorPastTheBufferArea",
+                   [](HostRings& r) {
+                     r.PostTx(0, r.tx_half() + (kNum - 1) * kBufferSize, 2 * kBufferSize);
+                   },
+                   false, virtio::kBufferOutsideShm},
+        Corruption{"RxBufferTooSmall", [](HostRings& r) { r.RewriteRx(0, 64); }, true,
+                   rpmsg::kHostBufferTooSmall},
+        Corruption{"RxBufferInTheTxHalf",
+                   [](HostRings& r) { r.RewriteRx(kNum * kBufferSize, kBufferSize); }, true,
+                   rpmsg::kHostRxBufferNotInRxHalf}),
+    [](const ::testing::TestParamInfo<Corruption>& p) { return std::string(p.param.name); });
+
+// --- The progress bound: a remote that stops consuming, silently ---------------
+
+TEST_F(VdevLinkTest, ProgressBoundFiresOnceForARemoteThatStopsConsuming) {
+  constexpr std::uint64_t kLimit = HostLinkOptions{}.progress_limit_ns;
+  BootAndBind();
+  // Nothing pending: no clock matters.
+  EXPECT_TRUE(link_.CheckProgress(0).ok());
+  EXPECT_TRUE(link_.CheckProgress(10 * kLimit).ok());
+
+  // A consuming remote: pending for a moment, then consumed.
+  rpmsg::Channel& channel = *driver_.bound[0];
+  ASSERT_TRUE(channel.TrySend(Bytes("consumed")).ok());
+  EXPECT_TRUE(link_.CheckProgress(20 * kLimit).ok());
+  Step();
+  EXPECT_TRUE(link_.CheckProgress(40 * kLimit).ok());
+
+  // The remote stops (its loop no longer runs): what the host sent stays.
+  ASSERT_TRUE(channel.TrySend(Bytes("never consumed")).ok());
+  const std::uint64_t t0 = 50 * kLimit;
+  EXPECT_TRUE(link_.CheckProgress(t0).ok());           // first seen pending
+  EXPECT_TRUE(link_.CheckProgress(t0 + kLimit).ok());  // at the limit, not past it
+  const Status s = link_.CheckProgress(t0 + kLimit + 1);
+  EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(s.Is(kLinkStalled));
+  EXPECT_TRUE(link_.CheckProgress(t0 + 2 * kLimit).ok());  // reported once per run
+
+  // What Session does with it: a crash; recovery brings the traffic back.
+  rproc_.ReportCrash(remoteproc::CrashReason::kLinkBroken, s.message());
+  EXPECT_TRUE(rproc_.last_recovery().ok());
+  ASSERT_TRUE(RunUntil([&] { return !driver_.bound.empty(); }));
+  ExchangeBothWays("after the stall");
+  EXPECT_TRUE(link_.CheckProgress(t0 + 10 * kLimit).ok());
+}
+
+TEST_F(VdevLinkTest, ProgressBoundOfZeroIsOff) {
+  HostLinkOptions options;
+  options.progress_limit_ns = 0;
+  HostLink unbounded(rproc_, host_bus_, doorbell_, link_lock_, options);
+  rproc_.set_vdev_listener(&unbounded);
+  ASSERT_TRUE(rproc_.Boot(fw::Span(firmware_)).ok());
+  ASSERT_TRUE(RunUntil([&] {
+    unbounded.Poll().IgnoreError();  // Step() kicks link_, which is down
+    return !driver_.bound.empty();
+  }));
+  ASSERT_TRUE(driver_.bound[0]->TrySend(Bytes("pending")).ok());
+  EXPECT_TRUE(unbounded.CheckProgress(0).ok());
+  EXPECT_TRUE(unbounded.CheckProgress(~std::uint64_t{0}).ok());
+  ASSERT_TRUE(rproc_.Stop().ok());
+  rproc_.set_vdev_listener(&link_);
 }
 
 TEST_F(VdevLinkTest, StatusWriteFailureLeavesTheLinkDownAndTheBusRestartable) {

@@ -76,6 +76,10 @@ struct SessionOptions {
   std::chrono::nanoseconds core_spin = Mailbox::kDefaultSpin;
   // RPMsg: Linux waits 15 s for a tx buffer.
   rpmsg::Timeout send_timeout = rpmsg::kDefaultSendTimeout;
+  // How long messages the host sent may stay unconsumed by the remote before
+  // the link counts as broken (a crash: vdev::HostLink::CheckProgress). The
+  // control worker checks every progress_limit / 4. 0: no bound.
+  std::chrono::milliseconds progress_limit{5000};
 };
 
 class Session final {
@@ -158,6 +162,9 @@ class Session final {
   // The link found the remote broke the ring protocol (once per run).
   void ReportLinkBroken(const Status& status);
   void OnControl(std::uint32_t message);
+  // Control worker, between crash events: HostLink::CheckProgressLocked under
+  // a try-lock of poll_mutex_ (a busy poller is checked next period).
+  void CheckProgress();
   void OnCoreExit(const CoreExit& exit);
 
   void PostCrash(remoteproc::CrashReason reason, std::string detail);

@@ -27,6 +27,14 @@ inline constexpr std::uint32_t kShutdownAck = 0xFFFFFF15;   // remote -> host: r
 // without rebooting the remote (see remoteproc attach).
 inline constexpr std::uint32_t kVdevReset = 0xFFFFFF20;     // host -> remote
 inline constexpr std::uint32_t kVdevResetAck = 0xFFFFFF21;  // remote -> host
+// remote -> host: the remote found the RPMsg link broken (a bad ring index or
+// entry, a descriptor outside the buffer area or in the wrong half, a host
+// receive buffer smaller than the buffer size, or a set-up it refused) and
+// stopped using the rings. It has also set DEVICE_NEEDS_RESET (VirtIO 1.x
+// 2.1.1, 0x40) in the vdev status byte of its loaded table. The host treats
+// it as a crash of the remote (recovery resets the device); without it a
+// remote that stopped would stall the host's traffic silently.
+inline constexpr std::uint32_t kLinkBroken = 0xFFFFFF22;
 
 constexpr bool IsControl(std::uint32_t message) { return message >= kControlBase; }
 

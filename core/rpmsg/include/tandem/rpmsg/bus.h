@@ -81,6 +81,12 @@ struct BusConfig {
   bool event_idx = true;                           // VIRTIO_RING_F_EVENT_IDX negotiated
   bool name_service = true;                        // VIRTIO_RPMSG_F_NS negotiated
   Timeout send_timeout = kDefaultSendTimeout;      // for Send() without a timeout
+  // Remote only: the used length it returns for a host transmit buffer it
+  // consumed (vring1). true: the descriptor's length, as OpenAMP's and
+  // RPMsg-Lite's remotes do; OpenAMP's host takes the next send's room from
+  // it (OpenAMP issue #349). false: 0, the bytes the device wrote (VirtIO
+  // 1.x 2.7.8), which Linux's host accepts too. docs/decisions.md.
+  bool used_len_is_buffer_len = true;
 };
 
 // A received message copied out by Bus::Receive().

@@ -71,6 +71,12 @@ inline constexpr char kNotOurTxBuffer[] = "used buffer is not one of our tx buff
 inline constexpr char kNotOurRxBuffer[] = "used buffer is not one of our rx buffers";
 inline constexpr char kHostBufferNotWritable[] = "host rx buffer is not device-writable";
 inline constexpr char kHostBufferTooSmall[] = "host rx buffer smaller than the bus buffer size";
+// Remote: Linux lays the buffer area out as the host's receive buffers (the
+// first num buffers, posted in vring0) then its transmit buffers (vring1).
+inline constexpr char kHostRxBufferNotInRxHalf[] =
+    "host rx buffer (vring0) outside the rx half of the buffer area";
+inline constexpr char kHostTxBufferNotInTxHalf[] =
+    "host tx buffer (vring1) outside the tx half of the buffer area";
 // ... and name-service messages (ParseNsMessage; Linux rpmsg_ns.c), which
 // are counted (Stats::ns_malformed) and dropped, never latched.
 inline constexpr char kNsWrongSize[] = "ns message has the wrong size";

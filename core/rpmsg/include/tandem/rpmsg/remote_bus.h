@@ -108,6 +108,10 @@ class RemoteBus final : public Bus {
   std::size_t pending_destroy_head_ = 0;
   std::size_t pending_destroy_count_ = 0;
   bool tx_armed_ = false;
+  // From the BusConfig: the size of each half of the buffer area
+  // (num * buffer_size) and what DoReleaseRx() returns as the used length.
+  std::size_t half_size_ = 0;
+  bool used_len_is_buffer_len_ = true;
 };
 
 }  // namespace tandem::rpmsg

@@ -16,6 +16,13 @@
 //   OnVdevReset  HostBus::Reset(): every channel unbound, blocked callers get
 //                kAborted; Start() again on the next OnVdevReady.
 //
+// The remote reports a link it found broken with mailbox::kLinkBroken (and
+// DEVICE_NEEDS_RESET in the status byte); OnControl() turns that into the
+// same once-per-run kDataLoss. A remote that stops consuming without saying
+// so is caught by CheckProgress(): host -> remote messages pending (vring1's
+// avail index ahead of its used index) and the used index not moving for
+// longer than HostLinkOptions::progress_limit_ns.
+//
 // A kDataLoss from Poll() means the remote broke the ring protocol (Linux:
 // BAD_RING). It is returned once per run of the link, so that the caller
 // reports one crash, not one per notification.
@@ -37,6 +44,7 @@
 // may run concurrently. None may be called from inside a bus callback (the
 // link lock is held there).
 
+#include <cstddef>
 #include <cstdint>
 
 #include "tandem/base/status.h"
@@ -46,12 +54,20 @@
 #include "tandem/rpmsg/host_bus.h"
 #include "tandem/rpmsg/platform.h"
 #include "tandem/rpmsg/timeout.h"
+#include "tandem/shm/region.h"
 #include "tandem/virtio/features.h"
 
 namespace tandem::vdev {
 
 // Poll() while the link is down (before OnVdevReady, after OnVdevReset).
 inline constexpr char kHostLinkDown[] = "the rpmsg link is down";
+// OnControl(): the remote sent mailbox::kLinkBroken (kDataLoss).
+inline constexpr char kRemoteFoundLinkBroken[] =
+    "the remote found the rpmsg link broken and needs a reset (DEVICE_NEEDS_RESET)";
+// CheckProgress(): messages pending and none consumed within the limit
+// (kDeadlineExceeded).
+inline constexpr char kLinkStalled[] =
+    "the remote consumed no host message within the progress limit";
 
 // VirtIO 1.x 3.1.1: what the driver has set once the device is live.
 inline constexpr std::uint8_t kDriverReadyStatus =
@@ -61,6 +77,9 @@ inline constexpr std::uint8_t kDriverReadyStatus =
 struct HostLinkOptions {
   // BusConfig::send_timeout (Linux waits 15 s for a tx buffer).
   rpmsg::Timeout send_timeout = rpmsg::kDefaultSendTimeout;
+  // CheckProgress(): how long host -> remote messages may stay pending with
+  // the remote consuming none of them. 0: no bound.
+  std::uint64_t progress_limit_ns = 5'000'000'000;
 };
 
 // The driver side's BusConfig for `vdev` (vring0 remote -> host, vring1
@@ -95,6 +114,21 @@ class HostLink final : public remoteproc::VdevListener {
   // Poll() for a caller that holds the link lock already (e.g. took it with a
   // try-lock, to poll only when nobody else does).
   Status PollLocked();
+  // A control word from the remote. mailbox::kLinkBroken while up:
+  // kDataLoss kRemoteFoundLinkBroken, once per run of the link, like Poll()'s
+  // report (treat it as a crash of the remote). Ok for everything else.
+  Status OnControl(std::uint32_t message);
+
+  // --- Progress bound ------------------------------------------------------------
+  // Call periodically (well below the limit) with a monotonic time in ns.
+  // kDeadlineExceeded kLinkStalled, once per run of the link, when messages
+  // the host sent have been pending for longer than progress_limit_ns with
+  // the remote consuming none of them (vring1's used index did not move);
+  // treat it as a crash. Ok otherwise (also while down, or once the link
+  // was reported broken). Reads only the ring indices; no callback runs.
+  Status CheckProgress(std::uint64_t now_ns);
+  // CheckProgress() for a caller that holds the link lock already.
+  Status CheckProgressLocked(std::uint64_t now_ns);
 
   // --- State --------------------------------------------------------------------
   bool up() const;  // takes the link lock
@@ -114,6 +148,13 @@ class HostLink final : public remoteproc::VdevListener {
   std::uint32_t rx_notifyid_ = 0;  // vring0
   std::uint32_t tx_notifyid_ = 1;  // vring1
   bool broken_reported_ = false;
+  // CheckProgress(): vring1 as the host sees it, and the last progress.
+  shm::Region tx_ring_;
+  std::size_t tx_avail_idx_ = 0;  // offsets in tx_ring_
+  std::size_t tx_used_idx_ = 0;
+  bool stall_tracking_ = false;
+  std::uint16_t stall_used_ = 0;
+  std::uint64_t stall_since_ns_ = 0;
 };
 
 }  // namespace tandem::vdev

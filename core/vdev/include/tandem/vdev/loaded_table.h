@@ -52,12 +52,15 @@ inline constexpr char kTraceOutsideWindow[] = "trace buffer outside the firmware
 // ReadLink(): what the host wrote.
 inline constexpr char kOutsideWindow[] = "host placed memory outside the firmware's device window";
 inline constexpr char kVdevMoved[] = "the rpmsg vdev moved in the resource table";
-inline constexpr char kNotTwoVrings[] = "rpmsg vdev must have exactly two vrings (remote->host, host->remote)";
-inline constexpr char kFeaturesNotOffered[] = "host accepted features the firmware did not offer (gfeatures)";
+inline constexpr char kNotTwoVrings[] =
+    "rpmsg vdev must have exactly two vrings (remote->host, host->remote)";
+inline constexpr char kFeaturesNotOffered[] =
+    "host accepted features the firmware did not offer (gfeatures)";
 inline constexpr char kVringSizesDiffer[] = "vrings differ in size (rpmsg needs symmetric vrings)";
 inline constexpr char kVringTooLarge[] = "vring larger than the firmware reserved";
 inline constexpr char kVringNotPlaced[] = "vring device address not set by the host";
-inline constexpr char kVringMisaligned[] = "vring device address not 16-byte aligned (VirtIO 1.x 2.7)";
+inline constexpr char kVringMisaligned[] =
+    "vring device address not 16-byte aligned (VirtIO 1.x 2.7)";
 inline constexpr char kBadNotifyId[] = "vring notifyid not a mailbox notifyid (< 64)";
 inline constexpr char kVringOverImage[] = "host placed a vring over the image";
 inline constexpr char kSameNotifyId[] = "the two vrings have the same notifyid";
@@ -104,6 +107,11 @@ class LoadedTable {
   // The vdev status byte (VirtIO 1.x 2.1), acquire.
   std::uint8_t ReadStatus() const;
   bool DriverOk() const;
+  // Sets DEVICE_NEEDS_RESET (VirtIO 1.x 2.1.1: "the device has experienced
+  // an error from which it can't recover") in the status byte, keeping the
+  // driver's bits: one atomic read-modify-write of the byte, release. The
+  // host clears it when it resets the device (status 0, or a reload).
+  void SetNeedsReset() const;
 
   // The first trace entry, mapped. kNotFound if the table has none.
   Result<shm::Region> Trace() const;

@@ -12,6 +12,12 @@
 //   running --Poll() kDataLoss (ring broken)----> bus stopped  --> failed
 //   failed  --DRIVER_OK cleared, or Reset()-----------------------> waiting
 //
+// Every transition to failed is reported to the host, which would otherwise
+// see its traffic stall with no reason: DEVICE_NEEDS_RESET (VirtIO 1.x
+// 2.1.1, 0x40) is set in the vdev status byte of the loaded table, and
+// mailbox::kLinkBroken is sent through RemoteLinkConfig::mailbox (if set).
+// The host treats that as a crash of the remote (vdev::HostLink::OnControl).
+//
 // A refused or broken link is not retried until the host has reset the
 // device (cleared DRIVER_OK, or sent kVdevReset): a hostile or confused host
 // gets one attempt per set-up, not one per main-loop iteration.
@@ -27,6 +33,7 @@
 
 #include "tandem/base/result.h"
 #include "tandem/base/status.h"
+#include "tandem/rpmsg/platform.h"
 #include "tandem/rpmsg/remote_bus.h"
 #include "tandem/rpmsg/timeout.h"
 #include "tandem/vdev/loaded_table.h"
@@ -75,6 +82,10 @@ struct RemoteLinkConfig {
   LoadedTableConfig table;
   // BusConfig::send_timeout of the started bus.
   rpmsg::Timeout send_timeout = rpmsg::kDefaultSendTimeout;
+  // Sends mailbox::kLinkBroken to the host when the link goes to kFailed
+  // (best effort: the status bit is set anyway). nullptr: the status bit
+  // only. Outlives the link.
+  rpmsg::Notifier* mailbox = nullptr;
 };
 
 class RemoteLink {
@@ -112,13 +123,20 @@ class RemoteLink {
  private:
   RemoteLink(const LoadedTable& table, const RemoteLinkConfig& config, rpmsg::RemoteBus& bus,
              RemoteLinkListener& listener)
-      : table_(table), send_timeout_(config.send_timeout), bus_(&bus), listener_(&listener) {}
+      : table_(table),
+        send_timeout_(config.send_timeout),
+        mailbox_(config.mailbox),
+        bus_(&bus),
+        listener_(&listener) {}
   void Start();
+  // kFailed: tell the host (status bit, kLinkBroken), then the listener.
+  void Fail(LinkFailure failure, const Status& error);
   // Stops a running bus and tells the listener; `next` is the state after.
   void TakeDown(LinkDownCause cause, RemoteLinkState next);
 
   LoadedTable table_;
   rpmsg::Timeout send_timeout_;
+  rpmsg::Notifier* mailbox_;
   rpmsg::RemoteBus* bus_;
   RemoteLinkListener* listener_;
   VdevLink link_;
