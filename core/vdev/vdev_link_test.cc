@@ -199,8 +199,14 @@ class VdevLinkTest : public ::testing::Test {
     EXPECT_TRUE(host_bus_.RegisterDriver(kService, driver_).ok());
   }
   // The core first: a running core's endpoint announces its destruction and
-  // kicks into to_host_, which is destroyed before core_ otherwise.
-  ~VdevLinkTest() override { core_.reset(); }
+  // kicks into to_host_, which is destroyed before core_ otherwise. The hooks
+  // go too: rproc_'s destructor stops the remote, and on_wait would boot a
+  // new core into the members already destroyed by then (ASan).
+  ~VdevLinkTest() override {
+    platform_.on_wait = nullptr;
+    platform_.on_send = nullptr;
+    core_.reset();
+  }
 
   // The core follows the platform: out of reset since the last Start() or
   // held in reset. A new Start() is a new boot (memory reloaded).
