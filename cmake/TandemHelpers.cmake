@@ -1,6 +1,12 @@
 include_guard(GLOBAL)
 
 set(TANDEM_WARNINGS -Wall -Wextra -Wshadow $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor> -Wno-missing-field-initializers)
+# Clang checks the lock annotations (base/thread_annotations.h): state
+# declared TANDEM_GUARDED_BY a lock, functions that TANDEM_REQUIRES one. GCC
+# has no such analysis; the clang stage (the tsan preset) builds with it.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  list(APPEND TANDEM_WARNINGS -Wthread-safety)
+endif()
 if(TANDEM_WERROR)
   list(APPEND TANDEM_WARNINGS -Werror)
 endif()
