@@ -66,6 +66,13 @@ function(tandem_add_test name)
   target_compile_options(${name} PRIVATE ${TANDEM_WARNINGS})
   target_link_libraries(${name} PRIVATE tandem_core tandem_testing GTest::gtest_main GTest::gmock
                         Threads::Threads ${T_LIBS})
+  # The no_alloc tests replace operator new/delete; clang links its TSan
+  # runtime statically, and that defines them too. The test's own (first on
+  # the link line) must win, as it does over GCC's shared libtsan.
+  if(name MATCHES "no_alloc" AND TANDEM_SANITIZE MATCHES "thread"
+     AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_link_options(${name} PRIVATE -Wl,--allow-multiple-definition)
+  endif()
   include(GoogleTest)
   set(labels unit)
   if(T_LABELS)
