@@ -1,6 +1,12 @@
 include_guard(GLOBAL)
 
 set(TANDEM_WARNINGS -Wall -Wextra -Wshadow $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor> -Wno-missing-field-initializers)
+# Clang checks the lock annotations (base/thread_annotations.h): state
+# declared TANDEM_GUARDED_BY a lock, functions that TANDEM_REQUIRES one. GCC
+# has no such analysis; the clang stage (the tsan preset) builds with it.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  list(APPEND TANDEM_WARNINGS -Wthread-safety)
+endif()
 if(TANDEM_WERROR)
   list(APPEND TANDEM_WARNINGS -Werror)
 endif()
@@ -60,6 +66,13 @@ function(tandem_add_test name)
   target_compile_options(${name} PRIVATE ${TANDEM_WARNINGS})
   target_link_libraries(${name} PRIVATE tandem_core tandem_testing GTest::gtest_main GTest::gmock
                         Threads::Threads ${T_LIBS})
+  # The no_alloc tests replace operator new/delete; clang links its TSan
+  # runtime statically, and that defines them too. The test's own (first on
+  # the link line) must win, as it does over GCC's shared libtsan.
+  if(name MATCHES "no_alloc" AND TANDEM_SANITIZE MATCHES "thread"
+     AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_link_options(${name} PRIVATE -Wl,--allow-multiple-definition)
+  endif()
   include(GoogleTest)
   set(labels unit)
   if(T_LABELS)

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -102,13 +103,13 @@ Status Session::Init() {
 
 Session::~Session() {
   {
-    std::lock_guard<std::mutex> lock(events_mutex_);
+    hosted::MutexGuard lock(events_mutex_);
     stopping_ = true;
   }
-  events_cv_.notify_all();
+  events_cv_.NotifyAll();
   if (worker_.joinable()) worker_.join();
   {
-    std::lock_guard<std::mutex> lock(control_mutex_);
+    hosted::MutexGuard lock(control_mutex_);
     const State s = rproc_ ? rproc_->state() : State::kOffline;
     if (s == State::kRunning || s == State::kAttached || s == State::kCrashed ||
         s == State::kLoaded) {
@@ -128,12 +129,14 @@ Result<std::vector<std::byte>> Session::ReadFile(const std::string& path) {
   return bytes;
 }
 
-Status Session::Boot(std::vector<std::byte> image) {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  if (rproc_->state() != State::kOffline) {
-    return FailedPrecondition("the remote is not offline");
-  }
-  image_ = std::move(image);
+void Session::UpdateSnapshot() {
+  Snapshot snap{rproc_->state(), rproc_->last_crash(), rproc_->last_stop(),
+                attached_recovery_ ? *attached_recovery_ : rproc_->last_recovery()};
+  hosted::MutexGuard lock(snapshot_mutex_);
+  snapshot_ = std::move(snap);
+}
+
+Status Session::BootImage() {
   TANDEM_TRY(rproc_->Load(image_));
   if (rproc_->resource_table() != nullptr) {
     // So that a later host can find the table and attach (state file).
@@ -147,76 +150,119 @@ Status Session::Boot(std::vector<std::byte> image) {
   return rproc_->Start();
 }
 
+Status Session::Boot(std::vector<std::byte> image) {
+  hosted::MutexGuard lock(control_mutex_);
+  if (rproc_->state() != State::kOffline) {
+    return FailedPrecondition("the remote is not offline");
+  }
+  image_ = std::move(image);
+  attached_ = false;
+  attached_recovery_.reset();
+  const Status s = BootImage();
+  UpdateSnapshot();
+  return s;
+}
+
 Status Session::Stop() {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  Status stopped = rproc_->Stop();
+  hosted::MutexGuard lock(control_mutex_);
+  const Status s = rproc_->Stop();
   // Stopping always ends the core (issue #10): if RemoteProc refused or
   // failed, a core the platform still runs is reset regardless.
-  if (!stopped.ok() && platform_->IsRunning()) platform_->Reset().IgnoreError();
-  return stopped;
+  if (!s.ok() && platform_->IsRunning()) platform_->Reset().IgnoreError();
+  attached_ = false;
+  UpdateSnapshot();
+  return s;
 }
 
 Status Session::Attach(std::vector<std::byte> image) {
-  std::lock_guard<std::mutex> lock(control_mutex_);
+  hosted::MutexGuard lock(control_mutex_);
   const State s = rproc_->state();
   if (s != State::kOffline && s != State::kDetached) {
     return FailedPrecondition("the session already manages a remote");
   }
   if (!platform_->IsRunning()) TANDEM_TRY(platform_->AttachExisting(options_.name));
   image_ = std::move(image);
+  attached_recovery_.reset();
   Status st = rproc_->Attach();
+  attached_ = st.ok();
   if (!st.ok()) {
     // Leave the remote running for another try; stop watching it.
     platform_->Detach().IgnoreError();
   }
+  UpdateSnapshot();
   return st;
 }
 
 Status Session::Detach() {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  TANDEM_TRY(rproc_->Detach());
-  return platform_->Detach();
+  hosted::MutexGuard lock(control_mutex_);
+  Status s = rproc_->Detach();
+  if (s.ok()) s = platform_->Detach();
+  UpdateSnapshot();
+  return s;
+}
+
+// RemoteProc keeps no image for an attached remote (it never loaded one):
+// recovering it is a stop (vdev reset, core reset, memory released) and a
+// cold boot of the image the caller gave Attach.
+Status Session::RecoverAttached() {
+  rproc_->Stop().IgnoreError();  // crashed -> offline; the core is gone anyway
+  attached_ = false;
+  Status s = BootImage();
+  attached_recovery_ = s;
+  return s;
 }
 
 Status Session::Recover() {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  return rproc_->Recover();
+  hosted::MutexGuard lock(control_mutex_);
+  Status s;
+  if (attached_ && !image_.empty() && rproc_->state() == State::kCrashed) {
+    s = RecoverAttached();
+  } else {
+    s = rproc_->Recover();
+    attached_recovery_.reset();
+  }
+  UpdateSnapshot();
+  return s;
 }
 
 void Session::SetRecovery(bool enabled) {
-  std::lock_guard<std::mutex> lock(control_mutex_);
+  hosted::MutexGuard lock(control_mutex_);
   rproc_->set_recovery(enabled);
 }
 
 State Session::state() const {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  return rproc_->state();
+  hosted::MutexGuard lock(snapshot_mutex_);
+  return snapshot_.state;
 }
 
 remoteproc::CrashRecord Session::last_crash() const {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  return rproc_->last_crash();
+  hosted::MutexGuard lock(snapshot_mutex_);
+  return snapshot_.last_crash;
 }
 
 remoteproc::StopReport Session::last_stop() const {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  return rproc_->last_stop();
+  hosted::MutexGuard lock(snapshot_mutex_);
+  return snapshot_.last_stop;
 }
 
 Status Session::last_recovery() const {
-  std::lock_guard<std::mutex> lock(control_mutex_);
-  return rproc_->last_recovery();
+  hosted::MutexGuard lock(snapshot_mutex_);
+  return snapshot_.last_recovery;
 }
 
 std::optional<CoreExit> Session::last_core_exit() const { return platform_->last_exit(); }
 
 bool Session::WaitForCrashes(std::uint32_t count, std::chrono::milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(events_mutex_);
-  return events_cv_.wait_for(lock, timeout, [&] { return crashes_handled_ >= count; });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  hosted::MutexGuard lock(events_mutex_);
+  while (crashes_handled_ < count) {
+    if (!events_cv_.WaitUntil(events_mutex_, deadline)) return crashes_handled_ >= count;
+  }
+  return true;
 }
 
 Result<std::string> Session::Trace() const {
-  std::lock_guard<std::mutex> lock(control_mutex_);
+  hosted::MutexGuard lock(control_mutex_);
   std::string text(rproc_->trace_size() + 1, '\0');
   TANDEM_TRY_ASSIGN(std::size_t n, rproc_->ReadTrace(std::span<char>(text.data(), text.size())));
   text.resize(n);
@@ -224,10 +270,10 @@ Result<std::string> Session::Trace() const {
 }
 
 Status Session::Coredump(const std::string& path) const {
-  std::lock_guard<std::mutex> lock(control_mutex_);
+  hosted::MutexGuard lock(control_mutex_);
   // Our own bus must not write shared memory while we copy it out (the
   // remote may: the dump is a snapshot of a live system, as Linux's).
-  std::lock_guard<std::mutex> poll(poll_mutex_);
+  hosted::MutexGuard poll(poll_mutex_);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return InvalidArgument("cannot create the coredump file");
   FileWriter writer(fd);
@@ -240,12 +286,12 @@ Status Session::Coredump(const std::string& path) const {
 // Driver (un)registration runs channel callbacks (OnBound/OnUnbound); taking
 // poll_mutex_ keeps them on one thread at a time with those run by Poll().
 Status Session::RegisterDriver(const char* name, rpmsg::ChannelHandler& handler) {
-  std::lock_guard<std::mutex> lock(poll_mutex_);
+  hosted::MutexGuard lock(poll_mutex_);
   return bus_.RegisterDriver(name, handler);
 }
 
 void Session::UnregisterDriver(rpmsg::ChannelHandler& handler) {
-  std::lock_guard<std::mutex> lock(poll_mutex_);
+  hosted::MutexGuard lock(poll_mutex_);
   bus_.UnregisterDriver(handler);
 }
 
@@ -259,10 +305,9 @@ void Session::OnNotify(std::uint32_t notifyid) {
 }
 
 bool Session::PollNow() {
-  std::unique_lock<std::mutex> lock(poll_mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return false;
+  if (!poll_mutex_.TryLock()) return false;
   const Status s = link_->PollLocked();
-  lock.unlock();
+  poll_mutex_.Unlock();
   if (s.Is(vdev::kHostLinkDown)) return false;
   if (s.code() == StatusCode::kDataLoss) ReportLinkBroken(s);
   return true;
@@ -288,12 +333,11 @@ void Session::OnControl(std::uint32_t message) {
 }
 
 void Session::CheckProgress() {
-  std::unique_lock<std::mutex> lock(poll_mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return;
+  if (!poll_mutex_.TryLock()) return;  // a busy poller is checked next period
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
   const Status s =
       link_->CheckProgressLocked(static_cast<std::uint64_t>(std::chrono::nanoseconds(now).count()));
-  lock.unlock();
+  poll_mutex_.Unlock();
   if (s.Is(vdev::kLinkStalled)) {
     PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link stalled: ") + s.message());
   }
@@ -309,35 +353,51 @@ void Session::OnCoreExit(const CoreExit& exit) {
 
 void Session::PostCrash(CrashReason reason, std::string detail) {
   {
-    std::lock_guard<std::mutex> lock(events_mutex_);
+    hosted::MutexGuard lock(events_mutex_);
     crash_queue_.push_back({reason, std::move(detail)});
   }
-  events_cv_.notify_all();
+  events_cv_.NotifyAll();
 }
 
 void Session::WorkerLoop() {
   for (;;) {
     CrashEvent event;
+    bool check_progress = false;
     {
-      std::unique_lock<std::mutex> lock(events_mutex_);
-      const auto ready = [&] { return stopping_ || !crash_queue_.empty(); };
+      hosted::MutexGuard lock(events_mutex_);
       if (options_.progress_limit.count() == 0) {
-        events_cv_.wait(lock, ready);
-      } else if (!events_cv_.wait_for(lock, std::chrono::microseconds(options_.progress_limit) / 4,
-                                      ready)) {
-        lock.unlock();  // events_mutex_ is a leaf: never held with poll_mutex_
-        CheckProgress();
-        continue;
+        while (!stopping_ && crash_queue_.empty()) events_cv_.Wait(events_mutex_);
+      } else {
+        // Between crash events the worker checks the link's progress, a
+        // quarter of the limit apart.
+        const auto deadline = std::chrono::steady_clock::now() + options_.progress_limit / 4;
+        while (!stopping_ && crash_queue_.empty()) {
+          if (!events_cv_.WaitUntil(events_mutex_, deadline)) break;
+        }
       }
       if (stopping_) return;
-      event = std::move(crash_queue_.front());
-      crash_queue_.pop_front();
+      if (crash_queue_.empty()) {
+        check_progress = true;
+      } else {
+        event = std::move(crash_queue_.front());
+        crash_queue_.pop_front();
+      }
+    }
+    if (check_progress) {
+      CheckProgress();  // events_mutex_ is a leaf: never held with poll_mutex_
+      continue;
     }
     {
-      std::lock_guard<std::mutex> lock(control_mutex_);
+      hosted::MutexGuard lock(control_mutex_);
       // ReportCrash ignores (and counts) reports that do not apply, e.g. a
       // second report for the same death, or one after a Stop().
       rproc_->ReportCrash(event.reason, event.detail.c_str());
+      // RemoteProc leaves a crashed attached remote crashed: it has no image.
+      if (attached_ && !image_.empty() && rproc_->recovery() &&
+          rproc_->state() == State::kCrashed) {
+        RecoverAttached().IgnoreError();  // last_recovery() reports it
+      }
+      UpdateSnapshot();
     }
     NoteCrashHandled();
   }
@@ -345,87 +405,144 @@ void Session::WorkerLoop() {
 
 void Session::NoteCrashHandled() {
   {
-    std::lock_guard<std::mutex> lock(events_mutex_);
+    hosted::MutexGuard lock(events_mutex_);
     ++crashes_handled_;
   }
-  events_cv_.notify_all();
+  events_cv_.NotifyAll();
 }
 
 // --- ChannelPort -------------------------------------------------------------------
 
 ChannelPort::ChannelPort(Session& session, std::string name)
-    : session_(session), name_(std::move(name)), queue_(Session::kMaxBuffers) {}
+    : session_(session), name_(std::move(name)) {
+  hosted::MutexGuard lock(mutex_);
+  queue_.resize(Session::kMaxBuffers);
+}
 
 ChannelPort::~ChannelPort() { session_.UnregisterDriver(*this); }
 
 Status ChannelPort::Register() { return session_.RegisterDriver(name_.c_str(), *this); }
 
 void ChannelPort::OnBound(rpmsg::Channel& channel) {
-  channel.SetReceiveQueue(queue_).IgnoreError();  // a fresh channel always accepts it
+  channel.SetHandler(*this).IgnoreError();  // a fresh channel always accepts it
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    hosted::MutexGuard lock(mutex_);
     channel_ = &channel;
+    local_ = channel.local_address();
+    remote_ = channel.remote_address();
     ++binds_;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 void ChannelPort::OnUnbound(rpmsg::Channel&) {
+  std::vector<rpmsg::RxBuffer> dropped;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    hosted::MutexGuard lock(mutex_);
     channel_ = nullptr;
+    local_ = rpmsg::kAddrAny;
+    remote_ = rpmsg::kAddrAny;
     ++unbinds_;
+    for (; count_ > 0; --count_, head_ = (head_ + 1) % queue_.size()) {
+      dropped.push_back(std::move(queue_[head_]));
+    }
+    head_ = 0;
+    cv_.NotifyAll();  // receivers return kAborted
+    // The bus frees (or reuses) the Channel when we return: wait for the
+    // Sends still using it. A vdev reset aborted the blocked ones already.
+    while (senders_ > 0) cv_.Wait(mutex_);
   }
-  cv_.notify_all();
+  // `dropped` goes back to the peer here, without our lock.
+}
+
+void ChannelPort::OnMessage(rpmsg::Endpoint&, rpmsg::ReceivedMessage& message) {
+  {
+    hosted::MutexGuard lock(mutex_);
+    if (channel_ == nullptr || count_ == queue_.size()) return;  // dropped: back to the peer
+    queue_[(head_ + count_) % queue_.size()] = message.Hold();
+    ++count_;
+  }
+  cv_.NotifyAll();
 }
 
 Result<rpmsg::Channel*> ChannelPort::WaitBound(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (!cv_.wait_for(lock, timeout, [&] { return channel_ != nullptr; })) {
-    return DeadlineExceeded("the channel was not announced in time");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  hosted::MutexGuard lock(mutex_);
+  while (channel_ == nullptr) {
+    if (!cv_.WaitUntil(mutex_, deadline) && channel_ == nullptr) {
+      return DeadlineExceeded("the channel was not announced in time");
+    }
   }
   return channel_;
 }
 
 bool ChannelPort::bound() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  hosted::MutexGuard lock(mutex_);
   return channel_ != nullptr;
 }
 std::uint32_t ChannelPort::binds() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  hosted::MutexGuard lock(mutex_);
   return binds_;
 }
 std::uint32_t ChannelPort::unbinds() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  hosted::MutexGuard lock(mutex_);
   return unbinds_;
 }
 std::uint32_t ChannelPort::local_address() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return channel_ ? channel_->local_address() : rpmsg::kAddrAny;
+  hosted::MutexGuard lock(mutex_);
+  return local_;
 }
 std::uint32_t ChannelPort::remote_address() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return channel_ ? channel_->remote_address() : rpmsg::kAddrAny;
+  hosted::MutexGuard lock(mutex_);
+  return remote_;
 }
 
 Status ChannelPort::Send(ConstByteSpan payload, rpmsg::Timeout timeout) {
   rpmsg::Channel* channel;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    hosted::MutexGuard lock(mutex_);
+    if (channel_ == nullptr) return FailedPrecondition("the channel is not bound");
     channel = channel_;
+    ++senders_;  // OnUnbound waits for us: `channel` stays ours
   }
-  if (channel == nullptr) return FailedPrecondition("the channel is not bound");
-  return channel->Send(payload, timeout);
+  const Status s = channel->Send(payload, timeout);
+  {
+    hosted::MutexGuard lock(mutex_);
+    if (--senders_ == 0) cv_.NotifyAll();
+  }
+  return s;
 }
 
 Result<rpmsg::Received> ChannelPort::Receive(ByteSpan out, rpmsg::Timeout timeout) {
-  rpmsg::Channel* channel;
+  rpmsg::RxBuffer message;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    channel = channel_;
+    hosted::MutexGuard lock(mutex_);
+    if (channel_ == nullptr) return FailedPrecondition("the channel is not bound");
+    const std::uint32_t unbinds = unbinds_;
+    const bool forever = timeout.is_forever();
+    const auto deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::nanoseconds(forever ? 0
+                                         : static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                               timeout.ns(), std::uint64_t{1} << 62)));
+    while (count_ == 0) {
+      if (unbinds_ != unbinds) return Aborted("the channel was unbound while receiving");
+      if (timeout.is_none()) return Unavailable("no message");
+      if (forever) {
+        cv_.Wait(mutex_);
+      } else if (!cv_.WaitUntil(mutex_, deadline) && count_ == 0) {
+        return DeadlineExceeded("no message in time");
+      }
+    }
+    const std::size_t len = queue_[head_].payload().size();
+    if (len > out.size()) return OutOfRange("the receive buffer is too small");
+    message = std::move(queue_[head_]);
+    head_ = (head_ + 1) % queue_.size();
+    --count_;
   }
-  if (channel == nullptr) return FailedPrecondition("the channel is not bound");
-  return session_.bus().Receive(channel->endpoint(), out, timeout);
+  const ConstByteSpan payload = message.payload();
+  std::copy(payload.begin(), payload.end(), out.begin());
+  return rpmsg::Received{payload.size(), message.src()};
 }
 
 }  // namespace tandem::host

@@ -11,28 +11,29 @@ std::uint64_t CondvarWaiter::Now() {
 }
 
 std::uint32_t CondvarWaiter::PrepareWait() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexGuard lock(mutex_);
   return epoch_;
 }
 
 void CondvarWaiter::Wait(std::uint32_t epoch, std::uint64_t deadline_ns) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  const auto changed = [&] { return epoch_ != epoch; };
+  MutexGuard lock(mutex_);
   if (deadline_ns == rpmsg::Timeout::kForeverNs) {
-    cv_.wait(lock, changed);
+    while (epoch_ == epoch) cv_.Wait(mutex_);
     return;
   }
   const auto deadline = std::chrono::steady_clock::time_point(
       std::chrono::nanoseconds(static_cast<std::int64_t>(deadline_ns)));
-  cv_.wait_until(lock, deadline, changed);
+  while (epoch_ == epoch) {
+    if (!cv_.WaitUntil(mutex_, deadline)) return;
+  }
 }
 
 void CondvarWaiter::Wake() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexGuard lock(mutex_);
     ++epoch_;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 }  // namespace tandem::hosted

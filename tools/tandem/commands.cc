@@ -105,8 +105,6 @@ class ChannelLogger final : public rpmsg::ChannelHandler {
   void OnUnbound(rpmsg::Channel& c) override { PrintChannel("removed", c); }
 };
 
-volatile sig_atomic_t g_interrupted = 0;
-
 }  // namespace
 
 SessionOptions MakeOptions(const Global& g) {

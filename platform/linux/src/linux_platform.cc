@@ -38,7 +38,7 @@ std::string LinuxPlatform::state_file_path() const { return StateFilePath(runtim
 
 template <typename Callback>
 Status LinuxPlatform::SetCallback(Callback* slot, Callback callback) {
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   // The event thread reads the callbacks without a lock.
   if (event_thread_.joinable()) return FailedPrecondition("set callbacks while no core runs");
   *slot = std::move(callback);
@@ -86,7 +86,7 @@ Result<std::uint64_t> LinuxPlatform::AllocateDeviceAddress(std::uint64_t size,
 }
 
 Result<shm::Region> LinuxPlatform::MapMemory(const remoteproc::MemoryRequest& request) {
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   if (request.size == 0) return InvalidArgument("zero-sized memory request");
   const char* name = request.name != nullptr && request.name[0] != '\0' ? request.name : "carveout";
   if (core_alive_) {
@@ -110,7 +110,7 @@ Result<shm::Region> LinuxPlatform::MapMemory(const remoteproc::MemoryRequest& re
 }
 
 void LinuxPlatform::ReleaseMemory() {
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   core_->RemoveAllRegions();
 }
 
@@ -118,7 +118,7 @@ void LinuxPlatform::StartEventThread() {
   stop_requested_ = false;
   core_alive_ = true;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    hosted::MutexGuard lock(mutex_);
     backlog_.clear();
   }
   event_thread_ = std::thread([this] { EventLoop(); });
@@ -132,10 +132,10 @@ void LinuxPlatform::StopEventThread() {
   event_thread_.join();
   event_thread_id_ = std::thread::id();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    hosted::MutexGuard lock(mutex_);
     core_alive_ = false;
   }
-  control_cv_.notify_all();
+  control_cv_.NotifyAll();
 }
 
 void LinuxPlatform::EventLoop() {
@@ -164,10 +164,10 @@ void LinuxPlatform::EventLoop() {
   // The core ended. Waiters first (their message will not come), then the
   // crash callback.
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    hosted::MutexGuard lock(mutex_);
     core_alive_ = false;
   }
-  control_cv_.notify_all();
+  control_cv_.NotifyAll();
   auto exit = core_->last_exit();
   if (exit && exit->reason != CoreExitReason::kReset && crash_callback_) crash_callback_(*exit);
 }
@@ -182,17 +182,17 @@ void LinuxPlatform::Dispatch(std::uint32_t message) {
     return;
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    hosted::MutexGuard lock(mutex_);
     backlog_.push_back(message);
     if (backlog_.size() > kControlBacklog) backlog_.pop_front();
   }
-  control_cv_.notify_all();
+  control_cv_.NotifyAll();
   if (control_callback_) control_callback_(message);
 }
 
 Status LinuxPlatform::Start(std::uint64_t entry) {
   if (OnEventThread()) return FailedPrecondition("Start from a platform callback");
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   if (event_thread_.joinable()) {
     // The previous core ended by itself (crash) and nobody reset it yet.
     if (core_alive_) return FailedPrecondition("core already running");
@@ -215,7 +215,7 @@ Status LinuxPlatform::Reset() {
     // by itself and the controlling thread joins it later.
     return core_->Reset();
   }
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   Status status = core_->Reset();
   StopEventThread();
   if (state_file_written_) {
@@ -229,6 +229,9 @@ Status LinuxPlatform::Reset() {
 }
 
 Status LinuxPlatform::Send(std::uint32_t message) {
+  // Detach/AttachExisting replace (and unmap) the mailbox: not while we use
+  // it. Held across the send: they wait at most send_timeout.
+  hosted::ReaderGuard mailbox(mailbox_mutex_);
   if (!core_alive_) return Aborted("remote core is not running");
   Status sent = core_->mailbox().Send(message, options_.send_timeout);
   if (sent.code() == StatusCode::kDataLoss) {
@@ -243,7 +246,7 @@ Status LinuxPlatform::Send(std::uint32_t message) {
 Status LinuxPlatform::WaitForControl(std::uint32_t message, std::uint32_t timeout_ms) {
   if (OnEventThread()) return FailedPrecondition("WaitForControl from a platform callback");
   const auto deadline = SaturatingDeadline(std::chrono::milliseconds(timeout_ms));
-  std::unique_lock<std::mutex> lock(mutex_);
+  hosted::MutexGuard lock(mutex_);
   for (;;) {
     // A message that arrived before we started waiting counts (kReady can
     // beat the host's WaitForControl call).
@@ -253,7 +256,7 @@ Status LinuxPlatform::WaitForControl(std::uint32_t message, std::uint32_t timeou
       return OkStatus();
     }
     if (!core_alive_) return Aborted("remote core is not running (it ended or was never started)");
-    if (control_cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
+    if (!control_cv_.WaitUntil(mutex_, deadline) &&
         std::find(backlog_.begin(), backlog_.end(), message) == backlog_.end()) {
       return DeadlineExceeded("remote did not send the control message in time");
     }
@@ -272,12 +275,16 @@ pid_t LinuxPlatform::core_pid() const { return core_->pid(); }
 
 Status LinuxPlatform::Detach() {
   if (OnEventThread()) return FailedPrecondition("Detach from a platform callback");
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   if (!core_alive_ || !core_->IsRunning()) return FailedPrecondition("no running core to detach");
   // Stop dispatching first: what the core sends from now on waits in the
   // mailbox page for the next host.
   StopEventThread();
-  TANDEM_TRY_ASSIGN(CoreState state, core_->Detach());
+  Result<CoreState> detached = [&] {
+    hosted::WriterGuard mailbox(mailbox_mutex_);  // no Send in flight
+    return core_->Detach();
+  }();
+  TANDEM_TRY_ASSIGN(CoreState state, std::move(detached));
   state.rsc_table_da = rsc_table_da_;
   state.rsc_table_size = rsc_table_size_;
   TANDEM_TRY(WriteCoreState(runtime_dir_, state));
@@ -289,14 +296,18 @@ Status LinuxPlatform::Detach() {
 
 Status LinuxPlatform::AttachExisting(std::string_view name) {
   if (OnEventThread()) return FailedPrecondition("AttachExisting from a platform callback");
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   if (event_thread_.joinable() || core_->IsRunning()) {
     return FailedPrecondition("platform already has a core");
   }
   const std::string wanted(name);
   if (!IsValidCoreName(wanted)) return InvalidArgument("invalid core name");
   TANDEM_TRY_ASSIGN(CoreState state, ReadCoreState(runtime_dir_, wanted));
-  Status attached = core_->Attach(state);
+  Status attached;
+  {
+    hosted::WriterGuard mailbox(mailbox_mutex_);  // no Send in flight
+    attached = core_->Attach(state);
+  }
   if (attached.code() == StatusCode::kNotFound) RemoveCoreState(runtime_dir_, wanted);
   TANDEM_TRY(attached);
   name_ = wanted;
@@ -317,7 +328,7 @@ Status LinuxPlatform::WriteStateFile() {
 }
 
 Status LinuxPlatform::SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) {
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   if (size == 0 || !simulated_board::InDeviceWindow(device_address, size)) {
     return OutOfRange("resource table outside the device window");
   }
@@ -328,7 +339,7 @@ Status LinuxPlatform::SetLoadedResourceTable(std::uint64_t device_address, std::
 }
 
 Result<shm::Region> LinuxPlatform::LoadedResourceTable() {
-  std::lock_guard<std::mutex> control(control_mutex_);
+  hosted::MutexGuard control(control_mutex_);
   if (!core_alive_) return NotFound("no remote core is running");
   if (rsc_table_size_ == 0) return NotFound("no loaded resource table was recorded for this core");
   // As much as the region holds, up to the view limit: the caller reads the

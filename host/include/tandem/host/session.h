@@ -12,20 +12,33 @@
 // the bus when the remote kicks, and a control worker handles crashes
 // (recording them and, with recovery enabled, rebooting the remote).
 //
-// Threading contract:
-//  * Lifecycle calls (Boot, Stop, Attach, Detach, Recover, Coredump...) may
-//    come from any thread; they are serialized by the session. They must not
-//    be called from inside an RPMsg callback (MessageHandler/ChannelHandler),
-//    which run on the event thread.
+// Threading contract (docs/threading.md has the whole picture):
+//  * Lifecycle calls (Boot, Stop, Attach, Detach, Recover, SetRecovery,
+//    Trace, Coredump) may come from any thread but a callback; they are
+//    serialized by the session (control_mutex_).
+//  * The accessors state(), last_crash(), last_stop(), last_recovery(),
+//    last_core_exit() and link_status() take no lifecycle lock: they may be
+//    called from anywhere, callbacks included. They report the state as of
+//    the last completed lifecycle step.
+//  * RPMsg callbacks (MessageHandler::OnMessage, ChannelHandler::OnBound /
+//    OnUnbound) run one at a time, with poll_mutex_ held and no bus lock:
+//    on the event thread or a PollNow() caller (messages, announcements),
+//    on the RegisterDriver/UnregisterDriver caller (binding channels
+//    announced earlier), or on the thread of a lifecycle call that resets
+//    the vdev (Stop, Detach, recovery on the control worker; OnUnbound,
+//    with control_mutex_ held too). They may send, and call the accessors
+//    above; never a lifecycle call, RegisterDriver/UnregisterDriver or
+//    PollNow.
 //  * RPMsg traffic (Channel::Send, Bus::Receive, ChannelPort) may come from
 //    any thread at any time; while the vdev is down it fails with
-//    kFailedPrecondition or kAborted.
+//    kFailedPrecondition or kAborted. A blocked send is aborted (kAborted)
+//    by a vdev reset.
 //  * The HostBus object lives as long as the session: channels are unbound
 //    on every vdev reset (stop, crash, detach) and bound again when the
 //    remote announces them after a (re)start or attach. Drivers registered
 //    with RegisterDriver stay registered throughout.
-//  * A crash is handled on the control worker: blocking sends inside a
-//    callback delay its recovery by at most their timeout.
+//  * A crash is handled on the control worker. An attached remote given its
+//    image (Attach(image)) is recovered by a cold boot of that image.
 //
 // Locks: control_mutex_ serializes the lifecycle and RemoteProc; it is held
 // while RemoteProc calls the HostLink (OnVdevReady / OnVdevReset). The
@@ -34,22 +47,24 @@
 // thread or in PollNow(); the bus's kicks), while drivers are
 // (un)registered and during Coredump(); never while the vdev status is
 // written or kPendingMessage is sent, nor while a crash is posted. Lock order:
-// control_mutex_ before poll_mutex_. The bus's own lock (bus_lock_) is
-// innermost and never held across a callback.
+// control_mutex_ before poll_mutex_ before snapshot_mutex_. The bus's own
+// lock (bus_lock_) is innermost and never held across a callback. The
+// guarded state is annotated (base/thread_annotations.h) and checked by
+// the clang build.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tandem/base/result.h"
+#include "tandem/base/thread_annotations.h"
 #include "tandem/hosted/condvar_waiter.h"
+#include "tandem/hosted/mutex.h"
 #include "tandem/hosted/mutex_lock.h"
 #include "tandem/linux/linux_platform.h"
 #include "tandem/remoteproc/remote_proc.h"
@@ -110,6 +125,8 @@ class Session final {
   Status Recover();
   void SetRecovery(bool enabled);
 
+  // Lock-free of the lifecycle: safe from callbacks (see above).
+
   remoteproc::State state() const;
   remoteproc::CrashRecord last_crash() const;
   remoteproc::StopReport last_stop() const;
@@ -127,7 +144,7 @@ class Session final {
   // --- RPMsg --------------------------------------------------------------
   rpmsg::HostBus& bus() { return bus_; }
   // Binds `handler` to channels called `name`, now and after every restart.
-  // Its callbacks run on the event thread, one at a time.
+  // Its callbacks run one at a time, with poll_mutex_ held (see above).
   Status RegisterDriver(const char* name, rpmsg::ChannelHandler& handler);
   // Busy-polling mode: processes what the remote sent on the calling thread
   // instead of waiting for the event thread (which would need a wake-up).
@@ -145,7 +162,7 @@ class Session final {
   // --- Lower layers (tests, tools) -----------------------------------------
   LinuxPlatform& platform() { return *platform_; }
   // Not thread-safe: only while no lifecycle call runs.
-  const remoteproc::RemoteProc& rproc() const { return *rproc_; }
+  const remoteproc::RemoteProc& rproc() const TANDEM_NO_THREAD_SAFETY_ANALYSIS { return *rproc_; }
   const SessionOptions& options() const { return options_; }
 
  private:
@@ -154,8 +171,23 @@ class Session final {
     std::string detail;
   };
 
+  // What the lock-free accessors return; copied from RemoteProc after every
+  // lifecycle step.
+  struct Snapshot {
+    remoteproc::State state = remoteproc::State::kOffline;
+    remoteproc::CrashRecord last_crash{};
+    remoteproc::StopReport last_stop{};
+    Status last_recovery;
+  };
+
   explicit Session(SessionOptions options);
-  Status Init();
+  Status Init() TANDEM_NO_THREAD_SAFETY_ANALYSIS;  // before any thread runs
+  void UpdateSnapshot() TANDEM_REQUIRES(control_mutex_) TANDEM_EXCLUDES(poll_mutex_);
+  // Load + table location + Start of image_.
+  Status BootImage() TANDEM_REQUIRES(control_mutex_);
+  // An attached remote that crashed: stop it, boot image_ (RemoteProc has
+  // no image for an attached remote).
+  Status RecoverAttached() TANDEM_REQUIRES(control_mutex_);
 
   // Platform callbacks, on the platform's event thread.
   void OnNotify(std::uint32_t notifyid);
@@ -167,14 +199,25 @@ class Session final {
   void CheckProgress();
   void OnCoreExit(const CoreExit& exit);
 
-  void PostCrash(remoteproc::CrashReason reason, std::string detail);
-  void WorkerLoop();
-  void NoteCrashHandled();
+  void PostCrash(remoteproc::CrashReason reason, std::string detail) TANDEM_EXCLUDES(events_mutex_);
+  void WorkerLoop() TANDEM_EXCLUDES(events_mutex_, control_mutex_);
+  void NoteCrashHandled() TANDEM_EXCLUDES(events_mutex_);
+
+  // Lock order: control_mutex_ before poll_mutex_ before snapshot_mutex_.
+  mutable hosted::Mutex control_mutex_;  // RemoteProc and the lifecycle
+  mutable hosted::Mutex poll_mutex_ TANDEM_ACQUIRED_AFTER(control_mutex_);
+  mutable hosted::Mutex snapshot_mutex_ TANDEM_ACQUIRED_AFTER(poll_mutex_);  // leaf
 
   SessionOptions options_;
   std::unique_ptr<LinuxPlatform> platform_;
-  std::unique_ptr<remoteproc::RemoteProc> rproc_;
-  std::vector<std::byte> image_;
+  std::unique_ptr<remoteproc::RemoteProc> rproc_ TANDEM_PT_GUARDED_BY(control_mutex_);
+  // The image of the running remote: Boot's, or the one given to Attach.
+  std::vector<std::byte> image_ TANDEM_GUARDED_BY(control_mutex_);
+  // The remote was taken over by Attach (RemoteProc cannot reload it).
+  bool attached_ TANDEM_GUARDED_BY(control_mutex_) = false;
+  // The outcome of the last RecoverAttached(), until RemoteProc recovers.
+  std::optional<Status> attached_recovery_ TANDEM_GUARDED_BY(control_mutex_);
+  Snapshot snapshot_ TANDEM_GUARDED_BY(snapshot_mutex_);
 
   class Doorbell final : public rpmsg::Notifier {
    public:
@@ -191,35 +234,40 @@ class Session final {
       std::make_unique<rpmsg::HostBusStorage<kMaxBuffers, 1024, 64>>();
   rpmsg::HostBus bus_{rpmsg::BusPlatform{doorbell_, bus_lock_, waiter_}, bus_storage_->memory()};
 
-  // poll_mutex_ as the HostLink's link lock.
+  // poll_mutex_ as the HostLink's link lock (an rpmsg::Lock, which the
+  // analysis sees as a capability of its own).
   class PollLock final : public rpmsg::Lock {
    public:
-    explicit PollLock(std::mutex& mutex) : mutex_(mutex) {}
-    void Acquire() override { mutex_.lock(); }
-    void Release() override { mutex_.unlock(); }
+    explicit PollLock(hosted::Mutex& mutex) : mutex_(mutex) {}
+    void Acquire() override TANDEM_NO_THREAD_SAFETY_ANALYSIS { mutex_.Lock(); }
+    void Release() override TANDEM_NO_THREAD_SAFETY_ANALYSIS { mutex_.Unlock(); }
 
    private:
-    std::mutex& mutex_;
+    hosted::Mutex& mutex_;
   };
-
-  // Lock order: control_mutex_ before poll_mutex_.
-  mutable std::mutex control_mutex_;  // RemoteProc and the lifecycle
-  mutable std::mutex poll_mutex_;     // bus Poll vs Start/Reset: the link lock
   PollLock poll_lock_{poll_mutex_};
   // Made in Init() with rproc_ (it writes the vdev status through it).
   std::optional<vdev::HostLink> link_;
 
-  mutable std::mutex events_mutex_;
-  mutable std::condition_variable events_cv_;
-  std::deque<CrashEvent> crash_queue_;
-  std::uint32_t crashes_handled_ = 0;
-  bool stopping_ = false;
+  mutable hosted::Mutex events_mutex_;  // leaf
+  mutable hosted::CondVar events_cv_;
+  std::deque<CrashEvent> crash_queue_ TANDEM_GUARDED_BY(events_mutex_);
+  std::uint32_t crashes_handled_ TANDEM_GUARDED_BY(events_mutex_) = 0;
+  bool stopping_ TANDEM_GUARDED_BY(events_mutex_) = false;
   std::thread worker_;
 };
 
 // A client of one named channel: binds to it, queues what arrives, waits.
 // Register it before the remote announces the channel (before Boot/Attach).
-class ChannelPort final : public rpmsg::ChannelHandler {
+//
+// Safe handle: the Channel is used only between a check that it is still
+// bound and the end of the call that uses it; OnUnbound waits until no
+// Send is using it (a vdev reset aborts blocked sends first), so a pooled
+// Channel is never used after it was unbound, freed or reused. Messages are
+// held in the port's own queue (its MessageHandler), so Receive never
+// touches the Channel. Every method may be called from any thread,
+// callbacks included (not the destructor, which unregisters).
+class ChannelPort final : public rpmsg::ChannelHandler, private rpmsg::MessageHandler {
  public:
   ChannelPort(Session& session, std::string name);
   ~ChannelPort();
@@ -227,7 +275,8 @@ class ChannelPort final : public rpmsg::ChannelHandler {
   ChannelPort& operator=(const ChannelPort&) = delete;
 
   Status Register();
-  // The channel, once bound (kDeadlineExceeded on timeout).
+  // The channel, once bound (kDeadlineExceeded on timeout). Valid until the
+  // next OnUnbound: prefer Send/Receive, which check.
   Result<rpmsg::Channel*> WaitBound(std::chrono::milliseconds timeout);
   bool bound() const;
   std::uint32_t binds() const;    // OnBound calls so far
@@ -235,22 +284,32 @@ class ChannelPort final : public rpmsg::ChannelHandler {
   std::uint32_t local_address() const;
   std::uint32_t remote_address() const;
 
+  // kFailedPrecondition while unbound; kAborted if a vdev reset came while
+  // it waited for a buffer.
   Status Send(ConstByteSpan payload, rpmsg::Timeout timeout = rpmsg::kDefaultSendTimeout);
-  // Copies the next message into `out`; its length and source.
+  // Copies the next message into `out`; its length and source. kAborted if
+  // the channel is unbound while waiting, kFailedPrecondition if unbound.
   Result<rpmsg::Received> Receive(ByteSpan out, rpmsg::Timeout timeout);
 
  private:
   void OnBound(rpmsg::Channel& channel) override;
   void OnUnbound(rpmsg::Channel& channel) override;
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
 
   Session& session_;
   std::string name_;
-  std::vector<rpmsg::RxBuffer> queue_;
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  rpmsg::Channel* channel_ = nullptr;
-  std::uint32_t binds_ = 0;
-  std::uint32_t unbinds_ = 0;
+  mutable hosted::Mutex mutex_;
+  hosted::CondVar cv_;
+  // A ring of held messages, kMaxBuffers long (no more can be in flight).
+  std::vector<rpmsg::RxBuffer> queue_ TANDEM_GUARDED_BY(mutex_);
+  std::size_t head_ TANDEM_GUARDED_BY(mutex_) = 0;
+  std::size_t count_ TANDEM_GUARDED_BY(mutex_) = 0;
+  rpmsg::Channel* channel_ TANDEM_GUARDED_BY(mutex_) = nullptr;
+  std::uint32_t local_ TANDEM_GUARDED_BY(mutex_) = rpmsg::kAddrAny;
+  std::uint32_t remote_ TANDEM_GUARDED_BY(mutex_) = rpmsg::kAddrAny;
+  std::uint32_t senders_ TANDEM_GUARDED_BY(mutex_) = 0;  // Sends using channel_
+  std::uint32_t binds_ TANDEM_GUARDED_BY(mutex_) = 0;
+  std::uint32_t unbinds_ TANDEM_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace tandem::host

@@ -23,6 +23,7 @@
 #include <cstdint>
 
 #include "tandem/base/status.h"
+#include "tandem/base/thread_annotations.h"
 
 namespace tandem::rpmsg {
 
@@ -36,10 +37,13 @@ class Notifier {
   ~Notifier() = default;
 };
 
-class Lock {
+// A capability for the compiler's thread-safety analysis
+// (base/thread_annotations.h): state guarded by a bus's lock can be declared
+// TANDEM_GUARDED_BY it.
+class TANDEM_CAPABILITY("mutex") Lock {
  public:
-  virtual void Acquire() = 0;
-  virtual void Release() = 0;
+  virtual void Acquire() TANDEM_ACQUIRE() = 0;
+  virtual void Release() TANDEM_RELEASE() = 0;
 
  protected:
   ~Lock() = default;
@@ -48,14 +52,14 @@ class Lock {
 // For single-threaded firmware (a main loop that both polls and sends).
 class NoLock final : public Lock {
  public:
-  void Acquire() override {}
-  void Release() override {}
+  void Acquire() override TANDEM_NO_THREAD_SAFETY_ANALYSIS {}
+  void Release() override TANDEM_NO_THREAD_SAFETY_ANALYSIS {}
 };
 
-class LockGuard {
+class TANDEM_SCOPED_CAPABILITY LockGuard {
  public:
-  explicit LockGuard(Lock& lock) : lock_(lock) { lock_.Acquire(); }
-  ~LockGuard() { lock_.Release(); }
+  explicit LockGuard(Lock& lock) TANDEM_ACQUIRE(lock) : lock_(lock) { lock_.Acquire(); }
+  ~LockGuard() TANDEM_RELEASE() { lock_.Release(); }
   LockGuard(const LockGuard&) = delete;
   LockGuard& operator=(const LockGuard&) = delete;
 

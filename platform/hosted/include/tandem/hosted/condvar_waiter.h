@@ -5,10 +5,9 @@
 // memory: nothing the peer writes decides whether our threads wake.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 
+#include "tandem/hosted/mutex.h"
 #include "tandem/rpmsg/platform.h"
 
 namespace tandem::hosted {
@@ -24,9 +23,9 @@ class CondvarWaiter final : public rpmsg::Waiter {
   void Wake() override;
 
  private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::uint32_t epoch_ = 0;
+  Mutex mutex_;  // a leaf: taken under the bus lock (PrepareWait) or alone
+  CondVar cv_;
+  std::uint32_t epoch_ TANDEM_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace tandem::hosted

@@ -59,6 +59,8 @@
 #include <thread>
 
 #include "tandem/base/result.h"
+#include "tandem/base/thread_annotations.h"
+#include "tandem/hosted/mutex.h"
 #include "tandem/linux/core_exit.h"
 #include "tandem/linux/simulated_core.h"
 #include "tandem/remoteproc/platform.h"
@@ -140,8 +142,8 @@ class LinuxPlatform final : public remoteproc::Platform {
  private:
   LinuxPlatform(LinuxPlatformOptions options, std::unique_ptr<SimulatedCore> core);
   bool OnEventThread() const { return std::this_thread::get_id() == event_thread_id_.load(); }
-  void StartEventThread();
-  void StopEventThread();
+  void StartEventThread() TANDEM_REQUIRES(control_mutex_);
+  void StopEventThread() TANDEM_REQUIRES(control_mutex_);
   void EventLoop();
   void Dispatch(std::uint32_t message);
   template <typename Callback>
@@ -149,28 +151,31 @@ class LinuxPlatform final : public remoteproc::Platform {
   Result<std::uint64_t> AllocateDeviceAddress(std::uint64_t size, std::uint64_t align) const;
   // The core's state plus what only the platform knows; written to the
   // state file.
-  Status WriteStateFile();
+  Status WriteStateFile() TANDEM_REQUIRES(control_mutex_);
 
   LinuxPlatformOptions options_;
   std::string name_;
   std::string runtime_dir_;
   std::unique_ptr<SimulatedCore> core_;
 
-  std::mutex control_mutex_;
+  hosted::Mutex control_mutex_;
+  // Send (shared) vs Detach/AttachExisting (exclusive), which replace and
+  // unmap the mailbox Send writes to. Taken after control_mutex_.
+  hosted::SharedMutex mailbox_mutex_ TANDEM_ACQUIRED_AFTER(control_mutex_);
   // Set only while the event thread is not running; read by it.
   NotifyCallback notify_callback_;
   ControlCallback control_callback_;
   CrashCallback crash_callback_;
 
-  mutable std::mutex mutex_;  // guards backlog_ and core_alive_ (with waits)
-  std::condition_variable control_cv_;
-  std::deque<std::uint32_t> backlog_;
+  mutable hosted::Mutex mutex_;  // guards backlog_ and core_alive_ (with waits)
+  hosted::CondVar control_cv_;
+  std::deque<std::uint32_t> backlog_ TANDEM_GUARDED_BY(mutex_);
   std::atomic<bool> core_alive_{false};
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::uint64_t> dropped_notifies_{0};
-  bool state_file_written_ = false;  // control thread only
-  std::uint64_t rsc_table_da_ = 0;   // control thread only
-  std::uint64_t rsc_table_size_ = 0;
+  bool state_file_written_ TANDEM_GUARDED_BY(control_mutex_) = false;
+  std::uint64_t rsc_table_da_ TANDEM_GUARDED_BY(control_mutex_) = 0;
+  std::uint64_t rsc_table_size_ TANDEM_GUARDED_BY(control_mutex_) = 0;
 
   std::thread event_thread_;
   std::atomic<std::thread::id> event_thread_id_{};
