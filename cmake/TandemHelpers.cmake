@@ -54,6 +54,16 @@ function(tandem_add_layer name)
   set_property(GLOBAL APPEND PROPERTY TANDEM_CORE_INCLUDE_DIRS ${include_dir})
 endfunction()
 
+# TANDEM_CAN_REPLACE_NEW: whether a test binary may replace operator
+# new/delete (the no_alloc tests poison them). Not with clang's TSan, whose
+# runtime is linked statically and defines them itself: its allocator would
+# win and the poison would never fire, a test that cannot fail. The default
+# and asan builds (GCC, shared sanitizer runtimes) run them.
+set(TANDEM_CAN_REPLACE_NEW ON)
+if(TANDEM_SANITIZE MATCHES "thread" AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  set(TANDEM_CAN_REPLACE_NEW OFF)
+endif()
+
 # tandem_add_test(<name> SOURCES ... [LIBS ...] [LABELS ...])
 # One GoogleTest executable; every TEST becomes a CTest test (discovered when
 # ctest runs, so building never executes test binaries).
@@ -66,13 +76,6 @@ function(tandem_add_test name)
   target_compile_options(${name} PRIVATE ${TANDEM_WARNINGS})
   target_link_libraries(${name} PRIVATE tandem_core tandem_testing GTest::gtest_main GTest::gmock
                         Threads::Threads ${T_LIBS})
-  # The no_alloc tests replace operator new/delete; clang links its TSan
-  # runtime statically, and that defines them too. The test's own (first on
-  # the link line) must win, as it does over GCC's shared libtsan.
-  if(name MATCHES "no_alloc" AND TANDEM_SANITIZE MATCHES "thread"
-     AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-    target_link_options(${name} PRIVATE -Wl,--allow-multiple-definition)
-  endif()
   include(GoogleTest)
   set(labels unit)
   if(T_LABELS)

@@ -9,7 +9,8 @@
 // constexpr`, so it has one address in the whole program). A Status made
 // from it points at that array, and Status::Is(reason) compares the address,
 // not the words: callers and tests match on the name, and the message stays
-// for humans. Two reasons with the same words are still two reasons.
+// for humans. Two reasons with the same words are still two reasons (a bare
+// literal with a reason's words may fold into it: compilers may merge it).
 //
 //   inline constexpr char kUsedLengthTooLong[] = "used length exceeds the buffer";
 //   return DataLoss(kUsedLengthTooLong);
