@@ -415,7 +415,7 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
     Status s;
     bool got = false;
     bool retry = false;
-    bool reclaim_myself = in_poll_;  // a Poll() runs: it may not reclaim for us
+    bool reclaim_myself = false;  // a Poll() runs: it may not reclaim for us
     BufferSlot slot;
     std::uint32_t from = src;
     std::uint32_t to = dst;
