@@ -1,11 +1,10 @@
-// tandem_mps2_loopback.elf: the core executed on an emulated Cortex-M4 (QEMU
-// mps2-an386). Both RPMsg roles run in this one image over a block of its
-// RAM: the HostBus (VirtIO driver) posts its buffers and binds the channel
-// the RemoteBus (VirtIO device) announces through the name service; then
-// messages of every size from 1 byte to the MTU go host -> remote -> host
-// (the remote's service echoes them), each checked byte for byte, with the
-// ring indices wrapping many times. It prints a summary on UART0 and ends the
-// emulation with 0 if everything matched (semihosting), 1 otherwise.
+// tandem_mps2_loopback.elf: the core executed on an emulated Cortex-M (QEMU
+// mps2-an385 M3, mps2-an386 M4, mps2-an500 M7). Both RPMsg roles run in this one image over a block
+// of its RAM: the HostBus (VirtIO driver) posts its buffers and binds the channel the RemoteBus
+// (VirtIO device) announces through the name service; then messages of every size from 1 byte to
+// the MTU go host -> remote -> host (the remote's service echoes them), each checked byte for byte,
+// with the ring indices wrapping many times. It prints a summary on UART0 and ends the emulation
+// with 0 if everything matched (semihosting), 1 otherwise.
 //
 // What it proves that the host-side tests cannot: the core's split rings,
 // barriers, 16/32-bit wire accesses and name service run on the real
