@@ -14,6 +14,7 @@
 #include <new>
 #include <utility>
 
+#include "forever.h"
 #include "tandem/rpmsg/platform.h"
 #include "tandem/rpmsg/remote_bus.h"
 #include "tandem/rsc/builder.h"
@@ -64,17 +65,7 @@ class Board final : public rpmsg::Notifier, public rpmsg::Waiter {
   void Wake() override {}
 };
 
-template <typename T>
-class Forever {
- public:
-  template <typename... Args>
-  T& Make(Args&&... args) {
-    return *new (bytes_) T(std::forward<Args>(args)...);
-  }
-
- private:
-  alignas(T) std::byte bytes_[sizeof(T)];
-};
+using tandem::cortex_m::Forever;
 
 Board g_board;
 rpmsg::NoLock g_lock;

@@ -18,6 +18,7 @@
 #include <new>
 #include <utility>
 
+#include "../forever.h"
 #include "board.h"
 #include "tandem/base/assert_handler.h"
 #include "tandem/rpmsg/channel.h"
@@ -40,19 +41,7 @@ constexpr std::uint32_t kMessages = 5000;
 
 alignas(4096) std::array<std::byte, 2 * kRingStride + 2 * kNum * kBufferSize> g_shared;
 
-// Objects that live for the whole image: placement new into static storage
-// (no heap, no destructors registered).
-template <typename T>
-class Forever {
- public:
-  template <typename... Args>
-  T& Make(Args&&... args) {
-    return *new (bytes_) T(std::forward<Args>(args)...);
-  }
-
- private:
-  alignas(T) std::byte bytes_[sizeof(T)];
-};
+using tandem::cortex_m::Forever;
 
 // One side's doorbell: the peer polls when it rings. Never blocks (every
 // send here is a TrySend), so the waiter has nothing to wait for.
