@@ -243,9 +243,12 @@ TEST(SessionChannelPort, BlockedSendIsAbortedByStopAndByCrash) {
     std::thread sender([&] {
       blocked_result.set_value(echo.Send(Bytes("blocked"), rpmsg::Timeout::Seconds(30)));
     });
-    // The sender is counted in before it blocks; give it time to block.
-    // (Either way the reset must abort it, or refuse it cleanly.)
-    std::this_thread::sleep_for(50ms);
+    // Let the sender reach its wait for a buffer. Nothing outside the bus
+    // shows a blocked sender, so this is a pause, not a condition; it only
+    // has to be long enough that the send started before the reset (if it
+    // had not, it would fail kFailedPrecondition and the test with it).
+    std::this_thread::sleep_for(200ms);
+    ASSERT_EQ(blocked.wait_for(0s), std::future_status::timeout);  // still blocked
     const std::uint32_t unbinds = echo.unbinds();
     if (by_crash) {
       f.fake->Crash();
@@ -258,13 +261,14 @@ TEST(SessionChannelPort, BlockedSendIsAbortedByStopAndByCrash) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
     EXPECT_EQ(blocked.get().code(), StatusCode::kAborted);
     EXPECT_EQ(echo.unbinds(), unbinds + 1);
+    f.fake->SetConsuming(true);  // for the next core
     if (!by_crash) {
       EXPECT_FALSE(echo.bound());
       EXPECT_EQ(echo.Send(Bytes("unbound"), rpmsg::Timeout::None()).code(),
                 StatusCode::kFailedPrecondition);
       ASSERT_TRUE(s.Boot(image).ok());
     }
-    // Stopped and booted, or recovered: a fresh core that consumes.
+    // Stopped and booted, or recovered: a fresh core, consuming again.
     ASSERT_TRUE(WaitBindsAtLeast(echo, unbinds + 2));
     ExpectEcho(echo, *f.fake, by_crash ? "after the crash" : "after the stop");
   }
@@ -437,6 +441,35 @@ TEST(SessionAttach, AttachedRemoteWithoutImageStaysCrashed) {
   ASSERT_TRUE(s.Stop().ok());
 }
 
+// --- A remote that stops consuming ------------------------------------------------
+
+// A remote that leaves what the host sent unconsumed for progress_limit is
+// a crash (the link stalled), found by the control worker's progress check
+// and recovered like any other.
+TEST(SessionProgress, RemoteThatStopsConsumingIsACrashAndIsRecovered) {
+  SessionOptions options;
+  options.progress_limit = 200ms;
+  Fixture f(options);
+  Session& s = *f.session;
+  ChannelPort echo(s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s.Boot(Image()).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  ExpectEcho(echo, *f.fake, "while it consumes");
+
+  f.fake->SetConsuming(false);
+  ASSERT_TRUE(echo.Send(Bytes("never consumed"), rpmsg::Timeout::Seconds(1)).ok());
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  EXPECT_EQ(s.last_crash().reason, remoteproc::CrashReason::kLinkBroken);
+  EXPECT_EQ(s.state(), State::kRunning);
+  EXPECT_EQ(f.fake->boots(), 2u);
+  f.fake->SetConsuming(true);
+  ASSERT_TRUE(WaitBindsAtLeast(echo, 2));
+  ExpectEcho(echo, *f.fake, "after the stall");
+  EXPECT_EQ(f.fake->echoed().size(), 2u);  // the stalled message never reached the service
+  ASSERT_TRUE(s.Stop().ok());
+}
+
 // --- Blocking sends inside callbacks ------------------------------------------------
 
 // A driver whose OnBound sends `count` messages on the channel, each with
@@ -516,8 +549,8 @@ TEST(SessionCallbackSends, StopAndRecoveryAbortACallbackStuckInABlockingSend) {
     Session& s = *f.session;
     SendingDriver driver(kTxBuffers + 1, rpmsg::Timeout::Seconds(60));
     ASSERT_TRUE(s.RegisterDriver(kEcho, driver).ok());
+    f.fake->SetConsuming(false);  // from the start: the pool empties after kTxBuffers sends
     ASSERT_TRUE(s.Boot(Image()).ok());
-    f.fake->SetConsuming(false);
     ASSERT_TRUE(WaitUntil([&] { return driver.sent() == kTxBuffers; }));
     const auto start = std::chrono::steady_clock::now();
     FinishesWithin(30s, "Stop() with a callback stuck in a send",
@@ -535,9 +568,9 @@ TEST(SessionCallbackSends, StopAndRecoveryAbortACallbackStuckInABlockingSend) {
   {
     Fixture f;
     Session& s = *f.session;
+    f.fake->SetConsuming(false);  // from the start: the pool empties after kTxBuffers sends
     ASSERT_TRUE(s.Boot(Image()).ok());
     ASSERT_TRUE(WaitUntil([&] { return s.bus().channel_count() == 1; }));
-    f.fake->SetConsuming(false);
     SendingDriver driver(kTxBuffers + 1, rpmsg::Timeout::Seconds(60));
     std::thread registrar([&] { EXPECT_TRUE(s.RegisterDriver(kEcho, driver).ok()); });
     ASSERT_TRUE(WaitUntil([&] { return driver.sent() == kTxBuffers; }));
@@ -552,7 +585,8 @@ TEST(SessionCallbackSends, StopAndRecoveryAbortACallbackStuckInABlockingSend) {
     EXPECT_EQ(results.back().code(), StatusCode::kAborted);
     EXPECT_EQ(s.state(), State::kRunning);
     EXPECT_EQ(f.fake->boots(), 2u);
-    ChannelPort echo(s, kEcho);  // the recovered remote works
+    ChannelPort echo(s, kEcho);  // the session works afterwards
+    f.fake->SetConsuming(true);
     ASSERT_TRUE(s.Stop().ok());
     s.UnregisterDriver(driver);
     ASSERT_TRUE(echo.Register().ok());

@@ -163,11 +163,10 @@ Status FakeHostPlatform::Start(std::uint64_t) {
   {
     std::lock_guard lock(core_mutex_);
     to_core_.clear();
-    core_stop_ = false;
-    consuming_ = true;
+    core_stop_ = false;  // consuming_ stays: a test hook's setting holds across runs
   }
   core_ = std::move(core);
-  core_thread_ = std::thread([this, &core = *core_] { CoreLoop(core); });
+  core_thread_ = std::thread([this, &run = *core_] { CoreLoop(run); });
   StartEventThread();
   return OkStatus();
 }

@@ -89,8 +89,10 @@ class FakeHostPlatform final : public HostPlatform {
   void Crash(CoreExit exit = Segfault());
   // false: the core stops consuming: it leaves the rings alone (what the
   // host sends piles up, the host's tx buffers run out), still serving the
-  // mailbox. true: it consumes again (now). When it returns, the core's
-  // current main-loop iteration is over: the next one sees `consuming`.
+  // mailbox; it still announces its service. true (the default): it
+  // consumes again (now). The setting holds for later runs too (a
+  // recovery's core). When it returns, the core's current main-loop
+  // iteration is over: the next one sees `consuming`.
   void SetConsuming(bool consuming);
 
   // --- Observations -------------------------------------------------------------
