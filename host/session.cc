@@ -342,6 +342,17 @@ void Session::OnControl(std::uint32_t message) {
   }
 }
 
+namespace {
+
+// How often the control worker checks the link (Session::CheckProgress).
+std::chrono::milliseconds CheckPeriod(std::chrono::milliseconds progress_limit) {
+  constexpr std::chrono::milliseconds kStatusPeriod{1000};
+  if (progress_limit.count() == 0) return kStatusPeriod;
+  return std::min(kStatusPeriod, std::max(std::chrono::milliseconds{1}, progress_limit / 4));
+}
+
+}  // namespace
+
 void Session::CheckProgress() {
   if (!poll_mutex_.TryLock()) return;  // a busy poller is checked next period
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
@@ -350,6 +361,9 @@ void Session::CheckProgress() {
   poll_mutex_.Unlock();
   if (s.Is(vdev::kLinkStalled)) {
     PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link stalled: ") + s.message());
+  } else if (s.Is(vdev::kRemoteFoundLinkBroken)) {
+    PostCrash(CrashReason::kLinkBroken,
+              "the remote reported the RPMsg link broken (DEVICE_NEEDS_RESET)");
   }
 }
 
@@ -375,15 +389,12 @@ void Session::WorkerLoop() {
     bool check_progress = false;
     {
       hosted::MutexGuard lock(events_mutex_);
-      if (options_.progress_limit.count() == 0) {
-        while (!stopping_ && crash_queue_.empty()) events_cv_.Wait(events_mutex_);
-      } else {
-        // Between crash events the worker checks the link's progress, a
-        // quarter of the limit apart.
-        const auto deadline = std::chrono::steady_clock::now() + options_.progress_limit / 4;
-        while (!stopping_ && crash_queue_.empty()) {
-          if (!events_cv_.WaitUntil(events_mutex_, deadline)) break;
-        }
+      // Between crash events the worker checks the link: its progress, a
+      // quarter of the limit apart, and the vdev status (DEVICE_NEEDS_RESET)
+      // at least once a second.
+      const auto deadline = std::chrono::steady_clock::now() + CheckPeriod(options_.progress_limit);
+      while (!stopping_ && crash_queue_.empty()) {
+        if (!events_cv_.WaitUntil(events_mutex_, deadline)) break;
       }
       if (stopping_) return;
       if (crash_queue_.empty()) {

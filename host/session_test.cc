@@ -515,7 +515,6 @@ class SendingDriver final : public rpmsg::ChannelHandler {
 // the pool then). The remote consumes everything; two pools' worth of sends
 // from OnBound must all go through quickly, in order.
 TEST(SessionCallbackSends, BlockingSendInCallbackWithEmptyPoolReclaimsBuffers) {
-  GTEST_SKIP() << "needs the abort fix";
   Fixture f;
   Session& s = *f.session;
   constexpr std::uint32_t kCount = 2 * kTxBuffers;
@@ -542,7 +541,6 @@ TEST(SessionCallbackSends, BlockingSendInCallbackWithEmptyPoolReclaimsBuffers) {
 // for that send's timeout: the vdev reset needs poll_mutex_, which the
 // stuck callback's thread holds. The reset must abort the send first.
 TEST(SessionCallbackSends, StopAndRecoveryAbortACallbackStuckInABlockingSend) {
-  GTEST_SKIP() << "needs the abort fix";
   // Stop: the callback is stuck on the event thread (OnBound of an
   // announcement).
   {

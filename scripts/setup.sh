@@ -1,25 +1,47 @@
 #!/usr/bin/env bash
-# Installs everything Tandem needs on Debian 12 (bookworm). Idempotent: when
-# every package is already installed it does nothing (no apt-get update), so
-# the other scripts call it every time.
+# Installs what Tandem needs on Debian 12 (bookworm), by group. Idempotent:
+# when every package is already installed it does nothing (no apt-get
+# update), so the other scripts call it every time.
 #
+#   scripts/setup.sh                # "base": what the demo and the test command need
+#   scripts/setup.sh clang cortex-m # base plus the named groups
+#   scripts/setup.sh all            # every group (.ci/run)
 #   TANDEM_SKIP_APT=1 scripts/setup.sh   # skip the apt step entirely
+#
+# Groups:
+#   base      compilers, CMake, Ninja, GoogleTest, Google Benchmark, CLI11, uapi headers
+#   clang     clang, its sanitizer and libFuzzer runtimes, clang-format, clang-tidy
+#             (the tsan, fuzz and format stages)
+#   cortex-m  the arm-none-eabi cross toolchain (the cortex-m4 preset)
+#
+# The demo and the test command install only "base": the cross toolchain and
+# LLVM are most of the download and neither uses them.
 #
 # Runs as root, or through sudo when not root and sudo exists.
 set -euo pipefail
 
-PACKAGES=(
-  # host toolchain and build
+BASE=(
   build-essential cmake ninja-build g++ python3
-  # clang for the fuzz preset (libFuzzer and sanitizer runtimes), formatting, lint
-  clang clang-format clang-tidy libclang-rt-14-dev lld llvm
-  # test, benchmark and CLI libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev libcli11-dev
   # Linux uapi headers (virtio_ring.h, rpmsg.h) used by the platform and tests
   linux-libc-dev
-  # Cortex-M cross build of the core
-  gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi
 )
+CLANG=(clang clang-format clang-tidy libclang-rt-14-dev lld llvm)
+CORTEX_M=(gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi)
+
+PACKAGES=("${BASE[@]}")
+for group in "$@"; do
+  case "$group" in
+    base) ;;
+    clang) PACKAGES+=("${CLANG[@]}") ;;
+    cortex-m) PACKAGES+=("${CORTEX_M[@]}") ;;
+    all) PACKAGES+=("${CLANG[@]}" "${CORTEX_M[@]}") ;;
+    *)
+      echo "setup: unknown group '$group' (base, clang, cortex-m, all)" >&2
+      exit 2
+      ;;
+  esac
+done
 
 if [[ "${TANDEM_SKIP_APT:-0}" == "1" ]]; then
   echo "setup: TANDEM_SKIP_APT=1, not installing packages"

@@ -382,6 +382,13 @@ Result<std::uint8_t> RemoteProc::ReadVdevStatus() const {
   return loaded_table_.Read<std::uint8_t>(resources_.vdev_entry->offset + kVdevStatusOffset);
 }
 
+Result<shm::Region> RemoteProc::VdevStatusWord() const {
+  if (!resources_.vdev_entry || loaded_table_.size() == 0) {
+    return FailedPrecondition(error::kNoVdev);
+  }
+  return loaded_table_.Sub(resources_.vdev_entry->offset + kVdevStatusOffset, sizeof(Le32));
+}
+
 Status RemoteProc::Kick(std::uint32_t notifyid) {
   if ((state_ != State::kRunning && state_ != State::kAttached) || !resources_.vdev) {
     return FailedPrecondition(error::kKickNotRunning);

@@ -59,8 +59,9 @@ class BlockingWait {
   // Without the lock: blocks until Wake() moved the epoch past the one
   // PrepareLocked() took, the deadline passed, or spuriously; then the
   // caller re-checks. False, without blocking, once the deadline has passed:
-  // the caller times out.
-  bool Sleep();
+  // the caller times out. `slice_ns` (0: none) bounds this one sleep, for a
+  // caller that must re-check even if nobody wakes it.
+  bool Sleep(std::uint64_t slice_ns = 0);
 
  private:
   Waiter& waiter_;

@@ -415,6 +415,7 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
     Status s;
     bool got = false;
     bool retry = false;
+    bool reclaim_myself = false;  // a Poll() runs: it may not reclaim for us
     BufferSlot slot;
     std::uint32_t from = src;
     std::uint32_t to = dst;
@@ -424,6 +425,7 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
       if (!s.ok() && wait.waiting() && state_ == State::kStopped) {
         s = Aborted(kResetWhileSending);
       }
+      if (s.ok() && aborting_) s = Aborted(kResetWhileSending);
       if (s.ok()) s = CheckEndpointLocked(endpoint);
       if (s.ok()) {
         if (from == kAddrAny) from = endpoint.addr_;
@@ -456,6 +458,7 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
             // before we sleep, or it may never return a buffer.
             ForceKicksLocked(out);
             wait.PrepareLocked();
+            reclaim_myself = in_poll_;
           }
         }
       }
@@ -472,7 +475,7 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
     }
     if (!s.ok()) return s;
     if (retry) continue;
-    if (!wait.Sleep()) {
+    if (!wait.Sleep(reclaim_myself ? kTxReclaimSliceNs : 0)) {
       Outbox late;
       {
         LockGuard guard(lock_);
@@ -557,6 +560,8 @@ Result<RxBuffer> Bus::PopQueued(Endpoint& endpoint, Timeout timeout, std::size_t
         if (state_ != State::kRunning) {
           s = (wait.waiting() && state_ == State::kStopped) ? Aborted(kResetWhileReceiving)
                                                             : UsableLocked();
+        } else if (aborting_) {
+          s = Aborted(kResetWhileReceiving);
         } else if (!wait.can_block()) {
           s = Unavailable(kNoMessage);
         } else {
@@ -685,6 +690,8 @@ Status Bus::Poll() {
       if (!s.ok()) {
         result = s;
         done = true;
+      } else if (aborting_) {
+        done = true;  // going down: deliver nothing more
       } else {
         rx = DoTakeRx();
         if (rx.ok()) {
@@ -737,6 +744,16 @@ Status Bus::Poll() {
   Flush(out);
   DoNameServiceWork();
   return result;
+}
+
+void Bus::AbortWaits() {
+  Outbox out;
+  {
+    LockGuard guard(lock_);
+    aborting_ = true;
+    out.wake = true;
+  }
+  Flush(out);
 }
 
 Stats Bus::stats() const {

@@ -16,24 +16,29 @@ bool SameName(const char* a, const char* b) { return std::strncmp(a, b, kNameSiz
 // --- Channel ---------------------------------------------------------------------
 
 Status Channel::SetHandler(MessageHandler& handler) {
-  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
-  return bus_->SetHandler(endpoint_, handler);
+  Bus* bus = bus_.load(std::memory_order_acquire);
+  if (bus == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus->SetHandler(endpoint_, handler);
 }
 Status Channel::SetReceiveQueue(std::span<RxBuffer> queue) {
-  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
-  return bus_->SetReceiveQueue(endpoint_, queue);
+  Bus* bus = bus_.load(std::memory_order_acquire);
+  if (bus == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus->SetReceiveQueue(endpoint_, queue);
 }
 Status Channel::Send(ConstByteSpan payload) {
-  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
-  return bus_->Send(endpoint_, payload);
+  Bus* bus = bus_.load(std::memory_order_acquire);
+  if (bus == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus->Send(endpoint_, payload);
 }
 Status Channel::Send(ConstByteSpan payload, Timeout timeout) {
-  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
-  return bus_->Send(endpoint_, payload, timeout);
+  Bus* bus = bus_.load(std::memory_order_acquire);
+  if (bus == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus->Send(endpoint_, payload, timeout);
 }
 Status Channel::TrySend(ConstByteSpan payload) {
-  if (bus_ == nullptr) return FailedPrecondition(kChannelNotInUse);
-  return bus_->TrySend(endpoint_, payload);
+  Bus* bus = bus_.load(std::memory_order_acquire);
+  if (bus == nullptr) return FailedPrecondition(kChannelNotInUse);
+  return bus->TrySend(endpoint_, payload);
 }
 
 // --- Channels of the HostBus ------------------------------------------------------------
@@ -94,7 +99,7 @@ Status HostBus::BindLocked(Channel& channel, ChannelHandler& driver) {
 
 void HostBus::FreeChannelLocked(Channel& channel) {
   channel.state_ = Channel::State::kFree;
-  channel.bus_ = nullptr;
+  channel.bus_.store(nullptr, std::memory_order_release);
   channel.driver_ = nullptr;
   channel.remote_ = kAddrAny;
   std::memset(channel.name_, 0, sizeof(channel.name_));
@@ -139,7 +144,7 @@ void HostBus::OnNsCreate(const NsAnnouncement& ns) {
       ++mutable_stats().ns_rejected;
       return;
     }
-    channel->bus_ = this;
+    channel->bus_.store(this, std::memory_order_release);
     std::memcpy(channel->name_, ns.name, kNameSize);
     channel->remote_ = ns.addr;
     channel->state_ = Channel::State::kUnbound;

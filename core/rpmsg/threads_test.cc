@@ -300,5 +300,162 @@ TEST(RpmsgThreads, BlockingReceiveWithARealClock) {
   remote_events.join();
 }
 
+// The pair of BlockingReceiveWithARealClock, with small rings.
+struct SmallPair {
+  SmallPair() {
+    config.vring0 = {shm.region().Sub(0, layout.ring_size).value(), options.num, 4096, 0};
+    config.vring1 = {shm.region().Sub(layout.ring_stride, layout.ring_size).value(), options.num,
+                     4096, 1};
+    config.buffers = shm.region().Sub(layout.buffers_offset, layout.buffers_size).value();
+  }
+  PairOptions options;
+  PairLayout layout{options};
+  tandem::testing::FakeShm shm{layout.total, testing::kShmDeviceAddress};
+  BusConfig config;
+  Side host_side;
+  Side remote_side;
+  std::unique_ptr<HostBusStorage<16, 16, 4>> host_storage =
+      std::make_unique<HostBusStorage<16, 16, 4>>();
+  std::unique_ptr<RemoteBusStorage<16, 16>> remote_storage =
+      std::make_unique<RemoteBusStorage<16, 16>>();
+  HostBus host{{remote_side.doorbell, host_side.lock, host_side.waiter}, host_storage->memory()};
+  RemoteBus remote{{host_side.doorbell, remote_side.lock, remote_side.waiter},
+                   remote_storage->memory()};
+};
+
+// A host callback that sends more messages than there are tx buffers, with
+// blocking sends: the thread that would reclaim them (the host's event
+// thread, running Poll()) is the one blocked in the callback. The sender
+// reclaims what the remote consumed itself (Bus::kTxReclaimSliceNs), so the
+// burst completes at the remote's pace instead of timing out.
+TEST(RpmsgThreads, CallbackSendingMoreThanThePoolReclaimsBuffersItself) {
+  SmallPair p;
+  const std::uint32_t burst = 4 * p.options.num;
+  struct BurstSender final : MessageHandler {
+    void OnMessage(Endpoint& endpoint, ReceivedMessage&) override {
+      std::array<std::byte, 128> buf;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (std::uint32_t seq = 0; seq < burst; ++seq) {
+        const std::size_t len = Encode(0, seq, buf);
+        if (!bus->Send(endpoint, std::span(buf).first(len), Timeout::Seconds(20)).ok()) ++failed;
+      }
+      took = std::chrono::steady_clock::now() - t0;
+      done.store(true, std::memory_order_release);
+    }
+    Bus* bus = nullptr;
+    std::uint32_t burst = 0;
+    std::uint32_t failed = 0;
+    std::chrono::steady_clock::duration took{};
+    std::atomic<bool> done{false};
+  } sender;
+  sender.bus = &p.host;
+  sender.burst = burst;
+  Endpoint host_ep;
+  ASSERT_TRUE(p.host.CreateEndpoint(host_ep, {nullptr, 0x600, 0x500}, sender).ok());
+  Endpoint remote_ep;
+  p.remote_side.checkers[0].index = 0;
+  ASSERT_TRUE(p.remote.CreateEndpoint(remote_ep, {nullptr, 0x500, 0x600}, p.remote_side.checkers[0])
+                  .ok());
+  ASSERT_TRUE(p.host.Start(p.config).ok());
+  ASSERT_TRUE(p.remote.Start(p.config).ok());
+  std::thread host_events(EventLoop, std::ref(p.host), std::ref(p.host_side));
+  std::thread remote_events(EventLoop, std::ref(p.remote), std::ref(p.remote_side));
+
+  const char go[] = "go";
+  ASSERT_TRUE(p.remote.Send(remote_ep, AsBytes(go, 2)).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!sender.done.load(std::memory_order_acquire) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  while (p.remote_side.checkers[0].received.load() < burst &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  p.host_side.doorbell.Stop();
+  p.remote_side.doorbell.Stop();
+  host_events.join();
+  remote_events.join();
+
+  ASSERT_TRUE(sender.done.load());
+  EXPECT_EQ(sender.failed, 0u);
+  // Without its own reclaim, the first send past the pool waits out 20 s.
+  EXPECT_LT(sender.took, std::chrono::seconds(10));
+  EXPECT_EQ(p.remote_side.checkers[0].received.load(), burst);
+  EXPECT_EQ(p.remote_side.checkers[0].errors.load(), 0u);
+}
+
+// A callback blocked in a send (the peer consumes nothing) holds whatever
+// lock its caller took around Poll(). AbortWaits() needs only the bus lock:
+// the send returns kAborted at once, Poll() delivers nothing more and
+// returns, and Reset() can follow.
+TEST(RpmsgThreads, AbortWaitsFreesACallbackBlockedInASend) {
+  SmallPair p;
+  struct StuckSender final : MessageHandler {
+    void OnMessage(Endpoint& endpoint, ReceivedMessage&) override {
+      ++calls;
+      const char x[] = "x";
+      Status s;
+      while (s.ok()) s = bus->Send(endpoint, AsBytes(x, 1), Timeout::Seconds(30));
+      last = s;
+      returned.store(true, std::memory_order_release);
+    }
+    Bus* bus = nullptr;
+    int calls = 0;
+    Status last;
+    std::atomic<bool> returned{false};
+  } sender;
+  sender.bus = &p.host;
+  Endpoint host_ep;
+  ASSERT_TRUE(p.host.CreateEndpoint(host_ep, {nullptr, 0x600, 0x500}, sender).ok());
+  Endpoint remote_ep;
+  ASSERT_TRUE(p.remote.CreateEndpoint(remote_ep, {nullptr, 0x500, 0x600}, p.remote_side.checkers[0])
+                  .ok());
+  ASSERT_TRUE(p.host.Start(p.config).ok());
+  ASSERT_TRUE(p.remote.Start(p.config).ok());
+  // The host's "link lock": held around every Poll(), as vdev::HostLink does.
+  std::mutex link_lock;
+  std::thread host_events([&] {
+    while (p.host_side.doorbell.WaitRing()) {
+      std::lock_guard<std::mutex> hold(link_lock);
+      Status s;
+      do {
+        s = p.host.Poll();
+      } while (s.code() == StatusCode::kUnavailable);
+    }
+  });
+  // No remote event thread: nothing the host sends is consumed.
+  const char go[] = "go";
+  ASSERT_TRUE(p.remote.Send(remote_ep, AsBytes(go, 2)).ok());
+  ASSERT_TRUE(p.remote.Send(remote_ep, AsBytes(go, 2)).ok());  // must not be delivered
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (p.host.stats().tx_free > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let it block
+  ASSERT_FALSE(sender.returned.load());
+
+  const auto t0 = std::chrono::steady_clock::now();
+  p.host.AbortWaits();
+  {
+    std::lock_guard<std::mutex> hold(link_lock);  // comes free
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    ASSERT_TRUE(p.host.Reset().ok());
+  }
+  ASSERT_TRUE(sender.returned.load());
+  EXPECT_EQ(sender.last.code(), StatusCode::kAborted);
+  EXPECT_TRUE(sender.last.Is(kResetWhileSending));
+  EXPECT_EQ(sender.calls, 1);  // the second message was not delivered
+  p.host_side.doorbell.Stop();
+  host_events.join();
+
+  // The next Start() clears the abort: traffic flows again.
+  ASSERT_TRUE(p.host.Start(p.config).ok());
+  ASSERT_TRUE(p.remote.Reset().ok());
+  ASSERT_TRUE(p.remote.Start(p.config).ok());
+  std::array<std::byte, 8> msg{};
+  EXPECT_TRUE(p.host.TrySend(host_ep, msg).ok());
+}
+
 }  // namespace
 }  // namespace tandem::rpmsg

@@ -40,6 +40,8 @@ Status HostLink::OnVdevReady(const remoteproc::VdevResources& vdev) {
       tx_used_idx_ = layout->used_idx();
     }
     stall_tracking_ = false;
+    auto status_word = rproc_.VdevStatusWord();
+    status_word_ = status_word.ok() ? *status_word : shm::Region{};
   }
   // VirtIO 1.x 3.1.1: DRIVER_OK only once the rings are set up; RemoteProc
   // stores it with release, so the rings are visible to the remote first.
@@ -55,6 +57,9 @@ Status HostLink::OnVdevReady(const remoteproc::VdevResources& vdev) {
 }
 
 void HostLink::OnVdevReset() {
+  // Before the lock: a callback holding it may be blocked in a send, which
+  // this ends (kAborted); then the lock comes free.
+  bus_.AbortWaits();
   rpmsg::LockGuard guard(lock_);
   up_ = false;
   bus_.Reset().IgnoreError();  // unbinds every channel; never fails
@@ -98,10 +103,22 @@ Status HostLink::CheckProgress(std::uint64_t now_ns) {
 }
 
 Status HostLink::CheckProgressLocked(std::uint64_t now_ns) {
-  if (!up_ || broken_reported_ || options_.progress_limit_ns == 0) {
+  if (!up_ || broken_reported_) {
     stall_tracking_ = false;
     return OkStatus();
   }
+  // VirtIO 1.x 2.1.1: the device sets DEVICE_NEEDS_RESET when it cannot go
+  // on; the remote also sends kLinkBroken, but a mailbox word can be lost
+  // (a full FIFO) while the status stays.
+  if (auto word = status_word_.ConsumeLe32(0); word.ok()) {
+    constexpr auto kNeedsReset = static_cast<std::uint32_t>(virtio::DeviceStatus::kDeviceNeedsReset);
+    if ((*word & kNeedsReset) != 0) {
+      broken_reported_ = true;
+      stall_tracking_ = false;
+      return DataLoss(kRemoteFoundLinkBroken);
+    }
+  }
+  if (options_.progress_limit_ns == 0) return OkStatus();
   // avail idx is ours (published by the HostBus); used idx is the remote's
   // and untrusted, but it only decides whether we wait longer: a remote that
   // lies about it can stall us no worse than by not consuming.

@@ -563,6 +563,30 @@ INSTANTIATE_TEST_SUITE_P(
                    rpmsg::kHostRxBufferNotInRxHalf}),
     [](const ::testing::TestParamInfo<Corruption>& p) { return std::string(p.param.name); });
 
+// The remote's kLinkBroken word is lost (a full mailbox FIFO): the status
+// byte it set stays, and the host's periodic check finds it.
+TEST_F(VdevLinkTest, NeedsResetInTheStatusIsFoundByTheCheckWhenTheMailboxWordIsLost) {
+  BootAndBind();
+  EXPECT_TRUE(link_.CheckProgress(0).ok());
+  HostRings rings(*rproc_.vdev());
+  rings.PostTx(kNum + 3, 0, 0);
+  core_->inbox.push_back(rproc_.vdev()->vring[1].notifyid);
+  core_->Step();
+  ASSERT_EQ(core_->link().state(), RemoteLinkState::kFailed);
+  ASSERT_TRUE(TakeControl(mailbox::kLinkBroken));  // lost on the way
+  const Status s = link_.CheckProgress(1);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(s.Is(kRemoteFoundLinkBroken));
+  EXPECT_TRUE(link_.CheckProgress(2).ok());  // once per run
+  EXPECT_TRUE(link_.OnControl(mailbox::kLinkBroken).ok());
+
+  rproc_.ReportCrash(remoteproc::CrashReason::kLinkBroken, s.message());
+  EXPECT_TRUE(rproc_.last_recovery().ok());
+  ASSERT_TRUE(RunUntil([&] { return !driver_.bound.empty(); }));
+  ExchangeBothWays("after the lost report");
+  EXPECT_TRUE(link_.CheckProgress(3).ok());  // the new run's status is clean
+}
+
 // --- The progress bound: a remote that stops consuming, silently ---------------
 
 TEST_F(VdevLinkTest, ProgressBoundFiresOnceForARemoteThatStopsConsuming) {

@@ -28,9 +28,11 @@
 //    on the RegisterDriver/UnregisterDriver caller (binding channels
 //    announced earlier), or on the thread of a lifecycle call that resets
 //    the vdev (Stop, Detach, recovery on the control worker; OnUnbound,
-//    with control_mutex_ held too). They may send, and call the accessors
-//    above; never a lifecycle call, RegisterDriver/UnregisterDriver or
-//    PollNow.
+//    with control_mutex_ held too). They may send, even blocking, and call
+//    the accessors above; never a lifecycle call, RegisterDriver/
+//    UnregisterDriver or PollNow. A send blocked in a callback reclaims tx
+//    buffers itself and is aborted (kAborted) by a vdev reset, which does
+//    not wait for poll_mutex_ to do that (HostBus::AbortWaits).
 //  * RPMsg traffic (Channel::Send, Bus::Receive, ChannelPort) may come from
 //    any thread at any time; while the vdev is down it fails with
 //    kFailedPrecondition or kAborted. A blocked send is aborted (kAborted)
@@ -98,7 +100,8 @@ struct SessionOptions {
   rpmsg::Timeout send_timeout = rpmsg::kDefaultSendTimeout;
   // How long messages the host sent may stay unconsumed by the remote before
   // the link counts as broken (a crash: vdev::HostLink::CheckProgress). The
-  // control worker checks every progress_limit / 4. 0: no bound.
+  // control worker checks every progress_limit / 4, at most 1 s apart (it
+  // also reads the vdev status for DEVICE_NEEDS_RESET). 0: no bound.
   std::chrono::milliseconds progress_limit{5000};
 };
 

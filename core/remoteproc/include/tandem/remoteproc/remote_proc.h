@@ -159,6 +159,11 @@ class RemoteProc {
   Status SetVdevStatus(std::uint8_t status);
   // The status byte as the remote sees it (read from the loaded table).
   Result<std::uint8_t> ReadVdevStatus() const;
+  // The aligned 32-bit word of the loaded table whose low byte is the vdev
+  // status (VirtIO 1.x 2.1: the remote sets DEVICE_NEEDS_RESET there), for
+  // a listener that watches it while the vdev is up: valid from OnVdevReady
+  // until OnVdevReset. kFailedPrecondition without a vdev.
+  Result<shm::Region> VdevStatusWord() const;
   // Sends `notifyid` (one of the vdev's vrings) through the mailbox.
   // kFailedPrecondition unless running or attached with a vdev;
   // kInvalidArgument for an id that is not one of the vrings'.

@@ -163,6 +163,20 @@ class Bus {
   // is broken.
   Status Poll();
 
+  // Ends every blocked Send/AcquireTx/Receive with kAborted, refuses new
+  // sends and waits with kAborted, and makes a running Poll() deliver
+  // nothing more, until the next Start(). Takes only the bus lock: a thread
+  // that cannot take the caller's own lock around Poll() (a callback holds
+  // it, blocked in a send) can still set that callback free. Call it before
+  // Reset() when a callback may be blocked (vdev::HostLink::OnVdevReset).
+  void AbortWaits();
+
+  // While a Poll() runs, a sender that waits for a tx buffer does not count
+  // on that Poll() to reclaim one (its thread may be the blocked one: a
+  // callback sending): it looks for buffers the peer consumed itself, every
+  // kTxReclaimSliceNs.
+  static constexpr std::uint64_t kTxReclaimSliceNs = 1'000'000;
+
   // --- State -------------------------------------------------------------
   Stats stats() const;
   // kOk while running, kFailedPrecondition when stopped, the latched
@@ -213,7 +227,10 @@ class Bus {
   // Validates the shared parts of a config and adopts them.
   Status AdoptConfigLocked(const BusConfig& config, std::uint32_t tx_notifyid,
                            std::uint32_t rx_notifyid);
-  void SetRunningLocked() { state_ = State::kRunning; }
+  void SetRunningLocked() {
+    state_ = State::kRunning;
+    aborting_ = false;
+  }
   // Stopped: waiters are woken (kAborted), queued messages dropped, held
   // handles become inert (releasing them only updates counters).
   void StopLocked(Outbox& out);
@@ -301,6 +318,7 @@ class Bus {
   std::uint32_t rx_waiters_ = 0;
   std::uint32_t defer_kicks_ = 0;  // Poll() running or TxBatch open
   bool in_poll_ = false;
+  bool aborting_ = false;  // AbortWaits() until the next Start()
   bool tx_dirty_ = false;  // buffers sent since the last kick decision
   bool rx_dirty_ = false;  // buffers returned since the last kick decision
 };

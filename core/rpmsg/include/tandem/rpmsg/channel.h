@@ -29,6 +29,7 @@
 // runs Poll() (announcements) or that calls RegisterDriver/UnregisterDriver/
 // Reset. Stop using a Channel once OnUnbound() has returned.
 
+#include <atomic>
 #include <cstdint>
 
 #include "tandem/rpmsg/bus.h"
@@ -75,7 +76,10 @@ class Channel {
   friend class HostBus;
   enum class State : std::uint8_t { kFree, kUnbound, kBound, kUnbinding };
 
-  Bus* bus_ = nullptr;
+  // Written by the HostBus under its lock, read by Send*() without it (an
+  // application may send while the channel is being unbound: the bus then
+  // refuses the endpoint, kFailedPrecondition).
+  std::atomic<Bus*> bus_{nullptr};
   Endpoint endpoint_;
   char name_[kNameSize] = {};
   std::uint32_t remote_ = kAddrAny;

@@ -13,15 +13,20 @@
 //   OnNotify     a vring notifyid from the mailbox: if it is one of this
 //                vdev's (vring0 or vring1) and the link is up, HostBus::Poll()
 //                until drained;
-//   OnVdevReset  HostBus::Reset(): every channel unbound, blocked callers get
-//                kAborted; Start() again on the next OnVdevReady.
+//   OnVdevReset  HostBus::AbortWaits() first, without the link lock (a
+//                callback that holds it may be blocked in a send: it returns
+//                kAborted at once), then under the lock HostBus::Reset():
+//                every channel unbound, blocked callers get kAborted;
+//                Start() again on the next OnVdevReady.
 //
 // The remote reports a link it found broken with mailbox::kLinkBroken (and
 // DEVICE_NEEDS_RESET in the status byte); OnControl() turns that into the
-// same once-per-run kDataLoss. A remote that stops consuming without saying
-// so is caught by CheckProgress(): host -> remote messages pending (vring1's
-// avail index ahead of its used index) and the used index not moving for
-// longer than HostLinkOptions::progress_limit_ns.
+// same once-per-run kDataLoss; CheckProgress() also reads the status byte,
+// so a report whose mailbox word was lost is found within a period. A remote
+// that stops consuming without saying so is caught by CheckProgress():
+// host -> remote messages pending (vring1's avail index ahead of its used
+// index) and the used index not moving for longer than
+// HostLinkOptions::progress_limit_ns.
 //
 // A kDataLoss from Poll() means the remote broke the ring protocol (Linux:
 // BAD_RING). It is returned once per run of the link, so that the caller
@@ -121,6 +126,8 @@ class HostLink final : public remoteproc::VdevListener {
 
   // --- Progress bound ------------------------------------------------------------
   // Call periodically (well below the limit) with a monotonic time in ns.
+  // kDataLoss kRemoteFoundLinkBroken when the vdev status holds
+  // DEVICE_NEEDS_RESET (as OnControl(kLinkBroken));
   // kDeadlineExceeded kLinkStalled, once per run of the link, when messages
   // the host sent have been pending for longer than progress_limit_ns with
   // the remote consuming none of them (vring1's used index did not move);
@@ -148,7 +155,9 @@ class HostLink final : public remoteproc::VdevListener {
   std::uint32_t rx_notifyid_ = 0;  // vring0
   std::uint32_t tx_notifyid_ = 1;  // vring1
   bool broken_reported_ = false;
-  // CheckProgress(): vring1 as the host sees it, and the last progress.
+  // CheckProgress(): the vdev status word, vring1 as the host sees it, and
+  // the last progress.
+  shm::Region status_word_;
   shm::Region tx_ring_;
   std::size_t tx_avail_idx_ = 0;  // offsets in tx_ring_
   std::size_t tx_used_idx_ = 0;
