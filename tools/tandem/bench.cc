@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "default_firmware.h"
 
 namespace tandem::cli {
 
@@ -175,9 +176,7 @@ EchoResult RpmsgEcho(const Global& g, const std::string& firmware, bool polling,
 
 int Bench(const Global& g, const BenchOptions& o) {
   std::string firmware = o.firmware;
-#ifdef TANDEM_DEFAULT_FIRMWARE
-  if (firmware.empty()) firmware = TANDEM_DEFAULT_FIRMWARE;
-#endif
+  if (firmware.empty()) firmware = DefaultFirmware();
   if (firmware.empty()) return Report("bench", InvalidArgument("no firmware given"));
   std::printf("tandem bench: %d round trips of %zu-byte payloads per mode, %s\n", o.count, o.size,
               firmware.c_str());

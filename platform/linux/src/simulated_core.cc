@@ -10,15 +10,6 @@
 
 namespace tandem::linux_platform {
 
-std::string DefaultLauncherPath() {
-  if (const char* env = std::getenv("TANDEM_CORE"); env != nullptr && env[0] != '\0') return env;
-#ifdef TANDEM_CORE_DEFAULT_PATH
-  return TANDEM_CORE_DEFAULT_PATH;
-#else
-  return "tandem-core";
-#endif
-}
-
 Result<SimulatedCore::MailboxPage> SimulatedCore::NewMailboxPage(
     const SimulatedCoreOptions& options) {
   const std::string memfd_name = "tandem-" + options.name + "-mailbox";

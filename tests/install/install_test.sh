@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# install_test.sh <build dir> <consumer source dir> <c++ compiler>
+# Installs the build into a temporary prefix and checks what a user gets:
+#  1. find_package(Tandem) + Tandem::rpmsg / Tandem::host: the consumer
+#     builds, boots the installed demo image with the installed launcher and
+#     echoes a message;
+#  2. pkg-config tandem: the same program built with one compiler line;
+#  3. the installed CLI (prefix/bin/tandem) finds its launcher next to
+#     itself: start, ping, stop.
+set -euo pipefail
+build=$1 consumer=$2 cxx=$3
+work=$(mktemp -d)
+trap 'TANDEM_RUNTIME_DIR="$work/run" "$work/prefix/bin/tandem" -n install-cli stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+prefix=$work/prefix
+
+cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+for f in include/tandem/rpmsg/wire.h include/tandem/host/session.h lib/libtandem_core.a \
+         lib/cmake/Tandem/TandemConfig.cmake lib/pkgconfig/tandem.pc bin/tandem \
+         libexec/tandem/tandem-core share/tandem/firmware/demo.elf; do
+  [[ -e "$prefix/$f" ]] || { echo "install: $f missing" >&2; exit 1; }
+done
+
+echo "--- find_package(Tandem)"
+cmake -S "$consumer" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
+      -DCMAKE_CXX_COMPILER="$cxx" >"$work/configure.log"
+cmake --build "$work/consumer" >"$work/build.log" || { cat "$work/build.log"; exit 1; }
+"$work/consumer/tandem_consumer" "$prefix/libexec/tandem/tandem-core" \
+    "$prefix/share/tandem/firmware/demo.elf" "$work/run1"
+
+echo "--- pkg-config tandem"
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+# shellcheck disable=SC2046
+"$cxx" -o "$work/pc_consumer" "$consumer/main.cc" $(pkg-config --cflags --libs tandem)
+launcher=$(pkg-config --variable=launcher tandem)
+firmware=$(pkg-config --variable=firmwaredir tandem)/demo.elf
+"$work/pc_consumer" "$launcher" "$firmware" "$work/run2"
+
+echo "--- installed CLI"
+export TANDEM_RUNTIME_DIR=$work/run3
+cli=$prefix/bin/tandem
+"$cli" -n install-cli start "$prefix/share/tandem/firmware/demo.elf"
+"$cli" -n install-cli ping -c 3
+"$cli" -n install-cli stop
+echo "install_consumer: ok"
