@@ -38,7 +38,14 @@ firmware=$(pkg-config --variable=firmwaredir tandem)/demo.elf
 echo "--- installed CLI"
 export TANDEM_RUNTIME_DIR=$work/run3
 cli=$prefix/bin/tandem
-"$cli" -n install-cli start "$prefix/share/tandem/firmware/demo.elf"
-"$cli" -n install-cli ping -c 3
-"$cli" -n install-cli stop
+# On failure: what the remote printed and what the CLI knows of it.
+diagnose() {
+  echo "--- console" >&2; cat "$work/console.log" >&2 || true
+  "$cli" -n install-cli status >&2 || true
+  exit 1
+}
+"$cli" -n install-cli --console "$work/console.log" start "$prefix/share/tandem/firmware/demo.elf" ||
+  diagnose
+"$cli" -n install-cli ping -c 3 || diagnose
+"$cli" -n install-cli stop || diagnose
 echo "install_consumer: ok"
