@@ -10,12 +10,24 @@
 //   mailbox-sleepers     the sleeper counts of both mailbox channels zeroed,
 //                        over and over for --duration-ms (default 1000):
 //                        harmless by design (mailbox.h), traffic keeps flowing
-//   mailbox-fifo-wild    the control FIFO head/tail words of both channels set
-//                        far apart: the host reads kDataLoss and kills the core
-//   vring0-used-idx      vring0 (remote -> host) used.idx jumped by 0x1000: the
-//                        host's driver queue sees more used than it posted
-//   vring1-avail-idx     vring1 (host -> remote) avail.idx jumped by 0x1000: the
+//   mailbox-fifo-wild-to-host
+//                        the producer index (tail) of the core -> host control
+//                        FIFO set far ahead: the host reads kDataLoss and kills
+//                        the core
+//   mailbox-fifo-wild-to-core
+//                        the same on the host -> core FIFO: the core notices
+//   vring0-used-idx      vring0 (remote -> host) used.idx jumped by 0x1000 and
+//                        held there for --duration-ms or until the core is
+//                        gone (its owner would write it back): the host's
+//                        driver queue sees more used than it posted
+//   vring0-avail-idx     vring0 avail.idx jumped (held): the remote sees it
+//   vring0-used-id-wild  one forged used entry on vring0 with an id >= num
+//   vring0-used-len-wild one forged used entry on vring0 for the next posted
+//                        buffer, with a length beyond the buffer
+//   vring1-avail-idx     vring1 (host -> remote) avail.idx jumped (held): the
 //                        remote's device queue sees more available than exist
+//   vring1-used-idx      vring1 used.idx jumped (held): the host sees it when
+//                        it reclaims tx buffers
 //   desc-addr-outside    every vring0 descriptor's addr pointed outside shared
 //                        memory: the remote refuses the buffer
 //   desc-next-wild       every vring0 descriptor gets F_NEXT with next >= num
@@ -24,27 +36,35 @@
 //   desc-to-tx-buffer    every vring0 descriptor redirected to the host's tx
 //                        buffer of the same index: the remote would write its
 //                        messages over what the host is sending
-//   ns-duplicate         a name-service CREATE of --ns-name at --ns-addr (the
-//                        channel the host has bound) delivered to the host
+//   ns-create            a name-service CREATE of --ns-name at --ns-addr
+//                        delivered to the host (the test announces the channel
+//                        it has bound again, or its name at another address)
 //   rsc-status-reset     the vdev status byte of the loaded table set to 0
 //                        (DRIVER_OK gone): the remote stops its bus
 //   rsc-header-garbled   the loaded table's header (ver, num, offsets) garbled
 //   vring-bitflips       64 random bit flips (--seed) over both vrings
 //
-// ns-duplicate writes a real message, so it plays the device on vring0 for
+// ns-create writes a real message, so it plays the device on vring0 for
 // one buffer: it takes the next available buffer (avail[used.idx], which the
 // remote would take next: the test keeps the remote idle meanwhile), writes
 // the NS message into it, publishes it as used and kicks the host. The remote
 // does not know: its private avail/used indices stay one behind, so the next
 // message it sends lands in that same used slot, which the host has consumed
 // already, and is lost (one message, once). Everything after is consistent.
+// Until then the remote sees one buffer more available than the host has
+// posted: if that makes more than the ring holds, the remote rightly reports
+// "avail index jumped" (so the test keeps one rx buffer held meanwhile).
+// This is the faithful way to deliver a whole NS message; overwriting the
+// name in a message in flight would race with the host reading it.
 //
 // Exits 0 once the corruption is written, 1 (with a message on stderr) if it
 // could not find or map what the scenario needs, 2 on bad arguments.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -211,6 +231,19 @@ Ring MapRing(const Pair& pair, const tandem::rsc::Vring& vring) {
   return Ring{base, *layout, vring.notifyid};
 }
 
+// Keeps writing `value` into the ring index at `word` for `duration_ms`
+// (the honest writer would put its own value back at its next update), or
+// until the core is gone: then the host has noticed, and the memory may be
+// reused for the next run.
+void HammerIndex(const Pair& pair, std::byte* word, std::uint16_t value, int duration_ms) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(duration_ms);
+  do {
+    Store<std::uint16_t>(word, value);
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  } while (std::chrono::steady_clock::now() < until &&
+           !(::kill(pair.state().pid, 0) != 0 && errno == ESRCH));
+}
+
 // Kicks the side that receives in `receiver`'s role, as its peer would.
 void Kick(const Pair& pair, MailboxRole receiver, std::uint32_t notifyid) {
   const MailboxRole sender =
@@ -245,26 +278,35 @@ void ZeroSleepers(const Pair& pair, int duration_ms) {
   } while (std::chrono::steady_clock::now() < until);
 }
 
-void WildFifoIndices(const Pair& pair) {
+// The producer index of the control FIFO `receiver` consumes, far ahead of
+// its consumer index: more messages than the FIFO holds.
+void WildFifoTail(const Pair& pair, MailboxRole receiver) {
   using Word = Mailbox::PageWord;
-  for (MailboxRole receiver : {MailboxRole::kHost, MailboxRole::kCore}) {
-    std::byte* head = pair.mailbox() + Mailbox::OffsetOf(receiver, Word::kHead);
-    std::byte* tail = pair.mailbox() + Mailbox::OffsetOf(receiver, Word::kTail);
-    Store<std::uint32_t>(tail, Load<std::uint32_t>(head) + 0x10000);
-    Store<std::uint32_t>(head, Load<std::uint32_t>(head) + 0x7777);
-  }
-  // Wake both sides so they look at the page now, not at their next slice.
-  for (MailboxRole receiver : {MailboxRole::kHost, MailboxRole::kCore}) {
-    std::byte* seq = pair.mailbox() + Mailbox::OffsetOf(receiver, Word::kSeq);
-    __atomic_fetch_add(reinterpret_cast<std::uint32_t*>(seq), 1, __ATOMIC_ACQ_REL);
-  }
+  std::byte* head = pair.mailbox() + Mailbox::OffsetOf(receiver, Word::kHead);
+  std::byte* tail = pair.mailbox() + Mailbox::OffsetOf(receiver, Word::kTail);
+  Store<std::uint32_t>(tail, Load<std::uint32_t>(head) + 0x10000);
+  // Wake the receiver so that it looks at the page now.
+  std::byte* seq = pair.mailbox() + Mailbox::OffsetOf(receiver, Word::kSeq);
+  __atomic_fetch_add(reinterpret_cast<std::uint32_t*>(seq), 1, __ATOMIC_ACQ_REL);
+}
+
+// Publishes one forged used entry on `ring` (after whatever the device
+// published) and kicks the host.
+void ForgeUsed(const Pair& pair, const Ring& ring, std::uint32_t id, std::uint32_t len) {
+  const std::uint16_t used = Load<std::uint16_t>(ring.at(ring.layout.used_idx()));
+  tandem::virtio::VringUsedElem elem;
+  elem.id.set(id);
+  elem.len.set(len);
+  std::memcpy(ring.at(ring.layout.used_ring(used & (ring.layout.num() - 1))), &elem, sizeof(elem));
+  Store<std::uint16_t>(ring.at(ring.layout.used_idx()), static_cast<std::uint16_t>(used + 1));
+  Kick(pair, MailboxRole::kHost, ring.notifyid);
 }
 
 // Plays the device on vring0 for one buffer: an NS CREATE message.
 void InjectNsCreate(const Pair& pair, const Ring& rx, const Options& options) {
   namespace rpmsg = tandem::rpmsg;
   if (options.ns_name.empty() || options.ns_name.size() >= rpmsg::kNameSize) {
-    Fail("ns-duplicate needs --ns-name (1..31 characters) and --ns-addr");
+    Fail("ns-create needs --ns-name (1..31 characters) and --ns-addr");
   }
   const std::uint16_t used = Load<std::uint16_t>(rx.at(rx.layout.used_idx()));
   const std::uint16_t avail = Load<std::uint16_t>(rx.at(rx.layout.avail_idx()));
@@ -313,21 +355,36 @@ int Run(const Options& options) {
     ZeroSleepers(pair, options.duration_ms);
     return 0;
   }
-  if (s == "mailbox-fifo-wild") {
-    WildFifoIndices(pair);
+  if (s == "mailbox-fifo-wild-to-host" || s == "mailbox-fifo-wild-to-core") {
+    WildFifoTail(pair, s == "mailbox-fifo-wild-to-host" ? MailboxRole::kHost : MailboxRole::kCore);
     return 0;
   }
   const VdevInfo info = FindVdev(pair);
   const Ring rx = MapRing(pair, info.vring[0]);  // vring0: remote -> host
   const Ring tx = MapRing(pair, info.vring[1]);  // vring1: host -> remote
+  // An index jumped by 0x1000 (16 rings of 256 ahead), held there.
+  auto jump = [&](const Ring& ring, std::size_t offset, MailboxRole kicked) {
+    std::byte* idx = ring.at(offset);
+    const auto jumped = static_cast<std::uint16_t>(Load<std::uint16_t>(idx) + 0x1000);
+    Store<std::uint16_t>(idx, jumped);
+    Kick(pair, kicked, ring.notifyid);
+    HammerIndex(pair, idx, jumped, options.duration_ms);
+  };
   if (s == "vring0-used-idx") {
-    std::byte* idx = rx.at(rx.layout.used_idx());
-    Store<std::uint16_t>(idx, static_cast<std::uint16_t>(Load<std::uint16_t>(idx) + 0x1000));
-    Kick(pair, MailboxRole::kHost, rx.notifyid);
+    jump(rx, rx.layout.used_idx(), MailboxRole::kHost);
+  } else if (s == "vring0-avail-idx") {
+    jump(rx, rx.layout.avail_idx(), MailboxRole::kCore);
+  } else if (s == "vring0-used-id-wild") {
+    ForgeUsed(pair, rx, 0xFFFF, 16);
+  } else if (s == "vring0-used-len-wild") {
+    const std::uint16_t used = Load<std::uint16_t>(rx.at(rx.layout.used_idx()));
+    const std::uint16_t head =
+        Load<std::uint16_t>(rx.at(rx.layout.avail_ring(used & (rx.layout.num() - 1))));
+    ForgeUsed(pair, rx, head, 0xFFFFFFF0);
   } else if (s == "vring1-avail-idx") {
-    std::byte* idx = tx.at(tx.layout.avail_idx());
-    Store<std::uint16_t>(idx, static_cast<std::uint16_t>(Load<std::uint16_t>(idx) + 0x1000));
-    Kick(pair, MailboxRole::kCore, tx.notifyid);
+    jump(tx, tx.layout.avail_idx(), MailboxRole::kCore);
+  } else if (s == "vring1-used-idx") {
+    jump(tx, tx.layout.used_idx(), MailboxRole::kHost);
   } else if (s == "desc-addr-outside") {
     EditEveryDescriptor(rx, info, [](std::byte* d, std::uint16_t, const Ring&, const VdevInfo&) {
       Store<std::uint64_t>(d + kDescAddr, 0x7FFF'0000'0000ull);
@@ -351,7 +408,7 @@ int Run(const Options& options) {
           const std::uint64_t buffer_size = v.buffers_len / (2u * r.layout.num());
           Store<std::uint64_t>(d + kDescAddr, v.buffers_da + v.buffers_len / 2 + i * buffer_size);
         });
-  } else if (s == "ns-duplicate") {
+  } else if (s == "ns-create") {
     InjectNsCreate(pair, rx, options);
   } else if (s == "rsc-status-reset") {
     Store<std::uint8_t>(pair.table() + info.status_offset, 0);
