@@ -300,16 +300,6 @@ void ForgeUsed(const Pair& pair, const Ring& ring, std::uint32_t id, std::uint32
   std::memcpy(ring.at(ring.layout.used_ring(used & (ring.layout.num() - 1))), &elem, sizeof(elem));
   Store<std::uint16_t>(ring.at(ring.layout.used_idx()), static_cast<std::uint16_t>(used + 1));
   Kick(pair, MailboxRole::kHost, ring.notifyid);
-  if (std::getenv("TANDEM_CORRUPTOR_DEBUG")) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    tandem::virtio::VringUsedElem now;
-    std::memcpy(&now, ring.at(ring.layout.used_ring(used & (ring.layout.num() - 1))), sizeof(now));
-    std::fprintf(
-        stderr,
-        "forged used[%u] id %u len %u; 50 ms later: idx %u, entry id %u len %u, avail idx %u\n",
-        used, id, len, Load<std::uint16_t>(ring.at(ring.layout.used_idx())), now.id.get(),
-        now.len.get(), Load<std::uint16_t>(ring.at(ring.layout.avail_idx())));
-  }
 }
 
 // Plays the device on vring0 for one buffer: an NS CREATE message.
