@@ -27,6 +27,7 @@
 
 #include "tandem/host/session.h"
 #include "tandem/linux/core_state.h"
+#include "tandem/linux/force_stop.h"
 #include "tandem/remoteproc/state.h"
 
 extern char** environ;
@@ -338,18 +339,20 @@ std::string ParamName(const ::testing::TestParamInfo<Scenario>& info) {
   return out;
 }
 
+// One boot and stop first, so what the first session creates lazily
+// (allocator arenas, the runtime directory) is not counted as a leak.
+void WarmUp() {
+  auto s = Session::Create(Options());
+  ASSERT_TRUE(s.ok());
+  auto image = Session::ReadFile(TANDEM_DEMO_ELF);
+  ASSERT_TRUE(image.ok());
+  ASSERT_TRUE((*s)->Boot(*image).ok());
+  ASSERT_TRUE((*s)->Stop().ok());
+}
+
 class Hostile : public ::testing::TestWithParam<Scenario> {
  protected:
-  static void SetUpTestSuite() {
-    // One boot and stop first, so what the first session creates lazily
-    // (allocator arenas, the runtime directory) is not counted as a leak.
-    auto s = Session::Create(Options());
-    ASSERT_TRUE(s.ok());
-    auto image = Session::ReadFile(TANDEM_DEMO_ELF);
-    ASSERT_TRUE(image.ok());
-    ASSERT_TRUE((*s)->Boot(*image).ok());
-    ASSERT_TRUE((*s)->Stop().ok());
-  }
+  static void SetUpTestSuite() { WarmUp(); }
 };
 
 TEST_P(Hostile, HostReportsRecoversAndLeaksNothing) {
@@ -601,6 +604,108 @@ INSTANTIATE_TEST_SUITE_P(
         Scenario{"vring_bitflips_seed_3", "vring-bitflips", Expect::kEither, {}, {"--seed", "3"}},
         Scenario{"vring_bitflips_seed_4", "vring-bitflips", Expect::kEither, {}, {"--seed", "4"}}),
     ParamName);
+
+// The corruption happens while no host watches (the first session
+// detached): the next host's Attach either refuses, cleanly and within a
+// bound, or attaches to a link that works (or that it then finds broken and
+// recovers, having the image). Either way the core can be ended and nothing
+// leaks; a refused attach leaves the core to ForceStopCore, which needs
+// nothing from the shared memory.
+std::string DetachedParamName(const ::testing::TestParamInfo<const char*>& param) {
+  std::string out;
+  for (const char* c = param.param; *c; ++c) {
+    out += std::isalnum(static_cast<unsigned char>(*c)) ? *c : '_';
+  }
+  return out;
+}
+
+class HostileWhileDetached : public ::testing::TestWithParam<const char*> {
+ protected:
+  static void SetUpTestSuite() { WarmUp(); }
+};
+
+TEST_P(HostileWhileDetached, NextHostAttachesOrRefusesAndTheCoreCanBeEnded) {
+  const int fds_before = CountFds();
+  const int maps_before = CountSharedMappings();
+  SessionOptions o = Options();
+  o.die_with_host = false;  // the core outlives the first session
+  auto image = Session::ReadFile(TANDEM_DEMO_ELF);
+  ASSERT_TRUE(image.ok());
+  std::vector<pid_t> cores;
+  bool refused = false;
+  {
+    auto first = Session::Create(o);
+    ASSERT_TRUE(first.ok());
+    ChannelPort echo(**first, kEcho);
+    ASSERT_TRUE(echo.Register().ok());
+    ASSERT_TRUE((*first)->Boot(*image).ok());
+    ASSERT_TRUE(echo.WaitBound(5s).ok());
+    ASSERT_TRUE(Echo(echo, 1, 2000ms));
+    cores.push_back((*first)->platform().core_pid());
+    ASSERT_TRUE((*first)->Detach().ok());
+  }
+  // Written once: no host is there to write its own values back.
+  ASSERT_EQ(RunCorruptor(o, GetParam(), {"--duration-ms", "0"}), 0) << "the corruptor failed";
+  {
+    auto second = Session::Create(o);
+    ASSERT_TRUE(second.ok());
+    Session& s = **second;
+    ChannelPort echo(s, kEcho);
+    ASSERT_TRUE(echo.Register().ok());
+    const auto t0 = Clock::now();
+    const Status attached = s.Attach(*image);
+    EXPECT_LT(Clock::now() - t0, 5s);
+    std::printf("[          ] %s: attach %s%s\n", GetParam(), attached.ok() ? "ok" : "refused: ",
+                attached.ok() ? "" : std::string(attached.message()).c_str());
+    if (attached.ok()) {
+      // Traffic works, possibly after the host found the link broken and
+      // booted the image again.
+      const auto deadline = Clock::now() + kDetectBound + 5s;
+      std::uint32_t n = 100;
+      bool flowing = false;
+      while (!flowing && Clock::now() < deadline) {
+        if (!echo.bound()) {
+          (void)echo.WaitBound(100ms);
+          continue;
+        }
+        flowing = Echo(echo, ++n, 1000ms);
+        if (!flowing) Drain(echo);
+      }
+      ASSERT_TRUE(flowing) << "no traffic after the attach";
+      for (int i = 0; i < 20; ++i) ASSERT_TRUE(Echo(echo, ++n, 2000ms)) << i;
+      if (s.last_crash().count > 0) {
+        std::printf("[          ] %s: then %s: %s\n", GetParam(),
+                    remoteproc::CrashReasonName(s.last_crash().reason), s.last_crash().detail);
+        EXPECT_TRUE(s.last_recovery().ok()) << s.last_recovery().message();
+      }
+      cores.push_back(s.platform().core_pid());
+      EXPECT_TRUE(s.Stop().ok());
+    } else {
+      refused = true;
+      EXPECT_NE(s.state(), State::kRunning);
+      EXPECT_NE(s.state(), State::kAttached);
+    }
+  }
+  // A refused attach leaves the core running for another try, unless the
+  // host ended it (a core that broke the mailbox page is killed).
+  if (refused && ::kill(cores.front(), 0) == 0) {
+    auto stopped = linux_platform::ForceStopCore(o.runtime_dir, o.name);
+    ASSERT_TRUE(stopped.ok()) << stopped.status().message();
+    EXPECT_EQ(stopped->pid, cores.front());
+  }
+  for (pid_t pid : cores) EXPECT_TRUE(WaitProcessGone(pid, 5s)) << "core " << pid;
+  EXPECT_FALSE(FileExists(linux_platform::StateFilePath(o.runtime_dir, o.name)));
+  EXPECT_EQ(CountFds(), fds_before) << FdList();
+  EXPECT_EQ(CountSharedMappings(), maps_before) << SharedMappings();
+  // Whatever failed above: no core of this test outlives it.
+  (void)linux_platform::ForceStopCore(o.runtime_dir, o.name);
+}
+
+INSTANTIATE_TEST_SUITE_P(Corruptions, HostileWhileDetached,
+                         ::testing::Values("rsc-header-garbled", "rsc-status-reset",
+                                           "vring0-used-idx", "vring1-avail-idx",
+                                           "mailbox-fifo-wild-to-host", "mailbox-sleepers"),
+                         DetachedParamName);
 
 }  // namespace
 }  // namespace tandem::host
