@@ -42,6 +42,9 @@
 //   rsc-status-reset     the vdev status byte of the loaded table set to 0
 //                        (DRIVER_OK gone): the remote stops its bus
 //   rsc-header-garbled   the loaded table's header (ver, num, offsets) garbled
+//   rsc-vring-da-wild    vring0's da in the loaded table pointed outside the
+//                        device window (read by a host that attaches)
+//   trace-garbage        the trace buffer filled with 0xFF (no NUL, no text)
 //   vring-bitflips       64 random bit flips (--seed) over both vrings
 //
 // ns-create writes a real message, so it plays the device on vring0 for
@@ -177,7 +180,10 @@ class Pair {
 // What the loaded table says about the rpmsg vdev, parsed from a private
 // copy with the project's own parser.
 struct VdevInfo {
-  std::uint32_t status_offset = 0;  // of the status byte, in the table
+  std::uint32_t status_offset = 0;     // of the status byte, in the table
+  std::uint32_t vring0_da_offset = 0;  // of vring0's da, in the table
+  std::uint32_t trace_da = 0;          // the trace buffer (0: none)
+  std::uint32_t trace_len = 0;
   tandem::rsc::Vring vring[2];
   std::uint32_t buffers_da = 0;  // the "vdev0buffer" carve-out
   std::uint32_t buffers_len = 0;
@@ -191,8 +197,12 @@ VdevInfo FindVdev(const Pair& pair) {
   if (!table.ok())
     Fail("the loaded table does not parse: " + std::string(table.status().message()));
   std::optional<VdevInfo> info;
-  std::uint32_t buffers_da = 0, buffers_len = 0;
+  std::uint32_t buffers_da = 0, buffers_len = 0, trace_da = 0, trace_len = 0;
   for (const tandem::rsc::Entry& e : table->entries()) {
+    if (e.kind() == tandem::rsc::EntryKind::kTrace && trace_len == 0) {
+      trace_da = e.trace().da;
+      trace_len = e.trace().len;
+    }
     if (e.kind() == tandem::rsc::EntryKind::kCarveout &&
         std::string_view(e.carveout().name.c_str()) == "vdev0buffer") {
       buffers_da = e.carveout().da;
@@ -204,11 +214,16 @@ VdevInfo FindVdev(const Pair& pair) {
     info.emplace();
     info->status_offset = static_cast<std::uint32_t>(v.offset + sizeof(tandem::rsc::FwRscHdr) +
                                                      offsetof(tandem::rsc::FwRscVdev, status));
+    info->vring0_da_offset = static_cast<std::uint32_t>(v.offset + sizeof(tandem::rsc::FwRscHdr) +
+                                                        sizeof(tandem::rsc::FwRscVdev) +
+                                                        offsetof(tandem::rsc::FwRscVdevVring, da));
     info->vring[0] = v.vring[0];
     info->vring[1] = v.vring[1];
   }
   if (!info) Fail("no rpmsg vdev in the loaded table");
   info->buffers_da = buffers_da;
+  info->trace_da = trace_da;
+  info->trace_len = trace_len;
   info->buffers_len = buffers_len;
   return *info;
 }
@@ -412,6 +427,14 @@ int Run(const Options& options) {
     InjectNsCreate(pair, rx, options);
   } else if (s == "rsc-status-reset") {
     Store<std::uint8_t>(pair.table() + info.status_offset, 0);
+  } else if (s == "rsc-vring-da-wild") {
+    // Outside the device window: a host that takes the table over must
+    // refuse it.
+    Store<std::uint32_t>(pair.table() + info.vring0_da_offset, 0xFFFF0000u);
+  } else if (s == "trace-garbage") {
+    std::byte* trace = pair.Translate(info.trace_da, info.trace_len);
+    if (info.trace_len == 0 || trace == nullptr) Fail("no mapped trace buffer");
+    std::memset(trace, 0xFF, info.trace_len);  // no NUL anywhere, no text
   } else if (s == "rsc-header-garbled") {
     std::byte* t = pair.table();
     Store<std::uint32_t>(t + offsetof(tandem::rsc::FwTableHeader, ver), 0xDEADBEEF);

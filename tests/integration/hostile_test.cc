@@ -529,6 +529,10 @@ TEST_P(Hostile, HostReportsRecoversAndLeaksNothing) {
       EXPECT_EQ(s->bus().stats().ns_duplicate + s->bus().stats().ns_driver_busy,
                 stats_before.ns_duplicate + stats_before.ns_driver_busy + 1);
     }
+    // The trace buffer is read however the remote left it (bounded, no
+    // crash), e.g. after trace-garbage.
+    auto trace = s->Trace();
+    EXPECT_TRUE(trace.ok()) << trace.status().message();
     // Recovery replaced the regions and the core: as many fds and shared
     // mappings as before the corruption.
     EXPECT_EQ(CountFds(), live_fds) << FdList();
@@ -599,6 +603,8 @@ INSTANTIATE_TEST_SUITE_P(
         // The remote stops its bus; the host's progress bound catches the stall.
         Scenario{"rsc_vdev_status_reset", "rsc-status-reset", Expect::kDetected, {kLink}},
         Scenario{"rsc_header_garbled", "rsc-header-garbled", Expect::kHarmless, {}},
+        Scenario{"rsc_vring_da_wild", "rsc-vring-da-wild", Expect::kHarmless, {}},
+        Scenario{"trace_garbage", "trace-garbage", Expect::kHarmless, {}},
         Scenario{"vring_bitflips_seed_1", "vring-bitflips", Expect::kEither, {}, {"--seed", "1"}},
         Scenario{"vring_bitflips_seed_2", "vring-bitflips", Expect::kEither, {}, {"--seed", "2"}},
         Scenario{"vring_bitflips_seed_3", "vring-bitflips", Expect::kEither, {}, {"--seed", "3"}},
@@ -702,9 +708,10 @@ TEST_P(HostileWhileDetached, NextHostAttachesOrRefusesAndTheCoreCanBeEnded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corruptions, HostileWhileDetached,
-                         ::testing::Values("rsc-header-garbled", "rsc-status-reset",
-                                           "vring0-used-idx", "vring1-avail-idx",
-                                           "mailbox-fifo-wild-to-host", "mailbox-sleepers"),
+                         ::testing::Values("rsc-header-garbled", "rsc-vring-da-wild",
+                                           "rsc-status-reset", "vring0-used-idx",
+                                           "vring1-avail-idx", "mailbox-fifo-wild-to-host",
+                                           "mailbox-sleepers"),
                          DetachedParamName);
 
 }  // namespace
