@@ -24,6 +24,9 @@
 //   vring0-used-id-wild  one forged used entry on vring0 with an id >= num
 //   vring0-used-len-wild one forged used entry on vring0 for the next posted
 //                        buffer, with a length beyond the buffer
+//   vring0-used-event    vring0's used_event (EVENT_IDX: where the host wants
+//                        its next kick) moved far away: the remote stops
+//                        kicking the host for what it sends
 //   vring1-avail-idx     vring1 (host -> remote) avail.idx jumped (held): the
 //                        remote's device queue sees more available than exist
 //   vring1-used-idx      vring1 used.idx jumped (held): the host sees it when
@@ -396,6 +399,12 @@ int Run(const Options& options) {
     const std::uint16_t head =
         Load<std::uint16_t>(rx.at(rx.layout.avail_ring(used & (rx.layout.num() - 1))));
     ForgeUsed(pair, rx, head, 0xFFFFFFF0);
+  } else if (s == "vring0-used-event") {
+    // EVENT_IDX: "kick me when you pass this used index", moved half a
+    // ring-index space away: the remote stops kicking the host for replies.
+    std::byte* event = rx.at(rx.layout.used_event());
+    const std::uint16_t used = Load<std::uint16_t>(rx.at(rx.layout.used_idx()));
+    Store<std::uint16_t>(event, static_cast<std::uint16_t>(used + 0x8000));
   } else if (s == "vring1-avail-idx") {
     jump(tx, tx.layout.avail_idx(), MailboxRole::kCore);
   } else if (s == "vring1-used-idx") {

@@ -21,6 +21,12 @@
 //   * the core's end     -> WaitForControl waiters get kAborted, then the
 //     (crash, exit,         crash callback gets the CoreExit, for every end
 //     watchdog)             not caused by Reset()/destruction/Detach()
+//   * nothing for         -> the idle callback: a safety net for kicks that
+//     kIdlePeriod             never came. A kick is a doorbell the core rings
+//                             when the rings tell it to (EVENT_IDX), and the
+//                             rings are peer-writable: a corrupted used_event
+//                             must delay what the core sent by one period at
+//                             most, never hold it up until the next kick.
 //
 // Threading contract:
 //   * Callbacks are set while no core runs (kFailedPrecondition otherwise)
@@ -85,6 +91,9 @@ class LinuxPlatform final : public remoteproc::Platform {
   using NotifyCallback = std::function<void(std::uint32_t notifyid)>;
   using ControlCallback = std::function<void(std::uint32_t message)>;
   using CrashCallback = std::function<void(const CoreExit& exit)>;
+  using IdleCallback = std::function<void()>;
+  // How long the event thread waits for a message before the idle callback.
+  static constexpr std::chrono::milliseconds kIdlePeriod{100};
 
   static constexpr std::size_t kControlBacklog = 64;
   static constexpr std::uint64_t kMaxLoadedTableView = 4096;
@@ -120,6 +129,7 @@ class LinuxPlatform final : public remoteproc::Platform {
   Status SetNotifyCallback(NotifyCallback callback);
   Status SetControlCallback(ControlCallback callback);
   Status SetCrashCallback(CrashCallback callback);
+  Status SetIdleCallback(IdleCallback callback);
 
   bool IsRunning() const;
   // Waits for the core to end (see SimulatedCore::WaitForExit).
@@ -166,6 +176,7 @@ class LinuxPlatform final : public remoteproc::Platform {
   NotifyCallback notify_callback_;
   ControlCallback control_callback_;
   CrashCallback crash_callback_;
+  IdleCallback idle_callback_;
 
   mutable hosted::Mutex mutex_;  // guards backlog_ and core_alive_ (with waits)
   hosted::CondVar control_cv_;
