@@ -56,6 +56,8 @@ SessionOptions Options() {
   SessionOptions o;
   o.name = "hostile-" + std::to_string(getpid()) + "-" + std::to_string(++n);
   o.die_with_host = true;
+  // The firmware's console; $TANDEM_HOSTILE_CONSOLE names a file to read
+  // what the remote said (e.g. which check it found broken).
   o.console_path =
       std::getenv("TANDEM_HOSTILE_CONSOLE") ? std::getenv("TANDEM_HOSTILE_CONSOLE") : "/dev/null";
   o.runtime_dir = RuntimeDir();
