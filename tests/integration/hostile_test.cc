@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -358,6 +359,9 @@ struct Scenario {
   // A test that cannot pass until a bug outside this suite's reach is fixed.
   const char* skip_because = nullptr;
 };
+
+// What gtest (and so the CTest name) prints for a scenario: its label.
+void PrintTo(const Scenario& scenario, std::ostream* out) { *out << scenario.label; }
 
 std::string ParamName(const ::testing::TestParamInfo<Scenario>& info) {
   const std::string name = info.param.label;
