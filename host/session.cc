@@ -107,6 +107,7 @@ Status Session::Init(std::unique_ptr<HostPlatform> platform) {
   TANDEM_TRY(platform_->SetNotifyCallback([this](std::uint32_t id) { OnNotify(id); }));
   TANDEM_TRY(platform_->SetControlCallback([this](std::uint32_t m) { OnControl(m); }));
   TANDEM_TRY(platform_->SetCrashCallback([this](const CoreExit& e) { OnCoreExit(e); }));
+  TANDEM_TRY(platform_->SetIdleCallback([this] { OnIdle(); }));
   worker_ = std::thread([this] { WorkerLoop(); });
   return OkStatus();
 }
@@ -312,6 +313,14 @@ void Session::OnNotify(std::uint32_t notifyid) {
   if (const Status s = link_->OnNotify(notifyid); s.code() == StatusCode::kDataLoss) {
     ReportLinkBroken(s);
   }
+}
+
+void Session::OnIdle() {
+  // Nothing came for a while: look at the rings anyway. The remote kicks
+  // only when the used_event it reads says so, and a corrupted one would
+  // otherwise hold what it sent until some other kick (issue #10, hostile
+  // test vring0_used_event_wild). A busy poller covers it already.
+  (void)PollNow();
 }
 
 bool Session::PollNow() {

@@ -253,6 +253,12 @@ Status FakeHostPlatform::SetControlCallback(ControlCallback callback) {
   return OkStatus();
 }
 
+Status FakeHostPlatform::SetIdleCallback(IdleCallback callback) {
+  if (event_thread_.joinable()) return FailedPrecondition("fake: the event thread runs");
+  idle_callback_ = std::move(callback);
+  return OkStatus();
+}
+
 Status FakeHostPlatform::SetCrashCallback(CrashCallback callback) {
   if (event_thread_.joinable()) return FailedPrecondition("fake: the event thread runs");
   crash_callback_ = std::move(callback);
@@ -432,7 +438,14 @@ void FakeHostPlatform::StopEventThread() {
 void FakeHostPlatform::EventLoop() {
   std::unique_lock lock(host_mutex_);
   for (;;) {
-    host_cv_.wait(lock, [&] { return event_stop_ || !to_host_.empty() || core_ended_; });
+    // As LinuxPlatform: the idle callback after kIdlePeriod without a message.
+    if (!host_cv_.wait_for(lock, kIdlePeriod,
+                           [&] { return event_stop_ || !to_host_.empty() || core_ended_; })) {
+      lock.unlock();
+      if (idle_callback_) idle_callback_();
+      lock.lock();
+      continue;
+    }
     if (event_stop_) return;
     if (!to_host_.empty()) {
       const std::uint32_t message = to_host_.front();

@@ -211,6 +211,9 @@ class Session final {
   // The link found the remote broke the ring protocol (once per run).
   void ReportLinkBroken(const Status& status);
   void OnControl(std::uint32_t message);
+  // No message for LinuxPlatform::kIdlePeriod: polls the bus (PollNow), in
+  // case a kick was never sent.
+  void OnIdle();
   // Control worker, between crash events: HostLink::CheckProgressLocked under
   // a try-lock of poll_mutex_ (a busy poller is checked next period).
   void CheckProgress();

@@ -75,6 +75,8 @@ class FakeHostPlatform final : public HostPlatform {
   Status SetNotifyCallback(NotifyCallback callback) override;
   Status SetControlCallback(ControlCallback callback) override;
   Status SetCrashCallback(CrashCallback callback) override;
+  Status SetIdleCallback(IdleCallback callback) override;
+  static constexpr std::chrono::milliseconds kIdlePeriod{100};
   bool IsRunning() const override;
   std::optional<CoreExit> last_exit() const override;
   Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) override;
@@ -132,6 +134,7 @@ class FakeHostPlatform final : public HostPlatform {
   // Set while no event thread runs; read by it.
   NotifyCallback notify_callback_;
   ControlCallback control_callback_;
+  IdleCallback idle_callback_;
   CrashCallback crash_callback_;
 
   // Serializes what starts and ends the threads: the controlling thread's

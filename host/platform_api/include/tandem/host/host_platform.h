@@ -45,6 +45,7 @@ class HostPlatform : public remoteproc::Platform {
   using NotifyCallback = std::function<void(std::uint32_t notifyid)>;
   using ControlCallback = std::function<void(std::uint32_t message)>;
   using CrashCallback = std::function<void(const CoreExit& exit)>;
+  using IdleCallback = std::function<void()>;
 
   virtual ~HostPlatform() = default;
 
@@ -55,6 +56,10 @@ class HostPlatform : public remoteproc::Platform {
   virtual Status SetControlCallback(ControlCallback callback) = 0;
   // The core ended (crash, exit, watchdog).
   virtual Status SetCrashCallback(CrashCallback callback) = 0;
+  // Nothing arrived for a while (LinuxPlatform: kIdlePeriod): a chance to
+  // look at the rings without a kick, for a remote whose kicks a corrupt
+  // event index suppresses. On the event thread, like the others.
+  virtual Status SetIdleCallback(IdleCallback callback) = 0;
 
   // A core runs and this platform watches it (not after Detach()).
   virtual bool IsRunning() const = 0;

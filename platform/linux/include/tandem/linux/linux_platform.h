@@ -22,6 +22,12 @@
 //   * the core's end     -> WaitForControl waiters get kAborted, then the
 //     (crash, exit,         crash callback gets the CoreExit, for every end
 //     watchdog)             not caused by Reset()/destruction/Detach()
+//   * nothing for         -> the idle callback: a safety net for kicks that
+//     kIdlePeriod             never came. A kick is a doorbell the core rings
+//                             when the rings tell it to (EVENT_IDX), and the
+//                             rings are peer-writable: a corrupted used_event
+//                             must delay what the core sent by one period at
+//                             most, never hold it up until the next kick.
 //
 // Threading contract:
 //   * Callbacks are set while no core runs (kFailedPrecondition otherwise)
@@ -89,6 +95,9 @@ class LinuxPlatform final : public host::HostPlatform {
   using NotifyCallback = host::HostPlatform::NotifyCallback;
   using ControlCallback = host::HostPlatform::ControlCallback;
   using CrashCallback = host::HostPlatform::CrashCallback;
+  using IdleCallback = host::HostPlatform::IdleCallback;
+  // How long the event thread waits for a message before the idle callback.
+  static constexpr std::chrono::milliseconds kIdlePeriod{100};
 
   static constexpr std::size_t kControlBacklog = 64;
   static constexpr std::uint64_t kMaxLoadedTableView = 4096;
@@ -125,6 +134,7 @@ class LinuxPlatform final : public host::HostPlatform {
   Status SetNotifyCallback(NotifyCallback callback) override;
   Status SetControlCallback(ControlCallback callback) override;
   Status SetCrashCallback(CrashCallback callback) override;
+  Status SetIdleCallback(IdleCallback callback) override;
 
   bool IsRunning() const override;
   // Waits for the core to end (see SimulatedCore::WaitForExit).
@@ -171,6 +181,7 @@ class LinuxPlatform final : public host::HostPlatform {
   NotifyCallback notify_callback_;
   ControlCallback control_callback_;
   CrashCallback crash_callback_;
+  IdleCallback idle_callback_;
 
   mutable hosted::Mutex mutex_;  // guards backlog_ and core_alive_ (with waits)
   hosted::CondVar control_cv_;
