@@ -33,8 +33,10 @@ install(TARGETS tandem_core ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONEN
 set(TANDEM_PACKAGE_HAS_HOST OFF)
 if(NOT TANDEM_CORE_ONLY)
   set(TANDEM_PACKAGE_HAS_HOST ON)
-  foreach(dir host/include platform/hosted/include platform/linux/include
-              platform/simulated_board/include)
+  # host/platform_api: HostPlatform and CoreExit, header only (tandem/host/
+  # in the installed tree, beside session.h).
+  foreach(dir host/include host/platform_api/include platform/hosted/include
+              platform/linux/include platform/simulated_board/include)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/tandem
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT host FILES_MATCHING PATTERN "*.h")
   endforeach()
