@@ -6,6 +6,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <thread>
 
 #include "tandem/c/host.h"
 #include "tandem/capi/bridge.h"
@@ -112,6 +113,18 @@ tandem_host_state tandem_host_get_state(const tandem_host_session* session) {
 
 const char* tandem_host_state_name(tandem_host_state state) {
   return tandem::remoteproc::StateName(static_cast<tandem::remoteproc::State>(state));
+}
+
+int tandem_host_wait_link_up(tandem_host_session* session, uint64_t timeout_ns) {
+  if (session == nullptr) return TANDEM_EINVAL;
+  // The session has no link-up event to wait on; its state is cheap to
+  // read, so look every millisecond.
+  const auto deadline = std::chrono::steady_clock::now() + ToMilliseconds(timeout_ns);
+  while (!session->session->link_status().ok()) {
+    if (std::chrono::steady_clock::now() >= deadline) return TANDEM_ETIMEDOUT;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return TANDEM_OK;
 }
 
 const char* tandem_host_last_error(const tandem_host_session* session) {

@@ -76,6 +76,9 @@ int c_host_client_run(const char* elf, const char* runtime_dir, const char* name
   CHECK(rc == TANDEM_OK, "boot");
   CHECK(tandem_host_get_state(session) == TANDEM_HOST_RUNNING, "running");
   CHECK(strcmp(tandem_host_state_name(TANDEM_HOST_RUNNING), "running") == 0, "state name");
+  CHECK(tandem_host_wait_link_up(session, 5 * SECOND_NS) == TANDEM_OK, "link up");
+  CHECK(tandem_rpmsg_device_link_up(tandem_host_device(session)) == 1, "the device says so too");
+  CHECK(tandem_rpmsg_buffer_count(tandem_host_device(session)) == 256, "256 buffers");
   CHECK(tandem_host_channel_wait_bound(echo, 5 * SECOND_NS) == TANDEM_OK, "echo bound");
   CHECK(tandem_host_channel_remote_address(echo) == 0x401, "echo is the second endpoint");
   rc = tandem_host_channel_send(echo, text, sizeof(text) - 1, 2 * SECOND_NS);

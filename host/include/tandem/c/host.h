@@ -62,6 +62,9 @@ int tandem_host_stop(tandem_host_session* session);
 tandem_host_state tandem_host_get_state(const tandem_host_session* session);
 /* "offline", "loaded", "running", "crashed", "attached", "detached". */
 const char* tandem_host_state_name(tandem_host_state state);
+/* Waits until the RPMsg link runs (the remote booted and the host bus
+ * started): TANDEM_OK or TANDEM_ETIMEDOUT. */
+int tandem_host_wait_link_up(tandem_host_session* session, uint64_t timeout_ns);
 /* The message of the last call on `session` that failed ("" if none). */
 const char* tandem_host_last_error(const tandem_host_session* session);
 
