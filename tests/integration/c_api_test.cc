@@ -38,18 +38,6 @@ SessionOptions Options(const char* tag, const std::string& console = "/dev/null"
   return o;
 }
 
-std::unique_ptr<Session> Boot(const SessionOptions& o, ClientSample& sample) {
-  auto s = Session::Create(o);
-  EXPECT_TRUE(s.ok()) << s.status().message();
-  if (!s.ok()) return nullptr;
-  EXPECT_TRUE(sample.Register(**s).ok());
-  auto image = Session::ReadFile(TANDEM_C_ECHO_ELF);
-  EXPECT_TRUE(image.ok());
-  const Status booted = (*s)->Boot(std::move(image).value());
-  EXPECT_TRUE(booted.ok()) << booted.message() << " " << (*s)->rproc().error_detail();
-  return std::move(s).value();
-}
-
 TEST(CApiFirmware, EchoesEveryPayloadSizeByteForByte) {
   auto session = Session::Create(Options("echo"));
   ASSERT_TRUE(session.ok());
@@ -93,9 +81,14 @@ TEST(CApiFirmware, AnswersLinuxsClientSampleExchange) {
   char* buf = nullptr;
   std::size_t len = 0;
   std::FILE* out = open_memstream(&buf, &len);
-  ClientSample sample(out, 100, "");
-  auto session = Boot(Options("sample", console), sample);
-  ASSERT_NE(session, nullptr);
+  auto created = Session::Create(Options("sample", console));
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  std::unique_ptr<Session> session = std::move(created).value();
+  ClientSample sample(out, 100, "");  // after the session: it unregisters from it
+  ASSERT_TRUE(sample.Register(*session).ok());
+  auto image = Session::ReadFile(TANDEM_C_ECHO_ELF);
+  ASSERT_TRUE(image.ok());
+  ASSERT_TRUE(session->Boot(std::move(image).value()).ok()) << session->rproc().error_detail();
   ASSERT_TRUE(sample.WaitDone(20s)) << sample.error().message();
   EXPECT_EQ(sample.received(), 100);
   ASSERT_TRUE(session->Stop().ok());
