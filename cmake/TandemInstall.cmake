@@ -35,8 +35,10 @@ install(TARGETS tandem_core ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONEN
 set(TANDEM_PACKAGE_HAS_HOST OFF)
 if(NOT TANDEM_CORE_ONLY)
   set(TANDEM_PACKAGE_HAS_HOST ON)
-  foreach(dir host/include platform/hosted/include platform/linux/include
-              platform/simulated_board/include)
+  # host/platform_api: HostPlatform and CoreExit, header only (tandem/host/
+  # in the installed tree, beside session.h).
+  foreach(dir host/include host/platform_api/include platform/hosted/include
+              platform/linux/include platform/simulated_board/include)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/tandem
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT host FILES_MATCHING PATTERN "*.h")
   endforeach()
@@ -79,3 +81,21 @@ foreach(pc tandem-core tandem tandem-c)
   install(FILES ${PROJECT_BINARY_DIR}/package/${pc}.pc
           DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT core)
 endforeach()
+
+# A Debian package of the same install: `cpack -G DEB --config
+# build/default/CPackConfig.cmake` (run from the build directory) writes
+# tandem_<version>_<arch>.deb.
+if(NOT TANDEM_CORE_ONLY)
+  set(CPACK_PACKAGE_NAME tandem)
+  set(CPACK_PACKAGE_VENDOR "Tandem")
+  set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "remoteproc, VirtIO and RPMsg for AMP systems (C++20)")
+  set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+  set(CPACK_PACKAGE_CONTACT "Tandem developers")
+  set(CPACK_GENERATOR DEB)
+  set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libstdc++6, libc6")
+  set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+  set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+  include(CPack)
+endif()

@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   const auto& rp = s.rproc();
   std::printf("remoteproc: remote is %s: entry 0x%llx, core pid %d, resource table at 0x%llx\n",
               remoteproc::StateName(s.state()), static_cast<unsigned long long>(rp.entry()),
-              s.platform().core_pid(), static_cast<unsigned long long>(rp.loaded_table_da()));
+              s.linux_platform()->core_pid(),
+              static_cast<unsigned long long>(rp.loaded_table_da()));
   if (rp.vdev()) {
     const auto& v = *rp.vdev();
     std::printf(

@@ -12,7 +12,9 @@
 #   base      compilers, CMake, Ninja, GoogleTest, Google Benchmark, CLI11, uapi headers
 #   clang     clang, its sanitizer and libFuzzer runtimes, clang-format, clang-tidy
 #             (the tsan, fuzz and format stages)
-#   cortex-m  the arm-none-eabi cross toolchain (the cortex-m4 preset)
+#   cortex-m  the arm-none-eabi cross toolchain and QEMU (the cortex-m4 preset and its
+#             images run on an emulated MPS2 board)
+#   docs      Doxygen (the API reference, target api_docs)
 #
 # The demo and the test command install only "base": the cross toolchain and
 # LLVM are most of the download and neither uses them.
@@ -27,7 +29,8 @@ BASE=(
   linux-libc-dev
 )
 CLANG=(clang clang-format clang-tidy libclang-rt-14-dev lld llvm)
-CORTEX_M=(gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi)
+CORTEX_M=(gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi qemu-system-arm)
+DOCS=(doxygen)
 
 PACKAGES=("${BASE[@]}")
 for group in "$@"; do
@@ -35,9 +38,10 @@ for group in "$@"; do
     base) ;;
     clang) PACKAGES+=("${CLANG[@]}") ;;
     cortex-m) PACKAGES+=("${CORTEX_M[@]}") ;;
-    all) PACKAGES+=("${CLANG[@]}" "${CORTEX_M[@]}") ;;
+    docs) PACKAGES+=("${DOCS[@]}") ;;
+    all) PACKAGES+=("${CLANG[@]}" "${CORTEX_M[@]}" "${DOCS[@]}") ;;
     *)
-      echo "setup: unknown group '$group' (base, clang, cortex-m, all)" >&2
+      echo "setup: unknown group '$group' (base, clang, cortex-m, docs, all)" >&2
       exit 2
       ;;
   esac

@@ -634,8 +634,12 @@ void Bus::Deliver(const RxSlot& rx) {
     } else {
       if (src != kAddrAny) {
         // Learn the peer from the first message (OpenAMP); never overwrite.
-        std::uint32_t unknown = kAddrAny;
-        endpoint->peer_.compare_exchange_strong(unknown, src, std::memory_order_acq_rel);
+        // peer_ is written only under the bus lock (here and at creation),
+        // so a load and a store do it: no read-modify-write atomic, which an
+        // ARMv6-M core (M0+) does not have.
+        if (endpoint->peer_.load(std::memory_order_relaxed) == kAddrAny) {
+          endpoint->peer_.store(src, std::memory_order_release);
+        }
       }
       if (endpoint->queue_.attached()) {
         // can_push(): never move over a live handle, which would release it

@@ -121,11 +121,14 @@ Status HostLink::CheckProgressLocked(std::uint64_t now_ns) {
   if (options_.progress_limit_ns == 0) return OkStatus();
   // avail idx is ours (published by the HostBus); used idx is the remote's
   // and untrusted, but it only decides whether we wait longer: a remote that
-  // lies about it can stall us no worse than by not consuming.
-  auto avail = tx_ring_.Read<Le16>(tx_avail_idx_);
+  // lies about it can stall us no worse than by not consuming. avail idx is
+  // read atomically too: senders publish it under the bus lock only, not
+  // the link lock we hold (a plain read raced ChannelPort::Send, found by
+  // SessionProgress.RemoteThatStopsConsumingIsACrashAndIsRecovered in tsan).
+  auto avail = tx_ring_.ConsumeLe16(tx_avail_idx_);
   auto used = tx_ring_.ConsumeLe16(tx_used_idx_);
   if (!avail.ok() || !used.ok()) return OkStatus();  // the bus reports bad rings
-  if (avail->get() == *used) {                       // nothing pending
+  if (*avail == *used) {                             // nothing pending
     stall_tracking_ = false;
     return OkStatus();
   }

@@ -69,13 +69,20 @@ std::uint8_t LoadedTable::ReadStatus() const {
 }
 
 void LoadedTable::SetNeedsReset() const {
-  // The same byte as ReadStatus(). A host that writes the status meanwhile
-  // (a reset) either overwrites the bit or sees it: both are fine.
+  // The same byte as ReadStatus(). A load and a store, not an atomic
+  // read-modify-write: the other writer is another core, which exclusive
+  // accesses do not reliably exclude on a shared bus (and an ARMv6-M core
+  // has none). A host reset (status 0) racing this either wins or is
+  // overwritten with the old bits plus NEEDS_RESET; the host sets the whole
+  // byte again when it brings the device up, and a reset host no longer
+  // reads it (vdev::HostLink is down), so both outcomes are fine.
   auto* status =
       reinterpret_cast<std::uint8_t*>(config_.table.data() + vdev_offset_ + kStatusOffset);
-  std::atomic_ref<std::uint8_t>(*status).fetch_or(
-      static_cast<std::uint8_t>(virtio::DeviceStatus::kDeviceNeedsReset),
-      std::memory_order_release);
+  std::atomic_ref<std::uint8_t> byte(*status);
+  byte.store(static_cast<std::uint8_t>(byte.load(std::memory_order_acquire) |
+                                       static_cast<std::uint8_t>(
+                                           virtio::DeviceStatus::kDeviceNeedsReset)),
+             std::memory_order_release);
 }
 
 bool LoadedTable::DriverOk() const {

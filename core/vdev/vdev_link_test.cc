@@ -48,22 +48,11 @@ using remote::testing::RecordingDriver;
 using remote::testing::Text;
 using remoteproc::testing::FakePlatform;
 
-constexpr std::uint32_t kNum = 8;
-constexpr std::uint32_t kBufferSize = 512;
-constexpr std::uint32_t kBufferArea = 2 * kNum * kBufferSize;
+constexpr std::uint32_t kNum = fw::kVringNum;
+constexpr std::uint32_t kBufferSize = fw::kLinkBufferSize;
 constexpr char kService[] = "tandem-echo";
 
-// The boot layout of test_firmware.h with what a RemoteLink needs: a
-// "vdev0buffer" carve-out and vrings the host places (FW_RSC_ADDR_ANY) in
-// the pool bank.
-fw::Bytes LinkTable() {
-  return fw::AssembleTable(rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
-                           rsc::MakeCarveout(rsc::kAddrAny, kBufferArea, "vdev0buffer"),
-                           rsc::MakeTrace(fw::kTraceDa, fw::kTraceLen, "trace"),
-                           rsc::MakeRpmsgVdev(0, fw::kFeatureNs | fw::kFeatureEventIdx,
-                                              {{rsc::kAddrAny, 4096, kNum, rsc::kAddrAny},
-                                               {rsc::kAddrAny, 4096, kNum, rsc::kAddrAny}}));
-}
+using fw::LinkTable;  // the boot layout with a vdev0buffer and ANY vrings
 
 // Sends every message through one platform call, as Session's doorbell.
 class Doorbell final : public rpmsg::Notifier {

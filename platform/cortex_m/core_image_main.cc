@@ -13,6 +13,7 @@
 #include <new>
 #include <utility>
 
+#include "forever.h"
 #include "tandem/base/assert_handler.h"
 #include "tandem/base/endian.h"
 #include "tandem/base/result.h"
@@ -77,19 +78,7 @@ void ReferenceShm() {
 }
 
 // --- vdev ---------------------------------------------------------------
-// Objects that live for the whole image and are never destroyed: placement
-// new into static storage (no heap, no atexit registration).
-template <typename T>
-class Forever {
- public:
-  template <typename... Args>
-  T& Make(Args&&... args) {
-    return *new (bytes_) T(std::forward<Args>(args)...);
-  }
-
- private:
-  alignas(T) std::byte bytes_[sizeof(T)];
-};
+using tandem::cortex_m::Forever;
 
 // A board with nothing on it: every call fails or does nothing.
 class NullBoard final : public tandem::remoteproc::Platform,

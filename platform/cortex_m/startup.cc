@@ -1,4 +1,4 @@
-// Bare-metal start-up for a Cortex-M4F: the vector table and Reset_Handler.
+// Bare-metal start-up for a Cortex-M (M0+, M3, M4F, M7): the vector table and Reset_Handler.
 // Linked with -nostartfiles, so nothing of crt0 runs: this file does what a
 // C/C++ runtime needs before main() (copy .data, zero .bss, enable the FPU,
 // run static constructors). Symbols come from generic_m4.ld.
@@ -27,21 +27,26 @@ int main();
 void Default_Handler();
 }
 
+#if defined(__ARM_FP)
 namespace {
 
 // Coprocessor Access Control Register (ARMv7-M ARM, B3.2.20).
 constexpr std::uintptr_t kCpacr = 0xE000ED88u;
 
 }  // namespace
+#endif
 
 extern "C" [[noreturn]] void Reset_Handler() {
   // -mfloat-abi=hard lets the compiler use VFP registers anywhere, even in
   // memcpy; CP10/CP11 must be enabled (full access) before any such code.
+  // (Only where there is an FPU: CPACR does not exist on an M0+ or M3.)
+#if defined(__ARM_FP)
   auto* cpacr = reinterpret_cast<volatile std::uint32_t*>(kCpacr);
   *cpacr = *cpacr | (0xFu << 20);
   // The write must complete and the pipeline refetch before the first FPU
   // instruction (ARMv7-M ARM, B3.2.20: "DSB; ISB" after changing CPACR).
   __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
 
   // Word loops written out rather than memcpy/memset: .data and .bss are not
   // set up yet, and the library versions may rely on either.

@@ -216,13 +216,13 @@ TEST(Concurrency, AttachedRemoteWithImageIsRecoveredAfterACrash) {
   ASSERT_TRUE(s->Detach().ok());
   ASSERT_TRUE(s->Attach(Image()).ok()) << s->rproc().error_detail();
   ASSERT_TRUE(WaitBindsAtLeast(echo, 2));
-  const pid_t old_pid = s->platform().core_pid();
+  const pid_t old_pid = s->linux_platform()->core_pid();
   ASSERT_GT(old_pid, 0);
   ASSERT_EQ(::kill(old_pid, SIGKILL), 0);
   ASSERT_TRUE(s->WaitForCrashes(1, 10s));
   EXPECT_EQ(s->state(), State::kRunning);
   EXPECT_TRUE(s->last_recovery().ok()) << s->last_recovery().message();
-  EXPECT_NE(s->platform().core_pid(), old_pid);
+  EXPECT_NE(s->linux_platform()->core_pid(), old_pid);
   ASSERT_TRUE(WaitBindsAtLeast(echo, 3));
   ExpectEchoText(echo, "recovered from the attach image");
   ASSERT_TRUE(s->Stop().ok());

@@ -299,7 +299,7 @@ TEST(EndToEnd, DetachThenAttachFromANewHostResumesTraffic) {
     ASSERT_TRUE(first->Boot(Image(TANDEM_DEMO_ELF)).ok());
     ASSERT_TRUE(echo.WaitBound(5s).ok());
     ExpectEchoText(echo, "first host");
-    core_pid = first->platform().core_pid();
+    core_pid = first->linux_platform()->core_pid();
     Status detached = first->Detach();
     ASSERT_TRUE(detached.ok()) << detached.message();
     EXPECT_EQ(first->state(), State::kDetached);
@@ -311,7 +311,7 @@ TEST(EndToEnd, DetachThenAttachFromANewHostResumesTraffic) {
   ASSERT_TRUE(echo.Register().ok());
   ASSERT_TRUE(second->Attach().ok()) << second->rproc().error_detail();
   EXPECT_EQ(second->state(), State::kAttached);
-  EXPECT_EQ(second->platform().core_pid(), core_pid);  // not rebooted
+  EXPECT_EQ(second->linux_platform()->core_pid(), core_pid);  // not rebooted
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   for (int i = 0; i < 100; ++i) ExpectEchoText(echo, "second host " + std::to_string(i));
   ASSERT_TRUE(second->Stop().ok());

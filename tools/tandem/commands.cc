@@ -228,7 +228,7 @@ int Run(const Global& g, const std::string& firmware, bool recovery, bool sample
     return Report("run", st);
   }
   std::printf("remoteproc: %s is running %s (core pid %d); Ctrl-C stops it\n", g.name.c_str(),
-              firmware.c_str(), s.platform().core_pid());
+              firmware.c_str(), s.linux_platform()->core_pid());
 
   std::atomic<bool> done{false};
   std::thread crash_watch([&] {
@@ -263,7 +263,7 @@ int Start(const Global& g, const std::string& firmware) {
     std::fprintf(stderr, "tandem start: %s\n", s.rproc().error_detail());
     return Report("start", st);
   }
-  const pid_t pid = s.platform().core_pid();
+  const pid_t pid = s.linux_platform()->core_pid();
   if (Status st = s.Detach(); !st.ok()) return Report("start", st);
   std::printf("%s: running %s (core pid %d), console in %s\n", g.name.c_str(), firmware.c_str(),
               pid, MakeOptions(g).console_path.c_str());

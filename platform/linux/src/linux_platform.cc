@@ -45,6 +45,10 @@ Status LinuxPlatform::SetCallback(Callback* slot, Callback callback) {
   return OkStatus();
 }
 
+Status LinuxPlatform::SetIdleCallback(IdleCallback callback) {
+  return SetCallback(&idle_callback_, std::move(callback));
+}
+
 Status LinuxPlatform::SetNotifyCallback(NotifyCallback callback) {
   return SetCallback(&notify_callback_, std::move(callback));
 }
@@ -141,9 +145,13 @@ void LinuxPlatform::StopEventThread() {
 void LinuxPlatform::EventLoop() {
   Mailbox& mailbox = core_->mailbox();
   for (;;) {
-    auto message = mailbox.Receive(Mailbox::kForever);
+    auto message = mailbox.Receive(kIdlePeriod);
     if (message.ok()) {
       Dispatch(*message);
+      continue;
+    }
+    if (message.status().code() == StatusCode::kDeadlineExceeded) {
+      if (idle_callback_) idle_callback_();
       continue;
     }
     if (message.status().code() == StatusCode::kDataLoss) {

@@ -210,6 +210,28 @@ TEST_F(LinuxPlatformTest, KicksReachTheNotifyCallback) {
   EXPECT_EQ(platform_->Send(64).code(), StatusCode::kInvalidArgument);
 }
 
+// A core that sends nothing still has its rings looked at: the idle
+// callback runs on the event thread about every kIdlePeriod, and stops with
+// the core.
+TEST_F(LinuxPlatformTest, IdleCallbackRunsWhileTheCoreSendsNothing) {
+  auto platform = LinuxPlatform::Create(env_.Options(milliseconds(1000)));
+  ASSERT_TRUE(platform.ok());
+  platform_ = std::move(*platform);
+  events_.Install(*platform_);
+  std::atomic<int> idles{0};
+  ASSERT_TRUE(platform_->SetIdleCallback([&] { ++idles; }).ok());
+  BootExisting();
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (idles.load() < 3 && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_GE(idles.load(), 3);
+  // Set only while no core runs, like the other callbacks.
+  EXPECT_EQ(platform_->SetIdleCallback(nullptr).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(platform_->Reset().ok());
+  const int after_reset = idles.load();
+  std::this_thread::sleep_for(LinuxPlatform::kIdlePeriod * 3);
+  EXPECT_EQ(idles.load(), after_reset);
+}
+
 TEST_F(LinuxPlatformTest, WaitForControlTimesOut) {
   Boot();
   auto start = Clock::now();

@@ -71,6 +71,13 @@ void FutexWake(std::uint32_t* word) {
   syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
 }
 
+// count - 1, or 0 if the count is 0 already (see WaitForChange).
+void DecrementSaturating(std::atomic_ref<std::uint32_t> count) {
+  std::uint32_t value = count.load(std::memory_order_seq_cst);
+  while (value != 0 && !count.compare_exchange_weak(value, value - 1, std::memory_order_seq_cst)) {
+  }
+}
+
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -224,9 +231,14 @@ bool Mailbox::WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::u
     // already changed), EINTR (a signal) and ETIMEDOUT are all settled by
     // the checks at the top of the next round.
     FutexWait(word, seen, &ts);
-    // The peer may have rewritten the count meanwhile; a wrong count only
-    // costs spurious or slice-delayed wake-ups (see Signal()).
-    Atomic(*sleepers).fetch_sub(1, std::memory_order_seq_cst);
+    // The peer may have rewritten the count meanwhile. Never below zero: a
+    // count zeroed while we slept would otherwise wrap to 0xFFFFFFFF here,
+    // our next sleep would raise it back to 0, and from then on every
+    // wake-up meant for us would be suppressed (each message a whole slice
+    // late) long after the peer stopped writing. Saturating, the count is
+    // right again from our next sleep on; one too high only costs
+    // spurious FUTEX_WAKEs.
+    DecrementSaturating(Atomic(*sleepers));
   }
 }
 

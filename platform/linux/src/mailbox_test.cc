@@ -370,6 +370,34 @@ TEST_F(MailboxTest, SuppressedPeerWakeUpCostsAtMostOneSleepSlice) {
   EXPECT_LT(Clock::now() - sent_at, kMaxSleepSlice + milliseconds(400));
 }
 
+// The peer zeroes the sleeper count once, while our receiver sleeps: after
+// its next slice the count says again that it sleeps, so the peer's
+// wake-ups reach it (before: the count wrapped to 0xFFFFFFFF on waking and
+// read 0 during every later sleep, and every message was a slice late).
+TEST_F(MailboxTest, SleeperCountZeroedOnceIsRightAgainAfterOneSlice) {
+  host_->set_spin(std::chrono::nanoseconds(0));
+  auto* sleepers = reinterpret_cast<std::uint32_t*>(
+      memory_.data() + Mailbox::OffsetOf(MailboxRole::kHost, Word::kReceiverSleepers));
+  Result<std::uint32_t> received = Internal("not run");
+  std::thread receiver([&] { received = host_->Receive(std::chrono::seconds(10)); });
+  auto wait_for_sleeps = [&](std::uint64_t n) {
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (host_->sleeps() < n && Clock::now() < deadline)
+      std::this_thread::sleep_for(milliseconds(1));
+    return host_->sleeps() >= n;
+  };
+  ASSERT_TRUE(wait_for_sleeps(1));
+  std::atomic_ref<std::uint32_t>(*sleepers).store(0);  // the peer's one write
+  // The receiver's slice ends, it looks again and sleeps again.
+  ASSERT_TRUE(wait_for_sleeps(2));
+  EXPECT_EQ(std::atomic_ref<std::uint32_t>(*sleepers).load(), 1u);
+  ASSERT_TRUE(core_->Send(mb::kReady).ok());
+  receiver.join();
+  ASSERT_TRUE(received.ok());
+  EXPECT_EQ(*received, mb::kReady);
+  EXPECT_EQ(std::atomic_ref<std::uint32_t>(*sleepers).load(), 0u);
+}
+
 TEST_F(MailboxTest, ForeverAndHugeTimeoutsDoNotOverflow) {
   // Each of these computes a deadline from the timeout; UBSan (asan preset)
   // aborts on a signed overflow there.

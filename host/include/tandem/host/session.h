@@ -4,7 +4,9 @@
 // Puts together what the lower layers keep apart:
 //   remoteproc::RemoteProc  lifecycle: load, start, stop, crash, recovery,
 //                           attach, detach, coredump, trace
-//   LinuxPlatform           the simulated core process, its memory, mailbox
+//   HostPlatform            the core, its memory, mailbox and events
+//                           (host_platform.h): LinuxPlatform, the simulated
+//                           core process, unless Create is given another
 //   rpmsg::HostBus          the RPMsg driver side over the vdev's vrings
 //   vdev::HostLink          brings the bus up and down with the vdev
 //                           (status DRIVER_OK, notifyid routing, link broken)
@@ -67,6 +69,7 @@
 #include "tandem/base/thread_annotations.h"
 #include "tandem/hosted/condvar_waiter.h"
 #include "tandem/hosted/mutex.h"
+#include "tandem/host/host_platform.h"
 #include "tandem/hosted/mutex_lock.h"
 #include "tandem/linux/linux_platform.h"
 #include "tandem/remoteproc/remote_proc.h"
@@ -76,10 +79,12 @@
 
 namespace tandem::host {
 
-using linux_platform::CoreExit;
 using linux_platform::LinuxPlatform;
 using linux_platform::Mailbox;
 
+// What the Session and its LinuxPlatform are made with. Over another
+// HostPlatform only name (Attach's), recovery, the timeouts and
+// progress_limit apply.
 struct SessionOptions {
   std::string name = "rproc0";  // instance name: state file, memfd names
   bool recovery = true;         // Linux: /sys/class/remoteproc/*/recovery
@@ -104,7 +109,12 @@ class Session final {
  public:
   static constexpr std::uint16_t kMaxBuffers = 256;  // per direction, as Linux
 
+  // Over a LinuxPlatform made from `options` (a simulated core process).
   static Result<std::unique_ptr<Session>> Create(SessionOptions options);
+  // Over `platform` (tests: testing/fake_host_platform.h), which no core
+  // runs on yet and no one else has set callbacks on.
+  static Result<std::unique_ptr<Session>> Create(SessionOptions options,
+                                                 std::unique_ptr<HostPlatform> platform);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -163,7 +173,10 @@ class Session final {
   Status link_status() const { return bus_.status(); }
 
   // --- Lower layers (tests, tools) -----------------------------------------
-  LinuxPlatform& platform() { return *platform_; }
+  HostPlatform& platform() { return *platform_; }
+  // The platform as a LinuxPlatform (core_pid(), ...); nullptr for a
+  // session made over another HostPlatform.
+  LinuxPlatform* linux_platform() { return linux_platform_; }
   // Not thread-safe: only while no lifecycle call runs.
   const remoteproc::RemoteProc& rproc() const TANDEM_NO_THREAD_SAFETY_ANALYSIS { return *rproc_; }
   const SessionOptions& options() const { return options_; }
@@ -184,7 +197,8 @@ class Session final {
   };
 
   explicit Session(SessionOptions options);
-  Status Init() TANDEM_NO_THREAD_SAFETY_ANALYSIS;  // before any thread runs
+  // Before any thread runs.
+  Status Init(std::unique_ptr<HostPlatform> platform) TANDEM_NO_THREAD_SAFETY_ANALYSIS;
   void UpdateSnapshot() TANDEM_REQUIRES(control_mutex_) TANDEM_EXCLUDES(poll_mutex_);
   // Load + table location + Start of image_.
   Status BootImage() TANDEM_REQUIRES(control_mutex_);
@@ -197,6 +211,9 @@ class Session final {
   // The link found the remote broke the ring protocol (once per run).
   void ReportLinkBroken(const Status& status);
   void OnControl(std::uint32_t message);
+  // No message for LinuxPlatform::kIdlePeriod: polls the bus (PollNow), in
+  // case a kick was never sent.
+  void OnIdle();
   // Control worker, between crash events: HostLink::CheckProgressLocked under
   // a try-lock of poll_mutex_ (a busy poller is checked next period).
   void CheckProgress();
@@ -212,7 +229,8 @@ class Session final {
   mutable hosted::Mutex snapshot_mutex_ TANDEM_ACQUIRED_AFTER(poll_mutex_);  // leaf
 
   SessionOptions options_;
-  std::unique_ptr<LinuxPlatform> platform_;
+  std::unique_ptr<HostPlatform> platform_;
+  LinuxPlatform* linux_platform_ = nullptr;  // platform_, if made by Create(options)
   std::unique_ptr<remoteproc::RemoteProc> rproc_ TANDEM_PT_GUARDED_BY(control_mutex_);
   // The image of the running remote: Boot's, or the one given to Attach.
   std::vector<std::byte> image_ TANDEM_GUARDED_BY(control_mutex_);

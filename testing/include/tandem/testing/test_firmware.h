@@ -133,6 +133,30 @@ inline FirmwareSpec StdSpec(bool is_64bit = false) {
 
 inline Bytes StdFirmware(bool is_64bit = false) { return BuildFirmware(StdSpec(is_64bit)); }
 
+// --- Link layout ------------------------------------------------------------
+// The boot layout with what a remote vdev runtime (vdev::RemoteLink) needs:
+// a "vdev0buffer" carve-out and vrings the host places (FW_RSC_ADDR_ANY) in
+// FakePlatform's pool bank. The firmware's table is at kTableDa.
+inline constexpr std::uint32_t kLinkBufferSize = 512;
+inline constexpr std::uint32_t kLinkBufferArea = 2 * kVringNum * kLinkBufferSize;
+
+inline Bytes LinkTable() {
+  return AssembleTable(rsc::MakeCarveout(kCodeDa, kCodeLen, "code"),
+                       rsc::MakeCarveout(rsc::kAddrAny, kLinkBufferArea, "vdev0buffer"),
+                       rsc::MakeTrace(kTraceDa, kTraceLen, "trace"),
+                       rsc::MakeRpmsgVdev(0, kFeatureNs | kFeatureEventIdx,
+                                          {{rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny},
+                                           {rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny}}));
+}
+
+// A firmware image of the link layout for `machine`.
+inline Bytes LinkFirmware(std::uint16_t machine = elf::kMachineArm) {
+  FirmwareSpec spec = StdSpec();
+  spec.machine = machine;
+  spec.table = LinkTable();
+  return BuildFirmware(spec);
+}
+
 // --- Attach layout ----------------------------------------------------------
 inline constexpr std::uint32_t kAttachFwDa = 0x20040000;
 inline constexpr std::uint32_t kAttachFwLen = 0x10000;

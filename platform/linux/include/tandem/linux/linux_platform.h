@@ -1,5 +1,6 @@
 #pragma once
-// LinuxPlatform: remoteproc::Platform on Linux, with the remote core
+// LinuxPlatform: host::HostPlatform (remoteproc::Platform and the event
+// side a host::Session needs) on Linux, with the remote core
 // simulated by a `tandem-core` process that runs a real firmware ELF over
 // real shared memory (docs/architecture.md decision 8; SimulatedCore does the
 // process work, Mailbox the doorbell).
@@ -21,6 +22,12 @@
 //   * the core's end     -> WaitForControl waiters get kAborted, then the
 //     (crash, exit,         crash callback gets the CoreExit, for every end
 //     watchdog)             not caused by Reset()/destruction/Detach()
+//   * nothing for         -> the idle callback: a safety net for kicks that
+//     kIdlePeriod             never came. A kick is a doorbell the core rings
+//                             when the rings tell it to (EVENT_IDX), and the
+//                             rings are peer-writable: a corrupted used_event
+//                             must delay what the core sent by one period at
+//                             most, never hold it up until the next kick.
 //
 // Threading contract:
 //   * Callbacks are set while no core runs (kFailedPrecondition otherwise)
@@ -30,8 +37,10 @@
 //     (kFailedPrecondition), and should return quickly (they hold up all
 //     later messages).
 //   * Send: any thread, concurrently with other Sends and the callbacks
-//     (never blocks on the dispatcher); not concurrently with Detach or
-//     AttachExisting, which replace the mailbox.
+//     (never blocks on the dispatcher), and with Detach or AttachExisting,
+//     which replace the mailbox under mailbox_mutex_ (taken exclusively):
+//     a Send finishes before, or sees the new mailbox (kAborted while no
+//     core is attached).
 //   * WaitForControl: any thread but the event thread; several may wait.
 //   * MapMemory/ReleaseMemory/Start/Reset/Detach/AttachExisting: the
 //     controlling thread (serialized internally).
@@ -60,6 +69,7 @@
 
 #include "tandem/base/result.h"
 #include "tandem/base/thread_annotations.h"
+#include "tandem/host/host_platform.h"
 #include "tandem/hosted/mutex.h"
 #include "tandem/linux/core_exit.h"
 #include "tandem/linux/simulated_core.h"
@@ -80,18 +90,21 @@ struct LinuxPlatformOptions {
   std::uint64_t pool_end = simulated_board::kDynamicPoolEnd;
 };
 
-class LinuxPlatform final : public remoteproc::Platform {
+class LinuxPlatform final : public host::HostPlatform {
  public:
-  using NotifyCallback = std::function<void(std::uint32_t notifyid)>;
-  using ControlCallback = std::function<void(std::uint32_t message)>;
-  using CrashCallback = std::function<void(const CoreExit& exit)>;
+  using NotifyCallback = host::HostPlatform::NotifyCallback;
+  using ControlCallback = host::HostPlatform::ControlCallback;
+  using CrashCallback = host::HostPlatform::CrashCallback;
+  using IdleCallback = host::HostPlatform::IdleCallback;
+  // How long the event thread waits for a message before the idle callback.
+  static constexpr std::chrono::milliseconds kIdlePeriod{100};
 
   static constexpr std::size_t kControlBacklog = 64;
   static constexpr std::uint64_t kMaxLoadedTableView = 4096;
 
   static Result<std::unique_ptr<LinuxPlatform>> Create(LinuxPlatformOptions options = {});
   // Resets a running core (not a detached one) and removes its state file.
-  ~LinuxPlatform();
+  ~LinuxPlatform() override;
   LinuxPlatform(const LinuxPlatform&) = delete;
   LinuxPlatform& operator=(const LinuxPlatform&) = delete;
 
@@ -115,16 +128,18 @@ class LinuxPlatform final : public remoteproc::Platform {
   // (RemoteProc::loaded_table_da() and the table size, after Load), so that
   // a later host attaching to this core finds it. Saved in the state file
   // (now if the core runs, else at the next Start).
-  Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size);
+  Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) override;
 
-  Status SetNotifyCallback(NotifyCallback callback);
-  Status SetControlCallback(ControlCallback callback);
-  Status SetCrashCallback(CrashCallback callback);
+  // host::HostPlatform.
+  Status SetNotifyCallback(NotifyCallback callback) override;
+  Status SetControlCallback(ControlCallback callback) override;
+  Status SetCrashCallback(CrashCallback callback) override;
+  Status SetIdleCallback(IdleCallback callback) override;
 
-  bool IsRunning() const;
+  bool IsRunning() const override;
   // Waits for the core to end (see SimulatedCore::WaitForExit).
   Result<CoreExit> WaitForExit(std::chrono::milliseconds timeout);
-  std::optional<CoreExit> last_exit() const;
+  std::optional<CoreExit> last_exit() const override;
   pid_t core_pid() const;
   const std::string& name() const { return name_; }
   std::string state_file_path() const;
@@ -134,10 +149,10 @@ class LinuxPlatform final : public remoteproc::Platform {
 
   // Leaves the core running for another host; this platform becomes idle
   // (no regions). Writes the state file.
-  Status Detach();
+  Status Detach() override;
   // Takes over the running core `name` from its state file. kNotFound if
   // there is none or the core is gone (the stale file is removed).
-  Status AttachExisting(std::string_view name);
+  Status AttachExisting(std::string_view name) override;
 
  private:
   LinuxPlatform(LinuxPlatformOptions options, std::unique_ptr<SimulatedCore> core);
@@ -166,6 +181,7 @@ class LinuxPlatform final : public remoteproc::Platform {
   NotifyCallback notify_callback_;
   ControlCallback control_callback_;
   CrashCallback crash_callback_;
+  IdleCallback idle_callback_;
 
   mutable hosted::Mutex mutex_;  // guards backlog_ and core_alive_ (with waits)
   hosted::CondVar control_cv_;
