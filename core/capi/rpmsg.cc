@@ -135,11 +135,24 @@ EndpointImpl* Created(tandem_rpmsg_endpoint* ept) {
   return e != nullptr && e->endpoint.created() && e->device != nullptr ? e : nullptr;
 }
 
+// Moves a slot from `expected` to `desired` if it is in `expected`. A
+// compare-and-swap where the core has one; ARMv6-M and ARMv8-M Baseline
+// (Cortex-M0/M0+/M23) have no exclusive accesses, and their firmware calls
+// the C API from its one main-loop thread (rpmsg.h says so), so a load and
+// a store do there.
+bool ClaimState(std::atomic<std::uint8_t>& state, std::uint8_t expected, std::uint8_t desired) {
+#if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
+  if (state.load(std::memory_order_acquire) != expected) return false;
+  state.store(desired, std::memory_order_relaxed);
+  return true;
+#else
+  return state.compare_exchange_strong(expected, desired, std::memory_order_acquire);
+#endif
+}
+
 SlotImpl* ClaimFreeSlot(DeviceImpl& device) {
   for (std::size_t i = 0; i < device.slot_count; ++i) {
-    std::uint8_t expected = kSlotFree;
-    if (device.slot(i).state.compare_exchange_strong(expected, kSlotBusy,
-                                                     std::memory_order_acquire)) {
+    if (ClaimState(device.slot(i).state, kSlotFree, kSlotBusy)) {
       return &device.slot(i);
     }
   }
@@ -156,10 +169,7 @@ SlotImpl* ClaimSlot(DeviceImpl& device, const EndpointImpl* owner, std::uint8_t 
         slot.data.load(std::memory_order_relaxed) != data) {
       continue;
     }
-    std::uint8_t expected = state;
-    if (slot.state.compare_exchange_strong(expected, kSlotBusy, std::memory_order_acquire)) {
-      return &slot;
-    }
+    if (ClaimState(slot.state, state, kSlotBusy)) return &slot;
   }
   return nullptr;
 }
@@ -205,8 +215,7 @@ void ReleaseSlotsOf(DeviceImpl& device, const EndpointImpl* owner) {
     SlotImpl& slot = device.slot(i);
     for (std::uint8_t state : {kSlotRx, kSlotTx}) {
       if (slot.owner.load(std::memory_order_relaxed) != owner) break;
-      std::uint8_t expected = state;
-      if (slot.state.compare_exchange_strong(expected, kSlotBusy, std::memory_order_acquire)) {
+      if (ClaimState(slot.state, state, kSlotBusy)) {
         slot.rx.Release();
         slot.tx.Release();
         FreeSlot(slot);

@@ -179,7 +179,9 @@ int tandem_rpmsg_release_tx_buffer(tandem_rpmsg_endpoint* ept, void* data);
 /* --- Holding received buffers ------------------------------------------- */
 /* Inside the receive callback of `ept`, with the callback's `data`: keeps
  * the buffer past the callback (OpenAMP rpmsg_hold_rx_buffer). Release it
- * with tandem_rpmsg_release_rx_buffer(ept, data) from any thread.
+ * with tandem_rpmsg_release_rx_buffer(ept, data) from any thread (on a
+ * Cortex-M0/M0+/M23, which has no atomic compare-and-swap: from the thread
+ * that polls, or with interrupts masked).
  * TANDEM_ESTATE outside the callback or for another pointer,
  * TANDEM_ENOSPACE without a free slot. */
 int tandem_rpmsg_hold_rx_buffer(tandem_rpmsg_endpoint* ept, void* data);
