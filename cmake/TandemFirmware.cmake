@@ -3,6 +3,8 @@ include_guard(GLOBAL)
 #
 #   tandem_add_firmware(<name> SOURCES ... [LINKER_SCRIPT <file>] [LIBS ...] [NO_CORE])
 #
+# SOURCES may be C++ or C (a C image links tandem_fw_c_image, the board's C
+# glue, and defines tandem_firmware_main(); firmware/c_echo).
 # builds the target fw_<name>, a freestanding, statically linked, non-PIE
 # x86-64 ELF written to ${CMAKE_BINARY_DIR}/firmware/<name>.elf, linked at
 # fixed device addresses by platform/simulated_board/firmware.ld (or
@@ -30,6 +32,14 @@ set(TANDEM_FIRMWARE_COMPILE_FLAGS
     -ffreestanding -fno-exceptions -fno-rtti -fno-pic -fno-pie -fno-stack-protector
     -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-threadsafe-statics
     -ffunction-sections -fdata-sections)
+
+# The same for targets that may hold C sources too (C images): the C++-only
+# flags only where they apply.
+set(TANDEM_FIRMWARE_CXX_ONLY_FLAGS -fno-exceptions -fno-rtti -fno-threadsafe-statics)
+set(TANDEM_FIRMWARE_TARGET_FLAGS ${TANDEM_FIRMWARE_COMPILE_FLAGS})
+list(REMOVE_ITEM TANDEM_FIRMWARE_TARGET_FLAGS ${TANDEM_FIRMWARE_CXX_ONLY_FLAGS})
+list(APPEND TANDEM_FIRMWARE_TARGET_FLAGS
+     "$<$<COMPILE_LANGUAGE:CXX>:${TANDEM_FIRMWARE_CXX_ONLY_FLAGS}>")
 
 set(TANDEM_FIRMWARE_LINKER_SCRIPT ${PROJECT_SOURCE_DIR}/platform/simulated_board/firmware.ld)
 
@@ -60,7 +70,9 @@ function(tandem_add_firmware name)
     POSITION_INDEPENDENT_CODE OFF
     RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/firmware
     LINK_DEPENDS ${script})
-  target_compile_options(${target} PRIVATE ${TANDEM_WARNINGS} ${TANDEM_FIRMWARE_COMPILE_FLAGS})
+  target_compile_options(${target} PRIVATE ${TANDEM_WARNINGS} ${TANDEM_FIRMWARE_TARGET_FLAGS})
+  # C sources (C images, firmware/c_echo): C11, freestanding like the rest.
+  set_target_properties(${target} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   get_property(core_include_dirs GLOBAL PROPERTY TANDEM_CORE_INCLUDE_DIRS)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/platform/simulated_board/include
                                                ${PROJECT_SOURCE_DIR}/remote/include

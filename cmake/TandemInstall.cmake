@@ -8,11 +8,13 @@
 #
 # Layout (prefix-relative):
 #   include/tandem/<layer|host|hosted|linux|simulated_board>/*.h
+#   include/tandem/c/*.h                     the C API (core/capi, host/include)
 #   lib/libtandem_core.a                     the freestanding core (every layer)
 #   lib/libtandem_{hosted,linux,host}.a      the Linux host runtime
 #   lib/libtandem_linux_launcher_installed.a where the launcher is (below)
 #   lib/cmake/Tandem/                        TandemConfig.cmake, version file
-#   lib/pkgconfig/tandem.pc, tandem-core.pc
+#   lib/pkgconfig/tandem.pc, tandem-core.pc, tandem-c.pc (C programs: the
+#                                            host runtime and its C API)
 #   bin/tandem                               the CLI
 #   libexec/tandem/tandem-core               the simulated core's launcher
 #   share/tandem/firmware/*.elf              demo, faulty, selftest images
@@ -45,7 +47,7 @@ if(NOT TANDEM_CORE_ONLY)
   install(TARGETS tandem_for_install RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT host)
   install(TARGETS tandem-core RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/tandem
           COMPONENT host)
-  foreach(image fw_demo fw_faulty fw_selftest)
+  foreach(image fw_demo fw_faulty fw_selftest fw_c_echo)
     if(TARGET ${image})
       install(PROGRAMS $<TARGET_FILE:${image}>
               DESTINATION ${CMAKE_INSTALL_DATADIR}/tandem/firmware COMPONENT host)
@@ -65,12 +67,13 @@ install(FILES ${PROJECT_BINARY_DIR}/package/TandemConfig.cmake
               ${PROJECT_BINARY_DIR}/package/TandemConfigVersion.cmake
         DESTINATION ${TANDEM_INSTALL_CMAKEDIR} COMPONENT core)
 
-# pkg-config: tandem-core (the freestanding core) and tandem (the host),
+# pkg-config: tandem-core (the freestanding core), tandem (the host) and
+# tandem-c (the host for C programs),
 # relocatable: the prefix is found from the .pc file's own directory.
 file(RELATIVE_PATH TANDEM_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 string(REGEX REPLACE "/$" "" TANDEM_PC_TO_PREFIX "${TANDEM_PC_TO_PREFIX}")
-foreach(pc tandem-core tandem)
-  if(pc STREQUAL "tandem" AND NOT TANDEM_PACKAGE_HAS_HOST)
+foreach(pc tandem-core tandem tandem-c)
+  if(pc MATCHES "^tandem(-c)?$" AND NOT TANDEM_PACKAGE_HAS_HOST)
     continue()
   endif()
   configure_file(${PROJECT_SOURCE_DIR}/cmake/package/${pc}.pc.in

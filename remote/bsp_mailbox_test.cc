@@ -4,8 +4,8 @@
 
 #include <cstdint>
 
-#include "tandem/testing/fake_board.h"
 #include "tandem/remoteproc/mailbox.h"
+#include "tandem/testing/fake_board.h"
 
 namespace tandem::remote {
 namespace {

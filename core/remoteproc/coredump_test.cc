@@ -6,12 +6,12 @@
 #include <memory>
 #include <vector>
 
-#include "tandem/testing/fake_rproc_platform.h"
-#include "tandem/testing/test_firmware.h"
 #include "tandem/elf/elf_file.h"
 #include "tandem/elf/elf_wire.h"
 #include "tandem/remoteproc/remote_proc.h"
+#include "tandem/testing/fake_rproc_platform.h"
 #include "tandem/testing/fake_shm.h"
+#include "tandem/testing/test_firmware.h"
 
 namespace tandem::remoteproc {
 namespace {

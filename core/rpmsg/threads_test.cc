@@ -17,9 +17,9 @@
 #include <mutex>
 #include <thread>
 
-#include "tandem/testing/bus_pair.h"
 #include "tandem/hosted/condvar_waiter.h"
 #include "tandem/hosted/mutex_lock.h"
+#include "tandem/testing/bus_pair.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define TANDEM_UNDER_TSAN 1
@@ -32,10 +32,10 @@
 namespace tandem::rpmsg {
 namespace {
 
+using hosted::CondvarWaiter;
+using hosted::MutexLock;
 using testing::PairLayout;
 using testing::PairOptions;
-using hosted::MutexLock;
-using hosted::CondvarWaiter;
 
 std::uint64_t MessagesEachWay() {
 #if defined(TANDEM_UNDER_TSAN)
@@ -354,8 +354,8 @@ TEST(RpmsgThreads, CallbackSendingMoreThanThePoolReclaimsBuffersItself) {
   ASSERT_TRUE(p.host.CreateEndpoint(host_ep, {nullptr, 0x600, 0x500}, sender).ok());
   Endpoint remote_ep;
   p.remote_side.checkers[0].index = 0;
-  ASSERT_TRUE(p.remote.CreateEndpoint(remote_ep, {nullptr, 0x500, 0x600}, p.remote_side.checkers[0])
-                  .ok());
+  ASSERT_TRUE(
+      p.remote.CreateEndpoint(remote_ep, {nullptr, 0x500, 0x600}, p.remote_side.checkers[0]).ok());
   ASSERT_TRUE(p.host.Start(p.config).ok());
   ASSERT_TRUE(p.remote.Start(p.config).ok());
   std::thread host_events(EventLoop, std::ref(p.host), std::ref(p.host_side));
@@ -409,8 +409,8 @@ TEST(RpmsgThreads, AbortWaitsFreesACallbackBlockedInASend) {
   Endpoint host_ep;
   ASSERT_TRUE(p.host.CreateEndpoint(host_ep, {nullptr, 0x600, 0x500}, sender).ok());
   Endpoint remote_ep;
-  ASSERT_TRUE(p.remote.CreateEndpoint(remote_ep, {nullptr, 0x500, 0x600}, p.remote_side.checkers[0])
-                  .ok());
+  ASSERT_TRUE(
+      p.remote.CreateEndpoint(remote_ep, {nullptr, 0x500, 0x600}, p.remote_side.checkers[0]).ok());
   ASSERT_TRUE(p.host.Start(p.config).ok());
   ASSERT_TRUE(p.remote.Start(p.config).ok());
   // The host's "link lock": held around every Poll(), as vdev::HostLink does.

@@ -111,7 +111,8 @@ Status HostLink::CheckProgressLocked(std::uint64_t now_ns) {
   // on; the remote also sends kLinkBroken, but a mailbox word can be lost
   // (a full FIFO) while the status stays.
   if (auto word = status_word_.ConsumeLe32(0); word.ok()) {
-    constexpr auto kNeedsReset = static_cast<std::uint32_t>(virtio::DeviceStatus::kDeviceNeedsReset);
+    constexpr auto kNeedsReset =
+        static_cast<std::uint32_t>(virtio::DeviceStatus::kDeviceNeedsReset);
     if ((*word & kNeedsReset) != 0) {
       broken_reported_ = true;
       stall_tracking_ = false;

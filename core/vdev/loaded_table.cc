@@ -79,10 +79,10 @@ void LoadedTable::SetNeedsReset() const {
   auto* status =
       reinterpret_cast<std::uint8_t*>(config_.table.data() + vdev_offset_ + kStatusOffset);
   std::atomic_ref<std::uint8_t> byte(*status);
-  byte.store(static_cast<std::uint8_t>(byte.load(std::memory_order_acquire) |
-                                       static_cast<std::uint8_t>(
-                                           virtio::DeviceStatus::kDeviceNeedsReset)),
-             std::memory_order_release);
+  byte.store(
+      static_cast<std::uint8_t>(byte.load(std::memory_order_acquire) |
+                                static_cast<std::uint8_t>(virtio::DeviceStatus::kDeviceNeedsReset)),
+      std::memory_order_release);
 }
 
 bool LoadedTable::DriverOk() const {

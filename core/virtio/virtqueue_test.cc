@@ -3,10 +3,10 @@
 
 #include <cstring>
 
-#include "tandem/virtio/device_queue.h"
-#include "tandem/virtio/driver_queue.h"
 #include "tandem/testing/fake_shm.h"
 #include "tandem/testing/virtqueue_pair.h"
+#include "tandem/virtio/device_queue.h"
+#include "tandem/virtio/driver_queue.h"
 
 namespace tandem::virtio {
 namespace {

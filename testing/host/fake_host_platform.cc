@@ -20,8 +20,7 @@ using remoteproc::testing::FakePlatform;
 
 // One run of the remote core: a firmware main loop reduced to its link and
 // an echo service. Lives on the core thread (made and destroyed around it).
-class FakeHostPlatform::Core final : public vdev::RemoteLinkListener,
-                                     public rpmsg::MessageHandler {
+class FakeHostPlatform::Core final : public vdev::RemoteLinkListener, public rpmsg::MessageHandler {
  public:
   explicit Core(FakeHostPlatform& platform) : platform_(platform) {}
   // A core that ends (crash or reset) says nothing more: the bus stops
@@ -39,9 +38,10 @@ class FakeHostPlatform::Core final : public vdev::RemoteLinkListener,
     std::byte* table = board.At(table_da, table_size);
     if (table == nullptr) return NotFound("fake core: no table in device memory");
     config.table.table = ByteSpan(table, table_size);
-    TANDEM_TRY_ASSIGN(config.table.device_memory,
-                      shm::Region::Create(board.At(FakePlatform::kPoolBase, FakePlatform::kPoolSize),
-                                          FakePlatform::kPoolSize, FakePlatform::kPoolBase));
+    TANDEM_TRY_ASSIGN(
+        config.table.device_memory,
+        shm::Region::Create(board.At(FakePlatform::kPoolBase, FakePlatform::kPoolSize),
+                            FakePlatform::kPoolSize, FakePlatform::kPoolBase));
     config.table.image = vdev::DeviceRange{fw::kCodeDa, fw::kCodeLen};
     config.table.max_vring_num = fw::kVringNum;
     config.table.buffer_size = fw::kLinkBufferSize;
@@ -146,8 +146,8 @@ Status FakeHostPlatform::Start(std::uint64_t) {
   // The firmware finds its table where the host put it (the link layout's
   // kTableDa unless the host said otherwise).
   const std::uint64_t table_da = loaded_table_ ? loaded_table_->da : fw::kTableDa;
-  const std::size_t table_size = static_cast<std::size_t>(
-      loaded_table_ ? loaded_table_->size : fw::LinkTable().size());
+  const std::size_t table_size =
+      static_cast<std::size_t>(loaded_table_ ? loaded_table_->size : fw::LinkTable().size());
   auto core = std::make_unique<Core>(*this);
   TANDEM_TRY(core->Boot(board_, table_da, table_size));
   StopEventThread();  // the last run's, if it crashed and was not reset
@@ -275,8 +275,7 @@ std::optional<CoreExit> FakeHostPlatform::last_exit() const {
   return last_exit_;
 }
 
-Status FakeHostPlatform::SetLoadedResourceTable(std::uint64_t device_address,
-                                                std::uint64_t size) {
+Status FakeHostPlatform::SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) {
   loaded_table_ = FakePlatform::Mapping{device_address, size};
   return OkStatus();
 }

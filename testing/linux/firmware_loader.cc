@@ -50,15 +50,16 @@ Result<std::vector<std::byte>> ReadWholeFile(const std::string& path) {
 
 Result<std::uint64_t> LoadFirmwareImage(LinuxPlatform& platform, const std::string& elf_path) {
   TANDEM_TRY_ASSIGN(auto bytes, ReadWholeFile(elf_path));
-  remoteproc::MemoryRequest request{simulated_board::kImageBase, simulated_board::kImageSize, simulated_board::kPageSize, "image"};
+  remoteproc::MemoryRequest request{simulated_board::kImageBase, simulated_board::kImageSize,
+                                    simulated_board::kPageSize, "image"};
   TANDEM_TRY_ASSIGN(shm::Region image, platform.MapMemory(request));
   return Load(image, bytes);
 }
 
 Result<std::uint64_t> LoadFirmwareImage(SimulatedCore& core, const std::string& elf_path) {
   TANDEM_TRY_ASSIGN(auto bytes, ReadWholeFile(elf_path));
-  TANDEM_TRY_ASSIGN(shm::Region image,
-                    core.AddRegion(simulated_board::kImageBase, simulated_board::kImageSize, "image"));
+  TANDEM_TRY_ASSIGN(shm::Region image, core.AddRegion(simulated_board::kImageBase,
+                                                      simulated_board::kImageSize, "image"));
   return Load(image, bytes);
 }
 

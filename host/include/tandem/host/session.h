@@ -67,9 +67,9 @@
 
 #include "tandem/base/result.h"
 #include "tandem/base/thread_annotations.h"
+#include "tandem/host/host_platform.h"
 #include "tandem/hosted/condvar_waiter.h"
 #include "tandem/hosted/mutex.h"
-#include "tandem/host/host_platform.h"
 #include "tandem/hosted/mutex_lock.h"
 #include "tandem/linux/linux_platform.h"
 #include "tandem/remoteproc/remote_proc.h"

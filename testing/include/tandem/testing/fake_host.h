@@ -22,16 +22,16 @@
 #include <string>
 #include <vector>
 
-#include "tandem/testing/fake_board.h"
-#include "tandem/testing/fake_bus_platform.h"
-#include "tandem/vdev/loaded_table.h"
 #include "tandem/remote/remote_node.h"
-#include "tandem/simulated_board/rpmsg_resource_table.h"
 #include "tandem/rpmsg/channel.h"
 #include "tandem/rpmsg/host_bus.h"
+#include "tandem/simulated_board/rpmsg_resource_table.h"
+#include "tandem/testing/fake_board.h"
+#include "tandem/testing/fake_bus_platform.h"
+#include "tandem/testing/fake_shm.h"
+#include "tandem/vdev/loaded_table.h"
 #include "tandem/virtio/features.h"
 #include "tandem/virtio/ring_layout.h"
-#include "tandem/testing/fake_shm.h"
 
 namespace tandem::remote::testing {
 

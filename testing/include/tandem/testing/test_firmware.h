@@ -141,12 +141,13 @@ inline constexpr std::uint32_t kLinkBufferSize = 512;
 inline constexpr std::uint32_t kLinkBufferArea = 2 * kVringNum * kLinkBufferSize;
 
 inline Bytes LinkTable() {
-  return AssembleTable(rsc::MakeCarveout(kCodeDa, kCodeLen, "code"),
-                       rsc::MakeCarveout(rsc::kAddrAny, kLinkBufferArea, "vdev0buffer"),
-                       rsc::MakeTrace(kTraceDa, kTraceLen, "trace"),
-                       rsc::MakeRpmsgVdev(0, kFeatureNs | kFeatureEventIdx,
-                                          {{rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny},
-                                           {rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny}}));
+  return AssembleTable(
+      rsc::MakeCarveout(kCodeDa, kCodeLen, "code"),
+      rsc::MakeCarveout(rsc::kAddrAny, kLinkBufferArea, "vdev0buffer"),
+      rsc::MakeTrace(kTraceDa, kTraceLen, "trace"),
+      rsc::MakeRpmsgVdev(0, kFeatureNs | kFeatureEventIdx,
+                         {{rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny},
+                          {rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny}}));
 }
 
 // A firmware image of the link layout for `machine`.

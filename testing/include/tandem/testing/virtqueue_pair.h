@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "tandem/testing/fake_shm.h"
 #include "tandem/virtio/device_queue.h"
 #include "tandem/virtio/driver_queue.h"
-#include "tandem/testing/fake_shm.h"
 
 namespace tandem::testing {
 

@@ -78,9 +78,15 @@ constexpr Status InvalidArgument(const char* m) { return Status(StatusCode::kInv
 constexpr Status OutOfRange(const char* m) { return Status(StatusCode::kOutOfRange, m); }
 constexpr Status DataLoss(const char* m) { return Status(StatusCode::kDataLoss, m); }
 constexpr Status Unavailable(const char* m) { return Status(StatusCode::kUnavailable, m); }
-constexpr Status DeadlineExceeded(const char* m) { return Status(StatusCode::kDeadlineExceeded, m); }
-constexpr Status FailedPrecondition(const char* m) { return Status(StatusCode::kFailedPrecondition, m); }
-constexpr Status ResourceExhausted(const char* m) { return Status(StatusCode::kResourceExhausted, m); }
+constexpr Status DeadlineExceeded(const char* m) {
+  return Status(StatusCode::kDeadlineExceeded, m);
+}
+constexpr Status FailedPrecondition(const char* m) {
+  return Status(StatusCode::kFailedPrecondition, m);
+}
+constexpr Status ResourceExhausted(const char* m) {
+  return Status(StatusCode::kResourceExhausted, m);
+}
 constexpr Status NotFound(const char* m) { return Status(StatusCode::kNotFound, m); }
 constexpr Status AlreadyExists(const char* m) { return Status(StatusCode::kAlreadyExists, m); }
 constexpr Status Unimplemented(const char* m) { return Status(StatusCode::kUnimplemented, m); }

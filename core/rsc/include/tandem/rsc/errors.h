@@ -11,7 +11,8 @@ namespace tandem::rsc::error {
 // --- ResourceTable::Parse: the table header and offset array ---
 inline constexpr char kTableTooSmall[] = "resource table smaller than its 16-byte header";
 inline constexpr char kUnsupportedVersion[] = "unsupported resource table version (expected 1)";
-inline constexpr char kOffsetArrayPastEnd[] = "resource table offset array extends past the end of the table";
+inline constexpr char kOffsetArrayPastEnd[] =
+    "resource table offset array extends past the end of the table";
 // More than kMaxEntries (limits.h).
 inline constexpr char kTooManyEntries[] = "resource table has more than 256 entries";
 
@@ -21,7 +22,8 @@ inline constexpr char kEntryOffsetUnaligned[] = "resource entry offset is not 4-
 inline constexpr char kEntryOffsetInHeader[] = "resource entry offset points into the table header";
 inline constexpr char kEntryOffsetPastEnd[] = "resource entry offset is past the end of the table";
 // Out of order or duplicated offsets.
-inline constexpr char kEntryOffsetsNotIncreasing[] = "resource entry offsets are not strictly increasing";
+inline constexpr char kEntryOffsetsNotIncreasing[] =
+    "resource entry offsets are not strictly increasing";
 // Fewer than 4 bytes before the next entry (or the table end).
 inline constexpr char kEntryTypeTruncated[] = "resource entry truncated: no room for its type";
 // A type that is neither a known resource nor in the vendor range.
@@ -54,7 +56,8 @@ inline constexpr char kEntryIndexOutOfRange[] = "resource entry index out of ran
 // from a bigger table).
 inline constexpr char kFieldOutsideTable[] = "resource entry field is outside the table";
 // The entry at the recorded offset has another type.
-inline constexpr char kEntryTypeDiffers[] = "resource entry type differs: not the table the entry was parsed from";
+inline constexpr char kEntryTypeDiffers[] =
+    "resource entry type differs: not the table the entry was parsed from";
 inline constexpr char kVringIndexOutOfRange[] = "vring index past num_of_vrings";
 
 }  // namespace tandem::rsc::error

@@ -32,7 +32,8 @@ inline constexpr char kEndOfChain[] = "end of descriptor chain";
 inline constexpr char kAvailIndexJumped[] = "avail index jumped past the ring size";
 inline constexpr char kAvailEntryOutOfRange[] = "available ring entry out of range";
 inline constexpr char kChainLoops[] = "descriptor chain loops";
-inline constexpr char kIndirectNotNegotiated[] = "indirect descriptor but INDIRECT_DESC not negotiated";
+inline constexpr char kIndirectNotNegotiated[] =
+    "indirect descriptor but INDIRECT_DESC not negotiated";
 inline constexpr char kBufferOutsideShm[] = "descriptor buffer outside shared memory";
 inline constexpr char kNextOutOfRange[] = "descriptor next out of range";
 
