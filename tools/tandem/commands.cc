@@ -128,7 +128,9 @@ int Report(const char* command, Status s) {
     const Global& g = *g_report_context;
     const pid_t holder = linux_platform::InstanceLock::Holder(RuntimeDir(g), g.name);
     if (holder > 0) {
-      std::fprintf(stderr, "tandem %s: %s is driven by process %d; until the daemon owns remotes, one host process at a time\n",
+      std::fprintf(stderr,
+                   "tandem %s: %s is driven by process %d; until the daemon owns remotes, one host "
+                   "process at a time\n",
                    command, g.name.c_str(), static_cast<int>(holder));
     }
   }

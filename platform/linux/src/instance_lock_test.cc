@@ -12,7 +12,11 @@
 namespace tandem::linux_platform {
 namespace {
 
-std::string Dir() { return ::testing::TempDir() + "/tandem-lock-" + std::to_string(getpid()); }
+// Computed once: a forked child must use the parent's directory.
+const std::string& Dir() {
+  static const std::string dir = ::testing::TempDir() + "/tandem-lock-" + std::to_string(getpid());
+  return dir;
+}
 
 TEST(InstanceLock, SecondHolderOfANameIsRefusedAndNamedUntilTheFirstLetsGo) {
   std::optional<Result<InstanceLock>> first(InstanceLock::Acquire(Dir(), "locked"));
@@ -29,6 +33,7 @@ TEST(InstanceLock, SecondHolderOfANameIsRefusedAndNamedUntilTheFirstLetsGo) {
 }
 
 TEST(InstanceLock, ADeadHolderLeavesNoStaleLock) {
+  (void)Dir();  // named by the parent's pid, before the fork
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
   const pid_t child = fork();
