@@ -41,6 +41,23 @@ check_fails "stop without a remote" "no remote is running" "${T[@]}" stop
 check "start leaves the remote running" "running" "${T[@]}" start "$DEMO"
 check "status sees it" "running \(core pid [0-9]+" "${T[@]}" status
 check "echo from a new host" "^hello tandem$" "${T[@]}" echo hello tandem
+# One host process at a time (platform/linux instance_lock.h): a second start
+# of a running name must not boot a second core and orphan the first, and a
+# command while another host process drives the remote is refused, naming it.
+check_fails "a second start of a running name is refused" "already running" "${T[@]}" start "$DEMO"
+mkfifo "$DIR/tty-in"
+"${T[@]}" tty <"$DIR/tty-in" >/dev/null 2>&1 &
+holder=$!
+exec 3>"$DIR/tty-in"  # the tty runs until this closes
+for _ in $(seq 100); do  # until it holds the instance (10 s at most)
+  [[ "$(cat "$DIR/$NAME.lock" 2>/dev/null)" == "$holder" ]] && break
+  sleep 0.1
+done
+check_fails "echo while another host drives it is refused" "driven by process $holder" "${T[@]}" echo busy
+check_fails "stop while another host drives it refuses, kills nothing" "driven by process" "${T[@]}" stop
+exec 3>&-  # end of input: the tty detaches and exits
+wait "$holder"
+check "echo once that host is gone" "^after the other host$" "${T[@]}" echo after the other host
 check "ping" "5 received, 0 lost" "${T[@]}" ping -c 5
 check "client sample" "incoming msg 10 \(src: 0x[0-9a-f]+\).*goodbye!" "${T[@]}" sample -c 10
 check "tty channel" "TTY 0x[0-9a-f]{4}: Hello Zephyr" "${T[@]}" send rpmsg-tty "Hello Zephyr" -w 500

@@ -18,6 +18,7 @@
 #include "tandem/host/printable.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/linux/force_stop.h"
+#include "tandem/linux/instance_lock.h"
 #include "tandem/remoteproc/state.h"
 #include "tandem/rsc/resource_table.h"
 
@@ -115,8 +116,24 @@ SessionOptions MakeOptions(const Global& g) {
   return o;
 }
 
+namespace {
+const Global* g_report_context = nullptr;
+}  // namespace
+
+void SetReportContext(const Global& g) { g_report_context = &g; }
+
 int Report(const char* command, Status s) {
   std::fprintf(stderr, "tandem %s: %s (%s)\n", command, s.message(), StatusCodeName(s.code()));
+  if (s.Is(linux_platform::kInstanceInUse) && g_report_context != nullptr) {
+    const Global& g = *g_report_context;
+    const pid_t holder = linux_platform::InstanceLock::Holder(RuntimeDir(g), g.name);
+    if (holder > 0) {
+      std::fprintf(stderr,
+                   "tandem %s: %s is driven by process %d; until the daemon owns remotes, one host "
+                   "process at a time\n",
+                   command, g.name.c_str(), static_cast<int>(holder));
+    }
+  }
   return 1;
 }
 
@@ -285,6 +302,9 @@ int Stop(const Global& g) {
     Attached a(g);
     failure = a.Open();
     if (failure.code() == StatusCode::kNotFound) return Report("stop", failure);
+    // Another host process drives it (`tandem run`, a program): killing the
+    // core under it would only make it recover the remote. Tell the user.
+    if (failure.Is(linux_platform::kInstanceInUse)) return Report("stop", failure);
     if (failure.ok()) {
       failure = a.session().Stop();
       if (failure.ok()) {

@@ -19,7 +19,11 @@ struct Global {
 };
 
 host::SessionOptions MakeOptions(const Global& g);
+// Prints "tandem <command>: <reason> (<code>)" and returns 1. A remote in
+// use by another host process (linux_platform::kInstanceInUse) is named with
+// that process's pid (SetReportContext tells which remote).
 int Report(const char* command, Status s);
+void SetReportContext(const Global& g);
 
 int Info(const std::string& firmware);
 int Run(const Global& g, const std::string& firmware, bool recovery, bool sample);

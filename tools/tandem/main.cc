@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  SetReportContext(g);
   if (*info) return Info(firmware);
   if (*run) return Run(g, firmware, !no_recovery, sample_flag);
   if (*start) return Start(g, firmware);

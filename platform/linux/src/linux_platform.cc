@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tandem/base/checked_math.h"
+#include "tandem/linux/core_process.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/linux/deadline.h"
 #include "tandem/remoteproc/mailbox.h"
@@ -207,6 +208,15 @@ Status LinuxPlatform::Start(std::uint64_t entry) {
     core_->Reset().IgnoreError();
     StopEventThread();
   }
+  TANDEM_TRY(TakeInstanceLock(name_));
+  // A detached core of this name (its state file names a live process)
+  // would be orphaned by a second one.
+  if (!state_file_written_) {
+    if (auto state = ReadCoreState(runtime_dir_, name_);
+        state.ok() && CoreProcess::Adopt(state->pid, state->start_time).ok()) {
+      return AlreadyExists(kInstanceRunning);
+    }
+  }
   TANDEM_TRY(core_->Start(entry));
   StartEventThread();
   if (options_.write_state_file) {
@@ -299,6 +309,15 @@ Status LinuxPlatform::Detach() {
   state_file_written_ = false;  // it belongs to the next host now
   rsc_table_da_ = 0;
   rsc_table_size_ = 0;
+  instance_lock_.reset();  // and so does the instance
+  return OkStatus();
+}
+
+Status LinuxPlatform::TakeInstanceLock(const std::string& name) {
+  if (instance_lock_ && locked_name_ == name) return OkStatus();
+  TANDEM_TRY_ASSIGN(InstanceLock lock, InstanceLock::Acquire(runtime_dir_, name));
+  instance_lock_.emplace(std::move(lock));
+  locked_name_ = name;
   return OkStatus();
 }
 
@@ -310,6 +329,7 @@ Status LinuxPlatform::AttachExisting(std::string_view name) {
   }
   const std::string wanted(name);
   if (!IsValidCoreName(wanted)) return InvalidArgument("invalid core name");
+  TANDEM_TRY(TakeInstanceLock(wanted));
   TANDEM_TRY_ASSIGN(CoreState state, ReadCoreState(runtime_dir_, wanted));
   Status attached;
   {

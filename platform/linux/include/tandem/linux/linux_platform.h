@@ -72,6 +72,7 @@
 #include "tandem/host/host_platform.h"
 #include "tandem/hosted/mutex.h"
 #include "tandem/linux/core_exit.h"
+#include "tandem/linux/instance_lock.h"
 #include "tandem/linux/simulated_core.h"
 #include "tandem/remoteproc/platform.h"
 #include "tandem/simulated_board/memory_map.h"
@@ -111,6 +112,10 @@ class LinuxPlatform final : public host::HostPlatform {
   // remoteproc::Platform.
   Result<shm::Region> MapMemory(const remoteproc::MemoryRequest& request) override;
   void ReleaseMemory() override;
+  // Start also takes the instance lock (instance_lock.h) if this platform
+  // does not hold it yet: kUnavailable (kInstanceInUse) while another host
+  // process drives a remote of this name, kAlreadyExists (kInstanceRunning)
+  // while a detached core of this name runs (attach to it or stop it).
   Status Start(std::uint64_t entry) override;
   Status Reset() override;
   //   kAborted           the core is not running (or died)
@@ -148,10 +153,11 @@ class LinuxPlatform final : public host::HostPlatform {
   SimulatedCore& core() { return *core_; }
 
   // Leaves the core running for another host; this platform becomes idle
-  // (no regions). Writes the state file.
+  // (no regions). Writes the state file and lets go of the instance lock.
   Status Detach() override;
   // Takes over the running core `name` from its state file. kNotFound if
-  // there is none or the core is gone (the stale file is removed).
+  // there is none or the core is gone (the stale file is removed);
+  // kUnavailable (kInstanceInUse) while another host process drives it.
   Status AttachExisting(std::string_view name) override;
 
  private:
@@ -167,6 +173,7 @@ class LinuxPlatform final : public host::HostPlatform {
   // The core's state plus what only the platform knows; written to the
   // state file.
   Status WriteStateFile() TANDEM_REQUIRES(control_mutex_);
+  Status TakeInstanceLock(const std::string& name) TANDEM_REQUIRES(control_mutex_);
 
   LinuxPlatformOptions options_;
   std::string name_;
@@ -190,6 +197,10 @@ class LinuxPlatform final : public host::HostPlatform {
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::uint64_t> dropped_notifies_{0};
   bool state_file_written_ TANDEM_GUARDED_BY(control_mutex_) = false;
+  // Held from the first Start/AttachExisting until Detach or destruction
+  // (not released by Reset: recovery restarts the core under the same lock).
+  std::optional<InstanceLock> instance_lock_ TANDEM_GUARDED_BY(control_mutex_);
+  std::string locked_name_ TANDEM_GUARDED_BY(control_mutex_);
   std::uint64_t rsc_table_da_ TANDEM_GUARDED_BY(control_mutex_) = 0;
   std::uint64_t rsc_table_size_ TANDEM_GUARDED_BY(control_mutex_) = 0;
 
