@@ -32,6 +32,21 @@ check_fails() {  # check_fails <description> <expected regex in stderr> <command
   fi
 }
 
+# Argument handling (docs/cli.md): usage errors exit 2 and say what is wrong.
+check_exit() {  # check_exit <description> <expected rc> <expected regex> <command...>
+  local what=$1 want_rc=$2 want=$3; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [[ $rc -ne $want_rc || ! $out =~ $want ]]; then
+    echo "FAIL: $what (rc=$rc, want $want_rc)"; echo "$out" | sed 's/^/    /'; fail=1
+  else
+    echo "ok: $what"
+  fi
+}
+check_exit "an unknown command is named, exit 2" 2 "unknown command 'frobnicate'" "$TANDEM" frobnicate
+check_exit "a bad option value exits 2" 2 "-w" "$TANDEM" send rpmsg-tty hi -w -5
+check_exit "a missing argument exits 2" 2 "firmware" "$TANDEM" start
+check_exit "--version" 0 "^tandem [0-9]+\\.[0-9]+\\.[0-9]+" "$TANDEM" --version
 check "info shows the resource table" "vdev +id 7 \(rpmsg\)" "$TANDEM" info "$DEMO"
 check_fails "info refuses a file that is not an ELF" "ELF" "$TANDEM" info /etc/hostname
 check_fails "a bad instance name is refused" "name" "$TANDEM" -n "bad/name" status
@@ -60,6 +75,7 @@ wait "$holder"
 check "echo once that host is gone" "^after the other host$" "${T[@]}" echo after the other host
 check "ping" "5 received, 0 lost" "${T[@]}" ping -c 5
 check "client sample" "incoming msg 10 \(src: 0x[0-9a-f]+\).*goodbye!" "${T[@]}" sample -c 10
+check "client sample runs 100 messages by default" "incoming msg 100 \(src: 0x[0-9a-f]+\).*goodbye!" "${T[@]}" sample
 check "tty channel" "TTY 0x[0-9a-f]{4}: Hello Zephyr" "${T[@]}" send rpmsg-tty "Hello Zephyr" -w 500
 check "tty lines from stdin" "TTY 0x[0-9a-f]{4}: line two" bash -c "printf 'line one\nline two\n' | ${T[*]} tty"
 check "trace shows the remote's log" "." "${T[@]}" trace
@@ -68,6 +84,8 @@ if [[ "$(head -c 4 "$DIR/core" | od -An -c | tr -d ' ')" != '177ELF' ]]; then ec
 check "stop with the shutdown handshake" "shutdown acknowledged" "${T[@]}" stop
 check "status after stop" "offline" "${T[@]}" status
 check_fails "a start of a bad firmware fails clearly" "ELF" "${T[@]}" start /etc/hostname
+out=$("${T[@]}" start /etc/hostname 2>&1)
+if [[ "$out" =~ (^|$'\n')"tandem start: "($'\n'|$) ]]; then echo "FAIL: an empty detail line before the error"; fail=1; else echo "ok: no empty detail line"; fi
 check "status after a failed start" "offline" "${T[@]}" status
 
 # Text the remote writes is shown, never executed by the terminal: an escape

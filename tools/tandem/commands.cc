@@ -122,6 +122,15 @@ const Global* g_report_context = nullptr;
 
 void SetReportContext(const Global& g) { g_report_context = &g; }
 
+namespace {
+// RemoteProc's detail of a failed load (which segment, which entry), when
+// there is one: no empty line before the error itself.
+void PrintDetail(const char* command, const char* detail) {
+  if (detail != nullptr && detail[0] != '\0')
+    std::fprintf(stderr, "tandem %s: %s\n", command, detail);
+}
+}  // namespace
+
 int Report(const char* command, Status s) {
   std::fprintf(stderr, "tandem %s: %s (%s)\n", command, s.message(), StatusCodeName(s.code()));
   if (s.Is(linux_platform::kInstanceInUse) && g_report_context != nullptr) {
@@ -241,7 +250,7 @@ int Run(const Global& g, const std::string& firmware, bool recovery, bool sample
   auto image = Session::ReadFile(firmware);
   if (!image.ok()) return Report("run", image.status());
   if (Status st = s.Boot(std::move(image).value()); !st.ok()) {
-    std::fprintf(stderr, "tandem run: %s\n", s.rproc().error_detail());
+    PrintDetail("run", s.rproc().error_detail());
     return Report("run", st);
   }
   std::printf("remoteproc: %s is running %s (core pid %d); Ctrl-C stops it\n", g.name.c_str(),
@@ -277,7 +286,7 @@ int Start(const Global& g, const std::string& firmware) {
   auto image = Session::ReadFile(firmware);
   if (!image.ok()) return Report("start", image.status());
   if (Status st = s.Boot(std::move(image).value()); !st.ok()) {
-    std::fprintf(stderr, "tandem start: %s\n", s.rproc().error_detail());
+    PrintDetail("start", s.rproc().error_detail());
     return Report("start", st);
   }
   const pid_t pid = s.linux_platform()->core_pid();

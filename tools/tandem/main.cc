@@ -2,6 +2,7 @@
 // for RPMsg traffic. See docs/cli.md.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string>
 
 #include "commands.h"
 
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "tandem: remoteproc, VirtIO and RPMsg for AMP systems (simulated remote core on Linux)"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("tandem ") + TANDEM_VERSION);
   Global g;
   app.add_option("-n,--name", g.name, "remote processor instance name")
       ->default_val("rproc0")
@@ -56,7 +58,8 @@ int main(int argc, char** argv) {
   coredump->add_option("file", path, "output file")->required();
 
   auto* sample = app.add_subcommand("sample", "run Linux's rpmsg-client-sample exchange");
-  sample->add_option("-c,--count", count, "messages")
+  int sample_count = 100;  // its own: ping's default must not become sample's
+  sample->add_option("-c,--count", sample_count, "messages")
       ->default_val(100)
       ->check(CLI::Range(1, 1000000));
 
@@ -72,7 +75,9 @@ int main(int argc, char** argv) {
   auto* send = app.add_subcommand("send", "send text to any announced channel and print replies");
   send->add_option("channel", channel, "channel name, e.g. rpmsg-tty")->required();
   send->add_option("text", words, "text")->required();
-  send->add_option("-w,--wait", wait_ms, "milliseconds to wait for replies")->default_val(2000);
+  send->add_option("-w,--wait", wait_ms, "milliseconds to wait for replies")
+      ->default_val(2000)
+      ->check(CLI::Range(0, 3600000));
 
   auto* tty = app.add_subcommand("tty", "lines from stdin to rpmsg-tty, replies to stdout");
 
@@ -90,7 +95,25 @@ int main(int argc, char** argv) {
       ->default_val("both")
       ->check(CLI::IsMember({"blocking", "polling", "both"}));
 
-  CLI11_PARSE(app, argc, argv);
+  // docs/cli.md: argument errors exit 2 (CLI11's own codes are 100+), and
+  // an unknown command is named.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    const auto& extras = app.remaining();
+    if (!extras.empty() && app.get_subcommands().empty()) {
+      std::fprintf(stderr, "tandem: unknown command '%s' (see tandem --help)\n", extras[0].c_str());
+    } else {
+      app.exit(e);
+    }
+    return 2;
+  }
 
   SetReportContext(g);
   if (*info) return Info(firmware);
@@ -100,7 +123,7 @@ int main(int argc, char** argv) {
   if (*status) return StatusCmd(g);
   if (*trace) return Trace(g);
   if (*coredump) return Coredump(g, path);
-  if (*sample) return Sample(g, count);
+  if (*sample) return Sample(g, sample_count);
   if (*ping) return Ping(g, count, size);
   if (*echo) return Echo(g, words);
   if (*send) return Send(g, channel, words, std::chrono::milliseconds(wait_ms));
