@@ -24,10 +24,13 @@
 #include "tandem/remoteproc/state.h"
 #include "tandem/rpmsg/errors.h"
 #include "tandem/testing/fake_host_platform.h"
+#include "tandem/testing/process_checks.h"
 #include "tandem/testing/test_firmware.h"
 
 namespace tandem::host {
 namespace {
+
+using tandem::testing::FinishesWithin;
 
 using namespace std::chrono_literals;
 using remoteproc::State;
@@ -57,21 +60,6 @@ struct Fixture {
   FakeHostPlatform* fake = nullptr;
   std::unique_ptr<Session> session;
 };
-
-// Runs `fn` and fails the whole binary if it does not return in time: a
-// deadlock must fail the test, not hang the suite.
-template <typename Fn>
-void FinishesWithin(std::chrono::seconds limit, const char* what, Fn fn) {
-  std::packaged_task<void()> task(std::move(fn));
-  auto done = task.get_future();
-  std::thread t(std::move(task));
-  if (done.wait_for(limit) != std::future_status::ready) {
-    std::fprintf(stderr, "%s did not finish in %llds: deadlock\n", what,
-                 static_cast<long long>(limit.count()));
-    std::_Exit(1);
-  }
-  t.join();
-}
 
 template <typename Pred>
 bool WaitUntil(Pred done, std::chrono::milliseconds timeout = 5000ms) {

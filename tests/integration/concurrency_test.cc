@@ -16,9 +16,12 @@
 
 #include "tandem/host/session.h"
 #include "tandem/remoteproc/state.h"
+#include "tandem/testing/process_checks.h"
 
 namespace tandem::host {
 namespace {
+
+using tandem::testing::FinishesWithin;
 
 using remoteproc::State;
 using namespace std::chrono_literals;
@@ -50,21 +53,6 @@ std::unique_ptr<Session> MakeSession(const SessionOptions& o) {
   auto s = Session::Create(o);
   EXPECT_TRUE(s.ok()) << s.status().message();
   return s.ok() ? std::move(s).value() : nullptr;
-}
-
-// Runs `fn` and fails the whole binary if it does not return in time: a
-// deadlock must fail the test, not hang the suite.
-template <typename Fn>
-void FinishesWithin(std::chrono::seconds limit, const char* what, Fn fn) {
-  std::packaged_task<void()> task(std::move(fn));
-  auto done = task.get_future();
-  std::thread t(std::move(task));
-  if (done.wait_for(limit) != std::future_status::ready) {
-    std::fprintf(stderr, "%s did not finish in %llds: deadlock\n", what,
-                 static_cast<long long>(limit.count()));
-    std::_Exit(1);
-  }
-  t.join();
 }
 
 void ExpectEchoText(ChannelPort& port, const std::string& text) {

@@ -17,9 +17,12 @@
 #include "tandem/host/client_sample.h"
 #include "tandem/host/session.h"
 #include "tandem/remoteproc/state.h"
+#include "tandem/testing/process_checks.h"
 
 namespace tandem::host {
 namespace {
+
+using tandem::testing::FdList;
 
 using remoteproc::CrashReason;
 using remoteproc::State;
@@ -352,20 +355,6 @@ int CountDir(const char* path) {
     closedir(d);
   }
   return n;
-}
-std::string FdList() {
-  std::string out;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (dirent* e = readdir(d)) {
-      char target[256] = {};
-      const std::string link = std::string("/proc/self/fd/") + e->d_name;
-      if (readlink(link.c_str(), target, sizeof(target) - 1) > 0) {
-        out += std::string(e->d_name) + " -> " + target + "\n";
-      }
-    }
-    closedir(d);
-  }
-  return out;
 }
 std::string ReadAll(const char* path) {
   std::ifstream in(path);

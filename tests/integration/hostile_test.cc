@@ -30,11 +30,14 @@
 #include "tandem/linux/core_state.h"
 #include "tandem/linux/force_stop.h"
 #include "tandem/remoteproc/state.h"
+#include "tandem/testing/process_checks.h"
 
 extern char** environ;
 
 namespace tandem::host {
 namespace {
+
+using tandem::testing::FdList;
 
 using remoteproc::CrashReason;
 using remoteproc::State;
@@ -103,21 +106,6 @@ std::string SharedMappings() {
     if (space != std::string::npos && line.size() > space + 4 && line[space + 4] == 's') {
       out += line + "\n";
     }
-  }
-  return out;
-}
-
-std::string FdList() {
-  std::string out;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (dirent* e = readdir(d)) {
-      char target[256] = {};
-      const std::string link = std::string("/proc/self/fd/") + e->d_name;
-      if (readlink(link.c_str(), target, sizeof(target) - 1) > 0) {
-        out += std::string(e->d_name) + " -> " + target + "\n";
-      }
-    }
-    closedir(d);
   }
   return out;
 }
