@@ -102,7 +102,7 @@ Status Session::Init(std::unique_ptr<HostPlatform> platform) {
       static_cast<std::uint64_t>(std::chrono::nanoseconds(options_.progress_limit).count());
   // The doorbell sends any mailbox message: the link's kPendingMessage too.
   link_.emplace(*rproc_, bus_, doorbell_, poll_lock_, lopts);
-  rproc_->set_vdev_listener(&*link_);
+  rproc_->set_vdev_listener(&vdev_relay_);
 
   TANDEM_TRY(platform_->SetNotifyCallback([this](std::uint32_t id) { OnNotify(id); }));
   TANDEM_TRY(platform_->SetControlCallback([this](std::uint32_t m) { OnControl(m); }));

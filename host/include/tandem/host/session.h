@@ -270,6 +270,27 @@ class Session final {
   // Made in Init() with rproc_ (it writes the vdev status through it).
   std::optional<vdev::HostLink> link_;
 
+  // RemoteProc's vdev listener: publishes the state RemoteProc just entered
+  // (running / attached) before the link comes up, so that a driver's
+  // OnBound, which may run as soon as the remote announces, reads it from
+  // state(); then hands over to the HostLink.
+  class VdevRelay final : public remoteproc::VdevListener {
+   public:
+    explicit VdevRelay(Session& s) : session_(s) {}
+    // RemoteProc calls its listener only inside a lifecycle call, which
+    // holds control_mutex_ (Boot, Stop, Attach, Detach, recovery).
+    Status OnVdevReady(const remoteproc::VdevResources& vdev) override
+        TANDEM_NO_THREAD_SAFETY_ANALYSIS {
+      session_.UpdateSnapshot();
+      return session_.link_->OnVdevReady(vdev);
+    }
+    void OnVdevReset() override { session_.link_->OnVdevReset(); }
+
+   private:
+    Session& session_;
+  };
+  VdevRelay vdev_relay_{*this};
+
   mutable hosted::Mutex events_mutex_;  // leaf
   mutable hosted::CondVar events_cv_;
   std::deque<CrashEvent> crash_queue_ TANDEM_GUARDED_BY(events_mutex_);
