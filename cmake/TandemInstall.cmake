@@ -44,7 +44,13 @@ if(NOT TANDEM_CORE_ONLY)
   endforeach()
   install(TARGETS tandem_hosted tandem_linux tandem_host tandem_linux_launcher_installed
           ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT host)
-  install(TARGETS tandem_for_install RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT host)
+  install(TARGETS tandem_for_install tandemd_for_install RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          COMPONENT host)
+  # tandemd as a systemd user service (systemctl --user enable --now tandemd).
+  configure_file(${PROJECT_SOURCE_DIR}/tools/tandemd/tandemd.service.in
+                 ${PROJECT_BINARY_DIR}/tandemd.service @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/tandemd.service
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/systemd/user COMPONENT host)
   install(TARGETS tandem-core RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/tandem
           COMPONENT host)
   foreach(image fw_demo fw_faulty fw_selftest fw_c_echo)

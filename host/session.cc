@@ -147,16 +147,18 @@ void Session::UpdateSnapshot() {
   snapshot_ = std::move(snap);
 }
 
+Status Session::RecordLoadedTable() {
+  if (rproc_->resource_table() == nullptr) return OkStatus();
+  return platform_->SetLoadedResourceTable(rproc_->loaded_table_da(),
+                                           rproc_->cached_table().size());
+}
+
 Status Session::BootImage() {
   TANDEM_TRY(rproc_->Load(image_));
-  if (rproc_->resource_table() != nullptr) {
-    // So that a later host can find the table and attach (state file).
-    Status s =
-        platform_->SetLoadedResourceTable(rproc_->loaded_table_da(), rproc_->cached_table().size());
-    if (!s.ok()) {
-      rproc_->Stop().IgnoreError();
-      return s;
-    }
+  // So that a later host can find the table and attach (state file).
+  if (Status s = RecordLoadedTable(); !s.ok()) {
+    rproc_->Stop().IgnoreError();
+    return s;
   }
   return rproc_->Start();
 }
@@ -241,6 +243,15 @@ void Session::SetRecovery(bool enabled) {
   rproc_->set_recovery(enabled);
 }
 
+Status Session::ReportCrash(remoteproc::CrashReason reason, std::string detail) {
+  const State s = state();
+  if (s != State::kRunning && s != State::kAttached) {
+    return FailedPrecondition("the remote is not running");
+  }
+  PostCrash(reason, std::move(detail));
+  return OkStatus();
+}
+
 State Session::state() const {
   hosted::MutexGuard lock(snapshot_mutex_);
   return snapshot_.state;
@@ -304,6 +315,17 @@ Status Session::RegisterDriver(const char* name, rpmsg::ChannelHandler& handler)
 void Session::UnregisterDriver(rpmsg::ChannelHandler& handler) {
   hosted::MutexGuard lock(poll_mutex_);
   bus_.UnregisterDriver(handler);
+}
+
+Status Session::CreateEndpoint(rpmsg::Endpoint& endpoint, const rpmsg::EndpointConfig& config,
+                               rpmsg::MessageHandler& handler) {
+  hosted::MutexGuard lock(poll_mutex_);
+  return bus_.CreateEndpoint(endpoint, config, handler);
+}
+
+void Session::DestroyEndpoint(rpmsg::Endpoint& endpoint) {
+  hosted::MutexGuard lock(poll_mutex_);
+  bus_.DestroyEndpoint(endpoint);
 }
 
 // --- Platform events (event thread) --------------------------------------------

@@ -14,7 +14,7 @@ case "${1:-}" in
 esac
 
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
-DIRS=(core host remote platform firmware testing tools tests bench examples)
+DIRS=(core host client daemon remote platform firmware testing tools tests bench examples)
 # Kept byte for byte: the Zephyr snippet of the reference, compiled as is.
 EXCLUDE_RE='^core/capi/zephyr_snippet\.c$'
 

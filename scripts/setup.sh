@@ -24,7 +24,9 @@ set -euo pipefail
 
 BASE=(
   build-essential cmake ninja-build g++ python3
-  libgtest-dev libgmock-dev googletest libbenchmark-dev libcli11-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libcli11-dev nlohmann-json3-dev
+  # tandemd: FUSE file interface (libfuse3) and the fusermount3 helper
+  libfuse3-dev fuse3 pkg-config
   # Linux uapi headers (virtio_ring.h, rpmsg.h) used by the platform and tests
   linux-libc-dev
 )

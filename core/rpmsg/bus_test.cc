@@ -92,6 +92,34 @@ TEST(RpmsgBus, DriverRegisteredLaterBindsExistingChannel) {
   EXPECT_EQ(second.bound_addresses[0].first, 0x400u);  // the freed address is reused
 }
 
+// Channels(): a copy of every channel in use, bound or waiting, for
+// listings and for endpoints opened to a service by name (rpmsg_char).
+TEST(RpmsgBus, ChannelsListsBoundAndWaitingChannels) {
+  BusPair pair;
+  RecordingDriver driver;
+  ASSERT_TRUE(pair.host().RegisterDriver("bound-svc", driver).ok());
+  Endpoint a, b;
+  Collector rx;
+  ASSERT_TRUE(pair.remote().CreateEndpoint(a, {"bound-svc"}, rx).ok());
+  ASSERT_TRUE(pair.remote().CreateEndpoint(b, {"waiting-svc"}, rx).ok());
+  pair.Pump();
+  HostBus::ChannelInfo infos[4];
+  ASSERT_EQ(pair.host().Channels(infos), 2u);
+  EXPECT_STREQ(infos[0].name, "bound-svc");
+  EXPECT_TRUE(infos[0].bound);
+  EXPECT_EQ(infos[0].local, 0x400u);
+  EXPECT_EQ(infos[0].remote, a.address());
+  EXPECT_STREQ(infos[1].name, "waiting-svc");
+  EXPECT_FALSE(infos[1].bound);
+  EXPECT_EQ(infos[1].local, kAddrAny);
+  EXPECT_EQ(infos[1].remote, b.address());
+  // A short array gets what fits; the count is the whole.
+  HostBus::ChannelInfo one[1];
+  EXPECT_EQ(pair.host().Channels(one), 2u);
+  EXPECT_STREQ(one[0].name, "bound-svc");
+  EXPECT_EQ(pair.host().Channels({}), 2u);
+}
+
 TEST(RpmsgBus, DestroyingAnnouncedEndpointSendsNsDestroyAndUnbinds) {
   BusPair pair;
   RecordingDriver driver;

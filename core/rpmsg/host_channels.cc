@@ -50,6 +50,24 @@ std::size_t HostBus::channel_count() const {
   return n;
 }
 
+std::size_t HostBus::Channels(std::span<ChannelInfo> out) const {
+  LockGuard guard(lock());
+  std::size_t n = 0;
+  for (const Channel& c : memory_.channels) {
+    if (c.state_ == Channel::State::kFree) continue;
+    if (n < out.size()) {
+      ChannelInfo& info = out[n];
+      std::memcpy(info.name, c.name_, kNameSize);
+      info.name[kNameSize - 1] = '\0';
+      info.bound = c.state_ == Channel::State::kBound;
+      info.local = info.bound ? c.endpoint_.address() : kAddrAny;
+      info.remote = c.remote_;
+    }
+    ++n;
+  }
+  return n;
+}
+
 void HostBus::ReleaseAllChannels() {
   // One at a time, calling out without the lock.
   for (;;) {

@@ -13,14 +13,16 @@
 set -euo pipefail
 build=$1 consumer=$2 cxx=$3 c_consumer=${4:-} cc=${5:-cc}
 work=$(mktemp -d)
-trap 'TANDEM_RUNTIME_DIR="$work/run" "$work/prefix/bin/tandem" -n install-cli stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'TANDEM_RUNTIME_DIR="$work/run3" "$work/prefix/bin/tandem" -n install-cli stop >/dev/null 2>&1 || true
+      TANDEM_RUNTIME_DIR="$work/run3" "$work/prefix/bin/tandem" daemon stop >/dev/null 2>&1 || true
+      rm -rf "$work"' EXIT
 prefix=$work/prefix
 
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 for f in include/tandem/rpmsg/wire.h include/tandem/host/session.h lib/libtandem_core.a \
          include/tandem/c/rpmsg.h include/tandem/c/openamp.h include/tandem/c/rpmsg_service.h \
          include/tandem/c/host.h lib/pkgconfig/tandem-c.pc \
-         lib/cmake/Tandem/TandemConfig.cmake lib/pkgconfig/tandem.pc bin/tandem \
+         lib/cmake/Tandem/TandemConfig.cmake lib/pkgconfig/tandem.pc bin/tandem bin/tandemd \
          libexec/tandem/tandem-core share/tandem/firmware/demo.elf; do
   [[ -e "$prefix/$f" ]] || { echo "install: $f missing" >&2; exit 1; }
 done
@@ -60,11 +62,12 @@ export TANDEM_RUNTIME_DIR=$work/run3
 cli=$prefix/bin/tandem
 # On failure: what the remote printed and what the CLI knows of it.
 diagnose() {
-  echo "--- console" >&2; cat "$work/console.log" >&2 || true
+  echo "--- console" >&2; cat "$TANDEM_RUNTIME_DIR/install-cli.console" >&2 || true
+  echo "--- tandemd" >&2; cat "$TANDEM_RUNTIME_DIR/tandemd.log" >&2 || true
   "$cli" -n install-cli status >&2 || true
   exit 1
 }
-"$cli" -n install-cli --console "$work/console.log" start "$prefix/share/tandem/firmware/demo.elf" ||
+"$cli" -n install-cli start "$prefix/share/tandem/firmware/demo.elf" ||
   diagnose
 "$cli" -n install-cli ping -c 3 || diagnose
 "$cli" -n install-cli stop || diagnose

@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -17,22 +20,26 @@
 #include "tandem/host/client_sample.h"
 #include "tandem/host/printable.h"
 #include "tandem/linux/core_state.h"
-#include "tandem/linux/force_stop.h"
-#include "tandem/linux/instance_lock.h"
-#include "tandem/remoteproc/state.h"
 #include "tandem/rsc/resource_table.h"
 
 namespace tandem::cli {
 
-using host::ChannelPort;
+using client::ChannelClient;
+using client::ChannelSpec;
+using client::Client;
+using client::ClientOptions;
+using client::Error;
+using client::Json;
 using host::Session;
 using host::SessionOptions;
 using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
 
 namespace {
 
 constexpr const char* kEchoChannel = "rpmsg-openamp-demo-channel";
-constexpr auto kBindTimeout = std::chrono::seconds(5);
+constexpr const char* kTtyChannel = "rpmsg-tty";
+constexpr const char* kSampleChannel = "rpmsg-client-sample";
 
 std::string RuntimeDir(const Global& g) {
   return g.runtime_dir.empty() ? linux_platform::DefaultRuntimeDirectory() : g.runtime_dir;
@@ -47,64 +54,82 @@ std::string Join(const std::vector<std::string>& words) {
   return s;
 }
 
-// A session attached to the running remote for the duration of a command;
-// detaches (leaving the remote running) when it goes out of scope.
-class Attached {
- public:
-  explicit Attached(const Global& g) : global_(g) {}
-  ~Attached() {
-    if (session_ && session_->state() == remoteproc::State::kAttached) {
-      Status s = session_->Detach();
-      if (!s.ok()) Report("detach", s);
-    }
-  }
-  // Creates the session; register drivers on session() before Attach() so
-  // they bind as the remote re-announces its channels.
-  Status Create() {
-    auto created = Session::Create(MakeOptions(global_));
-    if (!created.ok()) return created.status();
-    session_ = std::move(created).value();
-    return OkStatus();
-  }
-  Status Attach() {
-    Status s = session_->Attach();
-    if (s.code() == StatusCode::kNotFound) {
-      return NotFound("no remote is running under this name (start one with `tandem start`)");
-    }
-    return s;
-  }
-  Status Open() {
-    TANDEM_TRY(Create());
-    return Attach();
-  }
-  // Create, a port on `channel`, attach, wait until the channel is bound.
-  Result<ChannelPort*> OpenPort(const std::string& channel) {
-    TANDEM_TRY(Create());
-    port_ = std::make_unique<ChannelPort>(*session_, channel);
-    TANDEM_TRY(port_->Register());
-    TANDEM_TRY(Attach());
-    TANDEM_TRY(port_->WaitBound(kBindTimeout));
-    return port_.get();
-  }
-  Session& session() { return *session_; }
-
- private:
-  const Global& global_;
-  std::unique_ptr<Session> session_;
-  std::unique_ptr<ChannelPort> port_;  // destroyed before the session
-};
-
-void PrintChannel(const char* what, rpmsg::Channel& c) {
-  std::printf("rpmsg: %s channel %s: 0x%x -> 0x%x\n", what, c.name(), c.local_address(),
-              c.remote_address());
+// Ctrl-C: commands that run until interrupted look at this flag; their
+// waits are short, so they notice within a slice.
+std::atomic<bool> g_interrupted{false};
+void OnInterrupt(int) { g_interrupted = true; }
+void CatchInterrupt() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
 }
 
-// Prints channels as they come and go (`tandem run`).
-class ChannelLogger final : public rpmsg::ChannelHandler {
- public:
-  void OnBound(rpmsg::Channel& c) override { PrintChannel("new", c); }
-  void OnUnbound(rpmsg::Channel& c) override { PrintChannel("removed", c); }
-};
+void SaySpawned(pid_t pid, const Global& g) {
+  if (pid > 0) {
+    std::fprintf(stderr, "tandem: started tandemd (pid %d) for %s\n", static_cast<int>(pid),
+                 RuntimeDir(g).c_str());
+  }
+}
+
+ClientOptions Options(const Global& g) {
+  ClientOptions o;
+  o.runtime_dir = g.runtime_dir;
+  return o;
+}
+
+// One request to the daemon; prints the error and returns false on failure.
+bool Call(const char* command, const Global& g, Json request, Json* reply, int* rc) {
+  Client c;
+  Error e = Client::Connect(Options(g), &c);
+  if (e.ok()) {
+    SaySpawned(c.started_pid(), g);
+    if (!request.contains("remote")) request["remote"] = g.name;
+    e = c.Call(request, reply);
+  }
+  if (!e.ok()) {
+    *rc = Report(command, e);
+    return false;
+  }
+  return true;
+}
+
+Error OpenChannel(const Global& g, const std::string& channel, ChannelClient* out) {
+  ChannelSpec spec;
+  spec.remote = g.name;
+  spec.channel = channel;
+  Error e = ChannelClient::Open(Options(g), spec, out);
+  if (e.ok()) SaySpawned(out->started_pid(), g);
+  return e;
+}
+
+void PrintJson(const Json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+
+std::string Hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+  return buf;
+}
+
+void PrintStatus(const Json& s) {
+  std::printf("%s: %s", s.value("name", "").c_str(), s.value("state", "").c_str());
+  if (s.contains("core_pid")) std::printf(" (core pid %d)", s["core_pid"].get<int>());
+  std::printf("\n");
+  const std::string fw = s.value("firmware", "");
+  std::printf("  firmware  %s\n", fw.empty() ? "(none)" : fw.c_str());
+  std::printf("  recovery  %s, coredump %s\n", s.value("recovery", "").c_str(),
+              s.value("coredump", "").c_str());
+  std::printf("  rpmsg     link %s, %u channel(s)\n", s.value("link", "").c_str(),
+              s.value("channels", 0u));
+  const unsigned crashes = s.value("crashes", 0u);
+  if (crashes > 0 && s.contains("last_crash")) {
+    std::printf("  crashes   %u, last: %s: %s (recovery: %s)\n", crashes,
+                s["last_crash"].value("reason", "").c_str(),
+                s["last_crash"].value("detail", "").c_str(), s.value("last_recovery", "").c_str());
+  }
+  std::printf("  console   %s\n", s.value("console", "").c_str());
+}
 
 }  // namespace
 
@@ -116,34 +141,14 @@ SessionOptions MakeOptions(const Global& g) {
   return o;
 }
 
-namespace {
-const Global* g_report_context = nullptr;
-}  // namespace
-
-void SetReportContext(const Global& g) { g_report_context = &g; }
-
-namespace {
-// RemoteProc's detail of a failed load (which segment, which entry), when
-// there is one: no empty line before the error itself.
-void PrintDetail(const char* command, const char* detail) {
-  if (detail != nullptr && detail[0] != '\0')
-    std::fprintf(stderr, "tandem %s: %s\n", command, detail);
-}
-}  // namespace
-
 int Report(const char* command, Status s) {
   std::fprintf(stderr, "tandem %s: %s (%s)\n", command, s.message(), StatusCodeName(s.code()));
-  if (s.Is(linux_platform::kInstanceInUse) && g_report_context != nullptr) {
-    const Global& g = *g_report_context;
-    const pid_t holder = linux_platform::InstanceLock::Holder(RuntimeDir(g), g.name);
-    if (holder > 0) {
-      std::fprintf(stderr,
-                   "tandem %s: %s is driven by process %d; until the daemon owns remotes, one host "
-                   "process at a time\n",
-                   command, g.name.c_str(), static_cast<int>(holder));
-    }
-  }
-  return 1;
+  return kExitFailed;
+}
+
+int Report(const char* command, const Error& e) {
+  std::fprintf(stderr, "tandem %s: %s (%s)\n", command, e.message.c_str(), StatusCodeName(e.code));
+  return kExitFailed;
 }
 
 // --- info ----------------------------------------------------------------------
@@ -221,295 +226,520 @@ int Info(const std::string& firmware) {
   return 0;
 }
 
-// --- lifecycle -----------------------------------------------------------------------
+// --- remoteproc, through the daemon ----------------------------------------------------
 
-int Run(const Global& g, const std::string& firmware, bool recovery, bool sample) {
-  // Signals are taken synchronously by this thread; block them before any
-  // thread starts so that none of the session's threads receives them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+namespace {
+// Absolute, so that the daemon (another cwd) finds it.
+std::string Absolute(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof(cwd)) == nullptr) return path;
+  return std::string(cwd) + "/" + path;
+}
 
-  SessionOptions options = MakeOptions(g);
-  options.recovery = recovery;
-  auto created = Session::Create(options);
-  if (!created.ok()) return Report("run", created.status());
-  Session& s = **created;
-  ChannelLogger echo_log, tty_log;
-  host::ClientSample client(stdout);
-  ChannelLogger sample_log;
-  s.RegisterDriver(kEchoChannel, echo_log).IgnoreError();
-  s.RegisterDriver("rpmsg-tty", tty_log).IgnoreError();
-  if (sample) {
-    client.Register(s).IgnoreError();
-  } else {
-    s.RegisterDriver(host::kClientSampleName, sample_log).IgnoreError();
+int Simple(const char* command, const Global& g, Json request) {
+  Json reply;
+  int rc = kExitOk;
+  if (!Call(command, g, std::move(request), &reply, &rc)) return rc;
+  if (g.json) {
+    PrintJson(reply.value("status", Json::object()));
+  } else if (reply.contains("status")) {
+    const Json& s = reply["status"];
+    std::printf("%s: %s\n", s.value("name", "").c_str(), s.value("state", "").c_str());
   }
-  auto image = Session::ReadFile(firmware);
-  if (!image.ok()) return Report("run", image.status());
-  if (Status st = s.Boot(std::move(image).value()); !st.ok()) {
-    PrintDetail("run", s.rproc().error_detail());
-    return Report("run", st);
-  }
-  std::printf("remoteproc: %s is running %s (core pid %d); Ctrl-C stops it\n", g.name.c_str(),
-              firmware.c_str(), s.linux_platform()->core_pid());
+  return kExitOk;
+}
+}  // namespace
 
-  std::atomic<bool> done{false};
-  std::thread crash_watch([&] {
-    for (std::uint32_t seen = 1; !done.load(); ++seen) {
-      while (!s.WaitForCrashes(seen, std::chrono::milliseconds(200))) {
-        if (done.load()) return;
-      }
-      const auto crash = s.last_crash();
-      std::printf("remoteproc: crash #%u: %s: %s -> %s\n", crash.count,
-                  remoteproc::CrashReasonName(crash.reason), crash.detail,
-                  remoteproc::StateName(s.state()));
-    }
-  });
-  int sig = 0;
-  sigwait(&set, &sig);
-  done = true;
-  crash_watch.join();
-  std::printf("\nremoteproc: stopping %s\n", g.name.c_str());
-  Status st = s.Stop();
-  std::printf("remoteproc: %s\n", s.last_stop().graceful ? "shutdown acknowledged by the remote"
-                                                         : "no acknowledgement: forced reset");
-  return st.ok() ? 0 : Report("run", st);
+int List(const Global& g) {
+  Json reply;
+  int rc = kExitOk;
+  if (!Call("list", g, {{"op", "list"}}, &reply, &rc)) return rc;
+  const Json remotes = reply.value("remotes", Json::array());
+  if (g.json) {
+    PrintJson(remotes);
+    return kExitOk;
+  }
+  if (remotes.empty()) {
+    std::printf("no remotes yet (tandem start FIRMWARE.elf)\n");
+    return kExitOk;
+  }
+  std::printf("%-16s %-9s %-8s %-9s %s\n", "NAME", "STATE", "CRASHES", "CHANNELS", "FIRMWARE");
+  for (const Json& r : remotes) {
+    std::printf("%-16s %-9s %-8u %-9u %s\n", r.value("name", "").c_str(),
+                r.value("state", "").c_str(), r.value("crashes", 0u), r.value("channels", 0u),
+                r.value("firmware", "").c_str());
+  }
+  return kExitOk;
 }
 
 int Start(const Global& g, const std::string& firmware) {
-  auto created = Session::Create(MakeOptions(g));
-  if (!created.ok()) return Report("start", created.status());
-  Session& s = **created;
-  auto image = Session::ReadFile(firmware);
-  if (!image.ok()) return Report("start", image.status());
-  if (Status st = s.Boot(std::move(image).value()); !st.ok()) {
-    PrintDetail("start", s.rproc().error_detail());
-    return Report("start", st);
+  Json reply;
+  int rc = kExitOk;
+  Json request = {{"op", "start"}};
+  if (!firmware.empty()) request["firmware"] = Absolute(firmware);
+  if (!Call("start", g, request, &reply, &rc)) return rc;
+  const Json& s = reply["status"];
+  if (g.json) {
+    PrintJson(s);
+    return kExitOk;
   }
-  const pid_t pid = s.linux_platform()->core_pid();
-  if (Status st = s.Detach(); !st.ok()) return Report("start", st);
-  std::printf("%s: running %s (core pid %d), console in %s\n", g.name.c_str(), firmware.c_str(),
-              pid, MakeOptions(g).console_path.c_str());
-  return 0;
+  std::printf("%s: running %s", g.name.c_str(), s.value("firmware", "").c_str());
+  if (s.contains("core_pid")) std::printf(" (core pid %d)", s["core_pid"].get<int>());
+  std::printf(", console in %s\n", s.value("console", "").c_str());
+  return kExitOk;
 }
-
-// Stopping always ends the core. The graceful path attaches (which parses
-// the loaded resource table and the mailbox page the remote can write) and
-// runs the shutdown handshake. If the attach or the stop fails, the core is
-// killed by its state file alone (ForceStopCore), the state file removed,
-// and the forced stop is reported with its reason. Exit codes: 0 stopped
-// (gracefully, or reset without an acknowledgement), 1 nothing stopped (no
-// remote, or it could not be ended), 3 stopped by force.
-constexpr int kExitForcedStop = 3;
 
 int Stop(const Global& g) {
-  Status failure = OkStatus();
-  {
-    Attached a(g);
-    failure = a.Open();
-    if (failure.code() == StatusCode::kNotFound) return Report("stop", failure);
-    // Another host process drives it (`tandem run`, a program): killing the
-    // core under it would only make it recover the remote. Tell the user.
-    if (failure.Is(linux_platform::kInstanceInUse)) return Report("stop", failure);
-    if (failure.ok()) {
-      failure = a.session().Stop();
-      if (failure.ok()) {
-        std::printf("%s: stopped (%s)\n", g.name.c_str(),
-                    a.session().last_stop().graceful ? "shutdown acknowledged"
-                                                     : "no acknowledgement: forced reset");
-        return 0;
-      }
-    }
-  }  // the session is gone: it left the core running, or already reset it
-  std::fprintf(stderr, "tandem stop: cannot stop %s gracefully: %s (%s)\n", g.name.c_str(),
-               failure.message(), StatusCodeName(failure.code()));
-  auto forced = linux_platform::ForceStopCore(RuntimeDir(g), g.name);
-  if (!forced.ok()) {
-    if (forced.status().Is(linux_platform::kNoStateFile)) {
-      // The failed stop had ended the core and removed the state file.
-      std::printf("%s: stopped (forced: the core was reset after the failure above)\n",
-                  g.name.c_str());
-      return kExitForcedStop;
-    }
-    return Report("stop", forced.status());
+  Json reply;
+  int rc = kExitOk;
+  if (!Call("stop", g, {{"op", "stop"}}, &reply, &rc)) return rc;
+  if (g.json) {
+    PrintJson(reply["status"]);
+    return kExitOk;
   }
-  if (forced->was_running) {
-    std::printf("%s: stopped (forced: core pid %d killed without the shutdown handshake)\n",
-                g.name.c_str(), forced->pid);
+  // The daemon's log says how it stopped; ask it for the last line.
+  Json log;
+  if (Call("stop", g, {{"op", "log"}}, &log, &rc) && !log["lines"].empty()) {
+    const std::string last = log["lines"].back().value("text", "");
+    const bool graceful = last.find("shutdown acknowledged") != std::string::npos;
+    std::printf("%s: stopped (%s)\n", g.name.c_str(),
+                graceful ? "shutdown acknowledged" : "no acknowledgement: forced reset");
   } else {
-    std::printf("%s: stopped (forced: core pid %d had already ended; state file removed)\n",
-                g.name.c_str(), forced->pid);
+    std::printf("%s: stopped\n", g.name.c_str());
   }
-  return kExitForcedStop;
+  return kExitOk;
 }
+
+int Detach(const Global& g) { return Simple("detach", g, {{"op", "detach"}}); }
+int Crash(const Global& g) { return Simple("crash", g, {{"op", "crash"}}); }
 
 int StatusCmd(const Global& g) {
-  auto state = linux_platform::ReadCoreState(RuntimeDir(g), g.name);
-  if (!state.ok()) {
-    if (state.status().code() == StatusCode::kNotFound) {
-      std::printf("%s: offline\n", g.name.c_str());
-      return 0;
-    }
-    return Report("status", state.status());
+  Json reply;
+  int rc = kExitOk;
+  if (!Call("status", g, {{"op", "status"}}, &reply, &rc)) return rc;
+  if (g.json) {
+    PrintJson(reply["status"]);
+  } else {
+    PrintStatus(reply["status"]);
   }
-  auto start = linux_platform::ProcessStartTime(state->pid);
-  if (!start.ok() || *start != state->start_time) {
-    std::printf("%s: offline (stale state file: core pid %d is gone)\n", g.name.c_str(),
-                state->pid);
-    return 0;
-  }
-  std::printf("%s: running (core pid %d, entry 0x%" PRIx64 ", watchdog %u ms)\n", g.name.c_str(),
-              state->pid, state->entry, state->watchdog_ms);
-  if (state->rsc_table_size != 0) {
-    std::printf("  resource table at 0x%" PRIx64 " (%" PRIu64 " bytes)\n", state->rsc_table_da,
-                state->rsc_table_size);
-  }
-  for (const auto& r : state->regions) {
-    std::printf("  memory 0x%08" PRIx64 "-0x%08" PRIx64 " %s\n", r.device_address,
-                r.device_address + r.size, r.name.c_str());
-  }
-  return 0;
+  return kExitOk;
 }
 
-int Trace(const Global& g) {
-  Attached a(g);
-  if (Status st = a.Open(); !st.ok()) return Report("trace", st);
-  auto text = a.session().Trace();
-  if (!text.ok()) return Report("trace", text.status());
-  // The remote wrote it: never hand its bytes to the terminal raw.
-  const std::string shown = host::Printable(*text);
+int Firmware(const Global& g, const std::string& path) {
+  Json reply;
+  int rc = kExitOk;
+  Json request = {{"op", "firmware"}};
+  if (!path.empty()) request["firmware"] = Absolute(path);
+  if (!Call("firmware", g, request, &reply, &rc)) return rc;
+  const std::string fw = reply.contains("status") ? reply["status"].value("firmware", "")
+                                                  : reply.value("firmware", "");
+  if (g.json) {
+    PrintJson({{"firmware", fw}});
+  } else {
+    std::printf("%s\n", fw.empty() ? "(none)" : fw.c_str());
+  }
+  return kExitOk;
+}
+
+int Recovery(const Global& g, const std::string& value) {
+  Json reply;
+  int rc = kExitOk;
+  Json request = {{"op", "recovery"}};
+  if (!value.empty()) request["value"] = value;
+  if (!Call("recovery", g, request, &reply, &rc)) return rc;
+  if (value.empty() || value == "enabled" || value == "disabled") {
+    const std::string now = reply.contains("status") ? reply["status"].value("recovery", "")
+                                                     : reply.value("recovery", "");
+    if (g.json) {
+      PrintJson({{"recovery", now}});
+    } else {
+      std::printf("%s\n", now.c_str());
+    }
+    return kExitOk;
+  }
+  std::printf("%s: %s\n", g.name.c_str(), reply["status"].value("state", "").c_str());
+  return kExitOk;
+}
+
+int Trace(const Global& g, bool follow) {
+  Json reply;
+  int rc = kExitOk;
+  if (!Call("trace", g, {{"op", "trace"}}, &reply, &rc)) return rc;
+  std::string shown = reply.value("trace", "");
+  if (g.json && !follow) {
+    PrintJson({{"trace", shown}});
+    return kExitOk;
+  }
   std::fwrite(shown.data(), 1, shown.size(), stdout);
-  return 0;
+  if (!follow) return kExitOk;
+  // Follow: ask again every 200 ms and print what was appended. A buffer
+  // that wrapped or was reset (a restart) is printed again from its start.
+  CatchInterrupt();
+  std::fflush(stdout);
+  while (!g_interrupted.load()) {
+    std::this_thread::sleep_for(200ms);
+    Json next;
+    if (!Call("trace", g, {{"op", "trace"}}, &next, &rc)) return rc;
+    const std::string now = next.value("trace", "");
+    if (now == shown) continue;
+    if (now.size() > shown.size() && now.compare(0, shown.size(), shown) == 0) {
+      std::fwrite(now.data() + shown.size(), 1, now.size() - shown.size(), stdout);
+    } else {
+      std::printf("--- trace buffer restarted ---\n");
+      std::fwrite(now.data(), 1, now.size(), stdout);
+    }
+    std::fflush(stdout);
+    shown = now;
+  }
+  return kExitOk;
+}
+
+int Log(const Global& g, bool follow) {
+  std::uint64_t since = 0;
+  int rc = kExitOk;
+  if (follow) CatchInterrupt();
+  do {
+    Json reply;
+    if (!Call("log", g, {{"op", "log"}, {"since", since}}, &reply, &rc)) return rc;
+    for (const Json& line : reply.value("lines", Json::array())) {
+      if (g.json) {
+        std::printf("%s\n", line.dump().c_str());
+      } else {
+        std::printf("[%12.6f] remoteproc %s: %s\n", line.value("time", 0.0), g.name.c_str(),
+                    line.value("text", "").c_str());
+      }
+      since = std::max<std::uint64_t>(since, line.value("seq", std::uint64_t{0}));
+    }
+    std::fflush(stdout);
+    if (follow) std::this_thread::sleep_for(100ms);
+  } while (follow && !g_interrupted.load());
+  return kExitOk;
 }
 
 int Coredump(const Global& g, const std::string& path) {
-  Attached a(g);
-  if (Status st = a.Open(); !st.ok()) return Report("coredump", st);
-  if (Status st = a.session().Coredump(path); !st.ok()) return Report("coredump", st);
+  Json reply;
+  int rc = kExitOk;
+  if (!Call("coredump", g, {{"op", "coredump"}, {"path", Absolute(path)}}, &reply, &rc)) return rc;
   std::printf("%s: wrote %s\n", g.name.c_str(), path.c_str());
-  return 0;
+  return kExitOk;
 }
 
-// --- traffic -------------------------------------------------------------------------
+int Channels(const Global& g) {
+  Json reply;
+  int rc = kExitOk;
+  if (!Call("channels", g, {{"op", "channels"}}, &reply, &rc)) return rc;
+  const Json channels = reply.value("channels", Json::array());
+  if (g.json) {
+    PrintJson(channels);
+    return kExitOk;
+  }
+  if (channels.empty()) {
+    std::printf("%s: no channels announced\n", g.name.c_str());
+    return kExitOk;
+  }
+  for (const Json& c : channels) {
+    std::printf("%-32s addr %s\n", c.value("name", "").c_str(),
+                Hex(c.value("remote", std::uint64_t{0})).c_str());
+  }
+  return kExitOk;
+}
+
+namespace {
+// Gone, or a zombie nobody reaped yet (a container's init may not).
+bool ProcessGone(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+}  // namespace
+
+int DaemonCmd(const Global& g, const std::string& action) {
+  ClientOptions o = Options(g);
+  o.spawn = action == "start";
+  Client c;
+  Error e = Client::Connect(o, &c);
+  if (!e.ok()) {
+    if (action == "status" || action == "stop") {
+      std::printf("tandemd: not running for %s\n", RuntimeDir(g).c_str());
+      return action == "status" ? kExitFailed : kExitOk;
+    }
+    return Report("daemon", e);
+  }
+  Json reply;
+  if (action == "stop") {
+    Json hello;
+    e = c.Call({{"op", "hello"}}, &hello);
+    if (e.ok()) e = c.Call({{"op", "shutdown"}}, &reply);
+    if (!e.ok()) return Report("daemon", e);
+    // Wait for the process to be gone: it detaches or stops its remotes
+    // first, and a new daemon could not take them over before.
+    const pid_t pid = hello.value("pid", 0);
+    for (int i = 0; i < 200; ++i) {
+      if (pid <= 0 || ProcessGone(pid)) {
+        std::printf("tandemd: stopped\n");
+        return kExitOk;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return Report("daemon", Error{StatusCode::kDeadlineExceeded, "tandemd did not exit in 10 s"});
+  }
+  e = c.Call({{"op", "hello"}}, &reply);
+  if (!e.ok()) return Report("daemon", e);
+  if (g.json) {
+    PrintJson(reply);
+  } else {
+    std::printf("tandemd: running (pid %d, protocol %d) for %s\n", reply.value("pid", 0),
+                reply.value("version", 0), reply.value("runtime_dir", "").c_str());
+  }
+  return kExitOk;
+}
+
+int Run(const Global& g, const std::string& firmware, bool recovery, bool sample) {
+  Json reply;
+  int rc = kExitOk;
+  if (!Call("run", g, {{"op", "recovery"}, {"value", recovery ? "enabled" : "disabled"}}, &reply,
+            &rc)) {
+    return rc;
+  }
+  Json log;
+  if (!Call("run", g, {{"op", "log"}}, &log, &rc)) return rc;
+  std::uint64_t since = log.value("last", std::uint64_t{0});
+  if (const int s = Start(g, firmware); s != kExitOk) return s;
+  if (sample) {
+    if (const int s = Sample(g, 100); s != kExitOk) return s;
+  }
+  std::printf("%s: supervised by tandemd; Ctrl-C stops it\n", g.name.c_str());
+  CatchInterrupt();
+  while (!g_interrupted.load()) {
+    Json next;
+    if (!Call("run", g, {{"op", "log"}, {"since", since}}, &next, &rc)) return rc;
+    for (const Json& line : next.value("lines", Json::array())) {
+      std::printf("remoteproc: %s\n", line.value("text", "").c_str());
+      since = std::max<std::uint64_t>(since, line.value("seq", std::uint64_t{0}));
+    }
+    std::fflush(stdout);
+    std::this_thread::sleep_for(100ms);
+  }
+  std::printf("\nremoteproc: stopping %s\n", g.name.c_str());
+  return Stop(g);
+}
+
+// --- traffic: channels opened in the daemon ----------------------------------------------
+
+namespace {
+
+// Waits for the next message, skipping events (printed to stderr when they
+// matter). kDeadlineExceeded after `timeout`.
+Error NextMessage(ChannelClient& ch, std::vector<std::byte>* out, std::chrono::milliseconds timeout,
+                  bool quiet = false) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return Error{StatusCode::kDeadlineExceeded, "no reply in time"};
+    ChannelClient::Incoming in;
+    if (Error e = ch.Receive(&in, std::min<std::chrono::milliseconds>(left, 100ms)); !e.ok()) {
+      if (e.code == StatusCode::kDeadlineExceeded) {
+        if (g_interrupted.load()) return Error{StatusCode::kAborted, "interrupted"};
+        continue;
+      }
+      return e;
+    }
+    if (!in.is_event) {
+      *out = std::move(in.payload);
+      return Error::Ok();
+    }
+    const std::string event = in.event.value("event", "");
+    if (event == "send_failed") {
+      return Error{client::StatusCodeFromName(in.event.value("code", "")),
+                   "send failed: " + in.event.value("error", "")};
+    }
+    if (!quiet)
+      std::fprintf(stderr, "tandem: channel %s: %s\n", ch.name().c_str(), in.event.dump().c_str());
+  }
+}
+
+ConstByteSpan Bytes(const std::string& s) { return AsBytes(s.data(), s.size()); }
+
+void PrintMessage(const std::vector<std::byte>& m) {
+  const std::string text =
+      host::Printable(std::string_view(reinterpret_cast<const char*>(m.data()), m.size()));
+  std::printf("%s\n", text.c_str());
+}
+
+}  // namespace
 
 int Sample(const Global& g, int count) {
-  Attached a(g);
-  host::ClientSample client(stdout, count);
-  if (Status st = a.Create(); !st.ok()) return Report("sample", st);
-  if (Status st = client.Register(a.session()); !st.ok()) return Report("sample", st);
-  if (Status st = a.Attach(); !st.ok()) return Report("sample", st);
-  if (!client.WaitDone(std::chrono::seconds(30))) {
-    return Report("sample",
-                  client.error().ok() ? DeadlineExceeded("no reply in time") : client.error());
+  ChannelClient ch;
+  if (Error e = OpenChannel(g, kSampleChannel, &ch); !e.ok()) return Report("sample", e);
+  std::printf("rpmsg_client_sample: new channel: 0x%x -> 0x%x!\n", ch.src(), ch.dst());
+  const std::string hello = "hello world!";
+  if (Error e = ch.Send(Bytes(hello)); !e.ok()) return Report("sample", e);
+  std::vector<std::byte> m;
+  for (int n = 1; n <= count; ++n) {
+    if (Error e = NextMessage(ch, &m, 5s); !e.ok()) return Report("sample", e);
+    std::printf("rpmsg_client_sample: incoming msg %d (src: 0x%x)\n", n, ch.dst());
+    if (n < count) {
+      if (Error e = ch.Send(Bytes(hello)); !e.ok()) return Report("sample", e);
+    }
   }
-  return 0;
+  std::printf("rpmsg_client_sample: goodbye!\n");
+  return kExitOk;
 }
 
 int Ping(const Global& g, int count, std::size_t size) {
-  Attached a(g);
-  auto opened = a.OpenPort(kEchoChannel);
-  if (!opened.ok()) return Report("ping", opened.status());
-  ChannelPort& port = **opened;
-  std::printf("PING %s 0x%x -> 0x%x: %zu bytes\n", kEchoChannel, port.local_address(),
-              port.remote_address(), size);
-  std::vector<std::byte> out(size), in(512);
+  ChannelClient ch;
+  if (Error e = OpenChannel(g, kEchoChannel, &ch); !e.ok()) return Report("ping", e);
+  if (size > ch.mtu()) {
+    return Report("ping", Error{StatusCode::kInvalidArgument,
+                                "size " + std::to_string(size) + " is larger than the MTU (" +
+                                    std::to_string(ch.mtu()) + " bytes)"});
+  }
+  CatchInterrupt();
+  if (!g.json) {
+    std::printf("PING %s 0x%x -> 0x%x: %zu bytes\n", kEchoChannel, ch.src(), ch.dst(), size);
+  }
+  std::vector<std::byte> out(size), in;
   std::vector<double> rtts;
-  int lost = 0;
-  for (int i = 0; i < count; ++i) {
+  int sent = 0, lost = 0, consecutive_lost = 0;
+  auto last_progress = Clock::now();
+  const bool per_reply = count <= 20;
+  for (int i = 0; i < count && !g_interrupted.load(); ++i) {
     for (std::size_t k = 0; k < size; ++k) out[k] = static_cast<std::byte>(i + k);
     const auto t0 = Clock::now();
-    Status st = port.Send(out, rpmsg::Timeout::Seconds(1));
-    auto got = st.ok() ? port.Receive(in, rpmsg::Timeout::Seconds(1)) : Result<rpmsg::Received>(st);
+    ++sent;
+    Error e = ch.Send(out);
+    if (e.ok()) e = NextMessage(ch, &in, 1s, true);
     const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
-    if (!got.ok() || got->len != size ||
+    if (e.code == StatusCode::kAborted && g_interrupted.load()) {
+      --sent;
+      break;
+    }
+    if (!e.ok() || in.size() != size ||
         (size != 0 && std::memcmp(in.data(), out.data(), size) != 0)) {
       ++lost;
-      std::printf("seq=%d: %s\n", i, got.ok() ? "reply differs" : got.status().message());
+      ++consecutive_lost;
+      std::printf("seq=%d: %s\n", i, e.ok() ? "reply differs" : e.message.c_str());
+      if (e.code == StatusCode::kUnavailable) break;  // the daemon is gone
+      if (consecutive_lost >= 5) {
+        // A remote that answers nothing five times in a row is down: say so
+        // now instead of timing out for the rest of the count.
+        std::printf("5 round trips lost in a row: giving up\n");
+        break;
+      }
       continue;
     }
+    consecutive_lost = 0;
     rtts.push_back(us);
-    if (count <= 20)
-      std::printf("%zu bytes from 0x%x: seq=%d time=%.1f us\n", size, got->src, i, us);
+    if (per_reply && !g.json) {
+      std::printf("%zu bytes from 0x%x: seq=%d time=%.1f us\n", size, ch.dst(), i, us);
+    } else if (!g.json && Clock::now() - last_progress > 1s) {
+      last_progress = Clock::now();
+      std::printf("%d/%d round trips, %d lost\n", i + 1, count, lost);
+      std::fflush(stdout);
+    }
   }
-  std::sort(rtts.begin(), rtts.end());
-  std::printf("--- %d sent, %d received, %d lost\n", count, count - lost, lost);
-  if (!rtts.empty()) {
-    std::printf("rtt min/median/p99/max = %.1f/%.1f/%.1f/%.1f us\n", rtts.front(),
-                rtts[rtts.size() / 2], rtts[std::min(rtts.size() - 1, rtts.size() * 99 / 100)],
-                rtts.back());
+  std::vector<double> sorted = rtts;
+  std::sort(sorted.begin(), sorted.end());
+  auto at = [&](std::size_t k) {
+    return sorted.empty() ? 0.0 : sorted[std::min(sorted.size() - 1, k)];
+  };
+  const double p50 = at(sorted.size() / 2), p99 = at(sorted.size() * 99 / 100);
+  if (g.json) {
+    PrintJson(
+        {{"sent", sent},
+         {"received", sent - lost},
+         {"lost", lost},
+         {"size", size},
+         {"rtt_us", {{"min", at(0)}, {"median", p50}, {"p99", p99}, {"max", at(sorted.size())}}},
+         {"interrupted", g_interrupted.load()}});
+  } else {
+    std::printf("--- %d sent, %d received, %d lost%s\n", sent, sent - lost, lost,
+                g_interrupted.load() ? " (interrupted)" : "");
+    if (!sorted.empty()) {
+      std::printf("rtt min/median/p99/max = %.1f/%.1f/%.1f/%.1f us\n", at(0), p50, p99,
+                  at(sorted.size()));
+    }
   }
-  return lost == 0 ? 0 : 1;
+  return lost == 0 && sent > 0 ? kExitOk : kExitFailed;
 }
 
 int Echo(const Global& g, const std::vector<std::string>& words) {
-  Attached a(g);
-  auto opened = a.OpenPort(kEchoChannel);
-  if (!opened.ok()) return Report("echo", opened.status());
-  ChannelPort& port = **opened;
+  ChannelClient ch;
+  if (Error e = OpenChannel(g, kEchoChannel, &ch); !e.ok()) return Report("echo", e);
   const std::string text = Join(words);
-  if (Status st = port.Send(AsBytes(text.data(), text.size())); !st.ok()) return Report("echo", st);
-  std::vector<std::byte> in(512);
-  auto got = port.Receive(in, rpmsg::Timeout::Seconds(2));
-  if (!got.ok()) return Report("echo", got.status());
-  std::printf("%.*s\n", static_cast<int>(got->len), reinterpret_cast<const char*>(in.data()));
-  return 0;
+  if (Error e = ch.Send(Bytes(text)); !e.ok()) return Report("echo", e);
+  std::vector<std::byte> m;
+  if (Error e = NextMessage(ch, &m, 2s); !e.ok()) return Report("echo", e);
+  PrintMessage(m);
+  return kExitOk;
 }
 
 int Send(const Global& g, const std::string& channel, const std::vector<std::string>& words,
          std::chrono::milliseconds wait) {
-  Attached a(g);
-  auto opened = a.OpenPort(channel);
-  if (!opened.ok()) return Report("send", opened.status());
-  ChannelPort& port = **opened;
+  ChannelClient ch;
+  if (Error e = OpenChannel(g, channel, &ch); !e.ok()) return Report("send", e);
   const std::string text = Join(words);
-  if (Status st = port.Send(AsBytes(text.data(), text.size())); !st.ok()) return Report("send", st);
+  if (Error e = ch.Send(Bytes(text)); !e.ok()) return Report("send", e);
+  // With -w 0 nothing is awaited: the daemon sends the message after we are
+  // gone (it read it before our end of the connection).
   const auto deadline = Clock::now() + wait;
-  std::vector<std::byte> in(512);
+  std::vector<std::byte> m;
   while (Clock::now() < deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
-    auto got =
-        port.Receive(in, rpmsg::Timeout::Nanoseconds(static_cast<std::uint64_t>(left.count())));
-    if (!got.ok()) break;
-    std::printf("%.*s\n", static_cast<int>(got->len), reinterpret_cast<const char*>(in.data()));
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    Error e = NextMessage(ch, &m, left);
+    if (e.code == StatusCode::kDeadlineExceeded) break;
+    if (!e.ok()) return Report("send", e);
+    PrintMessage(m);
   }
-  return 0;
+  return kExitOk;
 }
 
 int Tty(const Global& g) {
-  Attached a(g);
-  auto opened = a.OpenPort("rpmsg-tty");
-  if (!opened.ok()) return Report("tty", opened.status());
-  ChannelPort& port = **opened;
+  ChannelClient ch;
+  if (Error e = OpenChannel(g, kTtyChannel, &ch); !e.ok()) return Report("tty", e);
   std::atomic<bool> done{false};
   std::thread reader([&] {
-    std::vector<std::byte> in(512);
     while (!done.load()) {
-      auto got = port.Receive(in, rpmsg::Timeout::Milliseconds(100));
-      if (got.ok()) {
-        std::printf("%.*s", static_cast<int>(got->len), reinterpret_cast<const char*>(in.data()));
-        if (got->len == 0 || static_cast<char>(in[got->len - 1]) != '\n') std::printf("\n");
+      ChannelClient::Incoming in;
+      Error e = ch.Receive(&in, 100ms);
+      if (!e.ok()) {
+        if (e.code == StatusCode::kDeadlineExceeded) continue;
+        break;
       }
+      if (in.is_event) {
+        std::fprintf(stderr, "tandem tty: %s\n", in.event.dump().c_str());
+        continue;
+      }
+      const std::string text = host::Printable(
+          std::string_view(reinterpret_cast<const char*>(in.payload.data()), in.payload.size()));
+      std::printf("%s", text.c_str());
+      if (text.empty() || text.back() != '\n') std::printf("\n");
+      std::fflush(stdout);
     }
   });
   std::string line;
+  int rc = kExitOk;
   while (std::getline(std::cin, line)) {
     line += '\n';
-    for (std::size_t off = 0; off < line.size(); off += 496) {
-      const std::size_t n = std::min<std::size_t>(496, line.size() - off);
-      if (Status st = port.Send(AsBytes(line.data() + off, n)); !st.ok()) {
-        done = true;
-        reader.join();
-        return Report("tty", st);
+    for (std::size_t off = 0; off < line.size(); off += ch.mtu()) {
+      const std::size_t n = std::min<std::size_t>(ch.mtu(), line.size() - off);
+      if (Error e = ch.Send(AsBytes(line.data() + off, n)); !e.ok()) {
+        rc = Report("tty", e);
+        break;
       }
     }
+    if (rc != kExitOk) break;
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the last replies arrive
+  std::this_thread::sleep_for(300ms);  // let the last replies arrive
   done = true;
   reader.join();
-  return 0;
+  return rc;
 }
 
 }  // namespace tandem::cli

@@ -1,37 +1,52 @@
 #pragma once
-// The `tandem` subcommands. Each returns a process exit code and prints its
-// own errors ("tandem <cmd>: what went wrong").
-
+// The `tandem` subcommands (docs/cli.md). Every command but `info` and
+// `bench` is a request to tandemd, the daemon that owns the remotes (started
+// for the user when none runs). Each returns the process exit code and
+// prints its own errors: "tandem <cmd>: what went wrong (CODE)".
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "tandem/base/status.h"
+#include "tandem/client/client.h"
 #include "tandem/host/session.h"
 
 namespace tandem::cli {
 
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
 struct Global {
   std::string name = "rproc0";
   std::string runtime_dir;
-  std::string console;  // firmware console file; empty: the runtime dir's <name>.console
+  std::string console;  // bench only: firmware console file
+  bool json = false;
 };
 
 host::SessionOptions MakeOptions(const Global& g);
-// Prints "tandem <command>: <reason> (<code>)" and returns 1. A remote in
-// use by another host process (linux_platform::kInstanceInUse) is named with
-// that process's pid (SetReportContext tells which remote).
 int Report(const char* command, Status s);
-void SetReportContext(const Global& g);
+int Report(const char* command, const client::Error& e);
 
 int Info(const std::string& firmware);
-int Run(const Global& g, const std::string& firmware, bool recovery, bool sample);
+
+// --- through the daemon ---------------------------------------------------------
+int List(const Global& g);
 int Start(const Global& g, const std::string& firmware);
 int Stop(const Global& g);
+int Detach(const Global& g);
 int StatusCmd(const Global& g);
-int Trace(const Global& g);
+int Firmware(const Global& g, const std::string& path);
+int Recovery(const Global& g, const std::string& value);
+int Crash(const Global& g);
+int Trace(const Global& g, bool follow);
+int Log(const Global& g, bool follow);
 int Coredump(const Global& g, const std::string& path);
+int Channels(const Global& g);
+int Run(const Global& g, const std::string& firmware, bool recovery, bool sample);
+int DaemonCmd(const Global& g, const std::string& action);
+
 int Sample(const Global& g, int count);
 int Ping(const Global& g, int count, std::size_t size);
 int Echo(const Global& g, const std::vector<std::string>& words);

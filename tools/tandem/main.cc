@@ -1,84 +1,132 @@
 // tandem: the command line tool for the whole remote-processor lifecycle and
-// for RPMsg traffic. See docs/cli.md.
+// for RPMsg traffic, a client of tandemd (docs/cli.md).
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "commands.h"
+#include "tandem/linux/core_state.h"
+
+namespace {
+
+using namespace tandem::cli;
+
+bool IsOneOf(const std::string& v, std::initializer_list<const char*> words) {
+  for (const char* w : words) {
+    if (v == w) return true;
+  }
+  return false;
+}
+
+// Linux's verbs name the remote first, as their sysfs paths do:
+// `tandem state rproc0 start`. NAME may be left out (then -n, or rproc0);
+// a lone argument is NAME unless it is one of the verb's values (or, for
+// files, looks like a path). Returns false for a bad NAME.
+bool SplitNameValue(const std::vector<std::string>& args, bool value_is_word,
+                    std::initializer_list<const char*> words, Global& g, std::string& value) {
+  if (args.size() == 2) {
+    g.name = args[0];
+    value = args[1];
+  } else if (args.size() == 1) {
+    const std::string& a = args[0];
+    const bool is_value =
+        value_is_word ? IsOneOf(a, words)
+                      : (a.find('/') != std::string::npos || a.find('.') != std::string::npos);
+    (is_value ? value : g.name) = a;
+  }
+  return tandem::linux_platform::IsValidCoreName(g.name);
+}
+
+int BadName(const Global& g) {
+  std::fprintf(stderr, "tandem: bad remote name '%s': 1..32 of [A-Za-z0-9_.-]\n", g.name.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using namespace tandem::cli;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  CLI::App app{
-      "tandem: remoteproc, VirtIO and RPMsg for AMP systems (simulated remote core on Linux)"};
+  CLI::App app{"tandem: remoteproc, VirtIO and RPMsg for AMP systems (a client of tandemd)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("tandem ") + TANDEM_VERSION);
   Global g;
-  app.add_option("-n,--name", g.name, "remote processor instance name")
-      ->default_val("rproc0")
-      ->check([](const std::string& v) {
-        return tandem::linux_platform::IsValidCoreName(v) ? std::string()
-                                                          : std::string("1..32 of [A-Za-z0-9_.-]");
-      });
+  app.add_option("-n,--name", g.name, "remote processor instance name")->default_val("rproc0");
   app.add_option("--runtime-dir", g.runtime_dir,
-                 "where state files live (default: $TANDEM_RUNTIME_DIR, $XDG_RUNTIME_DIR/tandem or "
-                 "/tmp/tandem-$UID)");
-  app.add_option("--console", g.console, "file for the firmware's console output");
+                 "the daemon's directory: state files and its socket (default: "
+                 "$TANDEM_RUNTIME_DIR, $XDG_RUNTIME_DIR/tandem or /tmp/tandem-$UID)");
+  app.add_flag("--json", g.json, "machine-readable output (verbs that report something)");
 
-  std::string firmware;
-  bool no_recovery = false;
-  bool sample_flag = false;
-  int count = 100;
-  std::size_t size = 64;
-  std::string path;
-  std::string channel;
-  std::vector<std::string> words;
+  std::string firmware, path, channel, action;
+  std::vector<std::string> words, args;
+  bool no_recovery = false, sample_flag = false, follow = false;
+  int count = 10;
+  std::size_t size = 32;
   int wait_ms = 2000;
   BenchOptions bench;
 
   auto* info = app.add_subcommand("info", "show a firmware's ELF segments and resource table");
   info->add_option("firmware", firmware, "firmware ELF")->required()->check(CLI::ExistingFile);
 
-  auto* run =
-      app.add_subcommand("run", "boot a firmware and supervise it until Ctrl-C, then stop it");
+  auto* list = app.add_subcommand("list", "list the remotes the daemon knows, with their state");
+
+  auto* run = app.add_subcommand(
+      "run", "boot a firmware and print what happens to it until Ctrl-C, then stop it");
   run->add_option("firmware", firmware, "firmware ELF")->required()->check(CLI::ExistingFile);
   run->add_flag("--no-recovery", no_recovery,
                 "leave a crashed remote crashed (Linux: recovery disabled)");
-  run->add_flag("--sample", sample_flag, "run the rpmsg-client-sample exchange when announced");
+  run->add_flag("--sample", sample_flag, "run the rpmsg-client-sample exchange first");
 
-  auto* start = app.add_subcommand("start", "boot a firmware and leave it running (detached)");
-  start->add_option("firmware", firmware, "firmware ELF")->required()->check(CLI::ExistingFile);
-
-  auto* stop =
-      app.add_subcommand("stop", "stop the running remote (shutdown handshake, then reset)");
-  auto* status =
-      app.add_subcommand("status", "show whether the remote runs, and where its memory is");
+  auto* start = app.add_subcommand("start", "boot a firmware (or the one set with `firmware`)");
+  start->add_option("firmware", firmware, "firmware ELF")->check(CLI::ExistingFile);
+  auto* stop = app.add_subcommand("stop", "stop the remote (shutdown handshake, then reset)");
+  stop->add_option("name", args, "remote (default: -n)")->expected(0, 1);
+  auto* state = app.add_subcommand("state", "show the state, or start|stop|detach (Linux's state)");
+  state->add_option("args", args, "[NAME] [start|stop|detach]")->expected(0, 2);
+  auto* status = app.add_subcommand("status", "state, firmware, recovery, crashes, channels");
+  status->add_option("name", args, "remote (default: -n)")->expected(0, 1);
+  auto* fw = app.add_subcommand("firmware", "show or set the firmware file (Linux's firmware)");
+  fw->add_option("args", args, "[NAME] [FILE]")->expected(0, 2);
+  auto* recovery =
+      app.add_subcommand("recovery", "show, or enabled|disabled|recover (Linux's recovery)");
+  recovery->add_option("args", args, "[NAME] [enabled|disabled|recover]")->expected(0, 2);
+  auto* crash = app.add_subcommand("crash", "report a crash of the remote (Linux's debugfs crash)");
+  crash->add_option("name", args, "remote (default: -n)")->expected(0, 1);
   auto* trace = app.add_subcommand("trace", "print the remote's trace buffer (RSC_TRACE)");
+  trace->add_option("name", args, "remote (default: -n)")->expected(0, 1);
+  trace->add_flag("-f,--follow", follow, "keep printing what the remote adds, until Ctrl-C");
+  auto* log =
+      app.add_subcommand("log", "the daemon's log of the remote (what Linux puts in dmesg)");
+  log->add_option("name", args, "remote (default: -n)")->expected(0, 1);
+  log->add_flag("-f,--follow", follow, "keep printing new lines, until Ctrl-C");
   auto* coredump = app.add_subcommand("coredump", "write an ELF core file of the remote's memory");
-  coredump->add_option("file", path, "output file")->required();
+  coredump->add_option("args", args, "[NAME] FILE")->expected(1, 2)->required();
+  auto* channels = app.add_subcommand("channels", "the channels the remote announced");
+  channels->add_option("name", args, "remote (default: -n)")->expected(0, 1);
+  auto* daemon = app.add_subcommand("daemon", "tandemd itself: status (default), start or stop");
+  daemon->add_option("action", action, "status|start|stop")
+      ->check(CLI::IsMember({"status", "start", "stop"}));
 
   auto* sample = app.add_subcommand("sample", "run Linux's rpmsg-client-sample exchange");
-  int sample_count = 100;  // its own: ping's default must not become sample's
+  int sample_count = 100;
   sample->add_option("-c,--count", sample_count, "messages")
       ->default_val(100)
       ->check(CLI::Range(1, 1000000));
-
   auto* ping = app.add_subcommand("ping", "echo round trips on rpmsg-openamp-demo-channel");
   ping->add_option("-c,--count", count, "round trips")
       ->default_val(10)
-      ->check(CLI::Range(1, 10000000));
+      ->check(CLI::Range(1, 100000000));
   ping->add_option("-s,--size", size, "payload bytes")->default_val(32)->check(CLI::Range(0, 496));
-
   auto* echo = app.add_subcommand("echo", "send text to the echo service and print the reply");
   echo->add_option("text", words, "text")->required();
-
   auto* send = app.add_subcommand("send", "send text to any announced channel and print replies");
   send->add_option("channel", channel, "channel name, e.g. rpmsg-tty")->required();
   send->add_option("text", words, "text")->required();
   send->add_option("-w,--wait", wait_ms, "milliseconds to wait for replies")
       ->default_val(2000)
       ->check(CLI::Range(0, 3600000));
-
   auto* tty = app.add_subcommand("tty", "lines from stdin to rpmsg-tty, replies to stdout");
 
   auto* benchcmd = app.add_subcommand(
@@ -112,22 +160,51 @@ int main(int argc, char** argv) {
     } else {
       app.exit(e);
     }
-    return 2;
+    return kExitUsage;
   }
-
-  SetReportContext(g);
   if (*info) return Info(firmware);
+  if (*benchcmd) return Bench(g, bench);
+
+  std::string value;
+  if (*state) {
+    if (!SplitNameValue(args, true, {"start", "stop", "detach"}, g, value)) return BadName(g);
+  } else if (*recovery) {
+    if (!SplitNameValue(args, true, {"enabled", "disabled", "recover"}, g, value))
+      return BadName(g);
+  } else if (*fw || *coredump) {
+    if (!SplitNameValue(args, false, {}, g, value)) return BadName(g);
+    if (*coredump && value.empty()) {
+      std::fprintf(stderr, "tandem coredump: which file? (tandem coredump [NAME] FILE)\n");
+      return kExitUsage;
+    }
+  } else if (!args.empty()) {
+    g.name = args[0];
+  }
+  if (!tandem::linux_platform::IsValidCoreName(g.name)) return BadName(g);
+
+  if (*list) return List(g);
   if (*run) return Run(g, firmware, !no_recovery, sample_flag);
   if (*start) return Start(g, firmware);
   if (*stop) return Stop(g);
+  if (*state) {
+    if (value.empty()) return StatusCmd(g);
+    if (value == "start") return Start(g, "");
+    if (value == "stop") return Stop(g);
+    return Detach(g);
+  }
   if (*status) return StatusCmd(g);
-  if (*trace) return Trace(g);
-  if (*coredump) return Coredump(g, path);
+  if (*fw) return Firmware(g, value);
+  if (*recovery) return Recovery(g, value);
+  if (*crash) return Crash(g);
+  if (*trace) return Trace(g, follow);
+  if (*log) return Log(g, follow);
+  if (*coredump) return Coredump(g, value);
+  if (*channels) return Channels(g);
+  if (*daemon) return DaemonCmd(g, action.empty() ? "status" : action);
   if (*sample) return Sample(g, sample_count);
   if (*ping) return Ping(g, count, size);
   if (*echo) return Echo(g, words);
   if (*send) return Send(g, channel, words, std::chrono::milliseconds(wait_ms));
   if (*tty) return Tty(g);
-  if (*benchcmd) return Bench(g, bench);
-  return 2;
+  return kExitUsage;
 }

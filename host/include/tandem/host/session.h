@@ -137,6 +137,11 @@ class Session final {
   Status Detach();
   Status Recover();
   void SetRecovery(bool enabled);
+  // Reports a crash the host decided on, as Linux's rproc_report_crash()
+  // (debugfs `crash`): handled on the control worker like a detected one
+  // (recovered, or left crashed). kFailedPrecondition unless running or
+  // attached. Returns before the crash is handled (see WaitForCrashes).
+  Status ReportCrash(remoteproc::CrashReason reason, std::string detail);
 
   // Lock-free of the lifecycle: safe from callbacks (see above).
 
@@ -167,6 +172,14 @@ class Session final {
   // Unbinds and forgets `handler`. When it returns no callback of the
   // handler runs or will run: the handler may be destroyed.
   void UnregisterDriver(rpmsg::ChannelHandler& handler);
+  // An endpoint of the application's own (Linux's RPMSG_CREATE_EPT_IOCTL):
+  // created and destroyed under the link lock, as the bus requires (bus.h),
+  // so that when DestroyEndpoint returns no OnMessage of `handler` runs or
+  // will run. It survives vdev resets (stop, crash, recovery): messages
+  // simply stop while the link is down. Not from a callback.
+  Status CreateEndpoint(rpmsg::Endpoint& endpoint, const rpmsg::EndpointConfig& config,
+                        rpmsg::MessageHandler& handler);
+  void DestroyEndpoint(rpmsg::Endpoint& endpoint);
   // The status of the RPMsg link: ok while up, kFailedPrecondition while
   // down, kDataLoss once the remote broke the protocol (then the session
   // treats it as a crash).
@@ -202,6 +215,10 @@ class Session final {
   void UpdateSnapshot() TANDEM_REQUIRES(control_mutex_) TANDEM_EXCLUDES(poll_mutex_);
   // Load + table location + Start of image_.
   Status BootImage() TANDEM_REQUIRES(control_mutex_);
+  // Tells the platform where the loaded resource table is (its state file:
+  // how a later host attaches). Every run needs it: the platform forgets
+  // it at each reset, recovery's included.
+  Status RecordLoadedTable() TANDEM_REQUIRES(control_mutex_);
   // An attached remote that crashed: stop it, boot image_ (RemoteProc has
   // no image for an attached remote).
   Status RecoverAttached() TANDEM_REQUIRES(control_mutex_);
@@ -279,8 +296,10 @@ class Session final {
     explicit VdevRelay(Session& s) : session_(s) {}
     // RemoteProc calls its listener only inside a lifecycle call, which
     // holds control_mutex_ (Boot, Stop, Attach, Detach, recovery).
-    Status OnVdevReady(const remoteproc::VdevResources& vdev) override
-        TANDEM_NO_THREAD_SAFETY_ANALYSIS {
+    Status OnVdevReady(const remoteproc::VdevResources& vdev) override {
+      session_.control_mutex_.AssertHeld();
+      // A recovery's run too must be attachable after a Detach.
+      TANDEM_TRY(session_.RecordLoadedTable());
       session_.UpdateSnapshot();
       return session_.link_->OnVdevReady(vdev);
     }

@@ -91,6 +91,20 @@ class HostBus final : public Bus, private NameServiceListener {
   // Channels in use (bound or waiting for a driver).
   std::size_t channel_count() const;
 
+  // What a channel in use looks like now (a copy: the Channel itself may be
+  // unbound and reused the moment the lock is dropped).
+  struct ChannelInfo {
+    char name[kNameSize] = {};
+    std::uint32_t local = kAddrAny;   // kAddrAny while no driver is bound
+    std::uint32_t remote = kAddrAny;  // the address the remote announced
+    bool bound = false;
+  };
+  // Copies up to out.size() channels in use into `out`, in pool order;
+  // returns how many are in use (may exceed out.size()). For listings
+  // (`tandem channels`) and for opening an endpoint to an announced service
+  // by name without binding a driver to it (Linux's rpmsg_char).
+  std::size_t Channels(std::span<ChannelInfo> out) const;
+
  private:
   // Transport hooks (bus.h).
   Result<BufferSlot> DoTakeTx() override;

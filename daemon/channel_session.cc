@@ -1,0 +1,209 @@
+#include "tandem/daemon/channel_session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "tandem/client/protocol.h"
+#include "tandem/remoteproc/state.h"
+
+namespace tandem::daemon {
+
+using client::Json;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr int kPollSliceMs = 100;  // how often stop and the link are looked at
+constexpr std::size_t kDefaultMtu = 496;
+
+Json ErrorReply(StatusCode code, const std::string& text) {
+  return {{"ok", false}, {"code", StatusCodeName(code)}, {"error", text}};
+}
+}  // namespace
+
+ChannelSession::ChannelSession(ManagedRemote& remote, int socket_fd)
+    : remote_(remote), fd_(socket_fd), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+ChannelSession::~ChannelSession() {
+  if (created_) remote_.session().DestroyEndpoint(endpoint_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+Error ChannelSession::Open(const Json& request, Json* reply) {
+  if (wake_fd_ < 0) {
+    *reply = ErrorReply(StatusCode::kResourceExhausted, "eventfd failed");
+    return Error{StatusCode::kResourceExhausted, "eventfd"};
+  }
+  std::uint32_t src = rpmsg::kAddrAny;
+  if (auto it = request.find("src"); it != request.end() && it->is_number_unsigned()) {
+    src = it->get<std::uint32_t>();
+  }
+  if (auto it = request.find("channel"); it != request.end() && it->is_string()) {
+    channel_ = it->get<std::string>();
+    long long wait_ms = 5000;
+    if (auto w = request.find("wait_ms"); w != request.end() && w->is_number_integer()) {
+      wait_ms = std::clamp<long long>(w->get<long long>(), 0, 60000);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    while (!remote_.FindChannel(channel_, &dst_)) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        const std::string text = "no channel " + channel_ + " announced by " + remote_.name() +
+                                 " (tandem channels " + remote_.name() + ")";
+        *reply = ErrorReply(StatusCode::kNotFound, text);
+        return Error{StatusCode::kNotFound, text};
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  } else if (auto d = request.find("dst"); d != request.end() && d->is_number_unsigned()) {
+    dst_ = d->get<std::uint32_t>();
+  } else {
+    *reply = ErrorReply(StatusCode::kInvalidArgument, "open needs a channel name or a dst address");
+    return Error{StatusCode::kInvalidArgument, "open"};
+  }
+  generation_ = remote_.channel_generation();
+  rpmsg::EndpointConfig config;
+  config.addr = src;
+  config.peer = dst_;
+  const tandem::Status s = remote_.session().CreateEndpoint(endpoint_, config, *this);
+  if (!s.ok()) {
+    *reply = ErrorReply(s.code(), std::string("cannot create the endpoint: ") + s.message());
+    return Error{s.code(), s.message()};
+  }
+  created_ = true;
+  const std::size_t mtu = remote_.session().bus().mtu();
+  *reply = {{"ok", true},
+            {"src", endpoint_.address()},
+            {"dst", dst_},
+            {"mtu", mtu != 0 ? mtu : kDefaultMtu},
+            {"channel", channel_}};
+  return Error::Ok();
+}
+
+void ChannelSession::OnMessage(rpmsg::Endpoint&, rpmsg::ReceivedMessage& message) {
+  std::vector<std::byte> frame(message.payload().size() + 1);
+  frame[0] = static_cast<std::byte>(client::kFrameMessage);
+  if (!message.payload().empty()) {
+    std::memcpy(frame.data() + 1, message.payload().data(), message.payload().size());
+  }
+  {
+    hosted::MutexGuard lock(mutex_);
+    if (queue_.size() >= kMaxQueued) {
+      ++dropped_;
+      return;
+    }
+    queue_.push_back(std::move(frame));
+  }
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof(one));
+}
+
+bool ChannelSession::SendEvent(const Json& event) {
+  const std::string text = event.dump();
+  std::vector<std::byte> frame(text.size() + 1);
+  frame[0] = static_cast<std::byte>(client::kFrameEvent);
+  std::memcpy(frame.data() + 1, text.data(), text.size());
+  // Events are rare: wait for room (bounded) rather than lose one.
+  for (int tries = 0; tries < 50; ++tries) {
+    if (::send(fd_, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) return true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
+    pollfd p{fd_, POLLOUT, 0};
+    ::poll(&p, 1, kPollSliceMs);
+  }
+  return true;  // a client that reads nothing for 5 s misses the event
+}
+
+bool ChannelSession::Flush() {
+  for (;;) {
+    if (pending_.empty()) {
+      hosted::MutexGuard lock(mutex_);
+      if (queue_.empty()) break;
+      pending_ = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    const ssize_t n = ::send(fd_, pending_.data(), pending_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno == EAGAIN || errno == EWOULDBLOCK;  // full: POLLOUT later
+    }
+    pending_.clear();
+  }
+  std::uint64_t dropped;
+  {
+    hosted::MutexGuard lock(mutex_);
+    dropped = dropped_;
+  }
+  if (dropped != dropped_reported_) {
+    const std::uint64_t count = dropped - dropped_reported_;
+    dropped_reported_ = dropped;
+    return SendEvent({{"event", "dropped"}, {"count", count}, {"total", dropped}});
+  }
+  return true;
+}
+
+void ChannelSession::HandleFrame(const std::vector<std::byte>& frame) {
+  if (frame.empty() || static_cast<std::uint8_t>(frame[0]) != client::kFrameMessage) {
+    SendEvent({{"event", "send_failed"},
+               {"code", StatusCodeName(StatusCode::kInvalidArgument)},
+               {"error", "unknown frame type"}});
+    return;
+  }
+  const ConstByteSpan payload(frame.data() + 1, frame.size() - 1);
+  const tandem::Status s =
+      remote_.session().bus().SendTo(endpoint_, dst_, payload, rpmsg::kDefaultSendTimeout);
+  if (!s.ok()) {
+    SendEvent(
+        {{"event", "send_failed"}, {"code", StatusCodeName(s.code())}, {"error", s.message()}});
+  }
+}
+
+void ChannelSession::CheckLink() {
+  const std::uint64_t g = remote_.channel_generation();
+  if (g == generation_) return;
+  generation_ = g;
+  bool up = remote_.session().link_status().ok();
+  if (!channel_.empty()) {
+    std::uint32_t dst = 0;
+    up = up && remote_.FindChannel(channel_, &dst);
+    if (up) dst_ = dst;
+  }
+  if (up != up_) {
+    up_ = up;
+    Json e = {{"event", up ? "up" : "down"}, {"dst", dst_}};
+    if (!up) e["state"] = remoteproc::StateName(remote_.session().state());
+    SendEvent(e);
+  }
+}
+
+void ChannelSession::Serve(const std::atomic<bool>& stop) {
+  std::vector<std::byte> frame(client::kMaxPacket);
+  while (!stop.load()) {
+    pollfd fds[2] = {{fd_, static_cast<short>(POLLIN | (pending_.empty() ? 0 : POLLOUT)), 0},
+                     {wake_fd_, POLLIN, 0}};
+    const int r = ::poll(fds, 2, kPollSliceMs);
+    if (r < 0 && errno != EINTR) return;
+    if (fds[1].revents & POLLIN) {
+      std::uint64_t v;
+      (void)!::read(wake_fd_, &v, sizeof(v));
+    }
+    if (!Flush()) return;
+    CheckLink();
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      const ssize_t n = ::recv(fd_, frame.data(), frame.size(), MSG_DONTWAIT);
+      if (n == 0) return;  // the client closed; what it sent before was sent
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) continue;
+        return;
+      }
+      HandleFrame(std::vector<std::byte>(frame.begin(), frame.begin() + n));
+    }
+  }
+}
+
+}  // namespace tandem::daemon

@@ -1,0 +1,68 @@
+#pragma once
+// ChannelSession: one client's RPMsg endpoint in the daemon, what a
+// /dev/rpmsgN file is in Linux's rpmsg_char. The endpoint is the client's
+// own (a dynamic local address), sending to the remote address of the
+// channel it opened (followed across restarts) or to an explicit one.
+//
+// Messages from the remote are copied, on the event thread, into a bounded
+// queue of this client's (kMaxQueued): a client that reads slowly or not at
+// all loses its own messages (counted, reported as a "dropped" event), never
+// blocks the event thread, the remote or the other clients. The connection
+// thread moves the queue to the socket without blocking and sends what the
+// client writes (blocking up to the send timeout: that client waits, no
+// one else).
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "tandem/base/thread_annotations.h"
+#include "tandem/client/client.h"
+#include "tandem/daemon/managed_remote.h"
+#include "tandem/hosted/mutex.h"
+#include "tandem/rpmsg/endpoint.h"
+
+namespace tandem::daemon {
+
+class ChannelSession final : private rpmsg::MessageHandler {
+ public:
+  static constexpr std::size_t kMaxQueued = 1024;
+
+  ChannelSession(ManagedRemote& remote, int socket_fd);
+  ~ChannelSession();  // destroys the endpoint before the queue goes
+  ChannelSession(const ChannelSession&) = delete;
+  ChannelSession& operator=(const ChannelSession&) = delete;
+
+  // Handles the "open" request: resolves the destination, creates the
+  // endpoint, answers. Then Serve() until the client closes or `stop`.
+  Error Open(const client::Json& request, client::Json* reply);
+  void Serve(const std::atomic<bool>& stop);
+
+ private:
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+  // Sends queued messages and pending events until the socket is full;
+  // false when the client is gone.
+  bool Flush();
+  bool SendEvent(const client::Json& event);
+  void HandleFrame(const std::vector<std::byte>& frame);
+  void CheckLink();
+
+  ManagedRemote& remote_;
+  const int fd_;
+  int wake_fd_ = -1;  // eventfd: a message was queued
+  rpmsg::Endpoint endpoint_;
+  bool created_ = false;
+  std::string channel_;  // followed by name; empty: fixed dst_
+  std::uint32_t dst_ = 0;
+  std::uint64_t generation_ = 0;
+  bool up_ = true;
+
+  hosted::Mutex mutex_;  // leaf; taken on the event thread
+  std::deque<std::vector<std::byte>> queue_ TANDEM_GUARDED_BY(mutex_);
+  std::uint64_t dropped_ TANDEM_GUARDED_BY(mutex_) = 0;
+  std::uint64_t dropped_reported_ = 0;  // connection thread only
+  std::vector<std::byte> pending_;      // a frame the socket had no room for
+};
+
+}  // namespace tandem::daemon

@@ -1,0 +1,120 @@
+#pragma once
+// ManagedRemote: one remote processor as tandemd owns it - a host::Session
+// that stays attached for the daemon's life, its configuration (firmware,
+// recovery, coredump; Linux's sysfs knobs), its EventLog, and a supervisor
+// thread that logs crashes, recoveries and channels as they happen.
+//
+// Lifecycle calls are serialized by the Session; the configuration has its
+// own lock. Nothing here blocks on a client: channel clients read through
+// their own queues (channel_session.h).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tandem/base/thread_annotations.h"
+#include "tandem/client/client.h"
+#include "tandem/daemon/event_log.h"
+#include "tandem/host/session.h"
+#include "tandem/hosted/mutex.h"
+#include "tandem/rpmsg/host_bus.h"
+
+namespace tandem::daemon {
+
+using client::Error;
+using client::Json;
+
+// What the daemon remembers of a remote across its own restarts.
+struct RemoteConfig {
+  std::string name;
+  std::string firmware;  // absolute path; empty: none set yet
+  bool recovery = true;  // Linux: recovery enabled|disabled
+  bool coredump = true;  // Linux: coredump enabled|disabled (kept post-mortem)
+  Json ToJson() const;
+  static RemoteConfig FromJson(const Json& j);
+};
+
+struct DaemonPaths {
+  std::string runtime_dir;
+  std::string launcher;  // empty: the default tandem-core
+};
+
+class ManagedRemote {
+ public:
+  // A channel the remote announced, as the daemon last saw it.
+  struct ChannelView {
+    std::string name;
+    std::uint32_t remote = 0;
+    std::uint32_t local = 0;  // kAddrAny unless a driver of the daemon is bound
+    bool bound = false;
+  };
+
+  static Error Create(RemoteConfig config, const DaemonPaths& paths,
+                      std::unique_ptr<ManagedRemote>* out);
+  ~ManagedRemote();  // ends the supervisor; leaves the remote as it is
+
+  const std::string& name() const { return name_; }
+  host::Session& session() { return *session_; }
+  EventLog& log() { return log_; }
+  RemoteConfig config() const TANDEM_EXCLUDES(mutex_);
+
+  // Takes over a core of this name that runs already (left by a previous
+  // daemon or `tandem start` of an older version): quietly nothing if none.
+  void AttachIfRunning();
+
+  // Linux's words: state start|stop|detach, firmware, recovery, crash.
+  Error Start(const std::string& firmware);  // empty: the configured one
+  Error Stop();
+  Error Detach();
+  Error SetFirmware(const std::string& path);
+  Error SetRecovery(bool enabled);
+  Error SetCoredump(bool enabled);
+  Error Recover();
+  Error Crash();
+
+  Json Status() const;
+  std::vector<ChannelView> Channels() const;
+  // Changes each time the set of channels or the link state changes.
+  std::uint64_t channel_generation() const { return generation_.load(); }
+  // The remote address of the channel named `name`, if announced.
+  bool FindChannel(const std::string& name, std::uint32_t* remote) const;
+
+  Error Trace(std::string* text) const;
+  Error Coredump(const std::string& path) const;
+
+ private:
+  ManagedRemote(RemoteConfig config, const DaemonPaths& paths);
+  void Supervise();
+  void NoteChannels();
+  Error Boot(const std::string& firmware);
+
+  const std::string name_;
+  const DaemonPaths paths_;
+  EventLog log_;
+  std::unique_ptr<host::Session> session_;
+
+  // One lifecycle command at a time (start, stop, detach, recover, attach),
+  // whoever sends it: the daemon's answer to two users at once.
+  hosted::Mutex ops_mutex_ TANDEM_ACQUIRED_BEFORE(mutex_);
+  mutable hosted::Mutex mutex_;  // leaf
+  RemoteConfig config_ TANDEM_GUARDED_BY(mutex_);
+  std::vector<ChannelView> channels_ TANDEM_GUARDED_BY(mutex_);
+  std::atomic<std::uint64_t> generation_{0};
+  bool link_up_ = false;  // supervisor only
+  // Detached on request (`state NAME detach`): not taken over again by the
+  // supervisor, which otherwise attaches to a core of this name that runs
+  // while we are offline (left by a daemon that was still exiting).
+  std::atomic<bool> user_detached_{false};
+  std::string last_attach_error_;  // under ops_mutex_: logged once
+
+  std::atomic<bool> stopping_{false};
+  std::thread supervisor_;
+};
+
+// "Booting fw image demo.elf, size 123456" etc. want the base name.
+std::string BaseName(const std::string& path);
+
+}  // namespace tandem::daemon

@@ -1,0 +1,338 @@
+#include "tandem/daemon/managed_remote.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "tandem/linux/core_state.h"
+#include "tandem/remoteproc/crash.h"
+#include "tandem/remoteproc/state.h"
+
+namespace tandem::daemon {
+
+using remoteproc::State;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kSupervisePeriod = 50ms;
+constexpr int kAttachEvery = 20;  // periods: a second
+
+Error FromStatus(const tandem::Status& s, const std::string& context = {}) {
+  if (s.ok()) return Error::Ok();
+  std::string text = context.empty() ? s.message() : context + ": " + s.message();
+  return Error{s.code(), std::move(text)};
+}
+
+std::string Hex(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%x", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string BaseName(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Json RemoteConfig::ToJson() const {
+  return {{"name", name}, {"firmware", firmware}, {"recovery", recovery}, {"coredump", coredump}};
+}
+
+RemoteConfig RemoteConfig::FromJson(const Json& j) {
+  RemoteConfig c;
+  if (!j.is_object()) return c;
+  if (auto it = j.find("name"); it != j.end() && it->is_string()) c.name = *it;
+  if (auto it = j.find("firmware"); it != j.end() && it->is_string()) c.firmware = *it;
+  if (auto it = j.find("recovery"); it != j.end() && it->is_boolean()) c.recovery = *it;
+  if (auto it = j.find("coredump"); it != j.end() && it->is_boolean()) c.coredump = *it;
+  return c;
+}
+
+ManagedRemote::ManagedRemote(RemoteConfig config, const DaemonPaths& paths)
+    : name_(config.name), paths_(paths), log_("remoteproc " + config.name) {
+  hosted::MutexGuard lock(mutex_);
+  config_ = std::move(config);
+}
+
+Error ManagedRemote::Create(RemoteConfig config, const DaemonPaths& paths,
+                            std::unique_ptr<ManagedRemote>* out) {
+  std::unique_ptr<ManagedRemote> r(new ManagedRemote(config, paths));
+  host::SessionOptions o;
+  o.name = config.name;
+  o.runtime_dir = paths.runtime_dir;
+  o.console_path = paths.runtime_dir + "/" + config.name + ".console";
+  o.recovery = config.recovery;
+  o.launcher_path = paths.launcher;
+  auto created = host::Session::Create(o);
+  if (!created.ok()) return FromStatus(created.status(), config.name);
+  r->session_ = std::move(created).value();
+  r->supervisor_ = std::thread([p = r.get()] { p->Supervise(); });
+  *out = std::move(r);
+  return Error::Ok();
+}
+
+ManagedRemote::~ManagedRemote() {
+  stopping_ = true;
+  if (supervisor_.joinable()) supervisor_.join();
+}
+
+RemoteConfig ManagedRemote::config() const {
+  hosted::MutexGuard lock(mutex_);
+  return config_;
+}
+
+void ManagedRemote::AttachIfRunning() {
+  hosted::MutexGuard ops(ops_mutex_);
+  const State state = session_->state();
+  if (state != State::kOffline && state != State::kDetached) return;
+  const RemoteConfig c = config();
+  std::vector<std::byte> image;
+  if (!c.firmware.empty()) {
+    auto read = host::Session::ReadFile(c.firmware);
+    if (read.ok()) image = std::move(read).value();
+  }
+  const bool have_image = !image.empty();
+  const tandem::Status s = session_->Attach(std::move(image));
+  if (s.ok()) {
+    const auto* lp = session_->linux_platform();
+    log_.Add("attached to the running remote processor" +
+             (lp != nullptr ? " (core pid " + std::to_string(lp->core_pid()) + ")" : "") +
+             (have_image ? "" : "; no firmware image: a crash will leave it crashed"));
+    last_attach_error_.clear();
+  } else if (s.code() != StatusCode::kNotFound && last_attach_error_ != s.message()) {
+    last_attach_error_ = s.message();
+    log_.Add(std::string("cannot attach to the running remote: ") + s.message());
+  }
+}
+
+Error ManagedRemote::Boot(const std::string& firmware) {
+  auto image = host::Session::ReadFile(firmware);
+  if (!image.ok()) return FromStatus(image.status(), firmware);
+  log_.Add("powering up " + name_);
+  log_.Add("Booting fw image " + BaseName(firmware) + ", size " + std::to_string(image->size()));
+  const tandem::Status s = session_->Boot(std::move(image).value());
+  if (!s.ok()) {
+    std::string detail = session_->rproc().error_detail();
+    const std::string why = std::string(s.message()) + (detail.empty() ? "" : " (" + detail + ")");
+    log_.Add("Boot failed: " + why);
+    return Error{s.code(), firmware + ": " + why};
+  }
+  log_.Add("remote processor " + name_ + " is now up");
+  return Error::Ok();
+}
+
+Error ManagedRemote::Start(const std::string& firmware) {
+  hosted::MutexGuard ops(ops_mutex_);
+  std::string path = firmware;
+  if (path.empty()) path = config().firmware;
+  if (path.empty()) {
+    return Error{StatusCode::kFailedPrecondition,
+                 "no firmware set for " + name_ + " (tandem firmware " + name_ + " FILE)"};
+  }
+  const State state = session_->state();
+  if (state != State::kOffline) {
+    return Error{StatusCode::kFailedPrecondition,
+                 name_ + " is " + remoteproc::StateName(state) + ", not offline"};
+  }
+  if (Error e = Boot(path); !e.ok()) return e;
+  user_detached_ = false;
+  hosted::MutexGuard lock(mutex_);
+  config_.firmware = path;
+  return Error::Ok();
+}
+
+Error ManagedRemote::Stop() {
+  hosted::MutexGuard ops(ops_mutex_);
+  const State state = session_->state();
+  if (state == State::kOffline || state == State::kDetached) {
+    return Error{StatusCode::kFailedPrecondition, name_ + " is not running"};
+  }
+  const tandem::Status s = session_->Stop();
+  const auto stop = session_->last_stop();
+  log_.Add("stopped remote processor " + name_ +
+           (stop.graceful ? " (shutdown acknowledged)" : " (no acknowledgement: forced reset)"));
+  return FromStatus(s, "stop");
+}
+
+Error ManagedRemote::Detach() {
+  hosted::MutexGuard ops(ops_mutex_);
+  const tandem::Status s = session_->Detach();
+  if (s.ok()) {
+    user_detached_ = true;
+    log_.Add("detached from " + name_ + ": it keeps running");
+  } else {
+    log_.Add(std::string("cannot detach: ") + s.message());
+  }
+  return FromStatus(s, "detach");
+}
+
+Error ManagedRemote::SetFirmware(const std::string& path) {
+  auto image = host::Session::ReadFile(path);
+  if (!image.ok()) return FromStatus(image.status(), path);
+  hosted::MutexGuard lock(mutex_);
+  config_.firmware = path;
+  return Error::Ok();
+}
+
+Error ManagedRemote::SetRecovery(bool enabled) {
+  session_->SetRecovery(enabled);
+  hosted::MutexGuard lock(mutex_);
+  config_.recovery = enabled;
+  return Error::Ok();
+}
+
+Error ManagedRemote::SetCoredump(bool enabled) {
+  hosted::MutexGuard lock(mutex_);
+  config_.coredump = enabled;
+  return Error::Ok();
+}
+
+Error ManagedRemote::Recover() {
+  hosted::MutexGuard ops(ops_mutex_);
+  log_.Add("recovering " + name_);
+  const tandem::Status s = session_->Recover();
+  log_.Add(s.ok() ? "remote processor " + name_ + " is now up"
+                  : std::string("recovery failed: ") + s.message());
+  return FromStatus(s, "recover");
+}
+
+Error ManagedRemote::Crash() {
+  return FromStatus(
+      session_->ReportCrash(remoteproc::CrashReason::kFault, "crash injected (tandem crash)"),
+      "crash");
+}
+
+Json ManagedRemote::Status() const {
+  const RemoteConfig c = config();
+  const State state = session_->state();
+  Json j = {{"name", name_},
+            {"state", remoteproc::StateName(state)},
+            {"firmware", c.firmware},
+            {"recovery", c.recovery ? "enabled" : "disabled"},
+            {"coredump", c.coredump ? "enabled" : "disabled"},
+            {"console", paths_.runtime_dir + "/" + name_ + ".console"}};
+  const auto crash = session_->last_crash();
+  j["crashes"] = crash.count;
+  if (crash.count > 0) {
+    j["last_crash"] = {{"reason", remoteproc::CrashReasonName(crash.reason)},
+                       {"detail", crash.detail}};
+    const tandem::Status rec = session_->last_recovery();
+    j["last_recovery"] = rec.ok() ? "ok" : rec.message();
+  }
+  const auto* lp = const_cast<host::Session&>(*session_).linux_platform();
+  if (lp != nullptr &&
+      (state == State::kRunning || state == State::kAttached || state == State::kCrashed)) {
+    j["core_pid"] = lp->core_pid();
+  }
+  const tandem::Status link = session_->link_status();
+  j["link"] =
+      link.ok() ? "up" : (link.code() == StatusCode::kFailedPrecondition ? "down" : link.message());
+  j["channels"] = Channels().size();
+  return j;
+}
+
+std::vector<ManagedRemote::ChannelView> ManagedRemote::Channels() const {
+  hosted::MutexGuard lock(mutex_);
+  return channels_;
+}
+
+bool ManagedRemote::FindChannel(const std::string& name, std::uint32_t* remote) const {
+  hosted::MutexGuard lock(mutex_);
+  for (const ChannelView& c : channels_) {
+    if (c.name == name) {
+      *remote = c.remote;
+      return true;
+    }
+  }
+  return false;
+}
+
+Error ManagedRemote::Trace(std::string* text) const {
+  auto t = session_->Trace();
+  if (!t.ok()) return FromStatus(t.status(), "trace");
+  *text = std::move(t).value();
+  return Error::Ok();
+}
+
+Error ManagedRemote::Coredump(const std::string& path) const {
+  return FromStatus(session_->Coredump(path), "coredump");
+}
+
+// --- Supervisor --------------------------------------------------------------------
+
+void ManagedRemote::NoteChannels() {
+  rpmsg::HostBus::ChannelInfo infos[64];
+  const std::size_t n = session_->bus().Channels(infos);
+  std::vector<ChannelView> now;
+  for (std::size_t i = 0; i < n && i < 64; ++i) {
+    now.push_back({infos[i].name, infos[i].remote, infos[i].local, infos[i].bound});
+  }
+  const bool up = session_->link_status().ok();
+  std::vector<ChannelView> before;
+  {
+    hosted::MutexGuard lock(mutex_);
+    before = channels_;
+  }
+  auto same = [](const ChannelView& a, const ChannelView& b) {
+    return a.name == b.name && a.remote == b.remote;
+  };
+  bool changed = up != link_up_ || now.size() != before.size();
+  for (const ChannelView& c : now) {
+    bool found = false;
+    for (const ChannelView& b : before) found = found || same(c, b);
+    if (!found) {
+      log_.Add("virtio_rpmsg_bus: creating channel " + c.name + " addr " + Hex(c.remote));
+      changed = true;
+    }
+  }
+  for (const ChannelView& b : before) {
+    bool found = false;
+    for (const ChannelView& c : now) found = found || same(c, b);
+    if (!found) {
+      log_.Add("virtio_rpmsg_bus: destroying channel " + b.name + " addr " + Hex(b.remote));
+      changed = true;
+    }
+  }
+  if (up != link_up_) log_.Add(up ? "rpmsg link up" : "rpmsg link down");
+  link_up_ = up;
+  if (changed) {
+    {
+      hosted::MutexGuard lock(mutex_);
+      channels_ = std::move(now);
+    }
+    generation_.fetch_add(1);
+  }
+}
+
+void ManagedRemote::Supervise() {
+  std::uint32_t seen = session_->last_crash().count;
+  int tick = 0;
+  while (!stopping_.load()) {
+    if (++tick % kAttachEvery == 0 && !user_detached_.load()) {
+      const State state = session_->state();
+      if ((state == State::kOffline || state == State::kDetached) &&
+          linux_platform::ReadCoreState(paths_.runtime_dir, name_).ok()) {
+        AttachIfRunning();
+      }
+    }
+    if (session_->WaitForCrashes(seen + 1, kSupervisePeriod)) {
+      seen = session_->last_crash().count;
+      const auto crash = session_->last_crash();
+      log_.Add(std::string("crash detected in ") + name_ + ": " +
+               remoteproc::CrashReasonName(crash.reason) + ": " + crash.detail);
+      const State state = session_->state();
+      if (state == State::kCrashed) {
+        const tandem::Status rec = session_->last_recovery();
+        log_.Add(config().recovery ? std::string("recovery failed: ") + rec.message()
+                                   : "recovery disabled: " + name_ + " stays crashed");
+      } else {
+        log_.Add("recovered: remote processor " + name_ + " is now up");
+      }
+    }
+    NoteChannels();
+  }
+}
+
+}  // namespace tandem::daemon
