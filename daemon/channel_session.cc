@@ -67,7 +67,7 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
     *reply = ErrorReply(StatusCode::kInvalidArgument, "open needs a channel name or a dst address");
     return Error{StatusCode::kInvalidArgument, "open"};
   }
-  generation_ = remote_.channel_generation();
+  link_resets_ = remote_.session().link_resets();
   rpmsg::EndpointConfig config;
   config.addr = src;
   config.peer = dst_;
@@ -163,10 +163,17 @@ void ChannelSession::HandleFrame(const std::vector<std::byte>& frame) {
   }
 }
 
+// Looked at every slice: a reset counts even if the link is up again by
+// now (a quick recovery), so the client always hears "down" before "up".
 void ChannelSession::CheckLink() {
-  const std::uint64_t g = remote_.channel_generation();
-  if (g == generation_) return;
-  generation_ = g;
+  const std::uint64_t resets = remote_.session().link_resets();
+  if (resets != link_resets_) {
+    link_resets_ = resets;
+    if (up_) {
+      up_ = false;
+      SendEvent({{"event", "down"}, {"state", remoteproc::StateName(remote_.session().state())}});
+    }
+  }
   bool up = remote_.session().link_status().ok();
   if (!channel_.empty()) {
     std::uint32_t dst = 0;

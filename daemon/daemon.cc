@@ -27,6 +27,8 @@ Json Fail(const Error& e) {
 
 Json Fail(StatusCode code, const std::string& text) { return Fail(Error{code, text}); }
 
+constexpr std::size_t kMaxLogLinesPerReply = 300;
+
 // A string field, or empty (absent or not a string).
 std::string Str(const Json& j, const char* key) {
   const auto it = j.find(key);
@@ -130,6 +132,19 @@ Json Daemon::Handle(const Json& request) {
   if (!request.is_object()) return Fail(StatusCode::kInvalidArgument, "a request is a JSON object");
   const std::string op = Str(request, "op");
   if (op.empty()) return Fail(StatusCode::kInvalidArgument, "a request needs an \"op\"");
+  // Known fields must have their type: a wrong one is an error, never a
+  // silent default.
+  for (const char* key : {"remote", "firmware", "value", "path", "channel"}) {
+    if (auto it = request.find(key); it != request.end() && !it->is_string()) {
+      return Fail(StatusCode::kInvalidArgument, std::string("\"") + key + "\" must be a string");
+    }
+  }
+  for (const char* key : {"since", "src", "dst", "wait_ms"}) {
+    if (auto it = request.find(key); it != request.end() && !it->is_number_unsigned()) {
+      return Fail(StatusCode::kInvalidArgument,
+                  std::string("\"") + key + "\" must be an unsigned integer");
+    }
+  }
   try {
     return Dispatch(op, request);
   } catch (const std::exception& e) {  // nlohmann type errors: a malformed request
@@ -218,6 +233,7 @@ Json Daemon::Dispatch(const std::string& op, const Json& req) {
     }
     Json lines = Json::array();
     for (const auto& l : remote->log().Since(since)) {
+      if (lines.size() >= kMaxLogLinesPerReply) break;  // a packet's worth; ask again
       lines.push_back({{"seq", l.seq}, {"time", l.time}, {"text", l.text}});
     }
     return Ok({{"lines", lines}, {"last", remote->log().last_seq()}});

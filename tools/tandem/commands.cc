@@ -399,10 +399,11 @@ int Log(const Global& g, bool follow) {
   std::uint64_t since = 0;
   int rc = kExitOk;
   if (follow) CatchInterrupt();
-  do {
+  while (!g_interrupted.load()) {
     Json reply;
     if (!Call("log", g, {{"op", "log"}, {"since", since}}, &reply, &rc)) return rc;
-    for (const Json& line : reply.value("lines", Json::array())) {
+    const Json lines = reply.value("lines", Json::array());
+    for (const Json& line : lines) {
       if (g.json) {
         std::printf("%s\n", line.dump().c_str());
       } else {
@@ -412,8 +413,11 @@ int Log(const Global& g, bool follow) {
       since = std::max<std::uint64_t>(since, line.value("seq", std::uint64_t{0}));
     }
     std::fflush(stdout);
-    if (follow) std::this_thread::sleep_for(100ms);
-  } while (follow && !g_interrupted.load());
+    if (lines.empty()) {  // all read: the replies come in pieces
+      if (!follow) break;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
   return kExitOk;
 }
 

@@ -33,7 +33,7 @@ inline constexpr std::uint8_t kFrameEvent = 1;
 
 // Largest packet either side sends or accepts: a JSON reply (trace text,
 // listings) or one framed message. Larger requests are refused.
-inline constexpr std::size_t kMaxPacket = 256 * 1024;
+inline constexpr std::size_t kMaxPacket = 128 * 1024;  // below a Unix socket's send buffer
 
 // <runtime_dir>/tandemd.sock; runtime_dir empty: the default
 // (linux_platform::DefaultRuntimeDirectory()).

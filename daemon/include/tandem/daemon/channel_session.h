@@ -55,7 +55,7 @@ class ChannelSession final : private rpmsg::MessageHandler {
   bool created_ = false;
   std::string channel_;  // followed by name; empty: fixed dst_
   std::uint32_t dst_ = 0;
-  std::uint64_t generation_ = 0;
+  std::uint64_t link_resets_ = 0;  // Session::link_resets() last seen
   bool up_ = true;
 
   hosted::Mutex mutex_;  // leaf; taken on the event thread

@@ -56,6 +56,7 @@
 // guarded state is annotated (base/thread_annotations.h) and checked by
 // the clang build.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -184,6 +185,9 @@ class Session final {
   // down, kDataLoss once the remote broke the protocol (then the session
   // treats it as a crash).
   Status link_status() const { return bus_.status(); }
+  // How many times the link went down (stop, crash, recovery, detach): a
+  // reset and restart too quick to be seen in link_status() still counts.
+  std::uint64_t link_resets() const { return link_resets_.load(std::memory_order_acquire); }
 
   // --- Lower layers (tests, tools) -----------------------------------------
   HostPlatform& platform() { return *platform_; }
@@ -303,12 +307,16 @@ class Session final {
       session_.UpdateSnapshot();
       return session_.link_->OnVdevReady(vdev);
     }
-    void OnVdevReset() override { session_.link_->OnVdevReset(); }
+    void OnVdevReset() override {
+      session_.link_->OnVdevReset();
+      session_.link_resets_.fetch_add(1, std::memory_order_release);
+    }
 
    private:
     Session& session_;
   };
   VdevRelay vdev_relay_{*this};
+  std::atomic<std::uint64_t> link_resets_{0};
 
   mutable hosted::Mutex events_mutex_;  // leaf
   mutable hosted::CondVar events_cv_;
