@@ -226,6 +226,10 @@ Json ManagedRemote::Status() const {
       (state == State::kRunning || state == State::kAttached || state == State::kCrashed)) {
     j["core_pid"] = lp->core_pid();
   }
+  const auto stop = session_->last_stop();
+  j["last_stop"] = {{"graceful", stop.graceful},
+                    {"from", remoteproc::StateName(stop.from)},
+                    {"handshake", stop.handshake.ok() ? "ok" : stop.handshake.message()}};
   const tandem::Status link = session_->link_status();
   j["link"] =
       link.ok() ? "up" : (link.code() == StatusCode::kFailedPrecondition ? "down" : link.message());

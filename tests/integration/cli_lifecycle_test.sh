@@ -160,6 +160,36 @@ check "daemon stop detaches: the remote keeps running" "stopped" "${T[@]}" daemo
 check "a new daemon re-attaches" "attached \(core pid" "${T[@]}" status
 check "echo through the new daemon" "^again$" "${T[@]}" echo again
 check "state NAME stop" "stopped" "${T[@]}" state "$NAME" stop
+check "daemon status" "tandemd: running \(pid [0-9]+" "${T[@]}" daemon status
+check "status --json" '"state": "offline"' "${T[@]}" --json status
+# Recovery disabled: a crash leaves the remote crashed, with its memory still
+# readable; `recovery recover` brings it back.
+check "start for the no-recovery test" "running" "${T[@]}" start "$DEMO"
+check "recovery NAME disabled" "^disabled$" "${T[@]}" recovery "$NAME" disabled
+check "a crash with recovery disabled leaves it crashed" "crashed" bash -c "${T[*]} crash && sleep 0.5 && ${T[*]} status"
+check "trace of the crashed remote" "." "${T[@]}" trace
+check "coredump of the crashed remote" "wrote" "${T[@]}" coredump "$NAME" "$DIR/crashed.core"
+check "recovery NAME recover" "running" "${T[@]}" recovery "$NAME" recover
+check "echo after recover" "^recovered$" "${T[@]}" echo recovered
+check "recovery NAME enabled" "^enabled$" "${T[@]}" recovery "$NAME" enabled
+# trace -f and log -f follow until Ctrl-C.
+"${T[@]}" trace -f >"$DIR/trace-f" 2>&1 & tf=$!
+"${T[@]}" log -f >"$DIR/log-f" 2>&1 & lf=$!
+sleep 0.5
+"${T[@]}" sample -c 3 >/dev/null 2>&1; sleep 0.6
+"${T[@]}" crash >/dev/null 2>&1
+sleep 1
+kill -INT $tf $lf; wait $tf; rt=$?; wait $lf; rl=$?
+if [[ $rt -eq 0 ]] && grep -q "incoming msg 3: hello world" "$DIR/trace-f"; then echo "ok: trace -f shows what is added"
+else echo "FAIL: trace -f (rc=$rt)"; tail -3 "$DIR/trace-f"; fail=1; fi
+if [[ $rl -eq 0 ]] && grep -q "crash detected in $NAME" "$DIR/log-f"; then echo "ok: log -f shows the crash as it happens"
+else echo "FAIL: log -f (rc=$rl)"; tail -3 "$DIR/log-f"; fail=1; fi
+check "state NAME detach leaves it running" "detached" bash -c "${T[*]} state $NAME detach && ${T[*]} status"
+check "stop after detach" "offline" bash -c "${T[*]} daemon stop >/dev/null; ${T[*]} stop; ${T[*]} status"
+# run: supervises until Ctrl-C, then stops.
+( sleep 2; pkill -INT -f "^$TANDEM -n run-$$ " ) &
+check "run supervises until Ctrl-C and stops" "is now up.*stopped \(shutdown acknowledged\)" bash -c "${T[*]/$NAME/run-$$} run $DEMO | tr '\n' ' '"
+check "demo" "goodbye!.*TTY 0x[0-9a-f]+: Goodbye.*stopped \(shutdown acknowledged\)" bash -c "${T[*]/$NAME/demo-$$} demo $DEMO | tr '\n' ' '"
 check_fails "unknown name characters are refused" "bad remote name" "${T[@]}" status "bad/name"
 check_fails "a channel that is not announced" "no channel nosuch" "${T[@]}" send nosuch hi -w 0
 

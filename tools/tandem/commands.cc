@@ -298,16 +298,9 @@ int Stop(const Global& g) {
     PrintJson(reply["status"]);
     return kExitOk;
   }
-  // The daemon's log says how it stopped; ask it for the last line.
-  Json log;
-  if (Call("stop", g, {{"op", "log"}}, &log, &rc) && !log["lines"].empty()) {
-    const std::string last = log["lines"].back().value("text", "");
-    const bool graceful = last.find("shutdown acknowledged") != std::string::npos;
-    std::printf("%s: stopped (%s)\n", g.name.c_str(),
-                graceful ? "shutdown acknowledged" : "no acknowledgement: forced reset");
-  } else {
-    std::printf("%s: stopped\n", g.name.c_str());
-  }
+  const bool graceful = reply["status"].value("last_stop", Json::object()).value("graceful", false);
+  std::printf("%s: stopped (%s)\n", g.name.c_str(),
+              graceful ? "shutdown acknowledged" : "no acknowledgement: forced reset");
   return kExitOk;
 }
 
@@ -744,6 +737,79 @@ int Tty(const Global& g) {
   done = true;
   reader.join();
   return rc;
+}
+
+// --- demo -------------------------------------------------------------------------------
+
+namespace {
+void PrintLogSince(const Global& g, std::uint64_t* since) {
+  Json reply;
+  int rc = kExitOk;
+  if (!Call("demo", g, {{"op", "log"}, {"since", *since}}, &reply, &rc)) return;
+  for (const Json& line : reply.value("lines", Json::array())) {
+    std::printf("[%10.6f] remoteproc %s: %s\n", line.value("time", 0.0), g.name.c_str(),
+                line.value("text", "").c_str());
+    *since = std::max<std::uint64_t>(*since, line.value("seq", std::uint64_t{0}));
+  }
+}
+}  // namespace
+
+// The Linux <-> Zephyr scenario end to end: start the firmware, the
+// client-sample transcript, a chat on the tty channel, the remote's trace,
+// stop. Everything goes through the daemon, as any other command.
+int Demo(const Global& g, const std::string& firmware) {
+  if (firmware.empty()) {
+    return Report("demo", Error{StatusCode::kInvalidArgument, "no firmware given (tandem demo FW.elf)"});
+  }
+  std::printf("== %s: boot %s\n", g.name.c_str(), firmware.c_str());
+  Json log;
+  int rc = kExitOk;
+  if (!Call("demo", g, {{"op", "log"}}, &log, &rc)) return rc;
+  std::uint64_t since = log.value("last", std::uint64_t{0});
+  if (const int s = Start(g, firmware); s != kExitOk) return s;
+  // Wait for the announcements (the daemon logs them as Linux does).
+  for (int i = 0; i < 50; ++i) {
+    Json ch;
+    if (Call("demo", g, {{"op", "channels"}}, &ch, &rc) && ch["channels"].size() >= 3) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  PrintLogSince(g, &since);
+
+  std::printf("\n== rpmsg_client_sample (Linux's samples/rpmsg/rpmsg_client_sample.c)\n");
+  if (const int s = Sample(g, 100); s != kExitOk) return s;
+
+  std::printf("\n== a chat on rpmsg-tty (Linux: /dev/ttyRPMSG0)\n");
+  ChannelClient tty;
+  if (Error e = OpenChannel(g, kTtyChannel, &tty); !e.ok()) return Report("demo", e);
+  for (const char* line : {"Hello Zephyr", "How are you?", "Goodbye"}) {
+    std::printf("> %s\n", line);
+    if (Error e = tty.Send(Bytes(std::string(line))); !e.ok()) return Report("demo", e);
+    std::vector<std::byte> m;
+    if (Error e = NextMessage(tty, &m, 2s); !e.ok()) return Report("demo", e);
+    std::printf("< ");
+    PrintMessage(m);
+  }
+
+  std::printf("\n== the remote's trace buffer (last lines)\n");
+  Json trace;
+  if (!Call("demo", g, {{"op", "trace"}}, &trace, &rc)) return rc;
+  const std::string text = trace.value("trace", "");
+  std::size_t start = text.size(), lines = 0;
+  while (start > 0 && lines < 6) {
+    start = text.rfind('\n', start - 2);
+    if (start == std::string::npos) {
+      start = 0;
+      break;
+    }
+    ++start;
+    ++lines;
+  }
+  std::fwrite(text.data() + start, 1, text.size() - start, stdout);
+
+  std::printf("\n== stop\n");
+  if (const int s = Stop(g); s != kExitOk) return s;
+  PrintLogSince(g, &since);
+  return kExitOk;
 }
 
 }  // namespace tandem::cli

@@ -46,6 +46,7 @@ int Coredump(const Global& g, const std::string& path);
 int Channels(const Global& g);
 int Run(const Global& g, const std::string& firmware, bool recovery, bool sample);
 int DaemonCmd(const Global& g, const std::string& action);
+int Demo(const Global& g, const std::string& firmware);
 
 int Sample(const Global& g, int count);
 int Ping(const Global& g, int count, std::size_t size);

@@ -1,4 +1,4 @@
-// The image `tandem bench` boots when none is given: this build's demo, or
+// The image `tandem bench` and `tandem demo` boot when none is given: this build's demo, or
 // the installed one (tools/tandem/CMakeLists.txt compiles this file per
 // variant of the CLI).
 #include "default_firmware.h"

@@ -1,5 +1,5 @@
 #pragma once
-// The firmware image `tandem bench` boots when none is given ("" if none).
+// The firmware image `tandem bench` and `tandem demo` boot when none is given ("" if none).
 
 namespace tandem::cli {
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "default_firmware.h"
 #include "tandem/linux/core_state.h"
 
 namespace {
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
   daemon->add_option("action", action, "status|start|stop")
       ->check(CLI::IsMember({"status", "start", "stop"}));
 
+  auto* demo = app.add_subcommand(
+      "demo", "the Linux <-> Zephyr client-sample scenario end to end: boot, sample, tty, stop");
+  std::string demo_firmware = DefaultFirmware();
+  demo->add_option("firmware", demo_firmware, "firmware ELF (default: the demo image)")
+      ->check(CLI::ExistingFile);
   auto* sample = app.add_subcommand("sample", "run Linux's rpmsg-client-sample exchange");
   int sample_count = 100;
   sample->add_option("-c,--count", sample_count, "messages")
@@ -201,6 +207,7 @@ int main(int argc, char** argv) {
   if (*coredump) return Coredump(g, value);
   if (*channels) return Channels(g);
   if (*daemon) return DaemonCmd(g, action.empty() ? "status" : action);
+  if (*demo) return Demo(g, demo_firmware);
   if (*sample) return Sample(g, sample_count);
   if (*ping) return Ping(g, count, size);
   if (*echo) return Echo(g, words);
