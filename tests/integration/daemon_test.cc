@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,10 +61,16 @@ class DaemonTest : public ::testing::Test {
     const pid_t pid = DaemonPid();
     for (int i = 0; pid > 0 && i < 100 && ::kill(pid, 0) == 0; ++i)
       std::this_thread::sleep_for(50ms);
-    if (::testing::Test::HasFailure()) {
-      std::ifstream log(dir_ + "/tandemd.log");
-      std::cerr << "--- tandemd.log\n" << log.rdbuf();
+    // The daemon runs in the background: what a sanitizer says in it lands
+    // in its log, and must fail the test that made it say so.
+    std::ifstream in(dir_ + "/tandemd.log");
+    std::stringstream log;
+    log << in.rdbuf();
+    for (const char* finding : {"ThreadSanitizer", "AddressSanitizer", "LeakSanitizer",
+                                "runtime error:"}) {
+      EXPECT_EQ(log.str().find(finding), std::string::npos) << finding << " in tandemd";
     }
+    if (::testing::Test::HasFailure()) std::cerr << "--- tandemd.log\n" << log.str();
     std::system(("rm -rf " + dir_).c_str());
   }
 
