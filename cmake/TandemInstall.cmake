@@ -37,12 +37,12 @@ if(NOT TANDEM_CORE_ONLY)
   set(TANDEM_PACKAGE_HAS_HOST ON)
   # host/platform_api: HostPlatform and CoreExit, header only (tandem/host/
   # in the installed tree, beside session.h).
-  foreach(dir host/include host/platform_api/include platform/hosted/include
+  foreach(dir host/include host/platform_api/include platform/hosted/include client/include
               platform/linux/include platform/simulated_board/include)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/tandem
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT host FILES_MATCHING PATTERN "*.h")
   endforeach()
-  install(TARGETS tandem_hosted tandem_linux tandem_host tandem_linux_launcher_installed
+  install(TARGETS tandem_hosted tandem_linux tandem_host tandem_linux_launcher_installed tandem_client
           ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT host)
   install(TARGETS tandem_for_install tandemd_for_install RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
           COMPONENT host)

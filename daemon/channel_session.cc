@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -69,9 +70,21 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
   }
   link_resets_ = remote_.session().link_resets();
   rpmsg::EndpointConfig config;
-  config.addr = src;
   config.peer = dst_;
-  const tandem::Status s = remote_.session().CreateEndpoint(endpoint_, config, *this);
+  tandem::Status s;
+  if (src != rpmsg::kAddrAny) {
+    config.addr = src;
+    s = remote_.session().CreateEndpoint(endpoint_, config, *this);
+  } else {
+    // Cyclic, not lowest-free: a reply the remote sends to a client that
+    // just left must not reach the next client, which would otherwise get
+    // the same address (docs/decisions.md).
+    for (int tries = 0; tries < 64; ++tries) {
+      config.addr = remote_.NextClientAddress();
+      s = remote_.session().CreateEndpoint(endpoint_, config, *this);
+      if (s.code() != StatusCode::kAlreadyExists) break;
+    }
+  }
   if (!s.ok()) {
     *reply = ErrorReply(s.code(), std::string("cannot create the endpoint: ") + s.message());
     return Error{s.code(), s.message()};

@@ -253,6 +253,11 @@ bool ManagedRemote::FindChannel(const std::string& name, std::uint32_t* remote) 
   return false;
 }
 
+std::uint32_t ManagedRemote::NextClientAddress() {
+  constexpr std::uint32_t kRange = kLastClientAddress - kFirstClientAddress + 1;
+  return kFirstClientAddress + next_client_address_.fetch_add(1) % kRange;
+}
+
 Error ManagedRemote::Trace(std::string* text) const {
   auto t = session_->Trace();
   if (!t.ok()) return FromStatus(t.status(), "trace");

@@ -23,6 +23,7 @@ for f in include/tandem/rpmsg/wire.h include/tandem/host/session.h lib/libtandem
          include/tandem/c/rpmsg.h include/tandem/c/openamp.h include/tandem/c/rpmsg_service.h \
          include/tandem/c/host.h lib/pkgconfig/tandem-c.pc \
          lib/cmake/Tandem/TandemConfig.cmake lib/pkgconfig/tandem.pc bin/tandem bin/tandemd \
+         include/tandem/client/client.h lib/libtandem_client.a lib/systemd/user/tandemd.service \
          libexec/tandem/tandem-core share/tandem/firmware/demo.elf; do
   [[ -e "$prefix/$f" ]] || { echo "install: $f missing" >&2; exit 1; }
 done

@@ -66,8 +66,8 @@ class DaemonTest : public ::testing::Test {
     std::ifstream in(dir_ + "/tandemd.log");
     std::stringstream log;
     log << in.rdbuf();
-    for (const char* finding : {"ThreadSanitizer", "AddressSanitizer", "LeakSanitizer",
-                                "runtime error:"}) {
+    for (const char* finding :
+         {"ThreadSanitizer", "AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
       EXPECT_EQ(log.str().find(finding), std::string::npos) << finding << " in tandemd";
     }
     if (::testing::Test::HasFailure()) std::cerr << "--- tandemd.log\n" << log.str();
@@ -300,15 +300,16 @@ TEST_F(DaemonTest, ClientsThatDieOrLeaveEarlyHarmNobody) {
   ASSERT_TRUE(Next(after, &got, 5s).ok());
   EXPECT_EQ(got, "still fine");
   bool all = false;
+  std::string trace;
   for (int tries = 0; tries < 50 && !all; ++tries) {
-    const std::string trace = Call({{"op", "trace"}, {"remote", "r0"}}).value("trace", "");
+    trace = Call({{"op", "trace"}, {"remote", "r0"}}).value("trace", "");
     all = true;
     for (int i = 0; i < 20; ++i) {
       all = all && trace.find("left-early-" + std::to_string(i) + ".") != std::string::npos;
     }
     if (!all) std::this_thread::sleep_for(100ms);
   }
-  EXPECT_TRUE(all) << "a message sent right before its client left was lost";
+  EXPECT_TRUE(all) << "a message sent right before its client left was lost:\n" << trace;
 }
 
 // A crash under traffic: the client sees the link go down and come back,

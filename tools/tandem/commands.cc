@@ -759,7 +759,8 @@ void PrintLogSince(const Global& g, std::uint64_t* since) {
 // stop. Everything goes through the daemon, as any other command.
 int Demo(const Global& g, const std::string& firmware) {
   if (firmware.empty()) {
-    return Report("demo", Error{StatusCode::kInvalidArgument, "no firmware given (tandem demo FW.elf)"});
+    return Report("demo",
+                  Error{StatusCode::kInvalidArgument, "no firmware given (tandem demo FW.elf)"});
   }
   std::printf("== %s: boot %s\n", g.name.c_str(), firmware.c_str());
   Json log;

@@ -82,6 +82,15 @@ class ManagedRemote {
   // The remote address of the channel named `name`, if announced.
   bool FindChannel(const std::string& name, std::uint32_t* remote) const;
 
+  // Local addresses for clients' endpoints that asked for any: cyclic over
+  // [kFirstClientAddress, kLastClientAddress], so an address comes back
+  // only after the whole range was used (Linux's rpmsg_char takes the
+  // lowest free one, which hands a departed client's late replies to the
+  // next client). Below it, 0x400.., stay the addresses Linux gives channels.
+  static constexpr std::uint32_t kFirstClientAddress = 0x1000;
+  static constexpr std::uint32_t kLastClientAddress = 0xFFFF;
+  std::uint32_t NextClientAddress();
+
   Error Trace(std::string* text) const;
   Error Coredump(const std::string& path) const;
 
@@ -103,6 +112,7 @@ class ManagedRemote {
   RemoteConfig config_ TANDEM_GUARDED_BY(mutex_);
   std::vector<ChannelView> channels_ TANDEM_GUARDED_BY(mutex_);
   std::atomic<std::uint64_t> generation_{0};
+  std::atomic<std::uint32_t> next_client_address_{0};
   bool link_up_ = false;  // supervisor only
   // Detached on request (`state NAME detach`): not taken over again by the
   // supervisor, which otherwise attaches to a core of this name that runs
