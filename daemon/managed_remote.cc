@@ -212,7 +212,8 @@ Json ManagedRemote::Status() const {
             {"firmware", c.firmware},
             {"recovery", c.recovery ? "enabled" : "disabled"},
             {"coredump", c.coredump ? "enabled" : "disabled"},
-            {"console", paths_.runtime_dir + "/" + name_ + ".console"}};
+            {"console", paths_.runtime_dir + "/" + name_ + ".console"},
+            {"watchdog_ms", session_->options().watchdog.count()}};
   const auto crash = session_->last_crash();
   j["crashes"] = crash.count;
   if (crash.count > 0) {

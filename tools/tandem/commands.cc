@@ -118,8 +118,11 @@ void PrintStatus(const Json& s) {
   std::printf("\n");
   const std::string fw = s.value("firmware", "");
   std::printf("  firmware  %s\n", fw.empty() ? "(none)" : fw.c_str());
-  std::printf("  recovery  %s, coredump %s\n", s.value("recovery", "").c_str(),
-              s.value("coredump", "").c_str());
+  std::printf("  recovery  %s, coredump %s, watchdog %s\n", s.value("recovery", "").c_str(),
+              s.value("coredump", "").c_str(),
+              s.value("watchdog_ms", 0u) == 0
+                  ? "off"
+                  : (std::to_string(s.value("watchdog_ms", 0u)) + " ms").c_str());
   std::printf("  rpmsg     link %s, %u channel(s)\n", s.value("link", "").c_str(),
               s.value("channels", 0u));
   const unsigned crashes = s.value("crashes", 0u);
@@ -155,9 +158,11 @@ int Report(const char* command, const Error& e) {
 
 int Info(const std::string& firmware) {
   auto image = Session::ReadFile(firmware);
-  if (!image.ok()) return Report("info", image.status());
+  if (!image.ok())
+    return Report("info", Error{image.status().code(), firmware + ": " + image.status().message()});
   auto elf = elf::ElfFile::Parse(*image);
-  if (!elf.ok()) return Report("info", elf.status());
+  if (!elf.ok())
+    return Report("info", Error{elf.status().code(), firmware + ": " + elf.status().message()});
   std::printf("%s: ELF%d %s, entry 0x%" PRIx64 "\n", firmware.c_str(), elf->is_64bit() ? 64 : 32,
               elf::MachineName(elf->machine()), elf->entry());
   for (std::size_t i = 0; i < elf->program_header_count(); ++i) {
@@ -174,7 +179,8 @@ int Info(const std::string& firmware) {
     return 0;
   }
   auto bytes = elf->SectionData(*section);
-  if (!bytes.ok()) return Report("info", bytes.status());
+  if (!bytes.ok())
+    return Report("info", Error{bytes.status().code(), firmware + ": " + bytes.status().message()});
   auto table = rsc::ResourceTable::Parse(*bytes);
   if (!table.ok()) return Report("info: resource table", table.status());
   std::printf("resource table at 0x%" PRIx64 " (%zu bytes), %zu entries:\n", section->addr,
