@@ -286,8 +286,9 @@ Status RemoteProc::DoAttach() {
   // nothing it names for the driver to write may be the image (issue #10:
   // a vring0 moved into the image made the host zero it).
   if (resources_.vdev) TANDEM_TRY(CheckAttachedVdev(table.device_address(), table.size()));
-  // No image: the core dump says EM_NONE / ELF32 unless told the machine.
-  firmware_is_64bit_ = false;
+  // No image (until DescribeImage): the core file has the expected machine
+  // and its usual class (issue #11: ELF32 for an x86-64 remote).
+  firmware_is_64bit_ = MachineIs64BitByDefault(options_.expected_machine);
   firmware_machine_ = options_.expected_machine;
   entry_ = 0;
   TANDEM_TRY_ASSIGN(loaded_table_, table.Sub(0, size));

@@ -699,6 +699,31 @@ TEST_F(RemoteProcTest, AttachMapsFixedRegionsResetsTheVdevAndAnnouncesIt) {
   EXPECT_TRUE(rproc_->Kick(fw::kAttachNotify1).ok());
 }
 
+// issue #11: the core of an attached x86-64 remote was ELF32. Without an
+// image it has the expected machine's usual class; DescribeImage() gives it
+// the image's class, machine and entry.
+TEST_F(RemoteProcTest, AttachedRemoteCoreHasTheClassOfItsMachineOrOfItsImage) {
+  Options options;
+  options.expected_machine = elf::kMachineX86_64;
+  Make(options);
+  EXPECT_EQ(rproc_->DescribeImage(Span(firmware_)).code(), StatusCode::kFailedPrecondition);
+  PrepareAttach();
+  ASSERT_TRUE(rproc_->Attach().ok()) << rproc_->error_detail();
+  EXPECT_TRUE(rproc_->core_format().is_64bit);
+  EXPECT_EQ(rproc_->core_format().machine, elf::kMachineX86_64);
+  EXPECT_EQ(rproc_->core_format().entry, 0u);
+
+  fw::FirmwareSpec spec = fw::StdSpec(/*is_64bit=*/true);
+  spec.machine = elf::kMachineX86_64;
+  const Bytes image = fw::BuildFirmware(spec);
+  ASSERT_TRUE(rproc_->DescribeImage(Span(image)).ok());
+  EXPECT_EQ(rproc_->core_format().entry, fw::kEntry);
+  // Another machine than the expected one is refused and changes nothing.
+  EXPECT_EQ(rproc_->DescribeImage(Span(firmware_)).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(rproc_->core_format().machine, elf::kMachineX86_64);
+  EXPECT_TRUE(rproc_->core_format().is_64bit);
+}
+
 TEST_F(RemoteProcTest, AttachWithoutVdevResetAckFailsAndChangesNothing) {
   PrepareAttach();
   platform_.replies[mailbox::kVdevResetAck] = FakePlatform::Reply::kTimeout;

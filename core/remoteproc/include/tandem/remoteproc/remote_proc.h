@@ -202,9 +202,22 @@ class RemoteProc {
   Status last_recovery() const { return last_recovery_; }
 
   // --- Debug -----------------------------------------------------------
-  // Writes an ELF core of every mapped region except devmem (coredump.h).
-  // Allowed when running, crashed or attached.
-  Status Coredump(CoredumpWriter& out) const;
+  // Writes an ELF core of every mapped region except devmem (coredump.h),
+  // with `notes` (core_notes.h); a null state is filled in with this one's,
+  // and, when crashed, null crash fields with last_crash(). Allowed when
+  // running, crashed or attached.
+  Status Coredump(CoredumpWriter& out, const CoreNotes& notes = {}) const;
+  // The size of the file Coredump() would write now (same errors).
+  Result<std::uint64_t> CoredumpSize(const CoreNotes& notes = {}) const;
+  // The class, machine and entry the core file has: the loaded firmware's;
+  // for an attached remote the image given to DescribeImage(), else the
+  // expected machine with its usual class (MachineIs64BitByDefault).
+  CoreFormat core_format() const { return {firmware_is_64bit_, firmware_machine_, entry_}; }
+  // An attached remote runs `firmware` (its bytes are read now, not kept):
+  // its class, machine and entry go into the core file. kFailedPrecondition
+  // unless attached; the ELF's errors; kInvalidArgument for another machine
+  // than Options::expected_machine.
+  Status DescribeImage(ConstByteSpan firmware);
   // Size of the trace buffer (0 without one).
   std::size_t trace_size() const { return resources_.trace.len; }
   // Copies the trace buffer once into `out` and returns the text in
@@ -236,6 +249,9 @@ class RemoteProc {
   // Platform::ReleaseMemory() and forgetting everything about the run.
   void ReleaseAll();
   ByteSpan TableBytes() { return {table_.data(), table_size_}; }
+  // The regions a core file holds (diagnostics.cc); returns their count.
+  std::size_t CoreRegions(std::span<shm::Region, kMaxRegions> regions) const;
+  CoreNotes CompleteNotes(CoreNotes notes) const;
 
   Platform& platform_;
   Options options_;
