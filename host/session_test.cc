@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -20,9 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "tandem/elf/elf_file.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/state.h"
 #include "tandem/rpmsg/errors.h"
+#include "tandem/testing/core_file.h"
 #include "tandem/testing/fake_host_platform.h"
 #include "tandem/testing/process_checks.h"
 #include "tandem/testing/test_firmware.h"
@@ -42,6 +45,17 @@ constexpr std::uint32_t kTxBuffers = fw::kVringNum;  // the host's tx pool: one 
 
 std::vector<std::byte> Image() {
   const fw::Bytes image = fw::LinkFirmware(elf::kMachineX86_64);  // what Session expects
+  std::vector<std::byte> bytes(image.size());
+  std::memcpy(bytes.data(), image.data(), image.size());
+  return bytes;
+}
+
+// The link firmware as an x86-64 ELF64, as the real images are.
+std::vector<std::byte> Image64() {
+  fw::FirmwareSpec spec = fw::StdSpec(/*is_64bit=*/true);
+  spec.machine = elf::kMachineX86_64;
+  spec.table = fw::LinkTable();
+  const fw::Bytes image = fw::BuildFirmware(spec);
   std::vector<std::byte> bytes(image.size());
   std::memcpy(bytes.data(), image.data(), image.size());
   return bytes;
@@ -109,6 +123,8 @@ class ThreadRecordingDriver final : public rpmsg::ChannelHandler {
     (void)session_.last_stop();
     (void)session_.last_recovery();
     (void)session_.last_core_exit();
+    (void)session_.last_postmortem();
+    (void)session_.coredump_policy();
     (void)session_.link_status();
     std::lock_guard lock(mutex_);
     unbound_threads.push_back(std::this_thread::get_id());
@@ -422,6 +438,16 @@ TEST(SessionAttach, AttachedRemoteWithoutImageStaysCrashed) {
   EXPECT_TRUE(s.last_recovery().Is(remoteproc::error::kCannotRecoverAttached));
   EXPECT_EQ(f.fake->boots(), 1u);
   EXPECT_FALSE(f.fake->core_running());
+  // Issue #11: the dead attached remote still has a post-mortem and a core,
+  // of x86-64's class (ELF64) since no image said otherwise.
+  ASSERT_TRUE(s.last_postmortem().has_value());
+  EXPECT_TRUE(s.last_postmortem()->core_status.ok());
+  auto core = s.CoredumpBytes();
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  auto parsed = elf::ElfFile::Parse(*core);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->is_64bit());
+  EXPECT_EQ(parsed->machine(), elf::kMachineX86_64);
   ASSERT_TRUE(s.Stop().ok());
   ASSERT_TRUE(s.Boot(Image()).ok());  // the caller's cold boot
   ASSERT_TRUE(WaitBindsAtLeast(echo, 3));
@@ -582,6 +608,209 @@ TEST(SessionCallbackSends, StopAndRecoveryAbortACallbackStuckInABlockingSend) {
     ExpectEcho(echo, *f.fake, "after the stuck send");
     ASSERT_TRUE(s.Stop().ok());
   }
+}
+
+// --- Post-mortem (issue #11) ---------------------------------------------------------
+
+namespace pm {
+
+constexpr std::uint64_t kMarkDa = fw::kCodeDa + 0x4000;  // inside "code", not the image
+constexpr char kMark[] = "the crash left this";
+constexpr char kTraceText[] = "remote: about to fault\n";
+
+// Writes what the "remote" leaves behind: a mark in its memory and a line
+// in its trace buffer. Only while no lifecycle call runs (rproc()).
+void LeaveTraces(Session& s) {
+  auto mark = s.rproc().Translate(kMarkDa, sizeof(kMark));
+  ASSERT_TRUE(mark.ok());
+  ASSERT_TRUE(mark->WriteBytes(0, AsBytes(kMark, sizeof(kMark))).ok());
+  // As the firmware's writer: the buffer cleared, then the text.
+  auto trace = s.rproc().Translate(fw::kTraceDa, fw::kTraceLen);
+  ASSERT_TRUE(trace.ok());
+  ASSERT_TRUE(trace->Fill(0, fw::kTraceLen, std::byte{0}).ok());
+  ASSERT_TRUE(trace->WriteBytes(0, AsBytes(kTraceText, sizeof(kTraceText))).ok());
+}
+
+// The core holds the mark at its device address.
+bool CoreHoldsMark(const elf::ElfFile& core) {
+  for (std::size_t i = 0; i < core.program_header_count(); ++i) {
+    const auto ph = core.program_header(i);
+    if (!ph.ok() || ph->type != elf::kPtLoad) continue;
+    if (kMarkDa < ph->paddr || kMarkDa + sizeof(kMark) > ph->paddr + ph->filesz) continue;
+    const auto data = core.SegmentData(*ph);
+    if (!data.ok()) return false;
+    return std::memcmp(data->data() + (kMarkDa - ph->paddr), kMark, sizeof(kMark)) == 0;
+  }
+  return false;
+}
+
+}  // namespace pm
+
+// The worker keeps the post-mortem of a crash before recovery reloads the
+// remote: the crash, the core's exit, the trace and a core of the memory
+// as the crash left it, with notes gdb and a reader need.
+TEST(SessionPostMortem, CrashKeepsTraceAndCoreOfTheDeadRemoteAcrossRecovery) {
+  SessionOptions options;
+  options.name = "pm-remote";
+  Fixture f(options);
+  Session& s = *f.session;
+  EXPECT_FALSE(s.last_postmortem().has_value());
+  EXPECT_EQ(s.coredump_policy(), CoredumpPolicy::kEnabled);
+  ASSERT_TRUE(s.Boot(Image64(), "/lib/firmware/pm.elf").ok()) << s.rproc().error_detail();
+  pm::LeaveTraces(s);
+  const auto before = std::chrono::system_clock::now();
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  EXPECT_EQ(s.state(), State::kRunning);
+  EXPECT_EQ(f.fake->boots(), 2u);
+
+  const auto kept = s.last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->sequence, 1u);
+  EXPECT_EQ(kept->crash.reason, remoteproc::CrashReason::kFault);
+  EXPECT_EQ(kept->crash.count, 1u);
+  EXPECT_GE(kept->when, before);
+  EXPECT_EQ(kept->name, "pm-remote");
+  EXPECT_EQ(kept->firmware, "/lib/firmware/pm.elf");
+  ASSERT_TRUE(kept->exit.has_value());
+  EXPECT_EQ(kept->exit->signal, SIGSEGV);
+  EXPECT_TRUE(kept->trace_status.ok()) << kept->trace_status.message();
+  EXPECT_EQ(kept->trace, pm::kTraceText);
+  ASSERT_TRUE(kept->core_status.ok()) << kept->core_status.message();
+
+  auto core = elf::ElfFile::Parse(kept->core);
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  EXPECT_TRUE(core->is_64bit());
+  EXPECT_EQ(core->machine(), elf::kMachineX86_64);
+  EXPECT_TRUE(pm::CoreHoldsMark(*core));
+  const auto notes = tandem::testing::ReadCoreNotes(*core);
+  ASSERT_TRUE(notes.has_value());
+  const auto* prstatus = tandem::testing::FindNote(*notes, "CORE", remoteproc::kNtPrstatus);
+  ASSERT_NE(prstatus, nullptr);
+  ASSERT_EQ(prstatus->desc.size(), 336u);                              // x86-64's elf_prstatus
+  EXPECT_EQ(prstatus->desc[12] | (prstatus->desc[13] << 8), SIGSEGV);  // pr_cursig
+  const auto* psinfo = tandem::testing::FindNote(*notes, "CORE", remoteproc::kNtPrpsinfo);
+  ASSERT_NE(psinfo, nullptr);
+  EXPECT_EQ(tandem::testing::NoteString(*psinfo, 40, 16), "pm-remote");  // pr_fname
+  const auto* own =
+      tandem::testing::FindNote(*notes, remoteproc::kTandemNoteOwner, remoteproc::kNtTandemRemote);
+  ASSERT_NE(own, nullptr);
+  auto fields = tandem::testing::TandemFields(*own);
+  EXPECT_EQ(fields["name"], "pm-remote");
+  EXPECT_EQ(fields["firmware"], "/lib/firmware/pm.elf");
+  EXPECT_EQ(fields["state"], "crashed");
+  EXPECT_EQ(fields["crash_reason"], "fault");
+  EXPECT_EQ(fields["signal"], std::to_string(SIGSEGV));
+
+  // A second crash replaces it; Stop() keeps it.
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(2, 5s));
+  ASSERT_TRUE(s.Stop().ok());
+  ASSERT_TRUE(s.last_postmortem().has_value());
+  EXPECT_EQ(s.last_postmortem()->sequence, 2u);
+}
+
+// Linux's coredump knob: disabled keeps everything but the core; it can be
+// changed between crashes.
+TEST(SessionPostMortem, CoredumpDisabledKeepsNoCoreUntilEnabled) {
+  SessionOptions options;
+  options.coredump = CoredumpPolicy::kDisabled;
+  Fixture f(options);
+  Session& s = *f.session;
+  EXPECT_EQ(s.coredump_policy(), CoredumpPolicy::kDisabled);
+  EXPECT_STREQ(CoredumpPolicyName(s.coredump_policy()), "disabled");
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  pm::LeaveTraces(s);
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  auto kept = s.last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_TRUE(kept->core.empty());
+  EXPECT_TRUE(kept->core_status.Is(kCoredumpDisabled)) << kept->core_status.message();
+  EXPECT_EQ(kept->trace, pm::kTraceText);
+
+  s.SetCoredump(CoredumpPolicy::kEnabled);
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(2, 5s));
+  kept = s.last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->sequence, 2u);
+  EXPECT_TRUE(kept->core_status.ok());
+  EXPECT_FALSE(kept->core.empty());
+  ASSERT_TRUE(s.Stop().ok());
+}
+
+TEST(SessionPostMortem, CoreLargerThanTheBoundIsNotKept) {
+  SessionOptions options;
+  options.max_postmortem_core = 4096;
+  Fixture f(options);
+  Session& s = *f.session;
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  const auto kept = s.last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_TRUE(kept->core.empty());
+  EXPECT_TRUE(kept->core_status.Is(kPostMortemCoreTooLarge)) << kept->core_status.message();
+  EXPECT_EQ(kept->crash.reason, remoteproc::CrashReason::kFault);
+  ASSERT_TRUE(s.Stop().ok());
+}
+
+// Issue #11: "trace and coredump of the dead remote fail". A remote left
+// crashed (recovery off) keeps its memory mapped until Stop/Recover: both
+// read it, and the core says it crashed and of which signal.
+TEST(SessionPostMortem, RemoteLeftCrashedStillGivesTraceAndCoredump) {
+  SessionOptions options;
+  options.recovery = false;
+  Fixture f(options);
+  Session& s = *f.session;
+  ASSERT_TRUE(s.Boot(Image64(), "fw.elf").ok());
+  pm::LeaveTraces(s);
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  ASSERT_EQ(s.state(), State::kCrashed);
+  EXPECT_FALSE(f.fake->core_running());
+
+  auto trace = s.Trace();
+  ASSERT_TRUE(trace.ok()) << trace.status().message();
+  EXPECT_EQ(*trace, pm::kTraceText);
+  auto bytes = s.CoredumpBytes();
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  auto core = elf::ElfFile::Parse(*bytes);
+  ASSERT_TRUE(core.ok());
+  EXPECT_TRUE(pm::CoreHoldsMark(*core));
+  const auto notes = tandem::testing::ReadCoreNotes(*core);
+  ASSERT_TRUE(notes.has_value());
+  const auto* prstatus = tandem::testing::FindNote(*notes, "CORE", remoteproc::kNtPrstatus);
+  ASSERT_NE(prstatus, nullptr);
+  EXPECT_EQ(prstatus->desc[12] | (prstatus->desc[13] << 8), SIGSEGV);
+  auto fields = tandem::testing::TandemFields(*tandem::testing::FindNote(
+      *notes, remoteproc::kTandemNoteOwner, remoteproc::kNtTandemRemote));
+  EXPECT_EQ(fields["state"], "crashed");
+  EXPECT_EQ(fields["firmware"], "fw.elf");
+  // The same bytes as the post-mortem's (nothing ran since), and on disk.
+  EXPECT_EQ(*bytes, s.last_postmortem()->core);
+  const std::string path = ::testing::TempDir() + "/session-pm-" + std::to_string(getpid());
+  ASSERT_TRUE(s.Coredump(path).ok());
+  auto file = Session::ReadFile(path);
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(*file, *bytes);
+  std::remove(path.c_str());
+
+  // Recovered by hand: a running remote's core has no crash in it.
+  ASSERT_TRUE(s.Recover().ok());
+  bytes = s.CoredumpBytes();
+  ASSERT_TRUE(bytes.ok());
+  core = elf::ElfFile::Parse(*bytes);
+  ASSERT_TRUE(core.ok());
+  fields = tandem::testing::TandemFields(
+      *tandem::testing::FindNote(tandem::testing::ReadCoreNotes(*core).value(),
+                                 remoteproc::kTandemNoteOwner, remoteproc::kNtTandemRemote));
+  EXPECT_EQ(fields["state"], "running");
+  EXPECT_EQ(fields["signal"], "0");
+  ASSERT_TRUE(s.Stop().ok());
+  EXPECT_EQ(s.CoredumpBytes().status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.last_postmortem()->sequence, 1u);
 }
 
 }  // namespace

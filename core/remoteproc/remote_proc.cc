@@ -211,6 +211,7 @@ void RemoteProc::ReportCrash(CrashReason reason, const char* detail) {
   last_crash_.detail[n] = '\0';
   ++last_crash_.count;
   state_ = *next;
+  if (crash_listener_ != nullptr) crash_listener_->OnCrashRecorded(*this);
   if (!options_.recovery) return;  // Linux sysfs "recovery disabled"
   Recover().IgnoreError();         // the outcome is in last_recovery()
 }

@@ -600,6 +600,38 @@ TEST_F(RemoteProcTest, CrashWithRecoveryReloadsAndRestartsTheSameImage) {
   EXPECT_EQ(LoadedStdTable().Find(rsc::EntryKind::kVdev).vdev().status, kDriverOkStatus);
 }
 
+// The crash listener sees the crashed remote's memory as the crash left it,
+// before recovery reloads it (where a host captures its post-mortem).
+TEST_F(RemoteProcTest, CrashListenerRunsBeforeRecoveryWithTheCrashedMemory) {
+  struct Listener final : CrashListener {
+    void OnCrashRecorded(const RemoteProc& rproc) override {
+      states.push_back(rproc.state());
+      counts.push_back(rproc.last_crash().count);
+      auto code = rproc.Translate(fw::kCodeDa, 4);
+      if (code.ok()) code_first_byte.push_back(std::to_integer<int>(code->base()[0]));
+    }
+    std::vector<State> states;
+    std::vector<std::uint32_t> counts;
+    std::vector<int> code_first_byte;
+  } crash_listener;
+  rproc_->set_crash_listener(&crash_listener);
+  ASSERT_TRUE(rproc_->Boot(Span(firmware_)).ok());
+  const std::uint8_t scribble[4] = {0xde, 0xad, 0xbe, 0xef};
+  platform_.Write(fw::kCodeDa, scribble, sizeof(scribble));
+  rproc_->ReportCrash(CrashReason::kFault, "segv");
+  EXPECT_EQ(rproc_->state(), State::kRunning);  // recovered after the listener
+  EXPECT_THAT(crash_listener.states, ElementsAre(State::kCrashed));
+  EXPECT_THAT(crash_listener.counts, ElementsAre(1u));
+  EXPECT_THAT(crash_listener.code_first_byte, ElementsAre(0xde));
+  // A report that records nothing (a second one for the same death) is not
+  // told.
+  rproc_->set_recovery(false);
+  rproc_->ReportCrash(CrashReason::kFault, "again");
+  rproc_->ReportCrash(CrashReason::kFault, "late");
+  EXPECT_THAT(crash_listener.counts, ElementsAre(1u, 2u));
+  rproc_->set_crash_listener(nullptr);
+}
+
 TEST_F(RemoteProcTest, CrashDetailIsCopiedAndCutSafely) {
   ASSERT_TRUE(rproc_->Boot(Span(firmware_)).ok());
   std::string detail(300, 'x');

@@ -98,6 +98,8 @@ class RemoteProc {
 
   // The listener may also be set (or changed) later, while offline.
   void set_vdev_listener(VdevListener* listener) { listener_ = listener; }
+  // Told of every recorded crash before recovery (crash.h); nullptr: none.
+  void set_crash_listener(CrashListener* listener) { crash_listener_ = listener; }
 
   // --- Lifecycle ---------------------------------------------------------
   // offline -> loaded. Parses the ELF, checks the machine, copies and
@@ -124,7 +126,8 @@ class RemoteProc {
   // The platform or the glue saw the remote crash. running | attached ->
   // crashed, the cause recorded in last_crash(); with recovery on (and a
   // firmware image) Recover() follows at once. In any other state the
-  // report is counted in ignored_crash_reports() and changes nothing.
+  // report is counted in ignored_crash_reports() and changes nothing. The
+  // crash listener, if any, runs between the two (the memory still mapped).
   // `detail` (may be null) is copied and cut to kCrashDetailSize - 1.
   void ReportCrash(CrashReason reason, const char* detail);
   // crashed -> running: OnVdevReset(), Reset(), ReleaseMemory(), then
@@ -256,6 +259,7 @@ class RemoteProc {
   Platform& platform_;
   Options options_;
   VdevListener* listener_;
+  CrashListener* crash_listener_ = nullptr;
 
   State state_ = State::kOffline;
   ConstByteSpan firmware_;
