@@ -691,7 +691,7 @@ TEST(SessionPostMortem, CrashKeepsTraceAndCoreOfTheDeadRemoteAcrossRecovery) {
   EXPECT_EQ(prstatus->desc[12] | (prstatus->desc[13] << 8), SIGSEGV);  // pr_cursig
   const auto* psinfo = tandem::testing::FindNote(*notes, "CORE", remoteproc::kNtPrpsinfo);
   ASSERT_NE(psinfo, nullptr);
-  EXPECT_EQ(tandem::testing::NoteString(*psinfo, 40, 16), "pm-remote");  // pr_fname
+  EXPECT_EQ(tandem::testing::NoteString(*psinfo, 40, 16), "pm.elf");  // pr_fname
   const auto* own =
       tandem::testing::FindNote(*notes, remoteproc::kTandemNoteOwner, remoteproc::kNtTandemRemote);
   ASSERT_NE(own, nullptr);

@@ -184,6 +184,15 @@ void PutString(std::byte* at, const char* s, std::size_t field) {
   if (n > 0) std::memcpy(at, s, n);
 }
 
+// What follows the last '/' of `path` (all of it without one).
+const char* BaseName(const char* path) {
+  const char* base = path;
+  for (const char* p = path; *p != '\0'; ++p) {
+    if (*p == '/') base = p + 1;
+  }
+  return base;
+}
+
 }  // namespace
 
 const PrLayout* FindPrLayout(const CoreFormat& format) {
@@ -215,7 +224,11 @@ Status WriteCoreNotes(const CoreFormat& format, const CoreNotes& notes, Coredump
 
     desc = {};
     PutLe(desc.data() + l->prpsinfo_pid, static_cast<std::uint32_t>(notes.pid), 4);
-    PutString(desc.data() + l->prpsinfo_fname, notes.name, kFnameSize);
+    // As a process core's: the executable's base name, which gdb compares
+    // with the file it is given (the remote's name without a firmware path).
+    const bool has_firmware = notes.firmware != nullptr && *BaseName(notes.firmware) != '\0';
+    PutString(desc.data() + l->prpsinfo_fname, has_firmware ? BaseName(notes.firmware) : notes.name,
+              kFnameSize);
     PutString(desc.data() + l->prpsinfo_psargs, notes.firmware, kPsargsSize);
     TANDEM_TRY(PutCoreNote(sink, kNtPrpsinfo, desc.data(), l->prpsinfo_size));
   }

@@ -237,11 +237,28 @@ TEST(CoreNotes, PrstatusAndPrpsinfoHaveTheLayoutOfTheMachineAndClass) {
     const auto& prpsinfo = (*parsed)[1];
     EXPECT_EQ(prpsinfo.type, kNtPrpsinfo);
     ASSERT_EQ(prpsinfo.desc.size(), c.prpsinfo_size);
-    EXPECT_EQ(tandem::testing::NoteString(prpsinfo, c.prpsinfo_fname, 16), "a-remote-with-a");
+    EXPECT_EQ(tandem::testing::NoteString(prpsinfo, c.prpsinfo_fname, 16), "demo.elf");
     EXPECT_EQ(tandem::testing::NoteString(prpsinfo, c.prpsinfo_psargs, 80),
               "/lib/firmware/demo.elf");
     EXPECT_EQ((*parsed)[2].owner, kTandemNoteOwner);
     EXPECT_EQ(ElfCoreSize({c.is_64bit, c.machine, 0x1000}, notes, regions).value(), w.out.size());
+  }
+}
+
+TEST(CoreNotes, PrpsinfoNamesTheRemoteWithoutAFirmwarePath) {
+  for (const char* firmware : {static_cast<const char*>(nullptr), "", "dir/"}) {
+    CoreNotes notes;
+    notes.name = "a-remote-with-a-long-name";
+    notes.firmware = firmware;
+    VectorWriter w;
+    ASSERT_TRUE(WriteElfCore({true, elf::kMachineX86_64, 0}, notes, {}, w).ok());
+    auto core = elf::ElfFile::Parse(Span(w.out));
+    ASSERT_TRUE(core.ok());
+    const auto parsed = tandem::testing::ReadCoreNotes(*core);
+    ASSERT_TRUE(parsed.has_value());
+    const auto* prpsinfo = tandem::testing::FindNote(*parsed, "CORE", kNtPrpsinfo);
+    ASSERT_NE(prpsinfo, nullptr);
+    EXPECT_EQ(tandem::testing::NoteString(*prpsinfo, 40, 16), "a-remote-with-a");  // cut to 15
   }
 }
 

@@ -10,9 +10,11 @@
 //                         pr_info.si_signo = CoreNotes::signal, pr_pid =
 //                         CoreNotes::pid, registers zero (the host cannot
 //                         read a remote core's registers).
-//   "CORE"   NT_PRPSINFO  struct elf_prpsinfo: pr_fname = the remote's
-//                         name (cut to 15 bytes), pr_psargs = the firmware
-//                         path (cut to 79), pr_pid.
+//   "CORE"   NT_PRPSINFO  struct elf_prpsinfo: pr_fname = the firmware's
+//                         base name (gdb checks it against the executable it
+//                         is given), else the remote's name (cut to 15
+//                         bytes); pr_psargs = the firmware path (cut to 79),
+//                         pr_pid.
 //   "TANDEM" NT_TANDEM_REMOTE  text, one "key=value\n" line each for name,
 //                         firmware, state, crash_reason, crash_detail,
 //                         crash_count, signal, then a NUL. Control bytes in
