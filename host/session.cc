@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
 
 namespace tandem::host {
@@ -421,6 +422,44 @@ void Session::CapturePostMortem() {
 
   hosted::MutexGuard lock(postmortem_mutex_);
   postmortem_ = std::move(pm);
+}
+
+Result<RingsReport> Session::Rings() const {
+  hosted::MutexGuard lock(control_mutex_);
+  const std::optional<remoteproc::VdevResources>& vdev = rproc_->vdev();
+  if (!vdev) return FailedPrecondition(remoteproc::error::kNoVdev);
+  RingsReport r;
+  r.name = options_.name;
+  r.state = remoteproc::StateName(rproc_->state());
+  const Status link = bus_.status();
+  r.link_up = link.ok();
+  r.link_status = link.ok() ? "ok" : link.message();
+  r.features = vdev->features;
+  r.buffers_da = vdev->buffers_da;
+  r.buffer_size = vdev->buffer_size;
+  r.buffer_count = vdev->buffer_count;
+  for (std::uint32_t i = 0; i < vdev->vring.size(); ++i) {
+    r.vrings.push_back(DescribeVring(i, vdev->vring[i], bus_.queue_state(i)));
+  }
+  r.stats = bus_.stats();
+  return r;
+}
+
+Result<ResourceTableReport> Session::ResourceTable() const {
+  hosted::MutexGuard lock(control_mutex_);
+  const rsc::ResourceTable* table = rproc_->resource_table();
+  if (table == nullptr) return FailedPrecondition("no resource table is loaded");
+  ResourceTableReport r = DescribeResourceTable(*table, rproc_->loaded_table_da());
+  // The RPMsg vdev RemoteProc drives (the first one) as the remote sees it.
+  if (auto live = rproc_->ReadVdevStatus(); live.ok()) {
+    for (ResourceEntryReport& e : r.entries) {
+      if (e.vdev && e.vdev->id == rsc::kVirtioIdRpmsg) {
+        e.vdev->remote_status = *live;
+        break;
+      }
+    }
+  }
+  return r;
 }
 
 // Driver (un)registration runs channel callbacks (OnBound/OnUnbound); taking

@@ -25,10 +25,13 @@
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/state.h"
 #include "tandem/rpmsg/errors.h"
+#include "tandem/rsc/wire.h"
 #include "tandem/testing/core_file.h"
 #include "tandem/testing/fake_host_platform.h"
 #include "tandem/testing/process_checks.h"
 #include "tandem/testing/test_firmware.h"
+#include "tandem/vdev/host_link.h"
+#include "tandem/virtio/ring_layout.h"
 
 namespace tandem::host {
 namespace {
@@ -813,5 +816,162 @@ TEST(SessionPostMortem, RemoteLeftCrashedStillGivesTraceAndCoredump) {
   EXPECT_EQ(s.last_postmortem()->sequence, 1u);
 }
 
+// --- Inspection (tandem rings / rsc) --------------------------------------------------
+
+// Rings() shows the live rings, read-only: the shared indices as read, the
+// host's shadows, free and in-flight descriptors, the counters; reading
+// changes nothing and traffic goes on.
+TEST(SessionInspect, RingsAreAReadOnlyViewOfTheLiveLink) {
+  Fixture f;
+  Session& s = *f.session;
+  EXPECT_EQ(s.Rings().status().code(), StatusCode::kFailedPrecondition);  // offline
+  ChannelPort echo(s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  for (int i = 0; i < 3; ++i) ExpectEcho(echo, *f.fake, "inspect " + std::to_string(i));
+  // The remote returned every tx buffer (its used index) once it echoed.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto r = s.Rings();
+    return r.ok() && r->vrings[1].used_idx == 3;
+  }));
+
+  auto rings = s.Rings();
+  ASSERT_TRUE(rings.ok()) << rings.status().message();
+  EXPECT_EQ(rings->state, "running");
+  EXPECT_TRUE(rings->link_up);
+  EXPECT_EQ(rings->link_status, "ok");
+  EXPECT_EQ(rings->buffer_count, 2 * fw::kVringNum);
+  EXPECT_EQ(rings->buffer_size, fw::kLinkBufferSize);
+  ASSERT_EQ(rings->vrings.size(), 2u);
+  for (const VringReport& v : rings->vrings) {
+    SCOPED_TRACE(v.direction);
+    EXPECT_EQ(v.size, fw::kVringNum);
+    EXPECT_EQ(v.align, fw::kVringAlign);
+    EXPECT_NE(v.da, 0u);
+    EXPECT_TRUE(v.read_error.empty()) << v.read_error;
+    EXPECT_TRUE(v.driver_started);
+    EXPECT_FALSE(v.broken);
+    EXPECT_EQ(v.avail_idx, v.avail_shadow);  // what the host published, read back
+    EXPECT_EQ(v.in_flight, v.size - v.free);
+  }
+  const VringReport& rx = rings->vrings[0];
+  EXPECT_EQ(rx.direction, "remote->host");
+  EXPECT_EQ(rx.free, 0u);  // every receive buffer is posted
+  EXPECT_EQ(rx.in_flight, fw::kVringNum);
+  const VringReport& tx = rings->vrings[1];
+  EXPECT_EQ(tx.direction, "host->remote");
+  EXPECT_EQ(tx.avail_idx, 3u);  // three messages sent
+  EXPECT_EQ(rings->stats.tx_messages, 3u);
+  EXPECT_GE(rings->stats.rx_messages, 3u);
+
+  // Reading again changes nothing, and the link still works.
+  auto again = s.Rings();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->vrings[1].avail_idx, tx.avail_idx);
+  EXPECT_EQ(again->vrings[1].avail_shadow, tx.avail_shadow);
+  EXPECT_EQ(again->stats.tx_messages, rings->stats.tx_messages);
+  EXPECT_EQ(again->stats.notifications, rings->stats.notifications);
+  ExpectEcho(echo, *f.fake, "still talking");
+
+  const std::string text = FormatRings(*rings);
+  EXPECT_NE(text.find("vring0 remote->host"), std::string::npos) << text;
+  EXPECT_NE(text.find("vring1 host->remote"), std::string::npos) << text;
+  EXPECT_NE(text.find("link up"), std::string::npos) << text;
+  ASSERT_TRUE(s.Stop().ok());
+  EXPECT_EQ(s.Rings().status().code(), StatusCode::kFailedPrecondition);
+}
+
+// A ring the remote corrupted is shown broken, with the reason the host
+// latched; a remote left crashed can still be inspected.
+TEST(SessionInspect, RingsShowTheRingTheRemoteBroke) {
+  SessionOptions options;
+  options.recovery = false;
+  Fixture f(options);
+  Session& s = *f.session;
+  ChannelPort echo(s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  ExpectEcho(echo, *f.fake, "before");
+  f.fake->SetConsuming(false);
+  // The "remote" publishes a used index far past what it was given.
+  shm::Region ring = s.rproc().vdev()->vring[1].ring;
+  auto layout = virtio::RingLayout::Compute(fw::kVringNum, fw::kVringAlign);
+  ASSERT_TRUE(layout.ok());
+  ASSERT_TRUE(ring.PublishLe16(layout->used_idx(), 1000).ok());
+  ASSERT_TRUE(echo.Send(Bytes("into a broken ring"), rpmsg::Timeout::Seconds(1)).ok());
+  (void)s.PollNow();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  ASSERT_EQ(s.state(), State::kCrashed);
+  EXPECT_EQ(s.last_crash().reason, remoteproc::CrashReason::kLinkBroken);
+
+  auto rings = s.Rings();
+  ASSERT_TRUE(rings.ok()) << rings.status().message();
+  EXPECT_EQ(rings->state, "crashed");
+  EXPECT_FALSE(rings->link_up);
+  EXPECT_FALSE(rings->vrings[0].broken);
+  EXPECT_TRUE(rings->vrings[1].broken);
+  EXPECT_FALSE(rings->vrings[1].broken_reason.empty());
+  EXPECT_EQ(rings->vrings[1].used_idx, 1000u);  // as read, not trusted
+  EXPECT_NE(FormatRings(*rings).find("BROKEN"), std::string::npos);
+  f.fake->SetConsuming(true);
+  ASSERT_TRUE(s.Stop().ok());
+}
+
+// ResourceTable() is the table as loaded: what the host placed filled in.
+TEST(SessionInspect, ResourceTableIsTheTableAsLoaded) {
+  Fixture f;
+  Session& s = *f.session;
+  EXPECT_EQ(s.ResourceTable().status().code(), StatusCode::kFailedPrecondition);
+  ChannelPort echo(s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  auto table = s.ResourceTable();
+  ASSERT_TRUE(table.ok()) << table.status().message();
+  EXPECT_EQ(table->da, fw::kTableDa);
+  EXPECT_EQ(table->size, fw::LinkTable().size());
+  EXPECT_EQ(table->version, 1u);
+  ASSERT_EQ(table->entries.size(), 4u);
+
+  const auto& code = table->entries[0];
+  EXPECT_EQ(code.kind, "carveout");
+  ASSERT_TRUE(code.carveout.has_value());
+  EXPECT_EQ(code.carveout->name, "code");
+  EXPECT_EQ(code.carveout->da, fw::kCodeDa);
+  EXPECT_EQ(code.carveout->len, fw::kCodeLen);
+  const auto& buffers = table->entries[1];
+  ASSERT_TRUE(buffers.carveout.has_value());
+  EXPECT_EQ(buffers.carveout->name, "vdev0buffer");
+  EXPECT_NE(buffers.carveout->da, rsc::kAddrAny);  // placed by the host
+  EXPECT_EQ(buffers.carveout->len, fw::kLinkBufferArea);
+  const auto& trace = table->entries[2];
+  ASSERT_TRUE(trace.trace.has_value());
+  EXPECT_EQ(trace.kind, "trace");
+  EXPECT_EQ(trace.trace->da, fw::kTraceDa);
+  EXPECT_EQ(trace.trace->len, fw::kTraceLen);
+  const auto& vdev = table->entries[3];
+  ASSERT_TRUE(vdev.vdev.has_value());
+  EXPECT_EQ(vdev.type, rsc::kRscVdev);
+  EXPECT_EQ(vdev.vdev->id, rsc::kVirtioIdRpmsg);
+  EXPECT_EQ(vdev.vdev->gfeatures, fw::kFeatureNs | fw::kFeatureEventIdx);
+  EXPECT_EQ(vdev.vdev->status, vdev::kDriverReadyStatus);
+  EXPECT_EQ(vdev.vdev->remote_status, vdev::kDriverReadyStatus);
+  ASSERT_EQ(vdev.vdev->vrings.size(), 2u);
+  auto rings = s.Rings();
+  ASSERT_TRUE(rings.ok());
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_NE(vdev.vdev->vrings[i].da, rsc::kAddrAny);
+    EXPECT_EQ(vdev.vdev->vrings[i].da, rings->vrings[i].da);
+    EXPECT_EQ(vdev.vdev->vrings[i].notifyid, rings->vrings[i].notifyid);
+    EXPECT_EQ(vdev.vdev->vrings[i].num, fw::kVringNum);
+  }
+  const std::string text = FormatResourceTable(*table);
+  EXPECT_NE(text.find("\"vdev0buffer\""), std::string::npos) << text;
+  EXPECT_NE(text.find("vring1: da 0x"), std::string::npos) << text;
+  ExpectEcho(echo, *f.fake, "unchanged by reading");
+  ASSERT_TRUE(s.Stop().ok());
+}
 }  // namespace
 }  // namespace tandem::host

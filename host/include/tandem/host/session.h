@@ -16,8 +16,9 @@
 //
 // Threading contract (docs/threading.md has the whole picture):
 //  * Lifecycle calls (Boot, Stop, Attach, Detach, Recover, SetRecovery,
-//    Trace, Coredump) may come from any thread but a callback; they are
-//    serialized by the session (control_mutex_).
+//    Trace, Coredump, CoredumpBytes, Rings, ResourceTable) may come from any
+//    thread but a callback; they are serialized by the session
+//    (control_mutex_).
 //  * The accessors state(), last_crash(), last_stop(), last_recovery(),
 //    last_core_exit(), last_postmortem(), coredump_policy() and
 //    link_status() take no lifecycle lock: they may be called from
@@ -74,6 +75,7 @@
 #include "tandem/base/result.h"
 #include "tandem/base/thread_annotations.h"
 #include "tandem/host/host_platform.h"
+#include "tandem/host/inspect.h"
 #include "tandem/host/postmortem.h"
 #include "tandem/hosted/condvar_waiter.h"
 #include "tandem/hosted/mutex.h"
@@ -182,6 +184,15 @@ class Session final {
   Status Coredump(const std::string& path) const;
   // The same file, in memory.
   Result<std::vector<std::byte>> CoredumpBytes() const;
+
+  // Read-only inspection (inspect.h): nothing is reset or written, the ring
+  // indices are read through the region's bounds-checked accessors. Like
+  // Trace(), they take control_mutex_ (not from callbacks).
+  // The vrings, the link and the bus counters; kFailedPrecondition without
+  // an RPMsg vdev (offline, or a firmware without one).
+  Result<RingsReport> Rings() const;
+  // The resource table as loaded; kFailedPrecondition without one.
+  Result<ResourceTableReport> ResourceTable() const;
 
   // --- RPMsg --------------------------------------------------------------
   rpmsg::HostBus& bus() { return bus_; }
