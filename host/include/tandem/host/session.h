@@ -92,8 +92,8 @@ using linux_platform::LinuxPlatform;
 using linux_platform::Mailbox;
 
 // What the Session and its LinuxPlatform are made with. Over another
-// HostPlatform only name (Attach's), recovery, the timeouts and
-// progress_limit apply.
+// HostPlatform only name (Attach's, and the core notes'), recovery, the
+// timeouts, progress_limit and the post-mortem options apply.
 struct SessionOptions {
   std::string name = "rproc0";  // instance name: state file, memfd names
   bool recovery = true;         // Linux: /sys/class/remoteproc/*/recovery
