@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "snapshot_reads.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
 
@@ -351,16 +352,23 @@ Status Session::DumpCore(remoteproc::CoredumpWriter& out,
                          std::chrono::milliseconds poll_wait) const {
   const remoteproc::CoreNotes notes = NotesLocked();
   // Our own bus must not write shared memory while we copy it out (the
-  // remote may: the dump is a snapshot of a live system, as Linux's).
+  // remote may, and so may a sender filling a buffer: the dump is a
+  // snapshot of a live system, as Linux's).
   if (poll_wait == kWaitForPoller) {
     hosted::MutexGuard poll(poll_mutex_);
+    ScopedSnapshotReads snapshot;
     return rproc_->Coredump(out, notes);
   }
   if (LockPollFor(poll_wait)) {
-    const Status s = rproc_->Coredump(out, notes);
+    Status s;
+    {
+      ScopedSnapshotReads snapshot;
+      s = rproc_->Coredump(out, notes);
+    }
     poll_mutex_.Unlock();
     return s;
   }
+  ScopedSnapshotReads snapshot;
   return rproc_->Coredump(out, notes);
 }
 

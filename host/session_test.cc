@@ -621,6 +621,13 @@ constexpr std::uint64_t kMarkDa = fw::kCodeDa + 0x4000;  // inside "code", not t
 constexpr char kMark[] = "the crash left this";
 constexpr char kTraceText[] = "remote: about to fault\n";
 
+// The fake core announced its echo service: it is past reading its table.
+// (Stopping or crashing a core while it starts would race with that read,
+// which a real core, another process, may do; the fake is a thread.)
+bool Announced(Session& s) {
+  return WaitUntil([&] { return s.bus().channel_count() == 1; });
+}
+
 // Writes what the "remote" leaves behind: a mark in its memory and a line
 // in its trace buffer. Only while no lifecycle call runs (rproc()).
 void LeaveTraces(Session& s) {
@@ -660,6 +667,7 @@ TEST(SessionPostMortem, CrashKeepsTraceAndCoreOfTheDeadRemoteAcrossRecovery) {
   EXPECT_FALSE(s.last_postmortem().has_value());
   EXPECT_EQ(s.coredump_policy(), CoredumpPolicy::kEnabled);
   ASSERT_TRUE(s.Boot(Image64(), "/lib/firmware/pm.elf").ok()) << s.rproc().error_detail();
+  ASSERT_TRUE(pm::Announced(s));
   pm::LeaveTraces(s);
   const auto before = std::chrono::system_clock::now();
   f.fake->Crash();
@@ -706,8 +714,10 @@ TEST(SessionPostMortem, CrashKeepsTraceAndCoreOfTheDeadRemoteAcrossRecovery) {
   EXPECT_EQ(fields["signal"], std::to_string(SIGSEGV));
 
   // A second crash replaces it; Stop() keeps it.
+  ASSERT_TRUE(pm::Announced(s));
   f.fake->Crash();
   ASSERT_TRUE(s.WaitForCrashes(2, 5s));
+  ASSERT_TRUE(pm::Announced(s));
   ASSERT_TRUE(s.Stop().ok());
   ASSERT_TRUE(s.last_postmortem().has_value());
   EXPECT_EQ(s.last_postmortem()->sequence, 2u);
@@ -723,6 +733,7 @@ TEST(SessionPostMortem, CoredumpDisabledKeepsNoCoreUntilEnabled) {
   EXPECT_EQ(s.coredump_policy(), CoredumpPolicy::kDisabled);
   EXPECT_STREQ(CoredumpPolicyName(s.coredump_policy()), "disabled");
   ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(pm::Announced(s));
   pm::LeaveTraces(s);
   f.fake->Crash();
   ASSERT_TRUE(s.WaitForCrashes(1, 5s));
@@ -733,6 +744,7 @@ TEST(SessionPostMortem, CoredumpDisabledKeepsNoCoreUntilEnabled) {
   EXPECT_EQ(kept->trace, pm::kTraceText);
 
   s.SetCoredump(CoredumpPolicy::kEnabled);
+  ASSERT_TRUE(pm::Announced(s));
   f.fake->Crash();
   ASSERT_TRUE(s.WaitForCrashes(2, 5s));
   kept = s.last_postmortem();
@@ -740,6 +752,7 @@ TEST(SessionPostMortem, CoredumpDisabledKeepsNoCoreUntilEnabled) {
   EXPECT_EQ(kept->sequence, 2u);
   EXPECT_TRUE(kept->core_status.ok());
   EXPECT_FALSE(kept->core.empty());
+  ASSERT_TRUE(pm::Announced(s));
   ASSERT_TRUE(s.Stop().ok());
 }
 
@@ -749,6 +762,7 @@ TEST(SessionPostMortem, CoreLargerThanTheBoundIsNotKept) {
   Fixture f(options);
   Session& s = *f.session;
   ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(pm::Announced(s));
   f.fake->Crash();
   ASSERT_TRUE(s.WaitForCrashes(1, 5s));
   const auto kept = s.last_postmortem();
@@ -756,6 +770,7 @@ TEST(SessionPostMortem, CoreLargerThanTheBoundIsNotKept) {
   EXPECT_TRUE(kept->core.empty());
   EXPECT_TRUE(kept->core_status.Is(kPostMortemCoreTooLarge)) << kept->core_status.message();
   EXPECT_EQ(kept->crash.reason, remoteproc::CrashReason::kFault);
+  ASSERT_TRUE(pm::Announced(s));
   ASSERT_TRUE(s.Stop().ok());
 }
 
@@ -768,6 +783,7 @@ TEST(SessionPostMortem, RemoteLeftCrashedStillGivesTraceAndCoredump) {
   Fixture f(options);
   Session& s = *f.session;
   ASSERT_TRUE(s.Boot(Image64(), "fw.elf").ok());
+  ASSERT_TRUE(pm::Announced(s));
   pm::LeaveTraces(s);
   f.fake->Crash();
   ASSERT_TRUE(s.WaitForCrashes(1, 5s));
@@ -802,6 +818,7 @@ TEST(SessionPostMortem, RemoteLeftCrashedStillGivesTraceAndCoredump) {
 
   // Recovered by hand: a running remote's core has no crash in it.
   ASSERT_TRUE(s.Recover().ok());
+  ASSERT_TRUE(pm::Announced(s));
   bytes = s.CoredumpBytes();
   ASSERT_TRUE(bytes.ok());
   core = elf::ElfFile::Parse(*bytes);
