@@ -30,7 +30,9 @@ class ScopedSnapshotReads {
   ScopedSnapshotReads() { AnnotateIgnoreReadsBegin(__FILE__, __LINE__); }
   ~ScopedSnapshotReads() { AnnotateIgnoreReadsEnd(__FILE__, __LINE__); }
 #else
-  ScopedSnapshotReads() = default;
+  // User-provided (not defaulted), so a guard object is never "unused".
+  ScopedSnapshotReads() {}
+  ~ScopedSnapshotReads() {}
 #endif
   ScopedSnapshotReads(const ScopedSnapshotReads&) = delete;
   ScopedSnapshotReads& operator=(const ScopedSnapshotReads&) = delete;
