@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "snapshot_reads.h"
+#include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
 
 namespace tandem::host {
@@ -32,6 +34,27 @@ remoteproc::CrashReason ReasonOf(const CoreExit& exit) {
     default: return CrashReason::kUnexpectedExit;
   }
 }
+
+// Memory as a coredump sink, refusing to grow past `limit` bytes.
+class VectorWriter final : public remoteproc::CoredumpWriter {
+ public:
+  VectorWriter(std::vector<std::byte>& out, std::size_t limit) : out_(out), limit_(limit) {}
+  Status Write(ConstByteSpan bytes) override {
+    if (bytes.size() > limit_ - out_.size()) return ResourceExhausted(kPostMortemCoreTooLarge);
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+    return OkStatus();
+  }
+
+ private:
+  std::vector<std::byte>& out_;
+  std::size_t limit_;
+};
+
+// How long a crash's post-mortem waits for poll_mutex_ (a callback blocked
+// in a send to the dead remote would hold it for the send timeout).
+constexpr std::chrono::milliseconds kPostMortemPollWait{100};
+// An explicit Coredump() waits for the poller as long as it takes.
+constexpr std::chrono::milliseconds kWaitForPoller = std::chrono::milliseconds::max();
 
 // A file on disk as a coredump sink.
 class FileWriter final : public remoteproc::CoredumpWriter {
@@ -60,7 +83,8 @@ class FileWriter final : public remoteproc::CoredumpWriter {
 
 // --- Session -----------------------------------------------------------------
 
-Session::Session(SessionOptions options) : options_(std::move(options)) {}
+Session::Session(SessionOptions options)
+    : options_(std::move(options)), coredump_(options_.coredump) {}
 
 Result<std::unique_ptr<Session>> Session::Create(SessionOptions options) {
   LinuxPlatformOptions popts;
@@ -103,6 +127,7 @@ Status Session::Init(std::unique_ptr<HostPlatform> platform) {
   // The doorbell sends any mailbox message: the link's kPendingMessage too.
   link_.emplace(*rproc_, bus_, doorbell_, poll_lock_, lopts);
   rproc_->set_vdev_listener(&vdev_relay_);
+  rproc_->set_crash_listener(&crash_relay_);
 
   TANDEM_TRY(platform_->SetNotifyCallback([this](std::uint32_t id) { OnNotify(id); }));
   TANDEM_TRY(platform_->SetControlCallback([this](std::uint32_t m) { OnControl(m); }));
@@ -163,12 +188,13 @@ Status Session::BootImage() {
   return rproc_->Start();
 }
 
-Status Session::Boot(std::vector<std::byte> image) {
+Status Session::Boot(std::vector<std::byte> image, std::string firmware_path) {
   hosted::MutexGuard lock(control_mutex_);
   if (rproc_->state() != State::kOffline) {
     return FailedPrecondition("the remote is not offline");
   }
   image_ = std::move(image);
+  firmware_path_ = std::move(firmware_path);
   attached_ = false;
   attached_recovery_.reset();
   const Status s = BootImage();
@@ -187,7 +213,7 @@ Status Session::Stop() {
   return s;
 }
 
-Status Session::Attach(std::vector<std::byte> image) {
+Status Session::Attach(std::vector<std::byte> image, std::string firmware_path) {
   hosted::MutexGuard lock(control_mutex_);
   const State s = rproc_->state();
   if (s != State::kOffline && s != State::kDetached) {
@@ -195,8 +221,15 @@ Status Session::Attach(std::vector<std::byte> image) {
   }
   if (!platform_->IsRunning()) TANDEM_TRY(platform_->AttachExisting(options_.name));
   image_ = std::move(image);
+  firmware_path_ = std::move(firmware_path);
   attached_recovery_.reset();
   Status st = rproc_->Attach();
+  // The core file's class and machine: the image's (issue #11). An image
+  // that does not describe the remote makes Attach fail, as Boot would.
+  if (st.ok() && !image_.empty()) {
+    st = rproc_->DescribeImage(image_);
+    if (!st.ok()) rproc_->Detach().IgnoreError();
+  }
   attached_ = st.ok();
   if (!st.ok()) {
     // Leave the remote running for another try; stop watching it.
@@ -283,26 +316,169 @@ bool Session::WaitForCrashes(std::uint32_t count, std::chrono::milliseconds time
   return true;
 }
 
+std::optional<PostMortem> Session::last_postmortem() const {
+  std::shared_ptr<const PostMortem> kept;
+  {
+    hosted::MutexGuard lock(postmortem_mutex_);
+    kept = postmortem_;
+  }
+  if (kept == nullptr) return std::nullopt;
+  return *kept;  // the copy of the core is made without the lock
+}
+
 Result<std::string> Session::Trace() const {
   hosted::MutexGuard lock(control_mutex_);
+  return TraceLocked();
+}
+
+Result<std::string> Session::TraceLocked() const {
   std::string text(rproc_->trace_size() + 1, '\0');
   TANDEM_TRY_ASSIGN(std::size_t n, rproc_->ReadTrace(std::span<char>(text.data(), text.size())));
   text.resize(n);
   return text;
 }
 
+remoteproc::CoreNotes Session::NotesLocked() const {
+  remoteproc::CoreNotes notes;
+  notes.name = options_.name.c_str();
+  notes.firmware = firmware_path_.c_str();
+  // RemoteProc fills in the state and, when crashed, the crash record.
+  if (rproc_->state() == State::kCrashed && crash_exit_ &&
+      crash_exit_->reason == CoreExitReason::kSignaled) {
+    notes.signal = crash_exit_->signal;
+  }
+  return notes;
+}
+
+bool Session::LockPollFor(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!poll_mutex_.TryLock()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+Status Session::DumpCore(remoteproc::CoredumpWriter& out,
+                         std::chrono::milliseconds poll_wait) const {
+  const remoteproc::CoreNotes notes = NotesLocked();
+  // Our own bus must not write shared memory while we copy it out (the
+  // remote may, and so may a sender filling a buffer: the dump is a
+  // snapshot of a live system, as Linux's).
+  if (poll_wait == kWaitForPoller) {
+    hosted::MutexGuard poll(poll_mutex_);
+    ScopedSnapshotReads snapshot;
+    return rproc_->Coredump(out, notes);
+  }
+  if (LockPollFor(poll_wait)) {
+    Status s;
+    {
+      ScopedSnapshotReads snapshot;
+      s = rproc_->Coredump(out, notes);
+    }
+    poll_mutex_.Unlock();
+    return s;
+  }
+  ScopedSnapshotReads snapshot;
+  return rproc_->Coredump(out, notes);
+}
+
 Status Session::Coredump(const std::string& path) const {
   hosted::MutexGuard lock(control_mutex_);
-  // Our own bus must not write shared memory while we copy it out (the
-  // remote may: the dump is a snapshot of a live system, as Linux's).
-  hosted::MutexGuard poll(poll_mutex_);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return InvalidArgument("cannot create the coredump file");
   FileWriter writer(fd);
-  Status s = rproc_->Coredump(writer);
+  Status s = DumpCore(writer, kWaitForPoller);
   ::close(fd);
   if (!s.ok()) ::unlink(path.c_str());
   return s;
+}
+
+Result<std::vector<std::byte>> Session::CoredumpBytes() const {
+  hosted::MutexGuard lock(control_mutex_);
+  TANDEM_TRY_ASSIGN(const std::uint64_t size, rproc_->CoredumpSize(NotesLocked()));
+  std::vector<std::byte> bytes;
+  if (size > bytes.max_size()) return ResourceExhausted("the core does not fit in memory");
+  bytes.reserve(static_cast<std::size_t>(size));
+  VectorWriter writer(bytes, bytes.max_size());
+  TANDEM_TRY(DumpCore(writer, kWaitForPoller));
+  return bytes;
+}
+
+void Session::CapturePostMortem() {
+  auto pm = std::make_shared<PostMortem>();
+  pm->crash = rproc_->last_crash();
+  pm->sequence = pm->crash.count;
+  pm->when = std::chrono::system_clock::now();
+  pm->name = options_.name;
+  pm->firmware = firmware_path_;
+  // The exit that reported this crash; a crash reported otherwise (link
+  // broken, say) may still be a core that is gone already.
+  pm->exit = reporting_exit_;
+  if (!pm->exit && !platform_->IsRunning()) {
+    if (auto last = platform_->last_exit(); last && last->IsCrash()) pm->exit = std::move(last);
+  }
+  crash_exit_ = pm->exit;
+
+  if (auto trace = TraceLocked(); trace.ok()) {
+    pm->trace = std::move(trace).value();
+  } else {
+    pm->trace_status = trace.status();
+  }
+
+  if (coredump_.load() == CoredumpPolicy::kDisabled) {
+    pm->core_status = FailedPrecondition(kCoredumpDisabled);
+  } else if (auto size = rproc_->CoredumpSize(NotesLocked()); !size.ok()) {
+    pm->core_status = size.status();
+  } else if (*size > options_.max_postmortem_core) {
+    pm->core_status = ResourceExhausted(kPostMortemCoreTooLarge);
+  } else {
+    pm->core.reserve(static_cast<std::size_t>(*size));
+    VectorWriter writer(pm->core, options_.max_postmortem_core);
+    pm->core_status = DumpCore(writer, kPostMortemPollWait);
+    if (!pm->core_status.ok()) pm->core.clear();
+  }
+
+  hosted::MutexGuard lock(postmortem_mutex_);
+  postmortem_ = std::move(pm);
+}
+
+Result<RingsReport> Session::Rings() const {
+  hosted::MutexGuard lock(control_mutex_);
+  const std::optional<remoteproc::VdevResources>& vdev = rproc_->vdev();
+  if (!vdev) return FailedPrecondition(remoteproc::error::kNoVdev);
+  RingsReport r;
+  r.name = options_.name;
+  r.state = remoteproc::StateName(rproc_->state());
+  const Status link = bus_.status();
+  r.link_up = link.ok();
+  r.link_status = link.ok() ? "ok" : link.message();
+  r.features = vdev->features;
+  r.buffers_da = vdev->buffers_da;
+  r.buffer_size = vdev->buffer_size;
+  r.buffer_count = vdev->buffer_count;
+  for (std::uint32_t i = 0; i < vdev->vring.size(); ++i) {
+    r.vrings.push_back(DescribeVring(i, vdev->vring[i], bus_.queue_state(i)));
+  }
+  r.stats = bus_.stats();
+  return r;
+}
+
+Result<ResourceTableReport> Session::ResourceTable() const {
+  hosted::MutexGuard lock(control_mutex_);
+  const rsc::ResourceTable* table = rproc_->resource_table();
+  if (table == nullptr) return FailedPrecondition("no resource table is loaded");
+  ResourceTableReport r = DescribeResourceTable(*table, rproc_->loaded_table_da());
+  // The RPMsg vdev RemoteProc drives (the first one) as the remote sees it.
+  if (auto live = rproc_->ReadVdevStatus(); live.ok()) {
+    for (ResourceEntryReport& e : r.entries) {
+      if (e.vdev && e.vdev->id == rsc::kVirtioIdRpmsg) {
+        e.vdev->remote_status = *live;
+        break;
+      }
+    }
+  }
+  return r;
 }
 
 // Driver (un)registration runs channel callbacks (OnBound/OnUnbound); taking
@@ -403,13 +579,13 @@ void Session::OnCoreExit(const CoreExit& exit) {
   // shutdown; it may be seen after Stop() returned, even after the next
   // Boot(), where reporting it would "crash" the new run.
   if (!exit.IsCrash()) return;
-  PostCrash(ReasonOf(exit), exit.text);
+  PostCrash(ReasonOf(exit), exit.text, exit);
 }
 
-void Session::PostCrash(CrashReason reason, std::string detail) {
+void Session::PostCrash(CrashReason reason, std::string detail, std::optional<CoreExit> exit) {
   {
     hosted::MutexGuard lock(events_mutex_);
-    crash_queue_.push_back({reason, std::move(detail)});
+    crash_queue_.push_back({reason, std::move(detail), std::move(exit)});
   }
   events_cv_.NotifyAll();
 }
@@ -442,8 +618,11 @@ void Session::WorkerLoop() {
     {
       hosted::MutexGuard lock(control_mutex_);
       // ReportCrash ignores (and counts) reports that do not apply, e.g. a
-      // second report for the same death, or one after a Stop().
+      // second report for the same death, or one after a Stop(). The
+      // post-mortem is taken inside, before recovery (CrashRelay).
+      reporting_exit_ = std::move(event.exit);
       rproc_->ReportCrash(event.reason, event.detail.c_str());
+      reporting_exit_.reset();
       // RemoteProc leaves a crashed attached remote crashed: it has no image.
       if (attached_ && !image_.empty() && rproc_->recovery() &&
           rproc_->state() == State::kCrashed) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -20,12 +21,17 @@
 #include <thread>
 #include <vector>
 
+#include "tandem/elf/elf_file.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/state.h"
 #include "tandem/rpmsg/errors.h"
+#include "tandem/rsc/wire.h"
+#include "tandem/testing/core_file.h"
 #include "tandem/testing/fake_host_platform.h"
 #include "tandem/testing/process_checks.h"
 #include "tandem/testing/test_firmware.h"
+#include "tandem/vdev/host_link.h"
+#include "tandem/virtio/ring_layout.h"
 
 namespace tandem::host {
 namespace {
@@ -42,6 +48,17 @@ constexpr std::uint32_t kTxBuffers = fw::kVringNum;  // the host's tx pool: one 
 
 std::vector<std::byte> Image() {
   const fw::Bytes image = fw::LinkFirmware(elf::kMachineX86_64);  // what Session expects
+  std::vector<std::byte> bytes(image.size());
+  std::memcpy(bytes.data(), image.data(), image.size());
+  return bytes;
+}
+
+// The link firmware as an x86-64 ELF64, as the real images are.
+std::vector<std::byte> Image64() {
+  fw::FirmwareSpec spec = fw::StdSpec(/*is_64bit=*/true);
+  spec.machine = elf::kMachineX86_64;
+  spec.table = fw::LinkTable();
+  const fw::Bytes image = fw::BuildFirmware(spec);
   std::vector<std::byte> bytes(image.size());
   std::memcpy(bytes.data(), image.data(), image.size());
   return bytes;
@@ -109,6 +126,8 @@ class ThreadRecordingDriver final : public rpmsg::ChannelHandler {
     (void)session_.last_stop();
     (void)session_.last_recovery();
     (void)session_.last_core_exit();
+    (void)session_.last_postmortem();
+    (void)session_.coredump_policy();
     (void)session_.link_status();
     std::lock_guard lock(mutex_);
     unbound_threads.push_back(std::this_thread::get_id());
@@ -422,6 +441,16 @@ TEST(SessionAttach, AttachedRemoteWithoutImageStaysCrashed) {
   EXPECT_TRUE(s.last_recovery().Is(remoteproc::error::kCannotRecoverAttached));
   EXPECT_EQ(f.fake->boots(), 1u);
   EXPECT_FALSE(f.fake->core_running());
+  // Issue #11: the dead attached remote still has a post-mortem and a core,
+  // of x86-64's class (ELF64) since no image said otherwise.
+  ASSERT_TRUE(s.last_postmortem().has_value());
+  EXPECT_TRUE(s.last_postmortem()->core_status.ok());
+  auto core = s.CoredumpBytes();
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  auto parsed = elf::ElfFile::Parse(*core);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->is_64bit());
+  EXPECT_EQ(parsed->machine(), elf::kMachineX86_64);
   ASSERT_TRUE(s.Stop().ok());
   ASSERT_TRUE(s.Boot(Image()).ok());  // the caller's cold boot
   ASSERT_TRUE(WaitBindsAtLeast(echo, 3));
@@ -584,5 +613,382 @@ TEST(SessionCallbackSends, StopAndRecoveryAbortACallbackStuckInABlockingSend) {
   }
 }
 
+// --- Post-mortem (issue #11) ---------------------------------------------------------
+
+namespace pm {
+
+constexpr std::uint64_t kMarkDa = fw::kCodeDa + 0x4000;  // inside "code", not the image
+constexpr char kMark[] = "the crash left this";
+constexpr char kTraceText[] = "remote: about to fault\n";
+
+// The fake core announced its echo service: it is past reading its table.
+// (Stopping or crashing a core while it starts would race with that read,
+// which a real core, another process, may do; the fake is a thread.)
+bool Announced(Session& s) {
+  return WaitUntil([&] { return s.bus().channel_count() == 1; });
+}
+
+// Writes what the "remote" leaves behind: a mark in its memory and a line
+// in its trace buffer. Only while no lifecycle call runs (rproc()).
+void LeaveTraces(Session& s) {
+  auto mark = s.rproc().Translate(kMarkDa, sizeof(kMark));
+  ASSERT_TRUE(mark.ok());
+  ASSERT_TRUE(mark->WriteBytes(0, AsBytes(kMark, sizeof(kMark))).ok());
+  // As the firmware's writer: the buffer cleared, then the text.
+  auto trace = s.rproc().Translate(fw::kTraceDa, fw::kTraceLen);
+  ASSERT_TRUE(trace.ok());
+  ASSERT_TRUE(trace->Fill(0, fw::kTraceLen, std::byte{0}).ok());
+  ASSERT_TRUE(trace->WriteBytes(0, AsBytes(kTraceText, sizeof(kTraceText))).ok());
+}
+
+// The core holds the mark at its device address.
+bool CoreHoldsMark(const elf::ElfFile& core) {
+  for (std::size_t i = 0; i < core.program_header_count(); ++i) {
+    const auto ph = core.program_header(i);
+    if (!ph.ok() || ph->type != elf::kPtLoad) continue;
+    if (kMarkDa < ph->paddr || kMarkDa + sizeof(kMark) > ph->paddr + ph->filesz) continue;
+    const auto data = core.SegmentData(*ph);
+    if (!data.ok()) return false;
+    return std::memcmp(data->data() + (kMarkDa - ph->paddr), kMark, sizeof(kMark)) == 0;
+  }
+  return false;
+}
+
+}  // namespace pm
+
+// The worker keeps the post-mortem of a crash before recovery reloads the
+// remote: the crash, the core's exit, the trace and a core of the memory
+// as the crash left it, with notes gdb and a reader need.
+TEST(SessionPostMortem, CrashKeepsTraceAndCoreOfTheDeadRemoteAcrossRecovery) {
+  SessionOptions options;
+  options.name = "pm-remote";
+  Fixture f(options);
+  Session& s = *f.session;
+  EXPECT_FALSE(s.last_postmortem().has_value());
+  EXPECT_EQ(s.coredump_policy(), CoredumpPolicy::kEnabled);
+  ASSERT_TRUE(s.Boot(Image64(), "/lib/firmware/pm.elf").ok()) << s.rproc().error_detail();
+  ASSERT_TRUE(pm::Announced(s));
+  pm::LeaveTraces(s);
+  const auto before = std::chrono::system_clock::now();
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  EXPECT_EQ(s.state(), State::kRunning);
+  EXPECT_EQ(f.fake->boots(), 2u);
+
+  const auto kept = s.last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->sequence, 1u);
+  EXPECT_EQ(kept->crash.reason, remoteproc::CrashReason::kFault);
+  EXPECT_EQ(kept->crash.count, 1u);
+  EXPECT_GE(kept->when, before);
+  EXPECT_EQ(kept->name, "pm-remote");
+  EXPECT_EQ(kept->firmware, "/lib/firmware/pm.elf");
+  ASSERT_TRUE(kept->exit.has_value());
+  EXPECT_EQ(kept->exit->signal, SIGSEGV);
+  EXPECT_TRUE(kept->trace_status.ok()) << kept->trace_status.message();
+  EXPECT_EQ(kept->trace, pm::kTraceText);
+  ASSERT_TRUE(kept->core_status.ok()) << kept->core_status.message();
+
+  auto core = elf::ElfFile::Parse(kept->core);
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  EXPECT_TRUE(core->is_64bit());
+  EXPECT_EQ(core->machine(), elf::kMachineX86_64);
+  EXPECT_TRUE(pm::CoreHoldsMark(*core));
+  const auto notes = tandem::testing::ReadCoreNotes(*core);
+  ASSERT_TRUE(notes.has_value());
+  const auto* prstatus = tandem::testing::FindNote(*notes, "CORE", remoteproc::kNtPrstatus);
+  ASSERT_NE(prstatus, nullptr);
+  ASSERT_EQ(prstatus->desc.size(), 336u);                              // x86-64's elf_prstatus
+  EXPECT_EQ(prstatus->desc[12] | (prstatus->desc[13] << 8), SIGSEGV);  // pr_cursig
+  const auto* psinfo = tandem::testing::FindNote(*notes, "CORE", remoteproc::kNtPrpsinfo);
+  ASSERT_NE(psinfo, nullptr);
+  EXPECT_EQ(tandem::testing::NoteString(*psinfo, 40, 16), "pm.elf");  // pr_fname
+  const auto* own =
+      tandem::testing::FindNote(*notes, remoteproc::kTandemNoteOwner, remoteproc::kNtTandemRemote);
+  ASSERT_NE(own, nullptr);
+  auto fields = tandem::testing::TandemFields(*own);
+  EXPECT_EQ(fields["name"], "pm-remote");
+  EXPECT_EQ(fields["firmware"], "/lib/firmware/pm.elf");
+  EXPECT_EQ(fields["state"], "crashed");
+  EXPECT_EQ(fields["crash_reason"], "fault");
+  EXPECT_EQ(fields["signal"], std::to_string(SIGSEGV));
+
+  // A second crash replaces it; Stop() keeps it.
+  ASSERT_TRUE(pm::Announced(s));
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(2, 5s));
+  ASSERT_TRUE(pm::Announced(s));
+  ASSERT_TRUE(s.Stop().ok());
+  ASSERT_TRUE(s.last_postmortem().has_value());
+  EXPECT_EQ(s.last_postmortem()->sequence, 2u);
+}
+
+// Linux's coredump knob: disabled keeps everything but the core; it can be
+// changed between crashes.
+TEST(SessionPostMortem, CoredumpDisabledKeepsNoCoreUntilEnabled) {
+  SessionOptions options;
+  options.coredump = CoredumpPolicy::kDisabled;
+  Fixture f(options);
+  Session& s = *f.session;
+  EXPECT_EQ(s.coredump_policy(), CoredumpPolicy::kDisabled);
+  EXPECT_STREQ(CoredumpPolicyName(s.coredump_policy()), "disabled");
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(pm::Announced(s));
+  pm::LeaveTraces(s);
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  auto kept = s.last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_TRUE(kept->core.empty());
+  EXPECT_TRUE(kept->core_status.Is(kCoredumpDisabled)) << kept->core_status.message();
+  EXPECT_EQ(kept->trace, pm::kTraceText);
+
+  s.SetCoredump(CoredumpPolicy::kEnabled);
+  ASSERT_TRUE(pm::Announced(s));
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(2, 5s));
+  kept = s.last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->sequence, 2u);
+  EXPECT_TRUE(kept->core_status.ok());
+  EXPECT_FALSE(kept->core.empty());
+  ASSERT_TRUE(pm::Announced(s));
+  ASSERT_TRUE(s.Stop().ok());
+}
+
+TEST(SessionPostMortem, CoreLargerThanTheBoundIsNotKept) {
+  SessionOptions options;
+  options.max_postmortem_core = 4096;
+  Fixture f(options);
+  Session& s = *f.session;
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(pm::Announced(s));
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  const auto kept = s.last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_TRUE(kept->core.empty());
+  EXPECT_TRUE(kept->core_status.Is(kPostMortemCoreTooLarge)) << kept->core_status.message();
+  EXPECT_EQ(kept->crash.reason, remoteproc::CrashReason::kFault);
+  ASSERT_TRUE(pm::Announced(s));
+  ASSERT_TRUE(s.Stop().ok());
+}
+
+// Issue #11: "trace and coredump of the dead remote fail". A remote left
+// crashed (recovery off) keeps its memory mapped until Stop/Recover: both
+// read it, and the core says it crashed and of which signal.
+TEST(SessionPostMortem, RemoteLeftCrashedStillGivesTraceAndCoredump) {
+  SessionOptions options;
+  options.recovery = false;
+  Fixture f(options);
+  Session& s = *f.session;
+  ASSERT_TRUE(s.Boot(Image64(), "fw.elf").ok());
+  ASSERT_TRUE(pm::Announced(s));
+  pm::LeaveTraces(s);
+  f.fake->Crash();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  ASSERT_EQ(s.state(), State::kCrashed);
+  EXPECT_FALSE(f.fake->core_running());
+
+  auto trace = s.Trace();
+  ASSERT_TRUE(trace.ok()) << trace.status().message();
+  EXPECT_EQ(*trace, pm::kTraceText);
+  auto bytes = s.CoredumpBytes();
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  auto core = elf::ElfFile::Parse(*bytes);
+  ASSERT_TRUE(core.ok());
+  EXPECT_TRUE(pm::CoreHoldsMark(*core));
+  const auto notes = tandem::testing::ReadCoreNotes(*core);
+  ASSERT_TRUE(notes.has_value());
+  const auto* prstatus = tandem::testing::FindNote(*notes, "CORE", remoteproc::kNtPrstatus);
+  ASSERT_NE(prstatus, nullptr);
+  EXPECT_EQ(prstatus->desc[12] | (prstatus->desc[13] << 8), SIGSEGV);
+  auto fields = tandem::testing::TandemFields(*tandem::testing::FindNote(
+      *notes, remoteproc::kTandemNoteOwner, remoteproc::kNtTandemRemote));
+  EXPECT_EQ(fields["state"], "crashed");
+  EXPECT_EQ(fields["firmware"], "fw.elf");
+  // The same bytes as the post-mortem's (nothing ran since), and on disk.
+  EXPECT_EQ(*bytes, s.last_postmortem()->core);
+  const std::string path = ::testing::TempDir() + "/session-pm-" + std::to_string(getpid());
+  ASSERT_TRUE(s.Coredump(path).ok());
+  auto file = Session::ReadFile(path);
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(*file, *bytes);
+  std::remove(path.c_str());
+
+  // Recovered by hand: a running remote's core has no crash in it.
+  ASSERT_TRUE(s.Recover().ok());
+  ASSERT_TRUE(pm::Announced(s));
+  bytes = s.CoredumpBytes();
+  ASSERT_TRUE(bytes.ok());
+  core = elf::ElfFile::Parse(*bytes);
+  ASSERT_TRUE(core.ok());
+  fields = tandem::testing::TandemFields(
+      *tandem::testing::FindNote(tandem::testing::ReadCoreNotes(*core).value(),
+                                 remoteproc::kTandemNoteOwner, remoteproc::kNtTandemRemote));
+  EXPECT_EQ(fields["state"], "running");
+  EXPECT_EQ(fields["signal"], "0");
+  ASSERT_TRUE(s.Stop().ok());
+  EXPECT_EQ(s.CoredumpBytes().status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.last_postmortem()->sequence, 1u);
+}
+
+// --- Inspection (tandem rings / rsc) --------------------------------------------------
+
+// Rings() shows the live rings, read-only: the shared indices as read, the
+// host's shadows, free and in-flight descriptors, the counters; reading
+// changes nothing and traffic goes on.
+TEST(SessionInspect, RingsAreAReadOnlyViewOfTheLiveLink) {
+  Fixture f;
+  Session& s = *f.session;
+  EXPECT_EQ(s.Rings().status().code(), StatusCode::kFailedPrecondition);  // offline
+  ChannelPort echo(s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  for (int i = 0; i < 3; ++i) ExpectEcho(echo, *f.fake, "inspect " + std::to_string(i));
+  // The remote returned every tx buffer (its used index) once it echoed.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto r = s.Rings();
+    return r.ok() && r->vrings[1].used_idx == 3;
+  }));
+
+  auto rings = s.Rings();
+  ASSERT_TRUE(rings.ok()) << rings.status().message();
+  EXPECT_EQ(rings->state, "running");
+  EXPECT_TRUE(rings->link_up);
+  EXPECT_EQ(rings->link_status, "ok");
+  EXPECT_EQ(rings->buffer_count, 2 * fw::kVringNum);
+  EXPECT_EQ(rings->buffer_size, fw::kLinkBufferSize);
+  ASSERT_EQ(rings->vrings.size(), 2u);
+  for (const VringReport& v : rings->vrings) {
+    SCOPED_TRACE(v.direction);
+    EXPECT_EQ(v.size, fw::kVringNum);
+    EXPECT_EQ(v.align, fw::kVringAlign);
+    EXPECT_NE(v.da, 0u);
+    EXPECT_TRUE(v.read_error.empty()) << v.read_error;
+    EXPECT_TRUE(v.driver_started);
+    EXPECT_FALSE(v.broken);
+    EXPECT_EQ(v.avail_idx, v.avail_shadow);  // what the host published, read back
+    EXPECT_EQ(v.in_flight, v.size - v.free);
+  }
+  const VringReport& rx = rings->vrings[0];
+  EXPECT_EQ(rx.direction, "remote->host");
+  EXPECT_EQ(rx.free, 0u);  // every receive buffer is posted
+  EXPECT_EQ(rx.in_flight, fw::kVringNum);
+  const VringReport& tx = rings->vrings[1];
+  EXPECT_EQ(tx.direction, "host->remote");
+  EXPECT_EQ(tx.avail_idx, 3u);  // three messages sent
+  EXPECT_EQ(rings->stats.tx_messages, 3u);
+  EXPECT_GE(rings->stats.rx_messages, 3u);
+
+  // Reading again changes nothing, and the link still works.
+  auto again = s.Rings();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->vrings[1].avail_idx, tx.avail_idx);
+  EXPECT_EQ(again->vrings[1].avail_shadow, tx.avail_shadow);
+  EXPECT_EQ(again->stats.tx_messages, rings->stats.tx_messages);
+  EXPECT_EQ(again->stats.notifications, rings->stats.notifications);
+  ExpectEcho(echo, *f.fake, "still talking");
+
+  const std::string text = FormatRings(*rings);
+  EXPECT_NE(text.find("vring0 remote->host"), std::string::npos) << text;
+  EXPECT_NE(text.find("vring1 host->remote"), std::string::npos) << text;
+  EXPECT_NE(text.find("link up"), std::string::npos) << text;
+  ASSERT_TRUE(s.Stop().ok());
+  EXPECT_EQ(s.Rings().status().code(), StatusCode::kFailedPrecondition);
+}
+
+// A ring the remote corrupted is shown broken, with the reason the host
+// latched; a remote left crashed can still be inspected.
+TEST(SessionInspect, RingsShowTheRingTheRemoteBroke) {
+  SessionOptions options;
+  options.recovery = false;
+  Fixture f(options);
+  Session& s = *f.session;
+  ChannelPort echo(s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  ExpectEcho(echo, *f.fake, "before");
+  f.fake->SetConsuming(false);
+  // The "remote" publishes a used index far past what it was given.
+  shm::Region ring = s.rproc().vdev()->vring[1].ring;
+  auto layout = virtio::RingLayout::Compute(fw::kVringNum, fw::kVringAlign);
+  ASSERT_TRUE(layout.ok());
+  ASSERT_TRUE(ring.PublishLe16(layout->used_idx(), 1000).ok());
+  ASSERT_TRUE(echo.Send(Bytes("into a broken ring"), rpmsg::Timeout::Seconds(1)).ok());
+  (void)s.PollNow();
+  ASSERT_TRUE(s.WaitForCrashes(1, 5s));
+  ASSERT_EQ(s.state(), State::kCrashed);
+  EXPECT_EQ(s.last_crash().reason, remoteproc::CrashReason::kLinkBroken);
+
+  auto rings = s.Rings();
+  ASSERT_TRUE(rings.ok()) << rings.status().message();
+  EXPECT_EQ(rings->state, "crashed");
+  EXPECT_FALSE(rings->link_up);
+  EXPECT_FALSE(rings->vrings[0].broken);
+  EXPECT_TRUE(rings->vrings[1].broken);
+  EXPECT_FALSE(rings->vrings[1].broken_reason.empty());
+  EXPECT_EQ(rings->vrings[1].used_idx, 1000u);  // as read, not trusted
+  EXPECT_NE(FormatRings(*rings).find("BROKEN"), std::string::npos);
+  f.fake->SetConsuming(true);
+  ASSERT_TRUE(s.Stop().ok());
+}
+
+// ResourceTable() is the table as loaded: what the host placed filled in.
+TEST(SessionInspect, ResourceTableIsTheTableAsLoaded) {
+  Fixture f;
+  Session& s = *f.session;
+  EXPECT_EQ(s.ResourceTable().status().code(), StatusCode::kFailedPrecondition);
+  ChannelPort echo(s, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(s.Boot(Image64()).ok());
+  ASSERT_TRUE(echo.WaitBound(5s).ok());
+  auto table = s.ResourceTable();
+  ASSERT_TRUE(table.ok()) << table.status().message();
+  EXPECT_EQ(table->da, fw::kTableDa);
+  EXPECT_EQ(table->size, fw::LinkTable().size());
+  EXPECT_EQ(table->version, 1u);
+  ASSERT_EQ(table->entries.size(), 4u);
+
+  const auto& code = table->entries[0];
+  EXPECT_EQ(code.kind, "carveout");
+  ASSERT_TRUE(code.carveout.has_value());
+  EXPECT_EQ(code.carveout->name, "code");
+  EXPECT_EQ(code.carveout->da, fw::kCodeDa);
+  EXPECT_EQ(code.carveout->len, fw::kCodeLen);
+  const auto& buffers = table->entries[1];
+  ASSERT_TRUE(buffers.carveout.has_value());
+  EXPECT_EQ(buffers.carveout->name, "vdev0buffer");
+  EXPECT_NE(buffers.carveout->da, rsc::kAddrAny);  // placed by the host
+  EXPECT_EQ(buffers.carveout->len, fw::kLinkBufferArea);
+  const auto& trace = table->entries[2];
+  ASSERT_TRUE(trace.trace.has_value());
+  EXPECT_EQ(trace.kind, "trace");
+  EXPECT_EQ(trace.trace->da, fw::kTraceDa);
+  EXPECT_EQ(trace.trace->len, fw::kTraceLen);
+  const auto& vdev = table->entries[3];
+  ASSERT_TRUE(vdev.vdev.has_value());
+  EXPECT_EQ(vdev.type, rsc::kRscVdev);
+  EXPECT_EQ(vdev.vdev->id, rsc::kVirtioIdRpmsg);
+  EXPECT_EQ(vdev.vdev->gfeatures, fw::kFeatureNs | fw::kFeatureEventIdx);
+  EXPECT_EQ(vdev.vdev->status, vdev::kDriverReadyStatus);
+  EXPECT_EQ(vdev.vdev->remote_status, vdev::kDriverReadyStatus);
+  ASSERT_EQ(vdev.vdev->vrings.size(), 2u);
+  auto rings = s.Rings();
+  ASSERT_TRUE(rings.ok());
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_NE(vdev.vdev->vrings[i].da, rsc::kAddrAny);
+    EXPECT_EQ(vdev.vdev->vrings[i].da, rings->vrings[i].da);
+    EXPECT_EQ(vdev.vdev->vrings[i].notifyid, rings->vrings[i].notifyid);
+    EXPECT_EQ(vdev.vdev->vrings[i].num, fw::kVringNum);
+  }
+  const std::string text = FormatResourceTable(*table);
+  EXPECT_NE(text.find("\"vdev0buffer\""), std::string::npos) << text;
+  EXPECT_NE(text.find("vring1: da 0x"), std::string::npos) << text;
+  ExpectEcho(echo, *f.fake, "unchanged by reading");
+  ASSERT_TRUE(s.Stop().ok());
+}
 }  // namespace
 }  // namespace tandem::host

@@ -37,20 +37,28 @@ Ehdr MakeEhdr(const CoreFormat& format, std::size_t phdr_size, std::uint16_t phn
   return h;
 }
 
-}  // namespace
+// The file's layout, checked to fit the class before anything is written.
+struct Layout {
+  std::uint16_t phnum = 0;
+  std::uint64_t notes_offset = 0;
+  std::uint64_t notes_size = 0;
+  std::uint64_t end = 0;  // file size
+};
 
-Status WriteElfCore(const CoreFormat& format, std::span<const shm::Region> regions,
-                    CoredumpWriter& out) {
-  if (regions.size() >= elf::kPnXnum) return InvalidArgument(error::kCoreTooManyRegions);
-  const auto phnum = static_cast<std::uint16_t>(regions.size());
+Result<Layout> Plan(const CoreFormat& format, const CoreNotes& notes,
+                    std::span<const shm::Region> regions) {
+  // One more program header for the notes; PN_XNUM itself is reserved.
+  if (regions.size() + 1 >= elf::kPnXnum) return InvalidArgument(error::kCoreTooManyRegions);
+  Layout l;
+  l.phnum = static_cast<std::uint16_t>(regions.size() + 1);
   const std::uint64_t ehdr_size = format.is_64bit ? sizeof(elf::Elf64Ehdr) : sizeof(elf::Elf32Ehdr);
   const std::uint64_t phdr_size = format.is_64bit ? sizeof(elf::Elf64Phdr) : sizeof(elf::Elf32Phdr);
-
-  // Check every field fits the class before writing anything.
   if (!format.is_64bit && format.entry > kMax32) {
     return InvalidArgument(error::kCoreEntryTooWide);
   }
-  std::uint64_t offset = ehdr_size + phdr_size * phnum;
+  l.notes_offset = ehdr_size + phdr_size * l.phnum;
+  l.notes_size = CoreNotesSize(format, notes);
+  std::uint64_t offset = l.notes_offset + l.notes_size;
   for (const shm::Region& r : regions) {
     std::uint64_t next;
     if (!CheckedAdd<std::uint64_t>(offset, r.size(), &next)) {
@@ -61,40 +69,64 @@ Status WriteElfCore(const CoreFormat& format, std::span<const shm::Region> regio
     }
     offset = next;
   }
+  l.end = offset;
+  return l;
+}
 
+template <typename Phdr, typename Word>
+Phdr MakePhdr(std::uint32_t type, std::uint32_t flags, std::uint64_t offset, std::uint64_t address,
+              std::uint64_t size, std::uint64_t align) {
+  // Plan() checked that every value fits Word.
+  Phdr p{};
+  p.p_type.set(type);
+  p.p_flags.set(flags);
+  p.p_offset.set(static_cast<Word>(offset));
+  p.p_vaddr.set(static_cast<Word>(address));
+  p.p_paddr.set(static_cast<Word>(address));
+  p.p_filesz.set(static_cast<Word>(size));
+  p.p_memsz.set(static_cast<Word>(type == elf::kPtNote ? 0 : size));
+  p.p_align.set(static_cast<Word>(align));
+  return p;
+}
+
+Status WritePhdr(const CoreFormat& format, std::uint32_t type, std::uint32_t flags,
+                 std::uint64_t offset, std::uint64_t address, std::uint64_t size,
+                 std::uint64_t align, CoredumpWriter& out) {
   if (format.is_64bit) {
-    TANDEM_TRY(out.Write(AsConstBytes(MakeEhdr<elf::Elf64Ehdr>(format, phdr_size, phnum))));
-  } else {
-    TANDEM_TRY(out.Write(AsConstBytes(MakeEhdr<elf::Elf32Ehdr>(format, phdr_size, phnum))));
+    return out.Write(AsConstBytes(
+        MakePhdr<elf::Elf64Phdr, std::uint64_t>(type, flags, offset, address, size, align)));
   }
+  return out.Write(AsConstBytes(
+      MakePhdr<elf::Elf32Phdr, std::uint32_t>(type, flags, offset, address, size, align)));
+}
 
-  offset = ehdr_size + phdr_size * phnum;
+}  // namespace
+
+Result<std::uint64_t> ElfCoreSize(const CoreFormat& format, const CoreNotes& notes,
+                                  std::span<const shm::Region> regions) {
+  TANDEM_TRY_ASSIGN(const Layout l, Plan(format, notes, regions));
+  return l.end;
+}
+
+Status WriteElfCore(const CoreFormat& format, const CoreNotes& notes,
+                    std::span<const shm::Region> regions, CoredumpWriter& out) {
+  TANDEM_TRY_ASSIGN(const Layout l, Plan(format, notes, regions));
+  const std::uint64_t phdr_size = format.is_64bit ? sizeof(elf::Elf64Phdr) : sizeof(elf::Elf32Phdr);
+  if (format.is_64bit) {
+    TANDEM_TRY(out.Write(AsConstBytes(MakeEhdr<elf::Elf64Ehdr>(format, phdr_size, l.phnum))));
+  } else {
+    TANDEM_TRY(out.Write(AsConstBytes(MakeEhdr<elf::Elf32Ehdr>(format, phdr_size, l.phnum))));
+  }
+  // The notes first: readers (gdb, readelf) find the registers there.
+  TANDEM_TRY(WritePhdr(format, elf::kPtNote, 0, l.notes_offset, 0, l.notes_size, 4, out));
+  std::uint64_t offset = l.notes_offset + l.notes_size;
   for (const shm::Region& r : regions) {
-    if (format.is_64bit) {
-      elf::Elf64Phdr p{};
-      p.p_type.set(elf::kPtLoad);
-      p.p_flags.set(kPfRwx);
-      p.p_offset.set(offset);
-      p.p_vaddr.set(r.device_address());
-      p.p_paddr.set(r.device_address());
-      p.p_filesz.set(r.size());
-      p.p_memsz.set(r.size());
-      TANDEM_TRY(out.Write(AsConstBytes(p)));
-    } else {
-      // Checked above: everything fits 32 bits.
-      elf::Elf32Phdr p{};
-      p.p_type.set(elf::kPtLoad);
-      p.p_flags.set(kPfRwx);
-      p.p_offset.set(static_cast<std::uint32_t>(offset));
-      p.p_vaddr.set(static_cast<std::uint32_t>(r.device_address()));
-      p.p_paddr.set(static_cast<std::uint32_t>(r.device_address()));
-      p.p_filesz.set(static_cast<std::uint32_t>(r.size()));
-      p.p_memsz.set(static_cast<std::uint32_t>(r.size()));
-      TANDEM_TRY(out.Write(AsConstBytes(p)));
-    }
+    TANDEM_TRY(
+        WritePhdr(format, elf::kPtLoad, kPfRwx, offset, r.device_address(), r.size(), 0, out));
     offset += r.size();
   }
 
+  TANDEM_TRY(WriteCoreNotes(format, notes, out));
   for (const shm::Region& r : regions) {
     // The remote's latest writes must be visible before we hand the bytes
     // over (cache.h: invalidate before reading what the peer wrote).

@@ -9,19 +9,54 @@
 
 namespace tandem::remoteproc {
 
-Status RemoteProc::Coredump(CoredumpWriter& out) const {
-  if (state_ != State::kRunning && state_ != State::kCrashed && state_ != State::kAttached) {
-    return FailedPrecondition(error::kCoredumpNotRunning);
-  }
-  std::array<shm::Region, kMaxRegions> regions{};
+std::size_t RemoteProc::CoreRegions(std::span<shm::Region, kMaxRegions> regions) const {
   std::size_t n = 0;
   for (const MappedRegion& m : memory_.regions()) {
     // Devmem may be device registers: reading them can have side effects
     // (Linux dumps only carveouts and what the driver registered).
     if (m.kind != MemoryKind::kDevmem) regions[n++] = m.region;
   }
-  const CoreFormat format{firmware_is_64bit_, firmware_machine_, entry_};
-  return WriteElfCore(format, std::span<const shm::Region>(regions.data(), n), out);
+  return n;
+}
+
+CoreNotes RemoteProc::CompleteNotes(CoreNotes notes) const {
+  if (notes.state == nullptr) notes.state = StateName(state_);
+  if (state_ == State::kCrashed && notes.crash_reason == nullptr) {
+    notes.crash_reason = CrashReasonName(last_crash_.reason);
+    notes.crash_detail = last_crash_.detail;
+    notes.crash_count = last_crash_.count;
+  }
+  return notes;
+}
+
+Status RemoteProc::Coredump(CoredumpWriter& out, const CoreNotes& notes) const {
+  if (state_ != State::kRunning && state_ != State::kCrashed && state_ != State::kAttached) {
+    return FailedPrecondition(error::kCoredumpNotRunning);
+  }
+  std::array<shm::Region, kMaxRegions> regions{};
+  const std::size_t n = CoreRegions(regions);
+  return WriteElfCore(core_format(), CompleteNotes(notes),
+                      std::span<const shm::Region>(regions.data(), n), out);
+}
+
+Result<std::uint64_t> RemoteProc::CoredumpSize(const CoreNotes& notes) const {
+  if (state_ != State::kRunning && state_ != State::kCrashed && state_ != State::kAttached) {
+    return FailedPrecondition(error::kCoredumpNotRunning);
+  }
+  std::array<shm::Region, kMaxRegions> regions{};
+  const std::size_t n = CoreRegions(regions);
+  return ElfCoreSize(core_format(), CompleteNotes(notes),
+                     std::span<const shm::Region>(regions.data(), n));
+}
+
+Status RemoteProc::DescribeImage(ConstByteSpan firmware) {
+  if (state_ != State::kAttached) return FailedPrecondition(error::kDescribeNotAttached);
+  TANDEM_TRY_ASSIGN(const elf::ElfFile elf, elf::ElfFile::Parse(firmware));
+  if (options_.expected_machine != 0) TANDEM_TRY(elf.CheckMachine(options_.expected_machine));
+  firmware_is_64bit_ = elf.is_64bit();
+  firmware_machine_ = elf.machine();
+  entry_ = elf.entry();
+  return OkStatus();
 }
 
 Result<std::size_t> RemoteProc::ReadTrace(std::span<char> out) const {

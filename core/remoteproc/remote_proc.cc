@@ -211,6 +211,7 @@ void RemoteProc::ReportCrash(CrashReason reason, const char* detail) {
   last_crash_.detail[n] = '\0';
   ++last_crash_.count;
   state_ = *next;
+  if (crash_listener_ != nullptr) crash_listener_->OnCrashRecorded(*this);
   if (!options_.recovery) return;  // Linux sysfs "recovery disabled"
   Recover().IgnoreError();         // the outcome is in last_recovery()
 }
@@ -286,8 +287,9 @@ Status RemoteProc::DoAttach() {
   // nothing it names for the driver to write may be the image (issue #10:
   // a vring0 moved into the image made the host zero it).
   if (resources_.vdev) TANDEM_TRY(CheckAttachedVdev(table.device_address(), table.size()));
-  // No image: the core dump says EM_NONE / ELF32 unless told the machine.
-  firmware_is_64bit_ = false;
+  // No image (until DescribeImage): the core file has the expected machine
+  // and its usual class (issue #11: ELF32 for an x86-64 remote).
+  firmware_is_64bit_ = MachineIs64BitByDefault(options_.expected_machine);
   firmware_machine_ = options_.expected_machine;
   entry_ = 0;
   TANDEM_TRY_ASSIGN(loaded_table_, table.Sub(0, size));

@@ -600,6 +600,38 @@ TEST_F(RemoteProcTest, CrashWithRecoveryReloadsAndRestartsTheSameImage) {
   EXPECT_EQ(LoadedStdTable().Find(rsc::EntryKind::kVdev).vdev().status, kDriverOkStatus);
 }
 
+// The crash listener sees the crashed remote's memory as the crash left it,
+// before recovery reloads it (where a host captures its post-mortem).
+TEST_F(RemoteProcTest, CrashListenerRunsBeforeRecoveryWithTheCrashedMemory) {
+  struct Listener final : CrashListener {
+    void OnCrashRecorded(const RemoteProc& rproc) override {
+      states.push_back(rproc.state());
+      counts.push_back(rproc.last_crash().count);
+      auto code = rproc.Translate(fw::kCodeDa, 4);
+      if (code.ok()) code_first_byte.push_back(std::to_integer<int>(code->base()[0]));
+    }
+    std::vector<State> states;
+    std::vector<std::uint32_t> counts;
+    std::vector<int> code_first_byte;
+  } crash_listener;
+  rproc_->set_crash_listener(&crash_listener);
+  ASSERT_TRUE(rproc_->Boot(Span(firmware_)).ok());
+  const std::uint8_t scribble[4] = {0xde, 0xad, 0xbe, 0xef};
+  platform_.Write(fw::kCodeDa, scribble, sizeof(scribble));
+  rproc_->ReportCrash(CrashReason::kFault, "segv");
+  EXPECT_EQ(rproc_->state(), State::kRunning);  // recovered after the listener
+  EXPECT_THAT(crash_listener.states, ElementsAre(State::kCrashed));
+  EXPECT_THAT(crash_listener.counts, ElementsAre(1u));
+  EXPECT_THAT(crash_listener.code_first_byte, ElementsAre(0xde));
+  // A report that records nothing (a second one for the same death) is not
+  // told.
+  rproc_->set_recovery(false);
+  rproc_->ReportCrash(CrashReason::kFault, "again");
+  rproc_->ReportCrash(CrashReason::kFault, "late");
+  EXPECT_THAT(crash_listener.counts, ElementsAre(1u, 2u));
+  rproc_->set_crash_listener(nullptr);
+}
+
 TEST_F(RemoteProcTest, CrashDetailIsCopiedAndCutSafely) {
   ASSERT_TRUE(rproc_->Boot(Span(firmware_)).ok());
   std::string detail(300, 'x');
@@ -697,6 +729,31 @@ TEST_F(RemoteProcTest, AttachMapsFixedRegionsResetsTheVdevAndAnnouncesIt) {
   EXPECT_EQ(t.Find(rsc::EntryKind::kVdev).vdev().status, kDriverOkStatus);
   EXPECT_EQ(t.Find(rsc::EntryKind::kVdev).vdev().gfeatures, fw::kFeatureNs);
   EXPECT_TRUE(rproc_->Kick(fw::kAttachNotify1).ok());
+}
+
+// issue #11: the core of an attached x86-64 remote was ELF32. Without an
+// image it has the expected machine's usual class; DescribeImage() gives it
+// the image's class, machine and entry.
+TEST_F(RemoteProcTest, AttachedRemoteCoreHasTheClassOfItsMachineOrOfItsImage) {
+  Options options;
+  options.expected_machine = elf::kMachineX86_64;
+  Make(options);
+  EXPECT_EQ(rproc_->DescribeImage(Span(firmware_)).code(), StatusCode::kFailedPrecondition);
+  PrepareAttach();
+  ASSERT_TRUE(rproc_->Attach().ok()) << rproc_->error_detail();
+  EXPECT_TRUE(rproc_->core_format().is_64bit);
+  EXPECT_EQ(rproc_->core_format().machine, elf::kMachineX86_64);
+  EXPECT_EQ(rproc_->core_format().entry, 0u);
+
+  fw::FirmwareSpec spec = fw::StdSpec(/*is_64bit=*/true);
+  spec.machine = elf::kMachineX86_64;
+  const Bytes image = fw::BuildFirmware(spec);
+  ASSERT_TRUE(rproc_->DescribeImage(Span(image)).ok());
+  EXPECT_EQ(rproc_->core_format().entry, fw::kEntry);
+  // Another machine than the expected one is refused and changes nothing.
+  EXPECT_EQ(rproc_->DescribeImage(Span(firmware_)).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(rproc_->core_format().machine, elf::kMachineX86_64);
+  EXPECT_TRUE(rproc_->core_format().is_64bit);
 }
 
 TEST_F(RemoteProcTest, AttachWithoutVdevResetAckFailsAndChangesNothing) {

@@ -184,6 +184,20 @@ Result<bool> HostBus::DoReclaimTx() {
   return reclaimed > 0 || tx_free_count_ > 0;
 }
 
+DriverQueueState HostBus::queue_state(std::size_t vring) const {
+  LockGuard guard(lock());
+  DriverQueueState q;
+  if (vring > 1 || state() == State::kStopped) return q;
+  const virtio::DriverQueue& queue = vring == 0 ? rx_queue_ : tx_queue_;
+  q.started = true;
+  q.num = queue.layout().num();
+  q.num_free = queue.num_free();
+  q.avail_idx = queue.avail_shadow().value();
+  q.last_used = queue.last_used().value();
+  q.broken = queue.broken_status();
+  return q;
+}
+
 void HostBus::DoFillStats(Stats& stats) const {
   stats.tx_free = tx_free_count_;
   stats.tx_in_flight = tx_in_flight_;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "tandem/host/client_sample.h"
 #include "tandem/host/session.h"
 #include "tandem/remoteproc/state.h"
+#include "tandem/testing/core_file.h"
 #include "tandem/testing/process_checks.h"
 
 namespace tandem::host {
@@ -283,6 +285,17 @@ TEST(EndToEnd, RecoveryDisabledLeavesRemoteCrashedUntilRecover) {
   ASSERT_TRUE(fault.Send(Text("segv")).ok());
   ASSERT_TRUE(s->WaitForCrashes(1, 10s));
   EXPECT_EQ(s->state(), State::kCrashed);
+  // Issue #11: the dead remote's trace and core are still there.
+  auto trace = s->Trace();
+  ASSERT_TRUE(trace.ok()) << trace.status().message();
+  EXPECT_NE(trace->find("tandem-fault: segv"), std::string::npos) << *trace;
+  auto core = s->CoredumpBytes();
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  auto parsed = elf::ElfFile::Parse(*core);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_TRUE(parsed->is_64bit());
+  ASSERT_TRUE(s->last_postmortem().has_value());
+  EXPECT_EQ(s->last_postmortem()->trace, *trace);
   // As Linux: with recovery disabled the rpmsg devices stay until the remote
   // is recovered or stopped; they are unbound and bound again by Recover().
   ASSERT_TRUE(s->Recover().ok());
@@ -317,6 +330,13 @@ TEST(EndToEnd, DetachThenAttachFromANewHostResumesTraffic) {
   EXPECT_EQ(second->linux_platform()->core_pid(), core_pid);  // not rebooted
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   for (int i = 0; i < 100; ++i) ExpectEchoText(echo, "second host " + std::to_string(i));
+  // Issue #11: the attached x86-64 remote's core was ELF32.
+  auto core = second->CoredumpBytes();
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  auto parsed = elf::ElfFile::Parse(*core);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_TRUE(parsed->is_64bit());
+  EXPECT_EQ(parsed->machine(), elf::kMachineX86_64);
   ASSERT_TRUE(second->Stop().ok());
   EXPECT_TRUE(second->last_stop().graceful);
 }
@@ -346,6 +366,72 @@ TEST(EndToEnd, CoredumpIsAnElfCoreOfTheRemoteMemory) {
   EXPECT_GE(loads, 3);  // image, vrings/buffers
   EXPECT_TRUE(has_image);
   std::remove(path.c_str());
+}
+
+// Runs `command` and returns what it printed (stdout and stderr).
+std::string Output(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen((command + " 2>&1").c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof(buf), p) != nullptr) out += buf;
+    ::pclose(p);
+  }
+  return out;
+}
+
+// Issue #11: a crash keeps its post-mortem across recovery, and its core is
+// one gdb opens as a core ("Couldn't find general-purpose registers" was
+// what an ELF32 core without notes got).
+TEST(EndToEnd, CrashKeepsAPostMortemWhoseCoreGdbOpens) {
+  auto o = Options("postmortem");
+  auto s = MakeSession(o);
+  ChannelPort fault(*s, "tandem-fault");
+  ASSERT_TRUE(fault.Register().ok());
+  ASSERT_TRUE(s->Boot(Image(TANDEM_FAULTY_ELF), TANDEM_FAULTY_ELF).ok());
+  ASSERT_TRUE(fault.WaitBound(5s).ok());
+  ASSERT_TRUE(fault.Send(Text("segv")).ok());
+  ASSERT_TRUE(s->WaitForCrashes(1, 10s));
+  EXPECT_EQ(s->state(), State::kRunning);  // recovered; the post-mortem stays
+  const auto kept = s->last_postmortem();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->sequence, 1u);
+  EXPECT_EQ(kept->crash.reason, CrashReason::kFault);
+  ASSERT_TRUE(kept->exit.has_value());
+  EXPECT_EQ(kept->exit->signal, SIGSEGV);
+  EXPECT_NE(kept->trace.find("tandem-fault: segv"), std::string::npos) << kept->trace;
+  ASSERT_TRUE(kept->core_status.ok()) << kept->core_status.message();
+  auto core = elf::ElfFile::Parse(kept->core);
+  ASSERT_TRUE(core.ok()) << core.status().message();
+  EXPECT_TRUE(core->is_64bit());  // as the firmware
+  EXPECT_EQ(core->machine(), elf::kMachineX86_64);
+  const auto notes = tandem::testing::ReadCoreNotes(*core);
+  ASSERT_TRUE(notes.has_value());
+  const auto* prstatus = tandem::testing::FindNote(*notes, "CORE", remoteproc::kNtPrstatus);
+  ASSERT_NE(prstatus, nullptr);
+  EXPECT_EQ(prstatus->desc[12] | (prstatus->desc[13] << 8), SIGSEGV);  // pr_cursig
+  auto fields = tandem::testing::TandemFields(*tandem::testing::FindNote(
+      *notes, remoteproc::kTandemNoteOwner, remoteproc::kNtTandemRemote));
+  EXPECT_EQ(fields["name"], o.name);
+  EXPECT_EQ(fields["firmware"], TANDEM_FAULTY_ELF);
+  EXPECT_EQ(fields["state"], "crashed");
+  EXPECT_EQ(fields["crash_reason"], "fault");
+  ASSERT_TRUE(s->Stop().ok());
+
+  if (Output("command -v gdb").empty()) GTEST_SKIP() << "gdb is not installed: core not loaded";
+  const std::string path = ::testing::TempDir() + "/e2e-pm-" + std::to_string(getpid()) + ".core";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(kept->core.data()),
+              static_cast<std::streamsize>(kept->core.size()));
+  }
+  const std::string gdb = Output("gdb -nx -batch -ex 'info registers rip' -ex 'info registers' " +
+                                 std::string(TANDEM_FAULTY_ELF) + " " + path);
+  std::remove(path.c_str());
+  EXPECT_EQ(gdb.find("Couldn't find general-purpose registers"), std::string::npos) << gdb;
+  EXPECT_NE(gdb.find("rip"), std::string::npos) << gdb;
+  EXPECT_NE(gdb.find("SIGSEGV"), std::string::npos) << gdb;  // "terminated with signal"
+  // pr_fname is the firmware's base name: gdb pairs the core with it.
+  EXPECT_EQ(gdb.find("may not match"), std::string::npos) << gdb;
 }
 
 int CountDir(const char* path) {

@@ -16,12 +16,14 @@
 //
 // Threading contract (docs/threading.md has the whole picture):
 //  * Lifecycle calls (Boot, Stop, Attach, Detach, Recover, SetRecovery,
-//    Trace, Coredump) may come from any thread but a callback; they are
-//    serialized by the session (control_mutex_).
+//    Trace, Coredump, CoredumpBytes, Rings, ResourceTable) may come from any
+//    thread but a callback; they are serialized by the session
+//    (control_mutex_).
 //  * The accessors state(), last_crash(), last_stop(), last_recovery(),
-//    last_core_exit() and link_status() take no lifecycle lock: they may be
-//    called from anywhere, callbacks included. They report the state as of
-//    the last completed lifecycle step.
+//    last_core_exit(), last_postmortem(), coredump_policy() and
+//    link_status() take no lifecycle lock: they may be called from
+//    anywhere, callbacks included. They report the state as of the last
+//    completed lifecycle step.
 //  * RPMsg callbacks (MessageHandler::OnMessage, ChannelHandler::OnBound /
 //    OnUnbound) run one at a time, with poll_mutex_ held and no bus lock:
 //    on the event thread or a PollNow() caller (messages, announcements),
@@ -42,7 +44,10 @@
 //    remote announces them after a (re)start or attach. Drivers registered
 //    with RegisterDriver stay registered throughout.
 //  * A crash is handled on the control worker. An attached remote given its
-//    image (Attach(image)) is recovered by a cold boot of that image.
+//    image (Attach(image)) is recovered by a cold boot of that image. Before
+//    recovery (or with recovery off) the worker keeps a PostMortem
+//    (postmortem.h): crash, core exit, trace and, per the coredump policy,
+//    the core file.
 //
 // Locks: control_mutex_ serializes the lifecycle and RemoteProc; it is held
 // while RemoteProc calls the HostLink (OnVdevReady / OnVdevReset). The
@@ -51,7 +56,8 @@
 // thread or in PollNow(); the bus's kicks), while drivers are
 // (un)registered and during Coredump(); never while the vdev status is
 // written or kPendingMessage is sent, nor while a crash is posted. Lock order:
-// control_mutex_ before poll_mutex_ before snapshot_mutex_. The bus's own
+// control_mutex_ before poll_mutex_ before snapshot_mutex_ and
+// postmortem_mutex_ (leaves, never held together). The bus's own
 // lock (bus_lock_) is innermost and never held across a callback. The
 // guarded state is annotated (base/thread_annotations.h) and checked by
 // the clang build.
@@ -69,6 +75,8 @@
 #include "tandem/base/result.h"
 #include "tandem/base/thread_annotations.h"
 #include "tandem/host/host_platform.h"
+#include "tandem/host/inspect.h"
+#include "tandem/host/postmortem.h"
 #include "tandem/hosted/condvar_waiter.h"
 #include "tandem/hosted/mutex.h"
 #include "tandem/hosted/mutex_lock.h"
@@ -84,8 +92,8 @@ using linux_platform::LinuxPlatform;
 using linux_platform::Mailbox;
 
 // What the Session and its LinuxPlatform are made with. Over another
-// HostPlatform only name (Attach's), recovery, the timeouts and
-// progress_limit apply.
+// HostPlatform only name (Attach's, and the core notes'), recovery, the
+// timeouts, progress_limit and the post-mortem options apply.
 struct SessionOptions {
   std::string name = "rproc0";  // instance name: state file, memfd names
   bool recovery = true;         // Linux: /sys/class/remoteproc/*/recovery
@@ -104,6 +112,11 @@ struct SessionOptions {
   // control worker checks every progress_limit / 4, at most 1 s apart (it
   // also reads the vdev status for DEVICE_NEEDS_RESET). 0: no bound.
   std::chrono::milliseconds progress_limit{5000};
+  // Whether a crash's post-mortem keeps a core file (Linux:
+  // /sys/class/remoteproc/*/coredump); SetCoredump() changes it later.
+  CoredumpPolicy coredump = CoredumpPolicy::kEnabled;
+  // A larger core is not kept in the post-mortem (core_status says so).
+  std::size_t max_postmortem_core = kDefaultMaxPostMortemCore;
 };
 
 class Session final {
@@ -126,14 +139,18 @@ class Session final {
 
   // --- Lifecycle ----------------------------------------------------------
   // offline -> running: loads the image (kept for recovery) and starts it.
-  Status Boot(std::vector<std::byte> image);
+  // `firmware_path`: where the image came from, named in post-mortems and
+  // core notes (may be empty).
+  Status Boot(std::vector<std::byte> image, std::string firmware_path = {});
   // -> offline, with the shutdown handshake (see last_stop()).
   Status Stop();
   // Takes over the running remote called options.name (left by Detach() in
   // this or another process): re-establishes the RPMsg link without
   // rebooting the remote. Crash recovery needs an image: pass the one the
-  // remote runs, or nothing (a crash then leaves it crashed).
-  Status Attach(std::vector<std::byte> image = {});
+  // remote runs, or nothing (a crash then leaves it crashed). With an image
+  // the core file has its class, machine and entry (RemoteProc::
+  // DescribeImage); without one, x86-64's (ELF64).
+  Status Attach(std::vector<std::byte> image = {}, std::string firmware_path = {});
   // Leaves the remote running for a later Attach().
   Status Detach();
   Status Recover();
@@ -143,6 +160,10 @@ class Session final {
   // (recovered, or left crashed). kFailedPrecondition unless running or
   // attached. Returns before the crash is handled (see WaitForCrashes).
   Status ReportCrash(remoteproc::CrashReason reason, std::string detail);
+  // Linux: echo disabled|enabled > /sys/class/remoteproc/*/coredump. For
+  // the next crash's post-mortem; Coredump()/CoredumpBytes() always work.
+  void SetCoredump(CoredumpPolicy policy) { coredump_.store(policy); }
+  CoredumpPolicy coredump_policy() const { return coredump_.load(); }
 
   // Lock-free of the lifecycle: safe from callbacks (see above).
 
@@ -154,11 +175,29 @@ class Session final {
   // left crashed when recovery is off). False on timeout.
   bool WaitForCrashes(std::uint32_t count, std::chrono::milliseconds timeout) const;
   std::optional<CoreExit> last_core_exit() const;
+  // The post-mortem of the last crash recorded (nullopt before the first),
+  // kept across recovery, Stop() and later boots. A copy: the core may be
+  // large (see SessionOptions::max_postmortem_core).
+  std::optional<PostMortem> last_postmortem() const;
 
-  // Trace buffer (RSC_TRACE) text, in order.
+  // Trace buffer (RSC_TRACE) text, in order. Running, attached, and crashed
+  // remotes (recovery off: the dead remote's memory is still mapped).
   Result<std::string> Trace() const;
-  // ELF core of the remote's memory.
+  // ELF core of the remote's memory (remoteproc/coredump.h: the firmware's
+  // class and machine, notes naming the remote, its state, the crash and
+  // the signal that ended the core). Running, attached or crashed.
   Status Coredump(const std::string& path) const;
+  // The same file, in memory.
+  Result<std::vector<std::byte>> CoredumpBytes() const;
+
+  // Read-only inspection (inspect.h): nothing is reset or written, the ring
+  // indices are read through the region's bounds-checked accessors. Like
+  // Trace(), they take control_mutex_ (not from callbacks).
+  // The vrings, the link and the bus counters; kFailedPrecondition without
+  // an RPMsg vdev (offline, or a firmware without one).
+  Result<RingsReport> Rings() const;
+  // The resource table as loaded; kFailedPrecondition without one.
+  Result<ResourceTableReport> ResourceTable() const;
 
   // --- RPMsg --------------------------------------------------------------
   rpmsg::HostBus& bus() { return bus_; }
@@ -202,6 +241,7 @@ class Session final {
   struct CrashEvent {
     remoteproc::CrashReason reason;
     std::string detail;
+    std::optional<CoreExit> exit;  // when the core's end is the crash
   };
 
   // What the lock-free accessors return; copied from RemoteProc after every
@@ -227,6 +267,19 @@ class Session final {
   // no image for an attached remote).
   Status RecoverAttached() TANDEM_REQUIRES(control_mutex_);
 
+  // The core file with this session's notes into `out`; poll_mutex_ is
+  // taken around the copy, for at most `poll_wait` (then the copy is made
+  // without it: a callback stuck in a send must not hold up a crash).
+  Status DumpCore(remoteproc::CoredumpWriter& out, std::chrono::milliseconds poll_wait) const
+      TANDEM_REQUIRES(control_mutex_) TANDEM_EXCLUDES(poll_mutex_);
+  remoteproc::CoreNotes NotesLocked() const TANDEM_REQUIRES(control_mutex_);
+  Result<std::string> TraceLocked() const TANDEM_REQUIRES(control_mutex_);
+  // On the control worker, inside ReportCrash (CrashRelay): keeps the
+  // post-mortem of the crash just recorded, before any recovery.
+  void CapturePostMortem() TANDEM_REQUIRES(control_mutex_) TANDEM_EXCLUDES(poll_mutex_);
+  bool LockPollFor(std::chrono::milliseconds timeout) const
+      TANDEM_TRY_ACQUIRE(true, poll_mutex_) TANDEM_NO_THREAD_SAFETY_ANALYSIS;
+
   // Platform callbacks, on the platform's event thread.
   void OnNotify(std::uint32_t notifyid);
   // The link found the remote broke the ring protocol (once per run).
@@ -240,14 +293,16 @@ class Session final {
   void CheckProgress();
   void OnCoreExit(const CoreExit& exit);
 
-  void PostCrash(remoteproc::CrashReason reason, std::string detail) TANDEM_EXCLUDES(events_mutex_);
+  void PostCrash(remoteproc::CrashReason reason, std::string detail,
+                 std::optional<CoreExit> exit = std::nullopt) TANDEM_EXCLUDES(events_mutex_);
   void WorkerLoop() TANDEM_EXCLUDES(events_mutex_, control_mutex_);
   void NoteCrashHandled() TANDEM_EXCLUDES(events_mutex_);
 
   // Lock order: control_mutex_ before poll_mutex_ before snapshot_mutex_.
   mutable hosted::Mutex control_mutex_;  // RemoteProc and the lifecycle
   mutable hosted::Mutex poll_mutex_ TANDEM_ACQUIRED_AFTER(control_mutex_);
-  mutable hosted::Mutex snapshot_mutex_ TANDEM_ACQUIRED_AFTER(poll_mutex_);  // leaf
+  mutable hosted::Mutex snapshot_mutex_ TANDEM_ACQUIRED_AFTER(poll_mutex_);    // leaf
+  mutable hosted::Mutex postmortem_mutex_ TANDEM_ACQUIRED_AFTER(poll_mutex_);  // leaf
 
   SessionOptions options_;
   std::unique_ptr<HostPlatform> platform_;
@@ -260,6 +315,15 @@ class Session final {
   // The outcome of the last RecoverAttached(), until RemoteProc recovers.
   std::optional<Status> attached_recovery_ TANDEM_GUARDED_BY(control_mutex_);
   Snapshot snapshot_ TANDEM_GUARDED_BY(snapshot_mutex_);
+  // Where image_ came from (post-mortems, core notes).
+  std::string firmware_path_ TANDEM_GUARDED_BY(control_mutex_);
+  // The core exit behind the crash being reported (set around ReportCrash)
+  // and behind the crash the remote is in (for the core notes' signal).
+  std::optional<CoreExit> reporting_exit_ TANDEM_GUARDED_BY(control_mutex_);
+  std::optional<CoreExit> crash_exit_ TANDEM_GUARDED_BY(control_mutex_);
+  std::atomic<CoredumpPolicy> coredump_{CoredumpPolicy::kEnabled};
+  // Shared so that last_postmortem() copies it outside the lock.
+  std::shared_ptr<const PostMortem> postmortem_ TANDEM_GUARDED_BY(postmortem_mutex_);
 
   class Doorbell final : public rpmsg::Notifier {
    public:
@@ -317,6 +381,20 @@ class Session final {
   };
   VdevRelay vdev_relay_{*this};
   std::atomic<std::uint64_t> link_resets_{0};
+
+  // RemoteProc's crash listener: the post-mortem, before recovery.
+  class CrashRelay final : public remoteproc::CrashListener {
+   public:
+    explicit CrashRelay(Session& s) : session_(s) {}
+    // ReportCrash runs on the control worker under control_mutex_.
+    void OnCrashRecorded(const remoteproc::RemoteProc&) override TANDEM_NO_THREAD_SAFETY_ANALYSIS {
+      session_.CapturePostMortem();
+    }
+
+   private:
+    Session& session_;
+  };
+  CrashRelay crash_relay_{*this};
 
   mutable hosted::Mutex events_mutex_;  // leaf
   mutable hosted::CondVar events_cv_;

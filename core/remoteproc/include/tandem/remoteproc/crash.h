@@ -28,4 +28,21 @@ struct CrashRecord {
   std::uint32_t count = 0;             // crashes recorded since construction
 };
 
+class RemoteProc;
+
+// Told when RemoteProc records a crash (ReportCrash: the state is now
+// crashed, last_crash() holds it) and before recovery, if on, reloads the
+// remote: its memory is still mapped, as the crash left it. Where a host
+// keeps its post-mortem (Linux dumps the core at that point of
+// rproc_boot_recovery). Called on the thread driving RemoteProc, from inside
+// ReportCrash; the listener may use the const accessors only (Coredump,
+// ReadTrace, last_crash, ...).
+class CrashListener {
+ public:
+  virtual void OnCrashRecorded(const RemoteProc& rproc) = 0;
+
+ protected:
+  ~CrashListener() = default;
+};
+
 }  // namespace tandem::remoteproc

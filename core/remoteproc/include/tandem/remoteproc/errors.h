@@ -101,6 +101,7 @@ inline constexpr char kCoreTooManyRegions[] = "coredump: too many regions";
 inline constexpr char kCoreEntryTooWide[] = "coredump: entry point does not fit an ELF32 core";
 inline constexpr char kCoreOffsetsOverflow[] = "coredump: file offsets overflow";
 inline constexpr char kCoreRegionTooWide[] = "coredump: region does not fit an ELF32 core";
+inline constexpr char kDescribeNotAttached[] = "describing the image needs an attached remote";
 inline constexpr char kNothingMapped[] = "no remote memory is mapped";
 inline constexpr char kNoTrace[] = "the resource table has no trace buffer";
 inline constexpr char kTraceOutputTooSmall[] = "trace output is smaller than the trace buffer";

@@ -98,6 +98,8 @@ class RemoteProc {
 
   // The listener may also be set (or changed) later, while offline.
   void set_vdev_listener(VdevListener* listener) { listener_ = listener; }
+  // Told of every recorded crash before recovery (crash.h); nullptr: none.
+  void set_crash_listener(CrashListener* listener) { crash_listener_ = listener; }
 
   // --- Lifecycle ---------------------------------------------------------
   // offline -> loaded. Parses the ELF, checks the machine, copies and
@@ -124,7 +126,8 @@ class RemoteProc {
   // The platform or the glue saw the remote crash. running | attached ->
   // crashed, the cause recorded in last_crash(); with recovery on (and a
   // firmware image) Recover() follows at once. In any other state the
-  // report is counted in ignored_crash_reports() and changes nothing.
+  // report is counted in ignored_crash_reports() and changes nothing. The
+  // crash listener, if any, runs between the two (the memory still mapped).
   // `detail` (may be null) is copied and cut to kCrashDetailSize - 1.
   void ReportCrash(CrashReason reason, const char* detail);
   // crashed -> running: OnVdevReset(), Reset(), ReleaseMemory(), then
@@ -202,9 +205,22 @@ class RemoteProc {
   Status last_recovery() const { return last_recovery_; }
 
   // --- Debug -----------------------------------------------------------
-  // Writes an ELF core of every mapped region except devmem (coredump.h).
-  // Allowed when running, crashed or attached.
-  Status Coredump(CoredumpWriter& out) const;
+  // Writes an ELF core of every mapped region except devmem (coredump.h),
+  // with `notes` (core_notes.h); a null state is filled in with this one's,
+  // and, when crashed, null crash fields with last_crash(). Allowed when
+  // running, crashed or attached.
+  Status Coredump(CoredumpWriter& out, const CoreNotes& notes = {}) const;
+  // The size of the file Coredump() would write now (same errors).
+  Result<std::uint64_t> CoredumpSize(const CoreNotes& notes = {}) const;
+  // The class, machine and entry the core file has: the loaded firmware's;
+  // for an attached remote the image given to DescribeImage(), else the
+  // expected machine with its usual class (MachineIs64BitByDefault).
+  CoreFormat core_format() const { return {firmware_is_64bit_, firmware_machine_, entry_}; }
+  // An attached remote runs `firmware` (its bytes are read now, not kept):
+  // its class, machine and entry go into the core file. kFailedPrecondition
+  // unless attached; the ELF's errors; kInvalidArgument for another machine
+  // than Options::expected_machine.
+  Status DescribeImage(ConstByteSpan firmware);
   // Size of the trace buffer (0 without one).
   std::size_t trace_size() const { return resources_.trace.len; }
   // Copies the trace buffer once into `out` and returns the text in
@@ -236,10 +252,14 @@ class RemoteProc {
   // Platform::ReleaseMemory() and forgetting everything about the run.
   void ReleaseAll();
   ByteSpan TableBytes() { return {table_.data(), table_size_}; }
+  // The regions a core file holds (diagnostics.cc); returns their count.
+  std::size_t CoreRegions(std::span<shm::Region, kMaxRegions> regions) const;
+  CoreNotes CompleteNotes(CoreNotes notes) const;
 
   Platform& platform_;
   Options options_;
   VdevListener* listener_;
+  CrashListener* crash_listener_ = nullptr;
 
   State state_ = State::kOffline;
   ConstByteSpan firmware_;

@@ -61,6 +61,17 @@ struct HostBusStorage {
   HostBusMemory memory() { return {rx_desc, tx_desc, tx_free, endpoints, channels}; }
 };
 
+// The driver's own view of one of its vrings, for inspection: shadows and
+// counts the bus keeps, nothing read from shared memory.
+struct DriverQueueState {
+  bool started = false;         // the bus runs (or broke) over this ring
+  std::uint16_t num = 0;        // ring size
+  std::uint16_t num_free = 0;   // descriptors free for the driver
+  std::uint16_t avail_idx = 0;  // avail->idx as we published it
+  std::uint16_t last_used = 0;  // the next used entry we consume
+  Status broken;                // the ring's latched violation, if any
+};
+
 class HostBus final : public Bus, private NameServiceListener {
  public:
   static constexpr std::size_t kMaxDrivers = DriverRegistry::kMaxDrivers;
@@ -104,6 +115,9 @@ class HostBus final : public Bus, private NameServiceListener {
   // (`tandem channels`) and for opening an endpoint to an announced service
   // by name without binding a driver to it (Linux's rpmsg_char).
   std::size_t Channels(std::span<ChannelInfo> out) const;
+  // vring 0 (remote -> host, receive) or 1 (host -> remote, transmit), under
+  // the bus lock; read-only. Not started for another index.
+  DriverQueueState queue_state(std::size_t vring) const;
 
  private:
   // Transport hooks (bus.h).

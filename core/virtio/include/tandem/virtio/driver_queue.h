@@ -71,6 +71,11 @@ class DriverQueue {
   std::uint16_t num_free() const { return num_free_; }
   bool broken() const { return !broken_.ok(); }
   Status broken_status() const { return broken_; }
+  // Shadows, for inspection (never read back from the ring): the avail
+  // index we published and the next used entry we will consume (the used
+  // index we have seen up to).
+  RingIndex avail_shadow() const { return avail_idx_; }
+  RingIndex last_used() const { return last_used_; }
 
   // Adds a chain of buffers and publishes it in the available ring. Returns
   // the head descriptor id. kResourceExhausted if not enough descriptors.
