@@ -43,7 +43,10 @@ struct Handle {
 
 struct FuseMount::Impl {
   Impl(Daemon& daemon, FuseOptions o)
-      : options(std::move(o)), rpmsg(daemon), tree(rpmsg), sysfs(daemon, rpmsg, options.firmware_dir) {}
+      : options(std::move(o)),
+        rpmsg(daemon),
+        tree(rpmsg),
+        sysfs(daemon, rpmsg, options.firmware_dir) {}
 
   const FuseOptions options;
   fuse::RpmsgChar rpmsg;

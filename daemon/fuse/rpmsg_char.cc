@@ -39,15 +39,14 @@ bool ParseInfo(const void* arg, std::size_t size, EndpointInfo* out) {
 
 std::string FormatId(int remote, const std::string& name, std::uint32_t src, std::uint32_t dst) {
   char buf[96];
-  std::snprintf(buf, sizeof(buf), "virtio%d.%s.%d.%d", remote, name.c_str(),
-                static_cast<int>(src), static_cast<int>(dst));
+  std::snprintf(buf, sizeof(buf), "virtio%d.%s.%d.%d", remote, name.c_str(), static_cast<int>(src),
+                static_cast<int>(dst));
   return buf;
 }
 
 }  // namespace
 
-std::string BusDeviceId(int remote, const std::string& name, std::uint32_t src,
-                        std::uint32_t dst) {
+std::string BusDeviceId(int remote, const std::string& name, std::uint32_t src, std::uint32_t dst) {
   return FormatId(remote, name, src, dst);
 }
 
@@ -294,9 +293,8 @@ std::vector<BusDevice> RpmsgChar::BusDevices() const {
     out.push_back({FormatId(index, "rpmsg_ns", 53, 53), "rpmsg_ns", 53, 53, false, index});
     out.push_back({FormatId(index, "rpmsg_ctrl", 0, 0), "rpmsg_ctrl", 0, 0, false, index});
     for (const auto& c : remotes[i]->Channels()) {
-      out.push_back(
-          {FormatId(index, c.name, rpmsg::kAddrAny, c.remote), c.name, rpmsg::kAddrAny, c.remote,
-           false, index});
+      out.push_back({FormatId(index, c.name, rpmsg::kAddrAny, c.remote), c.name, rpmsg::kAddrAny,
+                     c.remote, false, index});
     }
   }
   hosted::MutexGuard lock(mutex_);

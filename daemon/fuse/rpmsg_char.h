@@ -54,7 +54,9 @@ class PollWaiter {
 class EndpointDevice final : private rpmsg::MessageHandler {
  public:
   EndpointDevice(int number, ManagedRemote& remote, EndpointInfo info, std::string bus_device)
-      : number_(number), remote_(remote), info_(std::move(info)),
+      : number_(number),
+        remote_(remote),
+        info_(std::move(info)),
         bus_device_(std::move(bus_device)) {}
   ~EndpointDevice();  // destroys the endpoint
   EndpointDevice(const EndpointDevice&) = delete;
@@ -117,9 +119,9 @@ struct BusDevice {
 
 class RpmsgChar {
  public:
-  static constexpr std::size_t kMaxEndpoints = 256;    // /dev/rpmsgN at once
-  static constexpr std::size_t kMaxBusDevices = 64;    // made by CREATE_DEV
-  static constexpr std::size_t kMaxOverride = 64;      // driver_override bytes
+  static constexpr std::size_t kMaxEndpoints = 256;  // /dev/rpmsgN at once
+  static constexpr std::size_t kMaxBusDevices = 64;  // made by CREATE_DEV
+  static constexpr std::size_t kMaxOverride = 64;    // driver_override bytes
 
   explicit RpmsgChar(Daemon& daemon) : daemon_(daemon) {}
   ~RpmsgChar() { Shutdown(); }

@@ -170,7 +170,8 @@ int Sysfs::WriteCoredump(ManagedRemote& remote, std::string_view word) {
   if (word == "enabled" || word == "inline") {
     return Request(remote, {{"op", "coredump_policy"}, {"value", "enabled"}});
   }
-  if (word == "disabled") return Request(remote, {{"op", "coredump_policy"}, {"value", "disabled"}});
+  if (word == "disabled")
+    return Request(remote, {{"op", "coredump_policy"}, {"value", "disabled"}});
   return -EINVAL;
 }
 
@@ -183,8 +184,8 @@ int Sysfs::WriteCrash(ManagedRemote& remote, std::string_view word) {
   } else {
     return -EINVAL;
   }
-  const Status s =
-      remote.session().ReportCrash(reason, "crash injected (debugfs crash " + std::string(word) + ")");
+  const Status s = remote.session().ReportCrash(
+      reason, "crash injected (debugfs crash " + std::string(word) + ")");
   return s.ok() ? 0 : -ErrnoOf(s.code());
 }
 

@@ -29,15 +29,12 @@ constexpr AttrName kDebugAttrs[] = {{"name", Attr::kDebugName, 0400},
                                     {"recovery", Attr::kDebugRecovery, 0600},
                                     {"crash", Attr::kCrash, 0200},
                                     {"trace0", Attr::kTrace, 0400}};
-constexpr AttrName kBusDeviceAttrs[] = {{"name", Attr::kDevName, 0444},
-                                        {"src", Attr::kDevSrc, 0444},
-                                        {"dst", Attr::kDevDst, 0444},
-                                        {"announce", Attr::kDevAnnounce, 0444},
-                                        {"modalias", Attr::kDevModalias, 0444},
-                                        {"driver_override", Attr::kDevDriverOverride, 0644}};
-constexpr AttrName kEndpointAttrs[] = {{"name", Attr::kEptName, 0444},
-                                       {"src", Attr::kEptSrc, 0444},
-                                       {"dst", Attr::kEptDst, 0444}};
+constexpr AttrName kBusDeviceAttrs[] = {
+    {"name", Attr::kDevName, 0444},         {"src", Attr::kDevSrc, 0444},
+    {"dst", Attr::kDevDst, 0444},           {"announce", Attr::kDevAnnounce, 0444},
+    {"modalias", Attr::kDevModalias, 0444}, {"driver_override", Attr::kDevDriverOverride, 0644}};
+constexpr AttrName kEndpointAttrs[] = {
+    {"name", Attr::kEptName, 0444}, {"src", Attr::kEptSrc, 0444}, {"dst", Attr::kEptDst, 0444}};
 
 std::vector<std::string> Split(const std::string& path) {
   std::vector<std::string> parts;

@@ -27,19 +27,33 @@ enum class NodeType { kMissing, kDirectory, kAttribute, kHostDevice, kControl, k
 enum class Attr {
   kNone,
   // remoteprocN (sysfs)
-  kName, kState, kFirmware, kRecovery, kCoredump,
+  kName,
+  kState,
+  kFirmware,
+  kRecovery,
+  kCoredump,
   // remoteprocN (debugfs)
-  kDebugName, kDebugRecovery, kCrash, kTrace,
+  kDebugName,
+  kDebugRecovery,
+  kCrash,
+  kTrace,
   // an rpmsg bus device
-  kDevName, kDevSrc, kDevDst, kDevAnnounce, kDevModalias, kDevDriverOverride,
+  kDevName,
+  kDevSrc,
+  kDevDst,
+  kDevAnnounce,
+  kDevModalias,
+  kDevDriverOverride,
   // /sys/class/rpmsg/rpmsgN (rpmsg_char's endpoint device)
-  kEptName, kEptSrc, kEptDst,
+  kEptName,
+  kEptSrc,
+  kEptDst,
 };
 
 struct Node {
   NodeType type = NodeType::kMissing;
-  mode_t mode = 0;     // type and permission bits, as getattr reports them
-  dev_t rdev = 0;      // kHostDevice
+  mode_t mode = 0;  // type and permission bits, as getattr reports them
+  dev_t rdev = 0;   // kHostDevice
   Attr attr = Attr::kNone;
   int index = -1;      // remoteprocN / rpmsg_ctrlN / rpmsgN
   std::string device;  // the rpmsg bus device of kDev* attributes

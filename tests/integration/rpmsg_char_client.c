@@ -87,9 +87,7 @@ int main(int argc, char** argv) {
       case 'c': ctrl_path = optarg; break;
       case 'd': dst = strtol(optarg, NULL, 0); break;
       case 'n': count = atoi(optarg); break;
-      default:
-        fprintf(stderr, "usage: %s [-c CTRL] [-d DST] [-n COUNT]\n", argv[0]);
-        return 2;
+      default: fprintf(stderr, "usage: %s [-c CTRL] [-d DST] [-n COUNT]\n", argv[0]); return 2;
     }
   }
   if (dst < 0) dst = find_service_dst();

@@ -168,7 +168,8 @@ int main(int argc, char** argv) {
     tandem::daemon::ManagedRemote* remote = nullptr;
     if (auto e = daemon.Remote(name, &remote); !e.ok()) {
       std::fprintf(stderr, "tandemd: --remote %s: %s\n", name.c_str(), e.message.c_str());
-      if (early_stderr >= 0) dprintf(early_stderr, "tandemd: --remote %s: %s\n", name.c_str(), e.message.c_str());
+      if (early_stderr >= 0)
+        dprintf(early_stderr, "tandemd: --remote %s: %s\n", name.c_str(), e.message.c_str());
       return 2;
     }
   }
@@ -188,7 +189,8 @@ int main(int argc, char** argv) {
     fo.firmware_dir = firmware_dir;
     if (auto e = tandem::daemon::FuseMount::Mount(daemon, fo, &fuse_mount); !e.ok()) {
       std::fprintf(stderr, "tandemd: --mount %s: %s\n", mount_dir.c_str(), e.message.c_str());
-      if (early_stderr >= 0) dprintf(early_stderr, "tandemd: --mount %s: %s\n", mount_dir.c_str(), e.message.c_str());
+      if (early_stderr >= 0)
+        dprintf(early_stderr, "tandemd: --mount %s: %s\n", mount_dir.c_str(), e.message.c_str());
       server.Shutdown();
       return 1;
     }

@@ -18,7 +18,7 @@
 namespace tandem::daemon {
 
 struct FuseOptions {
-  std::string mountpoint;                    // made if missing (one level)
+  std::string mountpoint;                      // made if missing (one level)
   std::string firmware_dir = "/lib/firmware";  // what relative firmware names are under
 };
 
