@@ -65,6 +65,8 @@ void Daemon::Restore() {
     }
     remote->AttachIfRunning();
     hosted::MutexGuard lock(mutex_);
+    if (remotes_.count(config.name) != 0) continue;
+    order_.push_back(remote.get());
     remotes_.emplace(config.name, std::move(remote));
   }
 }
@@ -73,7 +75,7 @@ void Daemon::Save() {
   Json remotes = Json::array();
   {
     hosted::MutexGuard lock(mutex_);
-    for (const auto& [name, remote] : remotes_) remotes.push_back(remote->config().ToJson());
+    for (const ManagedRemote* remote : order_) remotes.push_back(remote->config().ToJson());
   }
   hosted::MutexGuard lock(save_mutex_);
   const std::string tmp = state_path() + ".tmp";
@@ -104,8 +106,14 @@ Error Daemon::Remote(const std::string& name, ManagedRemote** out) {
   made->AttachIfRunning();
   hosted::MutexGuard lock(mutex_);
   auto [it, inserted] = remotes_.emplace(name, std::move(made));
+  if (inserted) order_.push_back(it->second.get());
   *out = it->second.get();  // another thread may have won: its remote serves
   return Error::Ok();
+}
+
+std::vector<ManagedRemote*> Daemon::Remotes() const {
+  hosted::MutexGuard lock(mutex_);
+  return order_;
 }
 
 void Daemon::Shutdown() {
@@ -113,6 +121,7 @@ void Daemon::Shutdown() {
   {
     hosted::MutexGuard lock(mutex_);
     remotes.swap(remotes_);
+    order_.clear();
   }
   for (auto& [name, remote] : remotes) {
     const auto state = remote->session().state();

@@ -12,12 +12,16 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tandem/client/client.h"
 #include "tandem/client/protocol.h"
 #include "tandem/daemon/daemon.h"
 #include "tandem/daemon/server.h"
 #include "tandem/linux/core_state.h"
+#ifdef TANDEM_HAVE_FUSE
+#include "tandem/daemon/fuse_mount.h"
+#endif
 
 namespace {
 
@@ -60,6 +64,9 @@ int main(int argc, char** argv) {
   std::string on_exit = "detach";
   std::string launcher;
   bool background = false;
+  std::string mount_dir;
+  std::string firmware_dir = "/lib/firmware";
+  std::vector<std::string> remote_names;
   app.add_option(
       "--runtime-dir", runtime_dir,
       "state files and the socket (default: $TANDEM_RUNTIME_DIR, $XDG_RUNTIME_DIR/tandem "
@@ -70,6 +77,13 @@ int main(int argc, char** argv) {
   app.add_flag("--background", background,
                "fork, and return once the socket accepts (how the CLI starts it); output goes to "
                "<runtime dir>/tandemd.log");
+  app.add_option("--remote", remote_names,
+                 "remotes to own from the start, in this order (remoteproc0, 1, ...); others are "
+                 "made on first use");
+  app.add_option("--mount", mount_dir,
+                 "serve Linux's remoteproc/rpmsg file tree there with FUSE (docs/fuse.md)");
+  app.add_option("--firmware-dir", firmware_dir,
+                 "what a relative name written to a FUSE firmware file is under");
   app.set_version_flag("--version", std::string("tandemd ") + TANDEM_VERSION);
   try {
     app.parse(argc, argv);
@@ -150,6 +164,15 @@ int main(int argc, char** argv) {
   }
   Daemon daemon(options);
   daemon.Restore();
+  for (const std::string& name : remote_names) {
+    tandem::daemon::ManagedRemote* remote = nullptr;
+    if (auto e = daemon.Remote(name, &remote); !e.ok()) {
+      std::fprintf(stderr, "tandemd: --remote %s: %s\n", name.c_str(), e.message.c_str());
+      if (early_stderr >= 0)
+        dprintf(early_stderr, "tandemd: --remote %s: %s\n", name.c_str(), e.message.c_str());
+      return 2;
+    }
+  }
 
   Server server(daemon);
   const std::string socket_path = tandem::client::SocketPath(runtime_dir);
@@ -158,6 +181,30 @@ int main(int argc, char** argv) {
     if (early_stderr >= 0) dprintf(early_stderr, "tandemd: %s\n", e.message.c_str());
     return 1;
   }
+#ifdef TANDEM_HAVE_FUSE
+  std::unique_ptr<tandem::daemon::FuseMount> fuse_mount;
+  if (!mount_dir.empty()) {
+    tandem::daemon::FuseOptions fo;
+    fo.mountpoint = mount_dir;
+    fo.firmware_dir = firmware_dir;
+    if (auto e = tandem::daemon::FuseMount::Mount(daemon, fo, &fuse_mount); !e.ok()) {
+      std::fprintf(stderr, "tandemd: --mount %s: %s\n", mount_dir.c_str(), e.message.c_str());
+      if (early_stderr >= 0)
+        dprintf(early_stderr, "tandemd: --mount %s: %s\n", mount_dir.c_str(), e.message.c_str());
+      server.Shutdown();
+      return 1;
+    }
+    std::fprintf(stderr, "tandemd: serving Linux's remoteproc/rpmsg tree at %s\n",
+                 mount_dir.c_str());
+  }
+#else
+  if (!mount_dir.empty()) {
+    std::fprintf(stderr, "tandemd: --mount: built without libfuse3 (pkg-config fuse3)\n");
+    if (early_stderr >= 0) dprintf(early_stderr, "tandemd: --mount: built without libfuse3\n");
+    server.Shutdown();
+    return 1;
+  }
+#endif
   {
     std::ofstream pid_file(runtime_dir + "/tandemd.pid", std::ios::trunc);
     pid_file << ::getpid() << "\n";
@@ -178,6 +225,10 @@ int main(int argc, char** argv) {
     server.Stop();
   });
   server.Run();
+#ifdef TANDEM_HAVE_FUSE
+  // Before the remotes go: the tree's endpoints live in them.
+  if (fuse_mount) fuse_mount->Unmount();
+#endif
   server.Shutdown();  // no connection uses a remote from here on
   daemon.Shutdown();
   ::unlink((runtime_dir + "/tandemd.pid").c_str());

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tandem/base/thread_annotations.h"
 #include "tandem/client/client.h"
@@ -38,6 +39,10 @@ class Daemon {
   Json Handle(const Json& request);
   // The remote called `name`, made (and attached if running) on first use.
   Error Remote(const std::string& name, ManagedRemote** out) TANDEM_EXCLUDES(mutex_);
+  // Every remote, in the order the daemon first made them (saved in that
+  // order, so it holds across restarts): the N of Linux's remoteprocN in the
+  // FUSE tree (fuse/). Valid until Shutdown().
+  std::vector<ManagedRemote*> Remotes() const TANDEM_EXCLUDES(mutex_);
   // Applies on_exit to every remote; then the remotes are destroyed.
   void Shutdown() TANDEM_EXCLUDES(mutex_);
   // A client asked the daemon to exit ("shutdown").
@@ -50,8 +55,9 @@ class Daemon {
   std::string state_path() const;
 
   const DaemonOptions options_;
-  hosted::Mutex mutex_;  // the map; never held across a lifecycle call
+  mutable hosted::Mutex mutex_;  // the map; never held across a lifecycle call
   std::map<std::string, std::unique_ptr<ManagedRemote>> remotes_ TANDEM_GUARDED_BY(mutex_);
+  std::vector<ManagedRemote*> order_ TANDEM_GUARDED_BY(mutex_);  // of creation
   hosted::Mutex save_mutex_;
   std::atomic<bool> exit_requested_{false};
 };
