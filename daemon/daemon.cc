@@ -227,8 +227,24 @@ Json Daemon::Dispatch(const std::string& op, const Json& req) {
     if (path.empty() || path[0] != '/') {
       return Fail(StatusCode::kInvalidArgument, "coredump needs an absolute \"path\"");
     }
-    if (Error e = remote->Coredump(path); !e.ok()) return Fail(e);
+    const auto pm = req.find("postmortem");
+    const bool postmortem = pm != req.end() && pm->is_boolean() && pm->get<bool>();
+    if (Error e = postmortem ? remote->PostMortemCore(path) : remote->Coredump(path); !e.ok()) {
+      return Fail(e);
+    }
     return Ok({{"path", path}});
+  }
+  if (op == "postmortem") {
+    Json pm = remote->PostMortemJson();
+    if (pm.is_null()) return Fail(StatusCode::kNotFound, name + " has not crashed: no post-mortem");
+    return Ok({{"postmortem", pm}});
+  }
+  if (op == "rings" || op == "rsc") {
+    Json body;
+    if (Error e = op == "rings" ? remote->Rings(&body) : remote->ResourceTable(&body); !e.ok()) {
+      return Fail(e);
+    }
+    return Ok(body);
   }
   if (op == "trace") {
     std::string text;

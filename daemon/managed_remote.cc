@@ -1,8 +1,12 @@
 #include "tandem/daemon/managed_remote.h"
 
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
+#include "tandem/daemon/inspect_json.h"
+#include "tandem/host/printable.h"
 #include "tandem/linux/core_state.h"
 #include "tandem/remoteproc/crash.h"
 #include "tandem/remoteproc/state.h"
@@ -64,6 +68,7 @@ Error ManagedRemote::Create(RemoteConfig config, const DaemonPaths& paths,
   o.runtime_dir = paths.runtime_dir;
   o.console_path = paths.runtime_dir + "/" + config.name + ".console";
   o.recovery = config.recovery;
+  o.coredump = config.coredump ? host::CoredumpPolicy::kEnabled : host::CoredumpPolicy::kDisabled;
   o.launcher_path = paths.launcher;
   auto created = host::Session::Create(o);
   if (!created.ok()) return FromStatus(created.status(), config.name);
@@ -94,7 +99,7 @@ void ManagedRemote::AttachIfRunning() {
     if (read.ok()) image = std::move(read).value();
   }
   const bool have_image = !image.empty();
-  const tandem::Status s = session_->Attach(std::move(image));
+  const tandem::Status s = session_->Attach(std::move(image), c.firmware);
   if (s.ok()) {
     const auto* lp = session_->linux_platform();
     log_.Add("attached to the running remote processor" +
@@ -112,7 +117,7 @@ Error ManagedRemote::Boot(const std::string& firmware) {
   if (!image.ok()) return FromStatus(image.status(), firmware);
   log_.Add("powering up " + name_);
   log_.Add("Booting fw image " + BaseName(firmware) + ", size " + std::to_string(image->size()));
-  const tandem::Status s = session_->Boot(std::move(image).value());
+  const tandem::Status s = session_->Boot(std::move(image).value(), firmware);
   if (!s.ok()) {
     std::string detail = session_->rproc().error_detail();
     const std::string why = std::string(s.message()) + (detail.empty() ? "" : " (" + detail + ")");
@@ -184,6 +189,7 @@ Error ManagedRemote::SetRecovery(bool enabled) {
 }
 
 Error ManagedRemote::SetCoredump(bool enabled) {
+  session_->SetCoredump(enabled ? host::CoredumpPolicy::kEnabled : host::CoredumpPolicy::kDisabled);
   hosted::MutexGuard lock(mutex_);
   config_.coredump = enabled;
   return Error::Ok();
@@ -235,6 +241,10 @@ Json ManagedRemote::Status() const {
   j["link"] =
       link.ok() ? "up" : (link.code() == StatusCode::kFailedPrecondition ? "down" : link.message());
   j["channels"] = Channels().size();
+  if (const auto pm = session_->last_postmortem()) {
+    j["postmortem"] = {{"sequence", pm->sequence},
+                       {"core", pm->core_status.ok() ? "kept" : pm->core_status.message()}};
+  }
   return j;
 }
 
@@ -268,6 +278,51 @@ Error ManagedRemote::Trace(std::string* text) const {
 
 Error ManagedRemote::Coredump(const std::string& path) const {
   return FromStatus(session_->Coredump(path), "coredump");
+}
+
+Error ManagedRemote::PostMortemCore(const std::string& path) const {
+  const auto pm = session_->last_postmortem();
+  if (!pm) return Error{StatusCode::kNotFound, name_ + " has not crashed: no post-mortem"};
+  if (!pm->core_status.ok()) {
+    return Error{pm->core_status.code(), std::string("the post-mortem of crash ") +
+                                             std::to_string(pm->sequence) +
+                                             " has no core: " + pm->core_status.message()};
+  }
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return Error{StatusCode::kInvalidArgument, path + ": " + std::strerror(errno)};
+  const std::size_t n = std::fwrite(pm->core.data(), 1, pm->core.size(), f);
+  const bool ok = std::fclose(f) == 0 && n == pm->core.size();
+  if (!ok) return Error{StatusCode::kUnavailable, path + ": short write"};
+  return Error::Ok();
+}
+
+Json ManagedRemote::PostMortemJson() const {
+  const auto pm = session_->last_postmortem();
+  if (!pm) return Json();
+  const auto when = std::chrono::duration_cast<std::chrono::seconds>(pm->when.time_since_epoch());
+  Json j = {{"sequence", pm->sequence},
+            {"reason", remoteproc::CrashReasonName(pm->crash.reason)},
+            {"detail", pm->crash.detail},
+            {"time", when.count()},
+            {"trace", host::Printable(pm->trace)},
+            {"core_bytes", pm->core.size()},
+            {"core", pm->core_status.ok() ? "kept" : pm->core_status.message()}};
+  if (pm->exit) j["exit"] = pm->exit->text;
+  return j;
+}
+
+Error ManagedRemote::Rings(Json* out) const {
+  auto report = session_->Rings();
+  if (!report.ok()) return FromStatus(report.status(), "rings");
+  *out = {{"rings", ToJson(*report)}, {"text", host::FormatRings(*report)}};
+  return Error::Ok();
+}
+
+Error ManagedRemote::ResourceTable(Json* out) const {
+  auto report = session_->ResourceTable();
+  if (!report.ok()) return FromStatus(report.status(), "rsc");
+  *out = {{"rsc", ToJson(*report)}, {"text", host::FormatResourceTable(*report)}};
+  return Error::Ok();
 }
 
 // --- Supervisor --------------------------------------------------------------------

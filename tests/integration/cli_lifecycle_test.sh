@@ -155,6 +155,14 @@ check "recovery NAME" "^enabled$" "${T[@]}" recovery "$NAME"
 check "crash NAME: injected, recovered" "running" bash -c "${T[*]} crash $NAME && sleep 1 && ${T[*]} status"
 check "status names the crash" "crashes +1, last: fault: crash injected" "${T[@]}" status
 check "log has the crash and the recovery" "crash detected in $NAME.*recovered" bash -c "${T[*]} log | tr '\n' ' '"
+check "postmortem after the crash" "crash 1 at .*: fault: crash injected.*core file +kept" bash -c "${T[*]} postmortem | tr '\n' ' '"
+check "coredump --postmortem" "the core kept at the last crash" "${T[@]}" coredump --postmortem "$NAME" "$DIR/pm.core"
+if [[ "$(head -c 5 "$DIR/pm.core" | od -An -tx1 | tr -d ' ')" != '7f454c4602' ]]; then echo "FAIL: the post-mortem core is not an ELF64 core"; fail=1; else echo "ok: the post-mortem core is ELF64"; fi
+check "rsc shows the table as loaded" "vdev \(type 3.*vring1: da 0x[0-9a-f]+ align 4096 num 256" bash -c "${T[*]} rsc | tr '\n' ' '"
+check "rings shows the live vrings" "vring0 remote->host.*host: +avail idx" bash -c "${T[*]} rings | tr '\n' ' '"
+check "rings --json" '"vrings"' "${T[@]}" --json rings
+check "postmortem NAME disabled" "coredump disabled" "${T[@]}" postmortem "$NAME" disabled
+check "postmortem NAME enabled" "coredump enabled" "${T[@]}" postmortem "$NAME" enabled
 check "echo after the recovery" "^still here$" "${T[@]}" echo still here
 check "daemon stop detaches: the remote keeps running" "stopped" "${T[@]}" daemon stop
 check "a new daemon re-attaches" "attached \(core pid" "${T[@]}" status

@@ -10,6 +10,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -125,6 +126,11 @@ void PrintStatus(const Json& s) {
                   : (std::to_string(s.value("watchdog_ms", 0u)) + " ms").c_str());
   std::printf("  rpmsg     link %s, %u channel(s)\n", s.value("link", "").c_str(),
               s.value("channels", 0u));
+  if (s.contains("postmortem")) {
+    std::printf("  post-mortem of crash %u: core %s (tandem postmortem %s)\n",
+                s["postmortem"].value("sequence", 0u), s["postmortem"].value("core", "").c_str(),
+                s.value("name", "").c_str());
+  }
   const unsigned crashes = s.value("crashes", 0u);
   if (crashes > 0 && s.contains("last_crash")) {
     std::printf("  crashes   %u, last: %s: %s (recovery: %s)\n", crashes,
@@ -420,13 +426,66 @@ int Log(const Global& g, bool follow) {
   return kExitOk;
 }
 
-int Coredump(const Global& g, const std::string& path) {
+int Coredump(const Global& g, const std::string& path, bool postmortem) {
   Json reply;
   int rc = kExitOk;
-  if (!Call("coredump", g, {{"op", "coredump"}, {"path", Absolute(path)}}, &reply, &rc)) return rc;
-  std::printf("%s: wrote %s\n", g.name.c_str(), path.c_str());
+  if (!Call("coredump", g,
+            {{"op", "coredump"}, {"path", Absolute(path)}, {"postmortem", postmortem}}, &reply,
+            &rc)) {
+    return rc;
+  }
+  std::printf("%s: wrote %s%s\n", g.name.c_str(), path.c_str(),
+              postmortem ? " (the core kept at the last crash)" : "");
   return kExitOk;
 }
+
+int PostMortem(const Global& g, const std::string& policy) {
+  Json reply;
+  int rc = kExitOk;
+  if (!policy.empty()) {
+    if (!Call("postmortem", g, {{"op", "coredump_policy"}, {"value", policy}}, &reply, &rc)) {
+      return rc;
+    }
+    std::printf("%s: coredump %s\n", g.name.c_str(), policy.c_str());
+    return kExitOk;
+  }
+  if (!Call("postmortem", g, {{"op", "postmortem"}}, &reply, &rc)) return rc;
+  const Json pm = reply["postmortem"];
+  if (g.json) {
+    PrintJson(pm);
+    return kExitOk;
+  }
+  const std::time_t when = pm.value("time", std::int64_t{0});
+  char stamp[64];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", std::localtime(&when));
+  std::printf("%s: crash %u at %s: %s: %s\n", g.name.c_str(), pm.value("sequence", 0u), stamp,
+              pm.value("reason", "").c_str(), pm.value("detail", "").c_str());
+  if (pm.contains("exit")) std::printf("  core exit  %s\n", pm.value("exit", "").c_str());
+  std::printf("  core file  %s (%zu bytes; tandem coredump --postmortem %s FILE)\n",
+              pm.value("core", "").c_str(), pm.value("core_bytes", std::size_t{0}), g.name.c_str());
+  std::printf("  trace at the crash:\n");
+  const std::string trace = pm.value("trace", "");
+  std::fwrite(trace.data(), 1, trace.size(), stdout);
+  return kExitOk;
+}
+
+namespace {
+int Inspect(const Global& g, const char* op) {
+  Json reply;
+  int rc = kExitOk;
+  if (!Call(op, g, {{"op", op}}, &reply, &rc)) return rc;
+  if (g.json) {
+    PrintJson(reply[op]);
+  } else {
+    const std::string text = reply.value("text", "");
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+  return kExitOk;
+}
+}  // namespace
+
+int Rings(const Global& g) { return Inspect(g, "rings"); }
+int ResourceTable(const Global& g) { return Inspect(g, "rsc"); }
 
 int Channels(const Global& g) {
   Json reply;

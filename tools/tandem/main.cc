@@ -104,6 +104,19 @@ int main(int argc, char** argv) {
   log->add_flag("-f,--follow", follow, "keep printing new lines, until Ctrl-C");
   auto* coredump = app.add_subcommand("coredump", "write an ELF core file of the remote's memory");
   coredump->add_option("args", args, "[NAME] FILE")->expected(1, 2)->required();
+  bool postmortem = false;
+  coredump->add_flag("--postmortem", postmortem,
+                     "the core kept at the last crash, before recovery rebooted the remote");
+  auto* pm = app.add_subcommand(
+      "postmortem",
+      "the last crash: reason, time, trace, core kept; or enabled|disabled (Linux's "
+      "coredump knob)");
+  pm->add_option("args", args, "[NAME] [enabled|disabled]")->expected(0, 2);
+  auto* rings =
+      app.add_subcommand("rings", "live vring state: indices, buffers, counters (read-only)");
+  rings->add_option("name", args, "remote (default: -n)")->expected(0, 1);
+  auto* rsc = app.add_subcommand("rsc", "the resource table as loaded (read-only)");
+  rsc->add_option("name", args, "remote (default: -n)")->expected(0, 1);
   auto* channels = app.add_subcommand("channels", "the channels the remote announced");
   channels->add_option("name", args, "remote (default: -n)")->expected(0, 1);
   auto* daemon = app.add_subcommand("daemon", "tandemd itself: status (default), start or stop");
@@ -174,6 +187,8 @@ int main(int argc, char** argv) {
   std::string value;
   if (*state) {
     if (!SplitNameValue(args, true, {"start", "stop", "detach"}, g, value)) return BadName(g);
+  } else if (*pm) {
+    if (!SplitNameValue(args, true, {"enabled", "disabled"}, g, value)) return BadName(g);
   } else if (*recovery) {
     if (!SplitNameValue(args, true, {"enabled", "disabled", "recover"}, g, value))
       return BadName(g);
@@ -204,7 +219,10 @@ int main(int argc, char** argv) {
   if (*crash) return Crash(g);
   if (*trace) return Trace(g, follow);
   if (*log) return Log(g, follow);
-  if (*coredump) return Coredump(g, value);
+  if (*coredump) return Coredump(g, value, postmortem);
+  if (*pm) return PostMortem(g, value);
+  if (*rings) return Rings(g);
+  if (*rsc) return ResourceTable(g);
   if (*channels) return Channels(g);
   if (*daemon) return DaemonCmd(g, action.empty() ? "status" : action);
   if (*demo) return Demo(g, demo_firmware);

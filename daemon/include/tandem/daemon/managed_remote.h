@@ -93,6 +93,13 @@ class ManagedRemote {
 
   Error Trace(std::string* text) const;
   Error Coredump(const std::string& path) const;
+  // The last crash's post-mortem (host::PostMortem): its core file, kept
+  // from before recovery rebooted the remote; and a summary with its trace.
+  Error PostMortemCore(const std::string& path) const;
+  Json PostMortemJson() const;  // null if no crash yet
+  // Read-only inspection (host/inspect.h): {"rings"|"rsc": ..., "text": ...}.
+  Error Rings(Json* out) const;
+  Error ResourceTable(Json* out) const;
 
  private:
   ManagedRemote(RemoteConfig config, const DaemonPaths& paths);
