@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 namespace {
 constexpr int kPollSliceMs = 100;  // how often stop and the link are looked at
 constexpr std::size_t kDefaultMtu = 496;
+constexpr auto kSendTimeout = std::chrono::seconds(15);  // Linux's rpmsg_send
 
 Json ErrorReply(StatusCode code, const std::string& text) {
   return {{"ok", false}, {"code", StatusCodeName(code)}, {"error", text}};
@@ -160,7 +161,8 @@ bool ChannelSession::Flush() {
   return true;
 }
 
-void ChannelSession::HandleFrame(const std::vector<std::byte>& frame) {
+void ChannelSession::HandleFrame(const std::vector<std::byte>& frame,
+                                 const std::atomic<bool>& stop) {
   if (frame.empty() || static_cast<std::uint8_t>(frame[0]) != client::kFrameMessage) {
     SendEvent({{"event", "send_failed"},
                {"code", StatusCodeName(StatusCode::kInvalidArgument)},
@@ -168,8 +170,15 @@ void ChannelSession::HandleFrame(const std::vector<std::byte>& frame) {
     return;
   }
   const ConstByteSpan payload(frame.data() + 1, frame.size() - 1);
-  const tandem::Status s =
-      remote_.session().bus().SendTo(endpoint_, dst_, payload, rpmsg::kDefaultSendTimeout);
+  // Linux waits up to 15 s for a buffer; we wait in slices so that the
+  // daemon's shutdown is not held up by a remote that consumes nothing.
+  const auto deadline = std::chrono::steady_clock::now() + kSendTimeout;
+  tandem::Status s;
+  do {
+    s = remote_.session().bus().SendTo(endpoint_, dst_, payload,
+                                       rpmsg::Timeout::Milliseconds(kPollSliceMs));
+  } while (s.code() == StatusCode::kDeadlineExceeded && !stop.load() &&
+           std::chrono::steady_clock::now() < deadline);
   if (!s.ok()) {
     SendEvent(
         {{"event", "send_failed"}, {"code", StatusCodeName(s.code())}, {"error", s.message()}});
@@ -221,7 +230,7 @@ void ChannelSession::Serve(const std::atomic<bool>& stop) {
         if (errno == EAGAIN || errno == EINTR) continue;
         return;
       }
-      HandleFrame(std::vector<std::byte>(frame.begin(), frame.begin() + n));
+      HandleFrame(std::vector<std::byte>(frame.begin(), frame.begin() + n), stop);
     }
   }
 }

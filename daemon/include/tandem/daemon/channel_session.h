@@ -45,7 +45,7 @@ class ChannelSession final : private rpmsg::MessageHandler {
   // false when the client is gone.
   bool Flush();
   bool SendEvent(const client::Json& event);
-  void HandleFrame(const std::vector<std::byte>& frame);
+  void HandleFrame(const std::vector<std::byte>& frame, const std::atomic<bool>& stop);
   void CheckLink();
 
   ManagedRemote& remote_;
