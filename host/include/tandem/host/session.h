@@ -83,8 +83,8 @@ using linux_platform::LinuxPlatform;
 using linux_platform::Mailbox;
 
 // What the Session and its LinuxPlatform are made with. Over another
-// HostPlatform only name (Attach's), recovery, the timeouts and
-// progress_limit apply.
+// HostPlatform only name (Attach's), recovery, the timeouts,
+// progress_limit and expected_machine apply.
 struct SessionOptions {
   std::string name = "rproc0";  // instance name: state file, memfd names
   bool recovery = true;         // Linux: /sys/class/remoteproc/*/recovery
@@ -103,6 +103,10 @@ struct SessionOptions {
   // control worker checks every progress_limit / 4, at most 1 s apart (it
   // also reads the vdev status for DEVICE_NEEDS_RESET). 0: no bound.
   std::chrono::milliseconds progress_limit{5000};
+  // e_machine the firmware ELF must have (RemoteProc refuses others):
+  // EM_X86_64 (62) for the simulated core; EM_ARM (40) over a platform
+  // that runs Cortex-M images (platform/qemu). 0 accepts any.
+  std::uint16_t expected_machine = 62;
 };
 
 class Session final {
