@@ -39,7 +39,7 @@ constexpr std::uint32_t kScbMmfar = 0xE000ED34u;
 constexpr std::uint32_t kScbBfar = 0xE000ED38u;
 
 constexpr std::uint64_t kNsPerTick = 1'000'000'000ull / board::kSysClockHz;  // 40
-constexpr std::uint32_t kCrash = 0xFFFFFF02u;                               // mailbox.h
+constexpr std::uint32_t kCrash = 0xFFFFFF02u;                                // mailbox.h
 
 volatile std::uint32_t& Reg(std::uint32_t address) {
   return *reinterpret_cast<volatile std::uint32_t*>(static_cast<std::uintptr_t>(address));
@@ -194,15 +194,9 @@ const TandemBsp& HostBoardInit() {
   Reg(kTimer1 + kTimerCtrl) = 0x9u;
   Reg(kNvicIser) = (1u << kIrqUart1Rx) | (1u << kIrqTimer0) | (1u << kIrqTimer1);
   __asm__ volatile("cpsie i" ::: "memory");
-  static const TandemBsp bsp = {TANDEM_BSP_ABI_VERSION,
-                                sizeof(TandemBsp),
-                                nullptr,
-                                MboxSend,
-                                MboxWait,
-                                NowNs,
-                                ConsoleWrite,
-                                WatchdogPet,
-                                Exit};
+  static const TandemBsp bsp = {
+      TANDEM_BSP_ABI_VERSION, sizeof(TandemBsp), nullptr, MboxSend, MboxWait, NowNs,
+      ConsoleWrite,           WatchdogPet,       Exit};
   return bsp;
 }
 

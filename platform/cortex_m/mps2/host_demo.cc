@@ -37,9 +37,10 @@ consteval sim::RpmsgResourceTable MakeTable() {
       .trace = rsc::MakeTrace(kRamBase + board::kTraceOffset, board::kTraceSize, "trace0"),
       .buffers = rsc::MakeCarveout(rsc::kAddrAny, sim::kRpmsgBufferAreaSize,
                                    tandem::vdev::kBufferCarveoutName),
-      .vdev = rsc::MakeRpmsgVdev(rsc::kAddrAny, sim::kRpmsgFeatures,
-                                 {{rsc::kAddrAny, sim::kVringAlign, sim::kVringNum, rsc::kAddrAny},
-                                  {rsc::kAddrAny, sim::kVringAlign, sim::kVringNum, rsc::kAddrAny}}),
+      .vdev =
+          rsc::MakeRpmsgVdev(rsc::kAddrAny, sim::kRpmsgFeatures,
+                             {{rsc::kAddrAny, sim::kVringAlign, sim::kVringNum, rsc::kAddrAny},
+                              {rsc::kAddrAny, sim::kVringAlign, sim::kVringNum, rsc::kAddrAny}}),
   };
 }
 

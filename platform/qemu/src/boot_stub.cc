@@ -34,7 +34,8 @@ void PutLe32(std::vector<std::byte>& out, std::size_t offset, std::uint32_t valu
 
 Result<std::vector<std::byte>> MakeBootFlash(std::uint32_t vector_table, std::uint32_t entry) {
   if ((entry & 1u) == 0) return InvalidArgument("the entry is not a Thumb address (bit 0 clear)");
-  if ((vector_table & 0x7Fu) != 0) return InvalidArgument("the vector table is not 128-byte aligned");
+  if ((vector_table & 0x7Fu) != 0)
+    return InvalidArgument("the vector table is not 128-byte aligned");
   std::vector<std::byte> flash(kBootFlashSize, std::byte{0});
   PutLe32(flash, 0, kStubStack);
   PutLe32(flash, 4, static_cast<std::uint32_t>(kStubOffset) | 1u);

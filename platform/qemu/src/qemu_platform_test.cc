@@ -2,6 +2,8 @@
 // the mailbox word framing, memory placement and what Start refuses. The
 // real runs are in tests/qemu_session_test.cc.
 
+#include "tandem/qemu/qemu_platform.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -10,7 +12,6 @@
 
 #include "tandem/qemu/board.h"
 #include "tandem/qemu/boot_stub.h"
-#include "tandem/qemu/qemu_platform.h"
 #include "tandem/qemu/word_stream.h"
 #include "tandem/remoteproc/mailbox.h"
 
@@ -39,10 +40,8 @@ TEST(BootStub, VectorsPointAtTheStubAndTheLiteralsCarryTheImage) {
 }
 
 TEST(BootStub, RefusesAnArmEntryAndAnUnalignedTable) {
-  EXPECT_EQ(MakeBootFlash(0x21000000u, 0x21000560u).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(MakeBootFlash(0x21000040u, 0x21000561u).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(MakeBootFlash(0x21000000u, 0x21000560u).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(MakeBootFlash(0x21000040u, 0x21000561u).status().code(), StatusCode::kInvalidArgument);
 }
 
 std::vector<std::byte> Bytes(std::initializer_list<std::uint32_t> words) {
@@ -60,8 +59,8 @@ TEST(WordAssembler, AssemblesLittleEndianWordsAcrossArbitrarySplits) {
     std::vector<std::uint32_t> got;
     for (std::size_t at = 0; at < stream.size(); at += chunk) {
       const std::size_t n = std::min(chunk, stream.size() - at);
-      ASSERT_TRUE(words.Feed(std::span(stream).subspan(at, n),
-                             [&](std::uint32_t w) { got.push_back(w); }));
+      ASSERT_TRUE(
+          words.Feed(std::span(stream).subspan(at, n), [&](std::uint32_t w) { got.push_back(w); }));
     }
     EXPECT_EQ(got, (std::vector<std::uint32_t>{0, 1, remoteproc::mailbox::kShutdownAck, 63}));
     EXPECT_EQ(words.pending_bytes(), 0u);

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -53,6 +54,9 @@ const BoardCase kCases[] = {
     {"M3_AN385", kMps2An385, "TANDEM_QEMU_M3_IMAGE", TANDEM_QEMU_DEFAULT_M3_IMAGE},
     {"M7_AN500", kMps2An500, "TANDEM_QEMU_M7_IMAGE", TANDEM_QEMU_DEFAULT_M7_IMAGE},
 };
+
+// So that test names read "... # GetParam() = M3_AN385".
+void PrintTo(const BoardCase& c, std::ostream* os) { *os << c.label; }
 
 bool Required() {
   const char* v = std::getenv("TANDEM_QEMU_REQUIRED");
@@ -233,9 +237,9 @@ TEST_P(QemuSession, EchoesEveryPayloadSizeWithContentChecks) {
   ASSERT_TRUE(Boot().ok());
   ASSERT_TRUE(echo.WaitBound(10s).ok());
   const std::size_t mtu = 512 - 16;  // 496
-  const int rounds = std::max(1, std::atoi(std::getenv("TANDEM_QEMU_ECHO_ROUNDS")
-                                               ? std::getenv("TANDEM_QEMU_ECHO_ROUNDS")
-                                               : "6"));
+  const int rounds = std::max(
+      1, std::atoi(std::getenv("TANDEM_QEMU_ECHO_ROUNDS") ? std::getenv("TANDEM_QEMU_ECHO_ROUNDS")
+                                                          : "6"));
   std::vector<std::byte> payload(mtu), in(512);
   std::vector<double> rtt_us;
   rtt_us.reserve(static_cast<std::size_t>(rounds) * mtu);
@@ -244,14 +248,13 @@ TEST_P(QemuSession, EchoesEveryPayloadSizeWithContentChecks) {
     for (std::size_t size = 1; size <= mtu; ++size) {
       payload.resize(size);
       for (std::size_t b = 0; b < size; ++b) {
-        payload[b] = static_cast<std::byte>((size * 131 + b * 7 + static_cast<std::size_t>(round)) &
-                                            0xFF);
+        payload[b] =
+            static_cast<std::byte>((size * 131 + b * 7 + static_cast<std::size_t>(round)) & 0xFF);
       }
       const auto s0 = std::chrono::steady_clock::now();
       ASSERT_TRUE(Echo(echo, payload, in)) << "round " << round << " size " << size;
       rtt_us.push_back(
-          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s0)
-              .count());
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s0).count());
     }
   }
   const double total_s =

@@ -32,9 +32,9 @@
 namespace tandem::qemu {
 
 inline constexpr std::uint32_t kVtorAddress = 0xE000ED08u;
-inline constexpr std::size_t kStubOffset = 0x40;      // after the 16 system vectors
-inline constexpr std::size_t kLiteralOffset = 0x58;   // vtor, vector_table, entry
-inline constexpr std::size_t kLoopOffset = 0x64;      // b .
+inline constexpr std::size_t kStubOffset = 0x40;     // after the 16 system vectors
+inline constexpr std::size_t kLiteralOffset = 0x58;  // vtor, vector_table, entry
+inline constexpr std::size_t kLoopOffset = 0x64;     // b .
 inline constexpr std::size_t kBootFlashSize = 0x68;
 // Initial SP of the stub (it uses no stack): the top of flash's 4 MiB.
 inline constexpr std::uint32_t kStubStack = 0x00400000u;

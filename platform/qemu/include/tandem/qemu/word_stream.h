@@ -35,9 +35,7 @@ class WordAssembler {
     return !broken_;
   }
 
-  static constexpr bool IsMessage(std::uint32_t word) {
-    return word < 64 || word >= 0xFFFFFF00u;
-  }
+  static constexpr bool IsMessage(std::uint32_t word) { return word < 64 || word >= 0xFFFFFF00u; }
   bool broken() const { return broken_; }
   std::uint32_t bad_word() const { return bad_word_; }
   // Bytes of a word not complete yet.
