@@ -168,7 +168,12 @@ int MboxSend(void*, std::uint32_t msg, std::uint64_t) {
   return TANDEM_BSP_OK;
 }
 
-void WatchdogPet(void*) {}
+// The host samples this counter (board.h: the board page) and resets the
+// core when it stops moving for its watchdog timeout.
+void WatchdogPet(void*) {
+  volatile std::uint32_t& counter = Reg(TANDEM_MPS2_RAM_BASE + board::kWatchdogCounterOffset);
+  counter = counter + 1;
+}
 
 [[noreturn]] void Halt() {
   __asm__ volatile("cpsid i" ::: "memory");

@@ -12,7 +12,8 @@
 //   clock     CMSDK Timer1 free-running at 25 MHz, extended to 64 bits by
 //             its wrap interrupt.
 //   console   UART0, polled.
-//   watchdog  none yet (watchdog_pet does nothing).
+//   watchdog  watchdog_pet increments a counter in the board page of the
+//             shared RAM (board.h); the host resets a core that stops.
 //   exit      a non-zero code is reported as kCrash; the core then halts.
 //   faults    HardFault (every fault escalates to it: the configurable
 //             ones are not enabled) prints the fault registers on UART0,

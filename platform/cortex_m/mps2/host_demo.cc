@@ -64,8 +64,5 @@ int FirmwareMain(const TandemBsp& bsp) {
   config.resource_table = sim::TableBytes(g_resource_table);
   config.device_memory = *window;
   config.image = {kImageBase, board::kImageSize};
-  // No watchdog on this board: wake for the main loop's housekeeping only
-  // twice a second (messages wake it at once, through the UART interrupt).
-  config.loop_timeout_ns = 500'000'000;
   return tandem::remote::demo::RunDemo(bsp, config);
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -194,6 +195,9 @@ Result<shm::Region> QemuPlatform::MapMemory(const remoteproc::MemoryRequest& req
       return OutOfRange("device address range outside the board RAM");
     }
     offset = da - base;
+    if (offset + request.size > kBoardPageOffset) {
+      return OutOfRange("device address range in the board page (the watchdog counter)");
+    }
     const Allocation* holder = nullptr;
     for (const Allocation& a : allocations_) {
       const bool overlaps = offset < a.offset + a.size && a.offset < offset + request.size;
@@ -309,6 +313,7 @@ Status QemuPlatform::Start(std::uint64_t entry) {
       "chardev:tandem-mailbox",
   };
   last_command_ = args;
+  std::memset(ram_.data() + kWatchdogCounterOffset, 0, 4);
   {
     hosted::MutexGuard state(mutex_);
     backlog_.clear();
@@ -316,6 +321,7 @@ Status QemuPlatform::Start(std::uint64_t entry) {
   }
   TANDEM_TRY_ASSIGN(CoreProcess process, CoreProcess::Spawn(qemu_path_, args, fds));
   process_ = std::move(process);
+  qemu_pid_ = process_.pid();
   {
     hosted::WriterGuard writer(mailbox_mutex_);
     mailbox_ = std::move(host_end);
@@ -345,6 +351,7 @@ void QemuPlatform::StopCore() {
     (void)process_.WaitForEnd(kEndGrace);
     (void)process_.Reap();
     process_ = CoreProcess();
+    qemu_pid_ = 0;
     hosted::MutexGuard state(mutex_);
     if (core_alive_) {  // the event loop did not see the end: ours
       host::CoreExit exit;
@@ -384,11 +391,8 @@ std::optional<host::CoreExit> QemuPlatform::last_exit() const {
   return last_exit_;
 }
 
-pid_t QemuPlatform::qemu_pid() const { return process_.valid() ? process_.pid() : 0; }
-
 std::vector<std::string> QemuPlatform::last_command() const {
-  auto& self = const_cast<QemuPlatform&>(*this);
-  hosted::MutexGuard lock(self.control_mutex_);
+  hosted::MutexGuard lock(control_mutex_);
   return last_command_;
 }
 
@@ -465,6 +469,25 @@ void QemuPlatform::EventLoop() {
   WordAssembler words;
   std::array<std::byte, 4096> buffer;
   std::optional<std::chrono::steady_clock::time_point> eof_since;
+  // The watchdog: the counter in the board page, read with relaxed atomic
+  // loads (the emulated core writes it; any value is fine, only change
+  // matters).
+  const auto* counter =
+      reinterpret_cast<const std::atomic<std::uint32_t>*>(ram_.data() + kWatchdogCounterOffset);
+  static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+  std::uint32_t last_pet = counter->load(std::memory_order_relaxed);
+  auto last_pet_time = std::chrono::steady_clock::now();
+  const auto watchdog_expired = [&] {
+    if (options_.watchdog.count() <= 0) return false;
+    const std::uint32_t now_pet = counter->load(std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    if (now_pet != last_pet) {
+      last_pet = now_pet;
+      last_pet_time = now;
+      return false;
+    }
+    return now - last_pet_time > options_.watchdog;
+  };
 
   const auto read_mailbox = [&]() -> bool {  // false: the stream is corrupt
     for (;;) {
@@ -520,6 +543,16 @@ void QemuPlatform::EventLoop() {
     if (n < 0 && errno != EINTR) break;
     if (n == 0) {
       if (idle_callback_ && core_alive_) idle_callback_();
+    }
+    if (!reset_requested_ && watchdog_expired()) {
+      process_.Kill();
+      (void)process_.WaitForEnd(kEndGrace);
+      host::CoreExit exit = ended(
+          host::CoreExitReason::kWatchdog,
+          "no watchdog pet for " + std::to_string(options_.watchdog.count()) + " ms: QEMU killed");
+      exit.signal = SIGKILL;
+      CoreEnded(std::move(exit));
+      break;
     }
     if (n <= 0) {
       if (eof_since && std::chrono::steady_clock::now() - *eof_since > kEndGrace) {

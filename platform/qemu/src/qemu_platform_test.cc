@@ -113,6 +113,12 @@ TEST_F(QemuPlatformTest, MapsFixedRangesOfTheRamAndAllocatesAnyFromThePool) {
   EXPECT_FALSE(platform_->MapMemory({base + kRamSize - 4096, 8192, 0, "x"}).ok());
   EXPECT_FALSE(platform_->MapMemory({base + kImageSize - 4096, 8192, 0, "x"}).ok());
   EXPECT_FALSE(platform_->MapMemory({remoteproc::kAnyAddress, kRamSize, 4096, "x"}).ok());
+  // The board page (the watchdog counter) is never handed out.
+  EXPECT_FALSE(platform_->MapMemory({base + kBoardPageOffset, 4096, 0, "x"}).ok());
+  EXPECT_FALSE(
+      platform_
+          ->MapMemory({remoteproc::kAnyAddress, kPoolEnd - kPoolOffset - 0x41000 + 1, 4096, "x"})
+          .ok());
   platform_->ReleaseMemory();
   auto again = platform_->MapMemory({remoteproc::kAnyAddress, 4096, 4096, "x"});
   ASSERT_TRUE(again.ok());

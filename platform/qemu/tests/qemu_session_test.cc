@@ -194,6 +194,22 @@ TEST_P(QemuSession, BootsAnnouncesServicesAndStopsGracefully) {
   ASSERT_TRUE(got.ok()) << got.status().message();
   EXPECT_EQ(std::string(reinterpret_cast<char*>(in.data()), got->len), "TTY 0x0402: Hello Zephyr");
 
+  // The mailbox alone: kEchoRequest -> kEchoReply (RemoteNode answers it),
+  // one word each way over UART1.
+  std::vector<double> ping_us;
+  for (int i = 0; i < 200; ++i) {
+    const auto p0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(platform_->Send(remoteproc::mailbox::kEchoRequest).ok());
+    ASSERT_TRUE(platform_->WaitForControl(remoteproc::mailbox::kEchoReply, 2000).ok());
+    ping_us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - p0).count());
+  }
+  std::sort(ping_us.begin(), ping_us.end());
+  std::printf(
+      "[ qemu     ] %s: mailbox word round trip (kEchoRequest -> kEchoReply, 200x): "
+      "median %.0f us, p90 %.0f us\n",
+      GetParam().label, ping_us[ping_us.size() / 2], ping_us[ping_us.size() * 9 / 10]);
+
   auto trace = session_->Trace();
   ASSERT_TRUE(trace.ok()) << trace.status().message();
   EXPECT_NE(trace->find("demo: booted"), std::string::npos) << *trace;
@@ -324,6 +340,31 @@ TEST_P(QemuSession, QemuEndingIsACrashAndTheRemoteRecovers) {
   ASSERT_TRUE(Echo(echo, std::vector<std::byte>(496, std::byte{0x11}), in));
   EXPECT_NE(platform_->qemu_pid(), pid);
   ASSERT_TRUE(session_->Stop().ok());
+}
+
+TEST_P(QemuSession, AFrozenCoreIsSeenByTheWatchdogAndRecovered) {
+  ChannelPort echo(*session_, kEcho);
+  ASSERT_TRUE(echo.Register().ok());
+  ASSERT_TRUE(Boot().ok());
+  ASSERT_TRUE(WaitBinds(echo, 1, 10s));
+  const pid_t pid = platform_->qemu_pid();
+  ASSERT_GT(pid, 0);
+  // A hung core: QEMU stopped, so the watchdog counter stops moving.
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);  // the QEMU this test started
+  ASSERT_TRUE(session_->WaitForCrashes(1, 10s));
+  EXPECT_EQ(session_->last_crash().reason, CrashReason::kWatchdog) << session_->last_crash().detail;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  EXPECT_GE(ms, platform_->options().watchdog);
+  std::printf("[ qemu     ] %s: frozen core -> watchdog crash handled in %lld ms (timeout %lld)\n",
+              GetParam().label, static_cast<long long>(ms.count()),
+              static_cast<long long>(platform_->options().watchdog.count()));
+  ASSERT_TRUE(WaitBinds(echo, 2, 10s));
+  std::vector<std::byte> in(512);
+  ASSERT_TRUE(Echo(echo, std::vector<std::byte>(33, std::byte{0x42}), in));
+  ASSERT_TRUE(session_->Stop().ok());
+  EXPECT_TRUE(session_->last_stop().graceful);
 }
 
 INSTANTIATE_TEST_SUITE_P(Boards, QemuSession, ::testing::ValuesIn(kCases),

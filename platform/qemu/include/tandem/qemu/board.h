@@ -15,8 +15,11 @@
 //                                code, rodata, .resource_table, data, bss,
 //                                the main stack (NOLOAD, after bss)
 //   base + 0x0F8000 .. 0x100000  trace buffer (.trace, NOLOAD)
-//   base + 0x100000 .. 0x1000000 pool for FW_RSC_ADDR_ANY requests (vrings,
+//   base + 0x100000 .. 0xFFF000  pool for FW_RSC_ADDR_ANY requests (vrings,
 //                                vdev0buffer), allocated by the host
+//   base + 0xFFF000 .. 0x1000000 board page: the watchdog counter the
+//                                firmware increments (watchdog_pet) and the
+//                                host samples; never handed out
 //
 // Flash (ZBT SSRAM1 at 0) is not in the file: QEMU loads a boot stub there
 // (qemu/boot_stub.h) that points VTOR at the image's vector table, at the
@@ -41,7 +44,10 @@ inline constexpr std::uint32_t kImageSize = 0x100000;  // carve-out "image", tra
 inline constexpr std::uint32_t kTraceSize = 0x8000;
 inline constexpr std::uint32_t kTraceOffset = kImageOffset + kImageSize - kTraceSize;
 inline constexpr std::uint32_t kPoolOffset = kImageOffset + kImageSize;
-inline constexpr std::uint32_t kPoolEnd = kRamSize;  // exclusive
+inline constexpr std::uint32_t kBoardPageOffset = kRamSize - 0x1000;
+inline constexpr std::uint32_t kPoolEnd = kBoardPageOffset;  // exclusive
+// A 32-bit counter, little-endian: +1 per watchdog_pet.
+inline constexpr std::uint32_t kWatchdogCounterOffset = kBoardPageOffset;
 
 // The board's peripherals the firmware uses (CMSDK APB, ARM DDI 0479C).
 inline constexpr std::uint32_t kTimer0 = 0x40000000u;  // deadline wake-up

@@ -21,7 +21,8 @@
 //            interrupt and sleeps in WFI between messages.
 //   console  UART0, to options.console_path (appended) or the host's stderr.
 //   crash    QEMU's end (a lockup is "qemu: fatal: Lockup", which exits),
-//            a corrupt mailbox stream (QEMU is killed: kProtocolError) ->
+//            a corrupt mailbox stream (QEMU is killed: kProtocolError), a
+//            watchdog counter (board page) that stops (killed: kWatchdog) ->
 //            the crash callback, with QEMU's last stderr line in the text.
 //            A HardFault is reported by the firmware as kCrash (a control
 //            message: the Session treats it as a crash) before it halts.
@@ -29,7 +30,7 @@
 //            mailbox, then Reset(): SIGKILL to QEMU, reaped.
 //
 // Not supported (yet): Detach/attach (QEMU's lifetime is this object's;
-// AttachExisting is kNotFound, Detach kFailedPrecondition), a watchdog.
+// AttachExisting is kNotFound, Detach kFailedPrecondition).
 //
 // Everything that comes from QEMU (the RAM's contents, the stream, its exit)
 // is untrusted: every wait is bounded, every word is checked.
@@ -82,6 +83,11 @@ struct QemuPlatformOptions {
   std::string console_path;
   // How long Send waits for room in the socket.
   std::chrono::milliseconds send_timeout{1000};
+  // The core is reset (a crash, CoreExitReason::kWatchdog) when the
+  // watchdog counter in the board page (board.h) does not move for this
+  // long; 0: off. Checked at least every kIdlePeriod. Generous: TCG on a
+  // loaded machine can stall the emulated core for a while.
+  std::chrono::milliseconds watchdog{2000};
 };
 
 class QemuPlatform final : public host::HostPlatform {
@@ -130,7 +136,8 @@ class QemuPlatform final : public host::HostPlatform {
 
   const QemuPlatformOptions& options() const { return options_; }
   const std::string& qemu_path() const { return qemu_path_; }
-  pid_t qemu_pid() const;
+  // QEMU's pid while it runs (0 otherwise); any thread.
+  pid_t qemu_pid() const { return qemu_pid_.load(); }
   // The command line of the last Start (argv[1..]), for logs and tests.
   std::vector<std::string> last_command() const;
   // Mailbox words received / sent since Create.
@@ -163,7 +170,7 @@ class QemuPlatform final : public host::HostPlatform {
   std::string qemu_path_;
   linux_platform::SharedMemory ram_;  // the board's RAM, kRamSize
 
-  hosted::Mutex control_mutex_;
+  mutable hosted::Mutex control_mutex_;
   std::vector<Allocation> allocations_ TANDEM_GUARDED_BY(control_mutex_);
   std::vector<std::string> last_command_ TANDEM_GUARDED_BY(control_mutex_);
 
@@ -193,6 +200,7 @@ class QemuPlatform final : public host::HostPlatform {
   std::atomic<bool> reset_requested_{false};
   std::atomic<std::uint64_t> words_received_{0};
   std::atomic<std::uint64_t> words_sent_{0};
+  std::atomic<pid_t> qemu_pid_{0};
 
   std::thread event_thread_;
   std::atomic<std::thread::id> event_thread_id_{};
