@@ -93,19 +93,29 @@ std::string LastLine(const std::string& text) {
   return line;
 }
 
-// Passes QEMU's stderr on to ours, without the one warning every MPS2 run
-// prints (its LAN9118 has no network backend: we give it none on purpose).
-void ForwardStderr(std::string_view text) {
+// Passes QEMU's stderr on to ours, line by line (`pending` holds an
+// incomplete last line; QEMU writes its "qemu-system-arm: " prefix and the
+// message separately), without the one warning every MPS2 run prints: its
+// LAN9118 has no network backend, on purpose. A line longer than 4 KiB is
+// passed on in pieces.
+void ForwardStderr(std::string& pending, std::string_view text, bool flush) {
   constexpr std::string_view kNoPeer = "warning: nic lan9118.0 has no peer";
+  constexpr std::size_t kMaxLine = 4096;
+  pending.append(text);
   std::string out;
   std::size_t begin = 0;
-  while (begin < text.size()) {
-    std::size_t end = text.find('\n', begin);
-    end = end == std::string_view::npos ? text.size() : end + 1;
-    const std::string_view line = text.substr(begin, end - begin);
+  for (;;) {
+    std::size_t end = pending.find('\n', begin);
+    if (end == std::string::npos) {
+      if (begin >= pending.size()) break;
+      if (!flush && pending.size() - begin < kMaxLine) break;
+      end = pending.size() - 1;
+    }
+    const std::string_view line(pending.data() + begin, end - begin + 1);
     if (line.find(kNoPeer) == std::string_view::npos) out.append(line);
-    begin = end;
+    begin = end + 1;
   }
+  pending.erase(0, begin);
   if (!out.empty()) (void)write(STDERR_FILENO, out.data(), out.size());
 }
 
@@ -469,6 +479,7 @@ void QemuPlatform::EventLoop() {
   WordAssembler words;
   std::array<std::byte, 4096> buffer;
   std::optional<std::chrono::steady_clock::time_point> eof_since;
+  std::string stderr_line;  // QEMU's stderr: an incomplete last line
   // The watchdog: the counter in the board page, read with relaxed atomic
   // loads (the emulated core writes it; any value is fine, only change
   // matters).
@@ -511,8 +522,10 @@ void QemuPlatform::EventLoop() {
     for (;;) {
       const ssize_t n = read(err_fd, buffer.data(), buffer.size());
       if (n > 0) {
-        ForwardStderr(std::string_view(reinterpret_cast<const char*>(buffer.data()),
-                                       static_cast<std::size_t>(n)));
+        ForwardStderr(stderr_line,
+                      std::string_view(reinterpret_cast<const char*>(buffer.data()),
+                                       static_cast<std::size_t>(n)),
+                      false);
         hosted::MutexGuard lock(mutex_);
         stderr_tail_.append(reinterpret_cast<const char*>(buffer.data()),
                             static_cast<std::size_t>(n));
@@ -522,7 +535,10 @@ void QemuPlatform::EventLoop() {
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      if (n == 0) err_fd = -1;
+      if (n == 0) {
+        err_fd = -1;
+        ForwardStderr(stderr_line, {}, true);
+      }
       return;
     }
   };
@@ -609,6 +625,7 @@ void QemuPlatform::EventLoop() {
       break;
     }
   }
+  ForwardStderr(stderr_line, {}, true);
   event_thread_id_ = std::thread::id();
 }
 
