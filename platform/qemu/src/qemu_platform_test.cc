@@ -5,11 +5,20 @@
 #include "tandem/qemu/qemu_platform.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "tandem/base/endian.h"
 #include "tandem/qemu/board.h"
 #include "tandem/qemu/boot_stub.h"
 #include "tandem/qemu/word_stream.h"
@@ -141,6 +150,115 @@ TEST_F(QemuPlatformTest, SendAndWaitWithoutQemuAreAborted) {
             StatusCode::kAborted);
   EXPECT_EQ(platform_->Detach().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(platform_->AttachExisting("x").code(), StatusCode::kNotFound);
+}
+
+// A stand-in for qemu-system-arm: a shell script that gets QEMU's command
+// line (bash: the fds are above 9), so the platform's handling of what comes back (the mailbox
+// stream, stderr, the exit) is tested without an emulator. `body` runs with $MBOX set to the
+// mailbox socket's fd.
+class FakeQemuTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    script_ = ::testing::TempDir() + "fake-qemu-" + std::to_string(getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+  void TearDown() override {
+    platform_.reset();
+    std::remove(script_.c_str());
+  }
+
+  void Make(const std::string& body) {
+    {
+      std::ofstream out(script_);
+      out << "#!/bin/bash\n"
+             "for a in \"$@\"; do case \"$a\" in socket,id=tandem-mailbox,fd=*) "
+             "MBOX=${a##*fd=};; esac; done\n"
+          << body << "\n";
+    }
+    ASSERT_EQ(chmod(script_.c_str(), 0755), 0);
+    QemuPlatformOptions options;
+    options.qemu_path = script_;
+    options.console_path = "/dev/null";
+    auto p = QemuPlatform::Create(options);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    platform_ = std::move(p).value();
+    ASSERT_TRUE(platform_
+                    ->SetControlCallback([this](std::uint32_t m) {
+                      std::lock_guard lock(mutex_);
+                      controls_.push_back(m);
+                    })
+                    .ok());
+    ASSERT_TRUE(platform_
+                    ->SetCrashCallback([this](const host::CoreExit& exit) {
+                      std::lock_guard lock(mutex_);
+                      crash_ = exit;
+                      cv_.notify_all();
+                    })
+                    .ok());
+    // A vector table the boot check accepts: SP at the top of the image
+    // carve-out, reset vector = the entry.
+    auto image = platform_->MapMemory({kAn385RamBase, kImageSize, 0, "image"});
+    ASSERT_TRUE(image.ok());
+    ASSERT_TRUE(image->Write(0, tandem::Le32{kAn385RamBase + 0x10000}).ok());
+    ASSERT_TRUE(image->Write(4, tandem::Le32{kEntry}).ok());
+  }
+
+  std::optional<host::CoreExit> WaitCrash(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, timeout, [this] { return crash_.has_value(); });
+    return crash_;
+  }
+
+  static constexpr std::uint32_t kEntry = kAn385RamBase + 0x101;
+  std::string script_;
+  std::unique_ptr<QemuPlatform> platform_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::uint32_t> controls_;
+  std::optional<host::CoreExit> crash_;
+};
+
+TEST_F(FakeQemuTest, ACorruptMailboxStreamIsACrashAndQemuIsKilled) {
+  // kReady (0xFFFFFF00), then 0x00000040: neither a notifyid nor a control.
+  Make("printf '\\000\\377\\377\\377\\100\\000\\000\\000' >&$MBOX; exec sleep 30");
+  ASSERT_TRUE(platform_->Start(kEntry).ok());
+  const auto crash = WaitCrash(std::chrono::seconds(10));
+  ASSERT_TRUE(crash.has_value());
+  EXPECT_EQ(crash->reason, host::CoreExitReason::kProtocolError);
+  EXPECT_NE(crash->text.find("0x40"), std::string::npos) << crash->text;
+  EXPECT_FALSE(platform_->IsRunning());
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(controls_, std::vector<std::uint32_t>{remoteproc::mailbox::kReady});
+}
+
+TEST_F(FakeQemuTest, QemuEndingIsACrashWithItsLastStderrLine) {
+  Make("echo 'qemu: fatal: Lockup: cannot escalate 3 to HardFault' >&2; exit 1");
+  ASSERT_TRUE(platform_->Start(kEntry).ok());
+  const auto crash = WaitCrash(std::chrono::seconds(10));
+  ASSERT_TRUE(crash.has_value());
+  EXPECT_EQ(crash->reason, host::CoreExitReason::kExited);
+  EXPECT_EQ(crash->exit_code, 1);
+  EXPECT_NE(crash->text.find("Lockup"), std::string::npos) << crash->text;
+  EXPECT_EQ(platform_->WaitForControl(remoteproc::mailbox::kShutdownAck, 1000).code(),
+            StatusCode::kAborted);
+  // The platform starts again after a crash.
+  ASSERT_TRUE(platform_->Reset().ok());
+}
+
+TEST_F(FakeQemuTest, SendWritesFourLittleEndianBytesAndResetEndsTheRun) {
+  // Echo the mailbox stream back: every word sent comes back as a control.
+  Make("exec cat <&$MBOX >&$MBOX");
+  ASSERT_TRUE(platform_->Start(kEntry).ok());
+  EXPECT_GT(platform_->qemu_pid(), 0);
+  ASSERT_TRUE(platform_->Send(remoteproc::mailbox::kEchoRequest).ok());
+  EXPECT_TRUE(platform_->WaitForControl(remoteproc::mailbox::kEchoRequest, 5000).ok());
+  ASSERT_TRUE(platform_->Reset().ok());
+  EXPECT_FALSE(platform_->IsRunning());
+  EXPECT_EQ(platform_->qemu_pid(), 0);
+  ASSERT_TRUE(platform_->last_exit().has_value());
+  EXPECT_EQ(platform_->last_exit()->reason, host::CoreExitReason::kReset);
+  EXPECT_FALSE(WaitCrash(std::chrono::milliseconds(0)).has_value());
+  EXPECT_EQ(platform_->Send(1).code(), StatusCode::kAborted);
 }
 
 }  // namespace
