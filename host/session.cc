@@ -24,8 +24,6 @@ namespace {
 using remoteproc::CrashReason;
 using remoteproc::State;
 
-constexpr std::uint16_t kEmX86_64 = 62;
-
 remoteproc::CrashReason ReasonOf(const CoreExit& exit) {
   switch (exit.reason) {
     case CoreExitReason::kSignaled: return CrashReason::kFault;
@@ -118,7 +116,7 @@ Status Session::Init(std::unique_ptr<HostPlatform> platform) {
   remoteproc::Options ropts;
   ropts.recovery = options_.recovery;
   ropts.shutdown_timeout_ms = static_cast<std::uint32_t>(options_.shutdown_timeout.count());
-  ropts.expected_machine = kEmX86_64;
+  ropts.expected_machine = options_.expected_machine;
   rproc_ = std::make_unique<remoteproc::RemoteProc>(*platform_, ropts);
   vdev::HostLinkOptions lopts;
   lopts.send_timeout = options_.send_timeout;

@@ -11,9 +11,8 @@
 
 #include <cstddef>
 
-#include "demo_services.h"
+#include "demo_node.h"
 #include "tandem/remote/bsp.h"
-#include "tandem/remote/echo_service.h"
 #include "tandem/remote/print.h"
 #include "tandem/remote/remote_node.h"
 #include "tandem/simulated_board/node_config.h"
@@ -35,22 +34,5 @@ int FirmwareMain(const TandemBsp& bsp) {
     return fw::RemoteNode::kExitBadTable;
   }
 
-  // Static storage: the node holds the bus and its buffers' bookkeeping.
-  static fw::RemoteNode node(bsp, *config);
-  static fw::demo::SampleClientService sample(node);
-  static fw::EchoService echo(node);
-  static fw::demo::TtyService tty(node);
-  static tandem::rpmsg::Endpoint sample_endpoint;
-  static tandem::rpmsg::Endpoint echo_endpoint;
-  static tandem::rpmsg::Endpoint tty_endpoint;
-
-  const tandem::Status added[] = {
-      node.AddEndpoint(sample_endpoint, fw::demo::SampleClientService::kName, sample),
-      node.AddEndpoint(echo_endpoint, fw::EchoService::kName, echo),
-      node.AddEndpoint(tty_endpoint, fw::demo::TtyService::kName, tty),
-  };
-  for (const tandem::Status& s : added) {
-    if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
-  }
-  return node.Run();
+  return fw::demo::RunDemo(bsp, *config);
 }

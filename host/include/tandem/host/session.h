@@ -93,7 +93,8 @@ using linux_platform::Mailbox;
 
 // What the Session and its LinuxPlatform are made with. Over another
 // HostPlatform only name (Attach's, and the core notes'), recovery, the
-// timeouts, progress_limit and the post-mortem options apply.
+// timeouts, progress_limit, expected_machine and the post-mortem options
+// apply.
 struct SessionOptions {
   std::string name = "rproc0";  // instance name: state file, memfd names
   bool recovery = true;         // Linux: /sys/class/remoteproc/*/recovery
@@ -117,6 +118,10 @@ struct SessionOptions {
   CoredumpPolicy coredump = CoredumpPolicy::kEnabled;
   // A larger core is not kept in the post-mortem (core_status says so).
   std::size_t max_postmortem_core = kDefaultMaxPostMortemCore;
+  // e_machine the firmware ELF must have (RemoteProc refuses others):
+  // EM_X86_64 (62) for the simulated core; EM_ARM (40) over a platform
+  // that runs Cortex-M images (platform/qemu). 0 accepts any.
+  std::uint16_t expected_machine = 62;
 };
 
 class Session final {

@@ -1,0 +1,29 @@
+#include "demo_node.h"
+
+#include "demo_services.h"
+#include "tandem/remote/echo_service.h"
+
+namespace tandem::remote::demo {
+
+int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
+  // Static storage: the node holds the bus and its buffers' bookkeeping.
+  static RemoteNode node(bsp, config);
+  static SampleClientService sample(node);
+  static EchoService echo(node);
+  static TtyService tty(node);
+  static rpmsg::Endpoint sample_endpoint;
+  static rpmsg::Endpoint echo_endpoint;
+  static rpmsg::Endpoint tty_endpoint;
+
+  const Status added[] = {
+      node.AddEndpoint(sample_endpoint, SampleClientService::kName, sample),
+      node.AddEndpoint(echo_endpoint, EchoService::kName, echo),
+      node.AddEndpoint(tty_endpoint, TtyService::kName, tty),
+  };
+  for (const Status& s : added) {
+    if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
+  }
+  return node.Run();
+}
+
+}  // namespace tandem::remote::demo

@@ -1,0 +1,18 @@
+#pragma once
+// The demo firmware's services on a RemoteNode, board-independent: the
+// simulated core's image (demo.cc) and the Cortex-M image for QEMU's MPS2
+// boards (platform/cortex_m/mps2/host_demo.cc) both run this, each with its
+// own resource table and node configuration.
+
+#include "tandem/remote/bsp.h"
+#include "tandem/remote/remote_node.h"
+
+namespace tandem::remote::demo {
+
+// Adds rpmsg-client-sample (0x400), rpmsg-openamp-demo-channel (echo,
+// 0x401) and rpmsg-tty (0x402) to a node made from `bsp` and `config`, and
+// runs it; returns its exit code. Call once: the node and the services are
+// static.
+int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config);
+
+}  // namespace tandem::remote::demo

@@ -1,0 +1,68 @@
+// tandem_mps2_demo.elf: the demo firmware (firmware/demo: rpmsg-client-
+// sample, echo, tty; the same sources as the simulated core's demo.elf) as a
+// Cortex-M image for QEMU's MPS2 boards, driven by a Linux host through
+// platform/qemu (docs/qemu.md). Its resource table has the standard shape
+// (rpmsg_resource_table.h) at the addresses of the board's shared RAM
+// (tandem/qemu/board.h); the linker script mps2_host.ld.in places the image
+// there.
+
+#include <cstdint>
+
+#include "demo_node.h"
+#include "tandem/qemu/board.h"
+#include "tandem/remote/print.h"
+#include "tandem/remote/remote_node.h"
+#include "tandem/rsc/builder.h"
+#include "tandem/shm/region.h"
+#include "tandem/simulated_board/node_config.h"
+#include "tandem/simulated_board/rpmsg_resource_table.h"
+#include "tandem/simulated_board/runtime.h"
+
+namespace {
+
+namespace board = tandem::qemu;
+namespace sim = tandem::simulated_board;
+namespace rsc = tandem::rsc;
+
+// The board's RAM base for this CPU's board (CMake: TANDEM_MPS2_RAM_BASE).
+constexpr std::uint32_t kRamBase = TANDEM_MPS2_RAM_BASE;
+constexpr std::uint32_t kImageBase = kRamBase + board::kImageOffset;
+
+consteval sim::RpmsgResourceTable MakeTable() {
+  using Table = sim::RpmsgResourceTable;
+  return Table{
+      .header = rsc::MakeHeader<4>({offsetof(Table, image), offsetof(Table, trace),
+                                    offsetof(Table, buffers), offsetof(Table, vdev)}),
+      .image = rsc::MakeCarveout(kImageBase, board::kImageSize, "image"),
+      .trace = rsc::MakeTrace(kRamBase + board::kTraceOffset, board::kTraceSize, "trace0"),
+      .buffers = rsc::MakeCarveout(rsc::kAddrAny, sim::kRpmsgBufferAreaSize,
+                                   tandem::vdev::kBufferCarveoutName),
+      .vdev =
+          rsc::MakeRpmsgVdev(rsc::kAddrAny, sim::kRpmsgFeatures,
+                             {{rsc::kAddrAny, sim::kVringAlign, sim::kVringNum, rsc::kAddrAny},
+                              {rsc::kAddrAny, sim::kVringAlign, sim::kVringNum, rsc::kAddrAny}}),
+  };
+}
+
+}  // namespace
+
+// Patched in place by the host: never const.
+[[gnu::section(".resource_table"), gnu::used]] constinit sim::RpmsgResourceTable g_resource_table =
+    MakeTable();
+
+int FirmwareMain(const TandemBsp& bsp) {
+  // The whole RAM window, identity-mapped: the M core sees its RAM at the
+  // device addresses the host hands out.
+  auto window = tandem::shm::Region::Create(
+      reinterpret_cast<void*>(static_cast<std::uintptr_t>(kRamBase)), board::kRamSize, kRamBase);
+  if (!window.ok()) {
+    tandem::remote::Print(bsp, "demo: no device window: %s\n", window.status().message());
+    return tandem::remote::RemoteNode::kExitBadTable;
+  }
+  tandem::remote::RemoteNodeConfig config;
+  config.name = "demo";
+  config.resource_table = sim::TableBytes(g_resource_table);
+  config.device_memory = *window;
+  config.image = {kImageBase, board::kImageSize};
+  return tandem::remote::demo::RunDemo(bsp, config);
+}
