@@ -58,9 +58,12 @@ class Input {
 
 // Writes a message the peer "sent" into `out`: mostly well-formed headers
 // (so the fuzzer reaches dispatch and the name service), sometimes raw.
+// `out` is the peer's buffer as a descriptor describes it: the harness
+// pokes descriptors too, so it may be any length, even shorter than a
+// header; such a buffer gets raw bytes.
 std::size_t FillMessage(Input& in, ByteSpan out) {
   const std::uint8_t shape = in.U8();
-  if (shape % 4 == 0) {  // raw bytes
+  if (shape % 4 == 0 || out.size() < kHeaderSize + sizeof(NsMessage)) {  // raw bytes
     const std::size_t n = in.U8() % (out.size() + 1);
     for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::byte>(in.U8());
     return n;
