@@ -161,20 +161,27 @@ Error Packets::Connect(const std::string& path, Packets* out) {
   return Error::Ok();
 }
 
+Error SendPacket(int fd, const void* data, std::size_t len, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (::send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) return Error::Ok();
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      return Fail(StatusCode::kUnavailable, "the other end went away (" + Errno("send") + ")");
+    }
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    const int r = left.count() > 0 ? WaitFd(fd, POLLOUT, left) : 0;
+    if (r == 0) return Fail(StatusCode::kDeadlineExceeded, "the other end does not read");
+    if (r < 0) return Fail(StatusCode::kUnavailable, Errno("poll"));
+  }
+}
+
 Error Packets::Send(const void* data, std::size_t len, milliseconds timeout) {
   if (len > kMaxPacket) return Fail(StatusCode::kInvalidArgument, "packet too large");
-  for (;;) {
-    const ssize_t n = ::send(fd_, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n >= 0) return Error::Ok();
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      const int r = WaitFd(fd_, POLLOUT, timeout);
-      if (r == 0) return Fail(StatusCode::kDeadlineExceeded, "the daemon does not read");
-      if (r < 0) return Fail(StatusCode::kUnavailable, Errno("poll"));
-      continue;
-    }
-    return Fail(StatusCode::kUnavailable, "the daemon went away (" + Errno("send") + ")");
-  }
+  Error e = SendPacket(fd_, data, len, timeout);
+  if (e.code == StatusCode::kDeadlineExceeded) e.message = "the daemon does not read";
+  if (e.code == StatusCode::kUnavailable) e.message = "the daemon went away (" + e.message + ")";
+  return e;
 }
 
 Error Packets::Receive(std::vector<std::byte>* out, milliseconds timeout) {

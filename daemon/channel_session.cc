@@ -123,14 +123,10 @@ bool ChannelSession::SendEvent(const Json& event) {
   std::vector<std::byte> frame(text.size() + 1);
   frame[0] = static_cast<std::byte>(client::kFrameEvent);
   std::memcpy(frame.data() + 1, text.data(), text.size());
-  // Events are rare: wait for room (bounded) rather than lose one.
-  for (int tries = 0; tries < 50; ++tries) {
-    if (::send(fd_, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) return true;
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
-    pollfd p{fd_, POLLOUT, 0};
-    ::poll(&p, 1, kPollSliceMs);
-  }
-  return true;  // a client that reads nothing for 5 s misses the event
+  // Events are rare: wait for room (bounded) rather than lose one; a
+  // client that reads nothing for 5 s misses the event.
+  const Error e = client::SendPacket(fd_, frame.data(), frame.size(), std::chrono::seconds(5));
+  return e.code != StatusCode::kUnavailable;
 }
 
 bool ChannelSession::Flush() {

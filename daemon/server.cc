@@ -26,13 +26,8 @@ bool SendJson(int fd, const Json& reply) {
                 {"error", "the reply is larger than a packet"}}
                .dump();
   }
-  for (int tries = 0; tries < 100; ++tries) {  // a client that reads nothing: 10 s, then drop it
-    if (::send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) return true;
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
-    pollfd p{fd, POLLOUT, 0};
-    ::poll(&p, 1, kPollSliceMs);
-  }
-  return false;
+  // A client that reads nothing for 10 s is dropped.
+  return client::SendPacket(fd, text.data(), text.size(), std::chrono::seconds(10)).ok();
 }
 }  // namespace
 

@@ -49,6 +49,12 @@ struct ClientOptions {
   std::chrono::milliseconds reply_timeout{60000};
 };
 
+// Sends one packet on a connected SOCK_SEQPACKET socket `fd` (not owned),
+// waiting while its buffer is full, `timeout` in all: kDeadlineExceeded
+// then, kUnavailable if the other end is gone. Both ends use it: Packets
+// and the daemon's replies and channel frames.
+Error SendPacket(int fd, const void* data, std::size_t len, std::chrono::milliseconds timeout);
+
 // A connected SOCK_SEQPACKET socket; closes on destruction.
 class Packets {
  public:
