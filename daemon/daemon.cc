@@ -130,8 +130,8 @@ void Daemon::Shutdown() {
     if (!runs) continue;
     if (options_.on_exit == ExitPolicy::kStop || state == remoteproc::State::kCrashed) {
       (void)remote->Stop();
-    } else {
-      (void)remote->Detach();
+    } else if (!remote->Detach().ok()) {
+      (void)remote->Stop();  // a core that cannot run without us (QEMU)
     }
   }
   // ~ManagedRemote, then ~Session: detached remotes keep running.

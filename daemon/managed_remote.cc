@@ -70,7 +70,16 @@ Error ManagedRemote::Create(RemoteConfig config, const DaemonPaths& paths,
   o.recovery = config.recovery;
   o.coredump = config.coredump ? host::CoredumpPolicy::kEnabled : host::CoredumpPolicy::kDisabled;
   o.launcher_path = paths.launcher;
-  auto created = host::Session::Create(o);
+  // The platform checks the machine (AnyCorePlatform::PrepareFor).
+  o.expected_machine = 0;
+  any_core::AnyCorePlatformOptions popts;
+  popts.simulated = host::Session::LinuxOptionsFor(o);
+  popts.qemu.name = config.name;
+  popts.qemu.console_path = o.console_path;
+  auto platform = any_core::AnyCorePlatform::Create(std::move(popts));
+  if (!platform.ok()) return FromStatus(platform.status(), config.name);
+  r->platform_ = platform->get();
+  auto created = host::Session::Create(o, std::move(platform).value());
   if (!created.ok()) return FromStatus(created.status(), config.name);
   r->session_ = std::move(created).value();
   r->supervisor_ = std::thread([p = r.get()] { p->Supervise(); });
@@ -101,9 +110,9 @@ void ManagedRemote::AttachIfRunning() {
   const bool have_image = !image.empty();
   const tandem::Status s = session_->Attach(std::move(image), c.firmware);
   if (s.ok()) {
-    const auto* lp = session_->linux_platform();
+    const pid_t pid = platform_->core_pid();
     log_.Add("attached to the running remote processor" +
-             (lp != nullptr ? " (core pid " + std::to_string(lp->core_pid()) + ")" : "") +
+             (pid > 0 ? " (core pid " + std::to_string(pid) + ")" : "") +
              (have_image ? "" : "; no firmware image: a crash will leave it crashed"));
     last_attach_error_.clear();
   } else if (s.code() != StatusCode::kNotFound && last_attach_error_ != s.message()) {
@@ -124,7 +133,7 @@ Error ManagedRemote::Boot(const std::string& firmware) {
     log_.Add("Boot failed: " + why);
     return Error{s.code(), firmware + ": " + why};
   }
-  log_.Add("remote processor " + name_ + " is now up");
+  log_.Add("remote processor " + name_ + " is now up, on " + platform_->core_description());
   return Error::Ok();
 }
 
@@ -228,10 +237,9 @@ Json ManagedRemote::Status() const {
     const tandem::Status rec = session_->last_recovery();
     j["last_recovery"] = rec.ok() ? "ok" : rec.message();
   }
-  const auto* lp = const_cast<host::Session&>(*session_).linux_platform();
-  if (lp != nullptr &&
-      (state == State::kRunning || state == State::kAttached || state == State::kCrashed)) {
-    j["core_pid"] = lp->core_pid();
+  if (state == State::kRunning || state == State::kAttached || state == State::kCrashed) {
+    j["core"] = platform_->core_description();
+    if (const pid_t pid = platform_->core_pid(); pid > 0) j["core_pid"] = pid;
   }
   const auto stop = session_->last_stop();
   j["last_stop"] = {{"graceful", stop.graceful},

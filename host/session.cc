@@ -84,7 +84,7 @@ class FileWriter final : public remoteproc::CoredumpWriter {
 Session::Session(SessionOptions options)
     : options_(std::move(options)), coredump_(options_.coredump) {}
 
-Result<std::unique_ptr<Session>> Session::Create(SessionOptions options) {
+LinuxPlatformOptions Session::LinuxOptionsFor(const SessionOptions& options) {
   LinuxPlatformOptions popts;
   popts.core.name = options.name;
   popts.core.watchdog_timeout = options.watchdog;
@@ -94,7 +94,12 @@ Result<std::unique_ptr<Session>> Session::Create(SessionOptions options) {
   popts.core.host_spin = options.host_spin;
   popts.core.core_spin = options.core_spin;
   popts.runtime_dir = options.runtime_dir;
-  TANDEM_TRY_ASSIGN(std::unique_ptr<LinuxPlatform> platform, LinuxPlatform::Create(popts));
+  return popts;
+}
+
+Result<std::unique_ptr<Session>> Session::Create(SessionOptions options) {
+  TANDEM_TRY_ASSIGN(std::unique_ptr<LinuxPlatform> platform,
+                    LinuxPlatform::Create(LinuxOptionsFor(options)));
   LinuxPlatform* linux_platform = platform.get();
   std::unique_ptr<Session> session(new Session(std::move(options)));
   session->linux_platform_ = linux_platform;
@@ -191,6 +196,7 @@ Status Session::Boot(std::vector<std::byte> image, std::string firmware_path) {
   if (rproc_->state() != State::kOffline) {
     return FailedPrecondition("the remote is not offline");
   }
+  TANDEM_TRY(platform_->PrepareFor(image));
   image_ = std::move(image);
   firmware_path_ = std::move(firmware_path);
   attached_ = false;
@@ -239,6 +245,10 @@ Status Session::Attach(std::vector<std::byte> image, std::string firmware_path) 
 
 Status Session::Detach() {
   hosted::MutexGuard lock(control_mutex_);
+  if (!platform_->SupportsDetach()) {
+    return FailedPrecondition(
+        "this core cannot run without its host (a QEMU board ends with it): stop it instead");
+  }
   Status s = rproc_->Detach();
   if (s.ok()) s = platform_->Detach();
   UpdateSnapshot();

@@ -119,6 +119,7 @@ void PrintStatus(const Json& s) {
   std::printf("\n");
   const std::string fw = s.value("firmware", "");
   std::printf("  firmware  %s\n", fw.empty() ? "(none)" : fw.c_str());
+  if (s.contains("core")) std::printf("  core      %s\n", s.value("core", "").c_str());
   std::printf("  recovery  %s, coredump %s, watchdog %s\n", s.value("recovery", "").c_str(),
               s.value("coredump", "").c_str(),
               s.value("watchdog_ms", 0u) == 0
@@ -297,6 +298,7 @@ int Start(const Global& g, const std::string& firmware) {
     return kExitOk;
   }
   std::printf("%s: running %s", g.name.c_str(), s.value("firmware", "").c_str());
+  if (s.contains("core")) std::printf(" on %s", s.value("core", "").c_str());
   if (s.contains("core_pid")) std::printf(" (core pid %d)", s["core_pid"].get<int>());
   std::printf(", console in %s\n", s.value("console", "").c_str());
   return kExitOk;

@@ -1,8 +1,9 @@
 #pragma once
 // ManagedRemote: one remote processor as tandemd owns it - a host::Session
-// that stays attached for the daemon's life, its configuration (firmware,
-// recovery, coredump; Linux's sysfs knobs), its EventLog, and a supervisor
-// thread that logs crashes, recoveries and channels as they happen.
+// that stays attached for the daemon's life (over an AnyCorePlatform: the
+// simulated core for a host-architecture ELF, QEMU for a Cortex-M one), its configuration
+// (firmware, recovery, coredump; Linux's sysfs knobs), its EventLog, and a supervisor thread that
+// logs crashes, recoveries and channels as they happen.
 //
 // Lifecycle calls are serialized by the Session; the configuration has its
 // own lock. Nothing here blocks on a client: channel clients read through
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "tandem/any_core/any_core_platform.h"
 #include "tandem/base/thread_annotations.h"
 #include "tandem/client/client.h"
 #include "tandem/daemon/event_log.h"
@@ -111,6 +113,9 @@ class ManagedRemote {
   const DaemonPaths paths_;
   EventLog log_;
   std::unique_ptr<host::Session> session_;
+  // session_'s platform: the simulated core or QEMU, as the firmware is
+  // for (issue #12). Owned by session_.
+  any_core::AnyCorePlatform* platform_ = nullptr;
 
   // One lifecycle command at a time (start, stop, detach, recover, attach),
   // whoever sends it: the daemon's answer to two users at once.

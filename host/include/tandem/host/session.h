@@ -89,6 +89,7 @@
 namespace tandem::host {
 
 using linux_platform::LinuxPlatform;
+using linux_platform::LinuxPlatformOptions;
 using linux_platform::Mailbox;
 
 // What the Session and its LinuxPlatform are made with. Over another
@@ -130,6 +131,9 @@ class Session final {
 
   // Over a LinuxPlatform made from `options` (a simulated core process).
   static Result<std::unique_ptr<Session>> Create(SessionOptions options);
+  // What Create(options) makes its LinuxPlatform with (for a caller that
+  // makes the platform itself, e.g. any_core::AnyCorePlatform).
+  static LinuxPlatformOptions LinuxOptionsFor(const SessionOptions& options);
   // Over `platform` (tests: testing/fake_host_platform.h), which no core
   // runs on yet and no one else has set callbacks on.
   static Result<std::unique_ptr<Session>> Create(SessionOptions options,

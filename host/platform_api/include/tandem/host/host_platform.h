@@ -34,6 +34,7 @@
 #include <optional>
 #include <string_view>
 
+#include "tandem/base/span.h"
 #include "tandem/base/status.h"
 #include "tandem/host/core_exit.h"
 #include "tandem/remoteproc/platform.h"
@@ -61,6 +62,14 @@ class HostPlatform : public remoteproc::Platform {
   // event index suppresses. On the event thread, like the others.
   virtual Status SetIdleCallback(IdleCallback callback) = 0;
 
+  // The firmware `image` (an ELF, untrusted) is about to be booted, while
+  // no core runs: a platform that runs several kinds of core picks the one
+  // it is for (any_core_platform.h). An error fails the boot.
+  virtual Status PrepareFor(ConstByteSpan image) {
+    (void)image;
+    return OkStatus();
+  }
+
   // A core runs and this platform watches it (not after Detach()).
   virtual bool IsRunning() const = 0;
   // How the last core run ended, if one did.
@@ -71,6 +80,8 @@ class HostPlatform : public remoteproc::Platform {
   virtual Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) = 0;
   // Leaves the core running for another host; this platform becomes idle.
   virtual Status Detach() = 0;
+  // Whether Detach() can work at all (a QEMU core ends with its host).
+  virtual bool SupportsDetach() const { return true; }
   // Takes over the running core `name` (left by Detach(), in this or
   // another host). kNotFound if there is none.
   virtual Status AttachExisting(std::string_view name) = 0;

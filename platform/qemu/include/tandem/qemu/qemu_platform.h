@@ -132,6 +132,7 @@ class QemuPlatform final : public host::HostPlatform {
   std::optional<host::CoreExit> last_exit() const override;
   Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) override;
   Status Detach() override;
+  bool SupportsDetach() const override { return false; }
   Status AttachExisting(std::string_view name) override;
 
   const QemuPlatformOptions& options() const { return options_; }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The user does not have to know (issue #12): `tandem start` of a Cortex-M
+# ELF runs it on QEMU, of an x86-64 ELF on the simulated core, through the
+# one daemon; the CLI says which.
+#   qemu_cli_test.sh <tandem> <x86-64 demo.elf> <Cortex-M3 demo.elf>
+# Skips (exit 77) without qemu-system-arm or the image, unless
+# TANDEM_QEMU_REQUIRED=1 (.ci/run stage g).
+set -u
+TANDEM=$1 DEMO=$2 M3=${TANDEM_QEMU_M3_IMAGE:-$3}
+if ! command -v qemu-system-arm >/dev/null || [[ ! -r $M3 ]]; then
+  if [[ ${TANDEM_QEMU_REQUIRED:-0} == 1 ]]; then echo "FAIL: no qemu-system-arm or no $M3"; exit 1; fi
+  echo "SKIP: no qemu-system-arm or no Cortex-M3 image at $M3"; exit 77
+fi
+DIR=$(mktemp -d)
+NAME="qcli-$$"
+T=("$TANDEM" -n "$NAME" --runtime-dir "$DIR")
+fail=0
+cleanup() {
+  "${T[@]}" stop >/dev/null 2>&1
+  "${T[@]}" daemon stop >/dev/null 2>&1
+  [[ -f "$DIR/tandemd.pid" ]] && kill "$(cat "$DIR/tandemd.pid")" 2>/dev/null
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+check() {  # check <description> <expected regex> <command...>
+  local what=$1 want=$2; shift 2
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [[ $rc -ne 0 || ! $out =~ $want ]]; then
+    echo "FAIL: $what (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
+  else
+    echo "ok: $what"
+  fi
+}
+check_fails() {
+  local what=$1 want=$2; shift 2
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [[ $rc -eq 0 || ! $out =~ $want ]]; then
+    echo "FAIL: $what should fail (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
+  else
+    echo "ok: $what"
+  fi
+}
+
+check "start an ARM ELF: QEMU, and it says so" "on QEMU mps2-an385 \(Cortex-M3\)" "${T[@]}" start "$M3"
+check "status names the core" "core +QEMU mps2-an385" "${T[@]}" status
+check "echoes through the daemon to the emulated M3" "100 received" "${T[@]}" ping -c 100
+check "the client sample against the M3" "100" "${T[@]}" sample
+check "the firmware's trace" "demo: booted" "${T[@]}" trace
+check_fails "detach is refused: QEMU ends with its host" "stop it instead" "${T[@]}" state detach
+check "a crash on the M3 is recovered" "running" "${T[@]}" crash
+check "stop: graceful" "shutdown acknowledged" "${T[@]}" stop
+check "log says which core" "now up, on QEMU mps2-an385" "${T[@]}" log
+check "start an x86-64 ELF: the simulated core" "on the simulated core \(core pid [0-9]+" "${T[@]}" start "$DEMO"
+check "echoes on the simulated core" "100 received" "${T[@]}" ping -c 100
+check "stop" "stopped" "${T[@]}" stop
+exit $fail
