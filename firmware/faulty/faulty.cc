@@ -8,9 +8,8 @@
 
 #include <cstddef>
 
-#include "fault_service.h"
+#include "faulty_node.h"
 #include "tandem/remote/bsp.h"
-#include "tandem/remote/echo_service.h"
 #include "tandem/remote/print.h"
 #include "tandem/remote/remote_node.h"
 #include "tandem/simulated_board/node_config.h"
@@ -32,19 +31,5 @@ int FirmwareMain(const TandemBsp& bsp) {
     return fw::RemoteNode::kExitBadTable;
   }
 
-  static fw::RemoteNode node(bsp, *config);
-  static fw::EchoService echo(node);
-  static fw::faulty::FaultService fault(node);
-  static tandem::rpmsg::Endpoint echo_endpoint;
-  static tandem::rpmsg::Endpoint fault_endpoint;
-
-  const tandem::Status added[] = {
-      node.AddEndpoint(echo_endpoint, fw::EchoService::kName, echo),
-      node.AddEndpoint(fault_endpoint, fw::faulty::FaultService::kName, fault),
-  };
-  for (const tandem::Status& s : added) {
-    if (!s.ok()) node.Log("faulty: endpoint not created: %s", s.message());
-  }
-  node.SetLoopHook(&fault);
-  return node.Run();
+  return fw::faulty::RunFaulty(bsp, *config);
 }

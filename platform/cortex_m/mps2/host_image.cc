@@ -1,14 +1,16 @@
-// tandem_mps2_demo.elf: the demo firmware (firmware/demo: rpmsg-client-
-// sample, echo, tty; the same sources as the simulated core's demo.elf) as a
-// Cortex-M image for QEMU's MPS2 boards, driven by a Linux host through
-// platform/qemu (docs/qemu.md). Its resource table has the standard shape
+// The Cortex-M images for QEMU's MPS2 boards, driven by a Linux host through
+// platform/qemu (docs/qemu.md): tandem_mps2_demo.elf (firmware/demo:
+// rpmsg-client-sample, echo, tty) and tandem_mps2_faulty.elf
+// (firmware/faulty: echo and tandem-fault), from the same sources as the
+// simulated core's demo.elf and faulty.elf; image.h names which services an
+// image runs (demo_image.cc, faulty_image.cc). Their resource table has the standard shape
 // (rpmsg_resource_table.h) at the addresses of the board's shared RAM
 // (tandem/qemu/board.h); the linker script mps2_host.ld.in places the image
 // there.
 
 #include <cstdint>
 
-#include "demo_node.h"
+#include "image.h"
 #include "tandem/qemu/board.h"
 #include "tandem/remote/print.h"
 #include "tandem/remote/remote_node.h"
@@ -56,13 +58,13 @@ int FirmwareMain(const TandemBsp& bsp) {
   auto window = tandem::shm::Region::Create(
       reinterpret_cast<void*>(static_cast<std::uintptr_t>(kRamBase)), board::kRamSize, kRamBase);
   if (!window.ok()) {
-    tandem::remote::Print(bsp, "demo: no device window: %s\n", window.status().message());
+    tandem::remote::Print(bsp, "%s: no device window: %s\n", kImageName, window.status().message());
     return tandem::remote::RemoteNode::kExitBadTable;
   }
   tandem::remote::RemoteNodeConfig config;
-  config.name = "demo";
+  config.name = kImageName;
   config.resource_table = sim::TableBytes(g_resource_table);
   config.device_memory = *window;
   config.image = {kImageBase, board::kImageSize};
-  return tandem::remote::demo::RunDemo(bsp, config);
+  return RunImage(bsp, config);
 }
