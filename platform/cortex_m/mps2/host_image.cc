@@ -11,6 +11,9 @@
 #include <cstdint>
 
 #include "image.h"
+#if TANDEM_CORTEX_M_DCACHE
+#include "tandem/cortex_m/data_cache.h"
+#endif
 #include "tandem/qemu/board.h"
 #include "tandem/remote/print.h"
 #include "tandem/remote/remote_node.h"
@@ -55,8 +58,17 @@ consteval sim::RpmsgResourceTable MakeTable() {
 int FirmwareMain(const TandemBsp& bsp) {
   // The whole RAM window, identity-mapped: the M core sees its RAM at the
   // device addresses the host hands out.
-  auto window = tandem::shm::Region::Create(
-      reinterpret_cast<void*>(static_cast<std::uintptr_t>(kRamBase)), board::kRamSize, kRamBase);
+#if TANDEM_CORTEX_M_DCACHE
+  // A D-cache not coherent with the host: every access to the shared RAM
+  // is cleaned / invalidated by address (data_cache.h).
+  static tandem::cortex_m::DataCache<> cache;
+  tandem::shm::CacheOps* cache_ops = &cache;
+#else
+  tandem::shm::CacheOps* cache_ops = nullptr;
+#endif
+  auto window =
+      tandem::shm::Region::Create(reinterpret_cast<void*>(static_cast<std::uintptr_t>(kRamBase)),
+                                  board::kRamSize, kRamBase, cache_ops);
   if (!window.ok()) {
     tandem::remote::Print(bsp, "%s: no device window: %s\n", kImageName, window.status().message());
     return tandem::remote::RemoteNode::kExitBadTable;

@@ -29,6 +29,9 @@ struct PairOptions {
   bool event_idx = true;
   bool name_service = true;
   bool start = true;  // start host then remote in the constructor
+  // Both sides' cache hooks (one shared memory, one recorder): the cache
+  // maintenance tests of a non-coherent core (Cortex-M7).
+  shm::CacheOps* cache = nullptr;
 };
 
 // Sizes of the shared memory a pair needs.
@@ -54,7 +57,7 @@ class BusPair {
   explicit BusPair(PairOptions options = {})
       : options_(options),
         layout_(options),
-        shm_(layout_.total, kShmDeviceAddress),
+        shm_(layout_.total, kShmDeviceAddress, options.cache),
         host_notifier_(&host_lock_),
         remote_notifier_(&remote_lock_),
         host_waiter_(&host_lock_),
