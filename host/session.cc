@@ -544,7 +544,25 @@ void Session::ReportLinkBroken(const Status& status) {
   PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link broken: ") + status.message());
 }
 
+Status Session::SendEvent(std::uint32_t value) {
+  if (value > remoteproc::mailbox::kMaxEventValue) {
+    return InvalidArgument("an event value has 24 bits");
+  }
+  return platform_->Send(remoteproc::mailbox::MakeEvent(value));
+}
+
+void Session::SetEventCallback(EventCallback callback) {
+  hosted::MutexGuard lock(event_callback_mutex_);
+  event_callback_ = std::move(callback);
+}
+
 void Session::OnControl(std::uint32_t message) {
+  if (remoteproc::mailbox::IsEvent(message)) {
+    events_received_.fetch_add(1);
+    hosted::MutexGuard lock(event_callback_mutex_);
+    if (event_callback_) event_callback_(remoteproc::mailbox::EventValue(message));
+    return;
+  }
   if (message == remoteproc::mailbox::kCrash) {
     PostCrash(CrashReason::kRemoteReported, "the remote reported a crash (RP_MBOX_CRASH)");
     return;

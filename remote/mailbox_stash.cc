@@ -14,7 +14,7 @@ void MailboxStash::Put(std::uint32_t message) {
     ++kicks_;
     return;
   }
-  if (!mailbox::IsControl(message)) {
+  if (!mailbox::IsQueued(message)) {
     ++invalid_messages_;
     return;
   }

@@ -87,12 +87,26 @@ TEST(MailboxStash, ShutdownIsDeliveredEvenWhenTheFifoIsFull) {
   EXPECT_FALSE(stash.has_control());
 }
 
+TEST(MailboxStash, EventsQueueInOrderWithControlsAndAreTakenBeforeKicks) {
+  MailboxStash stash;
+  stash.Put(0);  // a kick first
+  stash.Put(mailbox::MakeEvent(5));
+  stash.Put(mailbox::kEchoRequest);
+  stash.Put(mailbox::MakeEvent(6));
+  EXPECT_EQ(stash.invalid_messages(), 0u);
+  EXPECT_EQ(DrainControls(stash),
+            (std::vector<std::uint32_t>{mailbox::MakeEvent(5), mailbox::kEchoRequest,
+                                        mailbox::MakeEvent(6)}));
+  EXPECT_TRUE(stash.TakeKick());
+}
+
 TEST(MailboxStash, ValuesBetweenNotifyIdsAndTheControlRangeAreCountedAndDropped) {
   MailboxStash stash;
   stash.Put(64);
   stash.Put(0x12345678);
   stash.Put(mailbox::kControlBase - 1);
-  EXPECT_EQ(stash.invalid_messages(), 3u);
+  stash.Put(mailbox::kEventBase - 1);
+  EXPECT_EQ(stash.invalid_messages(), 4u);
   EXPECT_FALSE(stash.kick_pending());
   EXPECT_FALSE(stash.has_control());
 }

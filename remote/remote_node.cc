@@ -154,7 +154,21 @@ int RemoteNode::Run() {
   }
 }
 
+Status RemoteNode::SendEvent(std::uint32_t value) {
+  if (value > mailbox::kMaxEventValue) return InvalidArgument("an event value has 24 bits");
+  return mailbox_.SendControl(mailbox::MakeEvent(value));
+}
+
 RemoteNode::Action RemoteNode::HandleControl(std::uint32_t message) {
+  if (mailbox::IsEvent(message)) {
+    ++counters_.events;
+    if (event_handler_ != nullptr) {
+      event_handler_->OnEvent(*this, mailbox::EventValue(message));
+    } else {
+      ++counters_.events_dropped;
+    }
+    return Action::kContinue;
+  }
   switch (message) {
     case mailbox::kShutdown:
       if (ignore_shutdown_) {

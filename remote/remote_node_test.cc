@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tandem/remote/echo_service.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/remoteproc/trace_buffer.h"
 #include "tandem/testing/fake_board.h"
@@ -209,6 +210,32 @@ TEST_F(RemoteNodeTest, EchoRequestIsAnsweredAndUnknownControlsAreCountedAndIgnor
             (std::vector<std::uint32_t>{mailbox::kEchoReply, mailbox::kShutdownAck}));
   EXPECT_EQ(node_->counters().unknown_controls, 1u);
   EXPECT_TRUE(Logged("test: ignoring control message 0xffffff77"));
+}
+
+TEST_F(RemoteNodeTest, PriorityEventsReachTheHandlerInOrderAndEventsGoBack) {
+  EventEchoService event_echo;
+  node_->SetEventHandler(&event_echo);
+  board_.inbox = {mailbox::MakeEvent(7), mailbox::MakeEvent(0xFFFFFF), mailbox::MakeEvent(0),
+                  mailbox::kShutdown};
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(node_->counters().events, 3u);
+  EXPECT_EQ(node_->counters().events_dropped, 0u);
+  EXPECT_EQ(event_echo.received(), 3u);
+  std::vector<std::uint32_t> events;
+  for (std::uint32_t m : board_.sent) {
+    if (mailbox::IsEvent(m)) events.push_back(mailbox::EventValue(m));
+  }
+  EXPECT_EQ(events, (std::vector<std::uint32_t>{7, 0xFFFFFF, 0}));
+  EXPECT_EQ(node_->counters().unknown_controls, 0u);
+}
+
+TEST_F(RemoteNodeTest, EventsWithoutAHandlerAreCountedAndAValueAbove24BitsIsRefused) {
+  board_.inbox = {mailbox::MakeEvent(1), mailbox::kShutdown};
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(node_->counters().events_dropped, 1u);
+  EXPECT_EQ(node_->SendEvent(0x1000000).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(node_->SendEvent(0xFFFFFF).ok());
+  EXPECT_EQ(board_.sent.back(), mailbox::MakeEvent(0xFFFFFF));
 }
 
 TEST_F(RemoteNodeTest, VdevResetIsAcknowledgedAndTheEndpointsAreAnnouncedAgain) {

@@ -11,6 +11,7 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
   static SampleClientService sample(node);
   static EchoService echo(node);
   static TtyService tty(node);
+  static EventEchoService event_echo;
   static rpmsg::Endpoint sample_endpoint;
   static rpmsg::Endpoint echo_endpoint;
   static rpmsg::Endpoint tty_endpoint;
@@ -23,6 +24,7 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
   for (const Status& s : added) {
     if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
   }
+  node.SetEventHandler(&event_echo);
   return node.Run();
 }
 

@@ -10,6 +10,7 @@
 
 #include "tandem/qemu/board.h"
 #include "tandem/remote/bsp.h"
+#include "tandem/remoteproc/mailbox.h"
 #include "tandem/simulated_board/runtime.h"
 
 namespace tandem::cortex_m::mps2 {
@@ -54,7 +55,7 @@ void RestoreIrq(std::uint32_t primask) {
   __asm__ volatile("msr primask, %0" ::"r"(primask) : "memory");
 }
 
-bool IsMessage(std::uint32_t word) { return word < 64 || word >= 0xFFFFFF00u; }
+bool IsMessage(std::uint32_t word) { return tandem::remoteproc::mailbox::IsMessage(word); }
 
 // --- What the UART1 receive interrupt leaves (guarded by PRIMASK) --------
 constexpr std::size_t kControlFifo = 16;
@@ -228,7 +229,7 @@ void Uart1RxHandler() {
       mps2::g_kicks_low = mps2::g_kicks_low | (1u << word);
     } else if (word < 64) {
       mps2::g_kicks_high = mps2::g_kicks_high | (1u << (word - 32));
-    } else if (word >= 0xFFFFFF00u) {
+    } else if (tandem::remoteproc::mailbox::IsQueued(word)) {
       if (mps2::g_fifo_count < mps2::kControlFifo) {
         mps2::g_fifo[(mps2::g_fifo_head + mps2::g_fifo_count) % mps2::kControlFifo] = word;
         mps2::g_fifo_count = mps2::g_fifo_count + 1;

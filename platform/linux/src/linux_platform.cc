@@ -182,6 +182,11 @@ void LinuxPlatform::EventLoop() {
 }
 
 void LinuxPlatform::Dispatch(std::uint32_t message) {
+  if (remoteproc::mailbox::IsEvent(message)) {
+    // Not a handshake anyone waits for: straight to the callback.
+    if (control_callback_) control_callback_(message);
+    return;
+  }
   if (!remoteproc::mailbox::IsControl(message)) {
     if (notify_callback_) {
       notify_callback_(message);

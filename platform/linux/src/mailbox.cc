@@ -243,7 +243,7 @@ bool Mailbox::WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::u
 }
 
 Status Mailbox::Send(std::uint32_t message, std::chrono::nanoseconds timeout) {
-  if (remoteproc::mailbox::IsControl(message)) return SendControl(message, timeout);
+  if (remoteproc::mailbox::IsQueued(message)) return SendControl(message, timeout);
   if (message > kMaxNotifyId)
     return InvalidArgument("notifyid >= 64 cannot be sent through the mailbox");
   TANDEM_TRY(Stopped());

@@ -83,6 +83,21 @@ TEST_F(MailboxTest, ControlMessagesGoBeforePendingKicks) {
   EXPECT_EQ(core_->TryReceive().value(), 2u);
 }
 
+// Priority events (docs/doorbell.md) queue with the control messages: in
+// order, never merged, ahead of the kicks that were already pending.
+TEST_F(MailboxTest, PriorityEventsOvertakePendingKicksAndKeepTheirOrder) {
+  ASSERT_TRUE(core_->Send(0).ok());
+  ASSERT_TRUE(core_->Send(1).ok());
+  ASSERT_TRUE(core_->Send(mb::MakeEvent(0x123456)).ok());
+  ASSERT_TRUE(core_->Send(mb::MakeEvent(0x123456)).ok());  // not merged
+  ASSERT_TRUE(core_->Send(mb::MakeEvent(0)).ok());
+  EXPECT_EQ(host_->TryReceive().value(), mb::MakeEvent(0x123456));
+  EXPECT_EQ(host_->TryReceive().value(), mb::MakeEvent(0x123456));
+  EXPECT_EQ(host_->TryReceive().value(), mb::MakeEvent(0));
+  EXPECT_EQ(host_->TryReceive().value(), 0u);
+  EXPECT_EQ(host_->TryReceive().value(), 1u);
+}
+
 TEST_F(MailboxTest, FullFifoMakesTheSenderTimeOut) {
   for (std::uint32_t i = 0; i < Mailbox::kFifoCapacity; ++i) {
     ASSERT_TRUE(host_->Send(Control(i), milliseconds(0)).ok());

@@ -410,7 +410,7 @@ std::vector<std::string> QemuPlatform::last_command() const {
 
 Status QemuPlatform::Send(std::uint32_t message) {
   if (!WordAssembler::IsMessage(message)) {
-    return InvalidArgument("not a mailbox message (a notifyid < 64 or a control word)");
+    return InvalidArgument("not a mailbox message (a notifyid < 64, a control word or an event)");
   }
   hosted::ReaderGuard reader(mailbox_mutex_);
   if (!core_alive_ || !mailbox_.valid()) return Aborted("QEMU is not running");
@@ -446,6 +446,10 @@ void QemuPlatform::Dispatch(std::uint32_t word) {
   words_received_.fetch_add(1);
   if (word < mailbox::kMaxNotifyIds) {
     if (notify_callback_) notify_callback_(word);
+    return;
+  }
+  if (mailbox::IsEvent(word)) {  // nobody waits for one: straight to the callback
+    if (control_callback_) control_callback_(word);
     return;
   }
   {

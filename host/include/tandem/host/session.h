@@ -66,6 +66,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -237,6 +238,20 @@ class Session final {
   // reset and restart too quick to be seen in link_status() still counts.
   std::uint64_t link_resets() const { return link_resets_.load(std::memory_order_acquire); }
 
+  // --- Priority events (docs/doorbell.md) ------------------------------------
+  // A 24-bit value for the remote's event handler, through the mailbox
+  // beside RPMsg: it overtakes RPMsg traffic queued before it.
+  // kInvalidArgument above remoteproc::mailbox::kMaxEventValue; the
+  // platform's errors (kAborted: no core runs). Any thread.
+  Status SendEvent(std::uint32_t value);
+  // Who gets the remote's events, on the platform's event thread, with an
+  // internal lock held: once SetEventCallback returns, the previous
+  // callback is not running and will not run. The callback must be quick
+  // and must not call SetEventCallback. Without one, events are counted.
+  using EventCallback = std::function<void(std::uint32_t value)>;
+  void SetEventCallback(EventCallback callback);
+  std::uint64_t events_received() const { return events_received_.load(); }
+
   // --- Lower layers (tests, tools) -----------------------------------------
   HostPlatform& platform() { return *platform_; }
   // The platform as a LinuxPlatform (core_pid(), ...); nullptr for a
@@ -404,6 +419,10 @@ class Session final {
     Session& session_;
   };
   CrashRelay crash_relay_{*this};
+
+  mutable hosted::Mutex event_callback_mutex_;  // leaf
+  EventCallback event_callback_ TANDEM_GUARDED_BY(event_callback_mutex_);
+  std::atomic<std::uint64_t> events_received_{0};
 
   mutable hosted::Mutex events_mutex_;  // leaf
   mutable hosted::CondVar events_cv_;

@@ -39,4 +39,22 @@ class EchoService final : public rpmsg::MessageHandler {
   std::uint32_t failed_ = 0;
 };
 
+// The priority event's echo (docs/doorbell.md): every event from the host
+// goes back with the same value. Served by the demo images (node.
+// SetEventHandler(&event_echo)); the host measures the doorbell's round
+// trip with it (tandem event).
+class EventEchoService final : public EventHandler {
+ public:
+  void OnEvent(RemoteNode& node, std::uint32_t value) override {
+    ++received_;
+    if (!node.SendEvent(value).ok()) ++failed_;
+  }
+  std::uint32_t received() const { return received_; }
+  std::uint32_t failed() const { return failed_; }
+
+ private:
+  std::uint32_t received_ = 0;
+  std::uint32_t failed_ = 0;
+};
+
 }  // namespace tandem::remote

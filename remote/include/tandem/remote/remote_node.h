@@ -84,6 +84,17 @@ class LoopHook {
   ~LoopHook() = default;
 };
 
+// The host's priority events (remoteproc/mailbox.h IsEvent,
+// docs/doorbell.md), called from the main loop before the RPMsg traffic
+// that arrived with them.
+class EventHandler {
+ public:
+  virtual void OnEvent(RemoteNode& node, std::uint32_t value) = 0;
+
+ protected:
+  ~EventHandler() = default;
+};
+
 struct RemoteNodeConfig {
   // Prefix of the boot line ("<name>: booted").
   const char* name = "remote";
@@ -129,6 +140,8 @@ class RemoteNode final : private vdev::RemoteLinkListener {
     std::uint32_t vdev_resets = 0;    // kVdevReset handled or DRIVER_OK lost
     std::uint32_t unknown_controls = 0;
     std::uint32_t ignored_shutdowns = 0;
+    std::uint32_t events = 0;          // priority events from the host
+    std::uint32_t events_dropped = 0;  // ... with no EventHandler set
     std::uint64_t polls = 0;
   };
 
@@ -144,6 +157,8 @@ class RemoteNode final : private vdev::RemoteLinkListener {
   // kFailedPrecondition once Run() has started.
   Status AddEndpoint(rpmsg::Endpoint& endpoint, const char* name, rpmsg::MessageHandler& handler);
   void SetLoopHook(LoopHook* hook) { hook_ = hook; }
+  // Who gets the host's priority events (none: they are counted, dropped).
+  void SetEventHandler(EventHandler* handler) { event_handler_ = handler; }
 
   // The firmware's life; returns the exit code for FirmwareMain.
   int Run();
@@ -157,6 +172,10 @@ class RemoteNode final : private vdev::RemoteLinkListener {
                ConstByteSpan payload);
   // A control message to the host (remoteproc/mailbox.h).
   Status SendControl(std::uint32_t message) { return mailbox_.SendControl(message); }
+  // A priority event to the host's event callback: overtakes the RPMsg
+  // traffic queued before it. kInvalidArgument above
+  // remoteproc::mailbox::kMaxEventValue.
+  Status SendEvent(std::uint32_t value);
   // Kicks vring `notifyid` on the host (the bus does this itself; for
   // fault injection).
   Status Kick(std::uint32_t notifyid) { return mailbox_.Notify(notifyid); }
@@ -207,6 +226,7 @@ class RemoteNode final : private vdev::RemoteLinkListener {
   Service services_[kMaxEndpoints];
   std::size_t service_count_ = 0;
   LoopHook* hook_ = nullptr;
+  EventHandler* event_handler_ = nullptr;
   bool running_ = false;  // Run() started
   bool ignore_shutdown_ = false;
   bool poll_again_ = false;

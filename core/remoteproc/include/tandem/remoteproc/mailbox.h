@@ -38,4 +38,26 @@ inline constexpr std::uint32_t kLinkBroken = 0xFFFFFF22;
 
 constexpr bool IsControl(std::uint32_t message) { return message >= kControlBase; }
 
+// Priority events (Tandem addition, issue #15; docs/doorbell.md): a 24-bit
+// value for the other side's event callback, beside RPMsg, as Zephyr's IPM
+// is used next to it. They travel like control messages (in order, never
+// merged, delivered before pending kicks), so one overtakes queued RPMsg
+// traffic. A peer that does not know them (Linux, OpenAMP) is never sent
+// one unless its application asks, and ignores one as an unknown word.
+inline constexpr std::uint32_t kEventBase = 0xFE000000;
+inline constexpr std::uint32_t kEventValueMask = 0x00FFFFFF;
+inline constexpr std::uint32_t kMaxEventValue = kEventValueMask;
+constexpr bool IsEvent(std::uint32_t message) { return (message & ~kEventValueMask) == kEventBase; }
+constexpr std::uint32_t MakeEvent(std::uint32_t value) {
+  return kEventBase | (value & kEventValueMask);
+}
+constexpr std::uint32_t EventValue(std::uint32_t message) { return message & kEventValueMask; }
+
+// Messages that queue in order (control and events), as opposed to kicks.
+constexpr bool IsQueued(std::uint32_t message) { return IsControl(message) || IsEvent(message); }
+// Every word a mailbox carries: a notifyid, a control message or an event.
+constexpr bool IsMessage(std::uint32_t message) {
+  return message < kMaxNotifyIds || IsQueued(message);
+}
+
 }  // namespace tandem::remoteproc::mailbox

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <span>
 
+#include "tandem/remoteproc/mailbox.h"
+
 namespace tandem::qemu {
 
 class WordAssembler {
@@ -35,7 +37,9 @@ class WordAssembler {
     return !broken_;
   }
 
-  static constexpr bool IsMessage(std::uint32_t word) { return word < 64 || word >= 0xFFFFFF00u; }
+  static constexpr bool IsMessage(std::uint32_t word) {
+    return remoteproc::mailbox::IsMessage(word);
+  }
   bool broken() const { return broken_; }
   std::uint32_t bad_word() const { return bad_word_; }
   // Bytes of a word not complete yet.
