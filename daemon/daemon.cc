@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "tandem/client/protocol.h"
 #include "tandem/host/printable.h"
 #include "tandem/linux/core_state.h"
+#include "tandem/remoteproc/mailbox.h"
 #include "tandem/remoteproc/state.h"
 
 namespace tandem::daemon {
@@ -148,7 +150,7 @@ Json Daemon::Handle(const Json& request) {
       return Fail(StatusCode::kInvalidArgument, std::string("\"") + key + "\" must be a string");
     }
   }
-  for (const char* key : {"since", "src", "dst", "wait_ms"}) {
+  for (const char* key : {"since", "src", "dst", "wait_ms", "event", "count"}) {
     if (auto it = request.find(key); it != request.end() && !it->is_number_unsigned()) {
       return Fail(StatusCode::kInvalidArgument,
                   std::string("\"") + key + "\" must be an unsigned integer");
@@ -196,6 +198,24 @@ Json Daemon::Dispatch(const std::string& op, const Json& req) {
   if (op == "stop") return done(remote->Stop(), false);
   if (op == "detach") return done(remote->Detach(), false);
   if (op == "crash") return done(remote->Crash(), false);
+  if (op == "event") {
+    if (!req.contains("event") ||
+        req["event"].get<std::uint64_t>() > remoteproc::mailbox::kMaxEventValue) {
+      return Fail(StatusCode::kInvalidArgument, "\"event\" needs a value from 0 to 0xffffff");
+    }
+    const std::uint64_t count =
+        std::clamp<std::uint64_t>(req.value("count", std::uint64_t{1}), 1, 1000000);
+    const std::uint64_t wait_ms =
+        std::min<std::uint64_t>(req.value("wait_ms", std::uint64_t{1000}), 60000);
+    Json result;
+    if (Error e =
+            remote->Event(static_cast<std::uint32_t>(req["event"].get<std::uint64_t>()),
+                          static_cast<int>(count), std::chrono::milliseconds(wait_ms), &result);
+        !e.ok()) {
+      return Fail(e);
+    }
+    return Ok({{"event", result}});
+  }
   if (op == "firmware") {
     const std::string path = Str(req, "firmware");
     if (path.empty()) return Ok({{"firmware", remote->config().firmware}});

@@ -1,5 +1,6 @@
 #include "tandem/daemon/managed_remote.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -82,6 +83,7 @@ Error ManagedRemote::Create(RemoteConfig config, const DaemonPaths& paths,
   auto created = host::Session::Create(o, std::move(platform).value());
   if (!created.ok()) return FromStatus(created.status(), config.name);
   r->session_ = std::move(created).value();
+  r->session_->SetEventCallback([p = r.get()](std::uint32_t v) { p->OnEvent(v); });
   r->supervisor_ = std::thread([p = r.get()] { p->Supervise(); });
   *out = std::move(r);
   return Error::Ok();
@@ -90,6 +92,63 @@ Error ManagedRemote::Create(RemoteConfig config, const DaemonPaths& paths,
 ManagedRemote::~ManagedRemote() {
   stopping_ = true;
   if (supervisor_.joinable()) supervisor_.join();
+  // The callback points at us; the session may outlive this line by a bit.
+  if (session_) session_->SetEventCallback(nullptr);
+}
+
+void ManagedRemote::OnEvent(std::uint32_t value) {
+  {
+    hosted::MutexGuard lock(event_mutex_);
+    events_.push_back(value);
+    while (events_.size() > kMaxQueuedEvents) {
+      events_.pop_front();
+      ++events_dropped_;
+    }
+  }
+  event_cv_.NotifyAll();
+}
+
+Error ManagedRemote::Event(std::uint32_t value, int count, std::chrono::milliseconds wait,
+                           Json* out) {
+  hosted::MutexGuard ops(event_ops_mutex_);
+  {
+    hosted::MutexGuard lock(event_mutex_);
+    events_.clear();  // what arrived before this command is not its reply
+  }
+  std::vector<double> rtts;
+  int sent = 0, received = 0;
+  std::uint32_t last = 0;
+  for (int i = 0; i < std::max(count, 1); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (const tandem::Status s = session_->SendEvent(value); !s.ok()) {
+      if (sent == 0) return FromStatus(s, "event");
+      break;
+    }
+    ++sent;
+    if (wait.count() <= 0) continue;
+    hosted::MutexGuard lock(event_mutex_);
+    const auto deadline = t0 + wait;
+    while (events_.empty()) {
+      if (!event_cv_.WaitUntil(event_mutex_, deadline) && events_.empty()) break;
+    }
+    if (events_.empty()) continue;  // lost: counted below
+    last = events_.front();
+    events_.pop_front();
+    ++received;
+    rtts.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(rtts.begin(), rtts.end());
+  auto at = [&](std::size_t k) { return rtts.empty() ? 0.0 : rtts[std::min(rtts.size() - 1, k)]; };
+  *out = {{"sent", sent}, {"received", received}, {"value", value}};
+  if (received > 0) {
+    (*out)["last"] = last;
+    (*out)["rtt_us"] = {{"min", at(0)},
+                        {"median", at(rtts.size() / 2)},
+                        {"p99", at(rtts.size() * 99 / 100)},
+                        {"max", at(rtts.size())}};
+  }
+  return Error::Ok();
 }
 
 RemoteConfig ManagedRemote::config() const {
@@ -249,6 +308,7 @@ Json ManagedRemote::Status() const {
   j["link"] =
       link.ok() ? "up" : (link.code() == StatusCode::kFailedPrecondition ? "down" : link.message());
   j["channels"] = Channels().size();
+  j["events"] = session_->events_received();
   if (const auto pm = session_->last_postmortem()) {
     j["postmortem"] = {{"sequence", pm->sequence},
                        {"core", pm->core_status.ok() ? "kept" : pm->core_status.message()}};

@@ -61,6 +61,10 @@ check "status before start" "offline" "${T[@]}" status
 check_fails "stop without a remote" "is not running" "${T[@]}" stop
 check "start leaves the remote running" "running" "${T[@]}" start "$DEMO"
 check "status sees it" "running \(core pid [0-9]+" "${T[@]}" status
+check "a priority event comes back from the demo" "answered 0x00abcd" "${T[@]}" event 0xabcd
+check "event round trips are timed" "200 events sent, 200 answered; rtt" "${T[@]}" event 7 -c 200
+check "an event without waiting" "sent 1 time" "${T[@]}" event 1 -w 0
+check_exit "an event value above 24 bits exits 2" 2 "not in range" "${T[@]}" event 0x1000000
 check "echo from a new host" "^hello tandem$" "${T[@]}" echo hello tandem
 # One owner, many clients: a second start of a running name is refused; a
 # tty session and other commands run side by side without harm.

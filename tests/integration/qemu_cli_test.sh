@@ -47,6 +47,7 @@ check "start an ARM ELF: QEMU, and it says so" "on QEMU mps2-an385 \(Cortex-M3\)
 check "status names the core" "core +QEMU mps2-an385" "${T[@]}" status
 check "echoes through the daemon to the emulated M3" "100 received" "${T[@]}" ping -c 100
 check "the client sample against the M3" "100" "${T[@]}" sample
+check "a priority event to the M3 and back" "answered 0x000042" "${T[@]}" event 0x42
 check "the firmware's trace" "demo: booted" "${T[@]}" trace
 check_fails "detach is refused: QEMU ends with its host" "stop it instead" "${T[@]}" state detach
 check "a crash on the M3 is recovered" "running" "${T[@]}" crash

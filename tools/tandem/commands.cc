@@ -321,6 +321,36 @@ int Stop(const Global& g) {
 int Detach(const Global& g) { return Simple("detach", g, {{"op", "detach"}}); }
 int Crash(const Global& g) { return Simple("crash", g, {{"op", "crash"}}); }
 
+int Event(const Global& g, std::uint32_t value, int count, int wait_ms) {
+  Json reply;
+  int rc = kExitOk;
+  const Json request = {{"op", "event"}, {"event", value}, {"count", count}, {"wait_ms", wait_ms}};
+  if (!Call("event", g, request, &reply, &rc)) return rc;
+  const Json& e = reply["event"];
+  if (g.json) {
+    PrintJson(e);
+  } else {
+    const int sent = e.value("sent", 0), received = e.value("received", 0);
+    if (wait_ms == 0) {
+      std::printf("%s: event 0x%06x sent %d time(s)\n", g.name.c_str(), value, sent);
+    } else if (received == 0) {
+      std::printf("%s: event 0x%06x sent, no event back within %d ms\n", g.name.c_str(), value,
+                  wait_ms);
+    } else if (count == 1) {
+      std::printf("%s: event 0x%06x sent; the remote answered 0x%06x in %.1f us\n", g.name.c_str(),
+                  value, e.value("last", 0u), e["rtt_us"].value("median", 0.0));
+    } else {
+      const Json& r = e["rtt_us"];
+      std::printf(
+          "%s: %d events sent, %d answered; rtt min/median/p99/max = "
+          "%.1f/%.1f/%.1f/%.1f us\n",
+          g.name.c_str(), sent, received, r.value("min", 0.0), r.value("median", 0.0),
+          r.value("p99", 0.0), r.value("max", 0.0));
+    }
+  }
+  return wait_ms > 0 && e.value("received", 0) < e.value("sent", 0) ? kExitFailed : kExitOk;
+}
+
 int StatusCmd(const Global& g) {
   Json reply;
   int rc = kExitOk;

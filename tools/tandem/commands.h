@@ -40,6 +40,8 @@ int StatusCmd(const Global& g);
 int Firmware(const Global& g, const std::string& path);
 int Recovery(const Global& g, const std::string& value);
 int Crash(const Global& g);
+// tandem event VALUE [-c N] [-w MS]: the priority doorbell's round trip.
+int Event(const Global& g, std::uint32_t value, int count, int wait_ms);
 int Trace(const Global& g, bool follow);
 int Log(const Global& g, bool follow);
 int Coredump(const Global& g, const std::string& path, bool postmortem);

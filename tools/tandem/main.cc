@@ -138,6 +138,20 @@ int main(int argc, char** argv) {
       ->default_val(10)
       ->check(CLI::Range(1, 100000000));
   ping->add_option("-s,--size", size, "payload bytes")->default_val(32)->check(CLI::Range(0, 496));
+  auto* event = app.add_subcommand(
+      "event", "a priority event beside RPMsg (docs/doorbell.md): send VALUE, print the reply");
+  std::uint32_t event_value = 0;
+  int event_count = 1;
+  int event_wait_ms = 1000;
+  event->add_option("value", event_value, "0..0xffffff (0x... accepted)")
+      ->required()
+      ->check(CLI::Range(0u, 0xFFFFFFu));
+  event->add_option("-c,--count", event_count, "round trips (timed in the daemon)")
+      ->default_val(1)
+      ->check(CLI::Range(1, 1000000));
+  event->add_option("-w,--wait", event_wait_ms, "milliseconds to wait for each reply; 0: none")
+      ->default_val(1000)
+      ->check(CLI::Range(0, 60000));
   auto* echo = app.add_subcommand("echo", "send text to the echo service and print the reply");
   echo->add_option("text", words, "text")->required();
   auto* send = app.add_subcommand("send", "send text to any announced channel and print replies");
@@ -217,6 +231,7 @@ int main(int argc, char** argv) {
   if (*fw) return Firmware(g, value);
   if (*recovery) return Recovery(g, value);
   if (*crash) return Crash(g);
+  if (*event) return Event(g, event_value, event_count, event_wait_ms);
   if (*trace) return Trace(g, follow);
   if (*log) return Log(g, follow);
   if (*coredump) return Coredump(g, value, postmortem);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
@@ -77,6 +78,14 @@ class ManagedRemote {
   Error Recover();
   Error Crash();
 
+  // The priority doorbell (docs/doorbell.md): sends `value` and, with
+  // `wait` > 0, waits that long for the remote's next event; `count` > 1
+  // repeats it (round trips timed here, in the daemon). One such command
+  // at a time per remote: its replies are its own. {"sent", "received",
+  // "last", "rtt_us": {min, median, p99, max}}.
+  Error Event(std::uint32_t value, int count, std::chrono::milliseconds wait, Json* out)
+      TANDEM_EXCLUDES(event_mutex_);
+
   Json Status() const;
   std::vector<ChannelView> Channels() const;
   // Changes each time the set of channels or the link state changes.
@@ -131,6 +140,16 @@ class ManagedRemote {
   // while we are offline (left by a daemon that was still exiting).
   std::atomic<bool> user_detached_{false};
   std::string last_attach_error_;  // under ops_mutex_: logged once
+
+  // The remote's events (Session's event callback), until an Event()
+  // takes them; the oldest are dropped beyond kMaxQueuedEvents.
+  static constexpr std::size_t kMaxQueuedEvents = 256;
+  void OnEvent(std::uint32_t value) TANDEM_EXCLUDES(event_mutex_);
+  hosted::Mutex event_ops_mutex_ TANDEM_ACQUIRED_BEFORE(event_mutex_);  // one Event() at a time
+  hosted::Mutex event_mutex_;                                           // leaf
+  hosted::CondVar event_cv_;
+  std::deque<std::uint32_t> events_ TANDEM_GUARDED_BY(event_mutex_);
+  std::uint64_t events_dropped_ TANDEM_GUARDED_BY(event_mutex_) = 0;
 
   std::atomic<bool> stopping_{false};
   std::thread supervisor_;
