@@ -155,7 +155,7 @@ bool RemoteCore::LinkUp() {
 
   const std::uint32_t num = config_.num;
   std::uint32_t da[2];
-  std::uint32_t size = 0;
+  std::uint32_t size[2];
   Queue* queues[2] = {&tx_, &rx_};
   for (int i = 0; i < 2; ++i) {
     const rsc::FwRscVdevVring& r = v.vring[i];
@@ -169,8 +169,8 @@ bool RemoteCore::LinkUp() {
       return false;
     }
     const std::uint32_t used = (16 * num + 6 + 2 * num + align - 1) & ~(align - 1);
-    size = used + 6 + 8 * num;  // virtio::VringSize(num, align)
-    std::byte* ring = Map(da[i], size);
+    size[i] = used + 6 + 8 * num;  // virtio::VringSize(num, align)
+    std::byte* ring = Map(da[i], size[i]);
     if (ring == nullptr) {
       Fail(Fault::kVring);
       return false;
@@ -189,8 +189,8 @@ bool RemoteCore::LinkUp() {
     Fail(Fault::kBuffers);
     return false;
   }
-  if (Overlap(da[0], size, da[1], size) || Overlap(da[0], size, buffers, area) ||
-      Overlap(da[1], size, buffers, area)) {
+  if (Overlap(da[0], size[0], da[1], size[1]) || Overlap(da[0], size[0], buffers, area) ||
+      Overlap(da[1], size[1], buffers, area)) {
     Fail(Fault::kVring);
     return false;
   }

@@ -609,6 +609,13 @@ TEST_F(TinyTableTest, OverlappingVringsAreRefused) {
   ExpectRefused(Fault::kVring);
 }
 
+TEST_F(TinyTableTest, OverlapIsMeasuredWithEachVringsOwnAlign) {
+  // vring0 with a 16 KiB align reaches past the start of vring1 (0x4000 on).
+  table_.vdev.vring[0].align.set(0x4000);
+  ASSERT_GT(virtio::VringSize(kNum, 0x4000), kVring1 - kVring0);
+  ExpectRefused(Fault::kVring);
+}
+
 TEST_F(TinyTableTest, VringOverTheBuffersIsRefused) {
   table_.vdev.vring[1].da.set(kBuffers + 0x100);
   ExpectRefused(Fault::kVring);
