@@ -98,9 +98,8 @@ StatusCode RemoteCore::Fail(Fault fault) {
   if (fault != Fault::kTableLayout) {
     std::uint8_t* status = StatusByte();
     std::atomic_ref<std::uint8_t>(*status).store(
-        static_cast<std::uint8_t>(std::atomic_ref<std::uint8_t>(*status).load(
-                                      std::memory_order_relaxed) |
-                                  kNeedsReset),
+        static_cast<std::uint8_t>(
+            std::atomic_ref<std::uint8_t>(*status).load(std::memory_order_relaxed) | kNeedsReset),
         std::memory_order_release);
   }
   return StatusCode::kDataLoss;
@@ -202,8 +201,9 @@ bool RemoteCore::LinkUp() {
 
 StatusCode RemoteCore::Poll() {
   if (fault_ == Fault::kTableLayout) return StatusCode::kDataLoss;
-  const std::uint8_t status = std::atomic_ref<std::uint8_t>(*StatusByte()).load(
-      std::memory_order_acquire);  // pairs with the host's release of the status
+  const std::uint8_t status =
+      std::atomic_ref<std::uint8_t>(*StatusByte())
+          .load(std::memory_order_acquire);  // pairs with the host's release of the status
   if (state_ == LinkState::kFailed) {
     if ((status & kDriverOk) != 0) return StatusCode::kDataLoss;
     state_ = LinkState::kWaiting;  // the host reset the device: start over

@@ -62,9 +62,9 @@ constexpr TinyTable kTinyTable = {
         {offsetof(TinyTable, code), offsetof(TinyTable, buffers), offsetof(TinyTable, vdev)}),
     .code = rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
     .buffers = rsc::MakeCarveout(rsc::kAddrAny, 2 * kNum * kBufferSize, "vdev0buffer"),
-    .vdev = rsc::MakeRpmsgVdev(
-        0, 1u << virtio::kRpmsgFeatureNs,
-        {{rsc::kAddrAny, kAlign, kNum, rsc::kAddrAny}, {rsc::kAddrAny, kAlign, kNum, rsc::kAddrAny}}),
+    .vdev = rsc::MakeRpmsgVdev(0, 1u << virtio::kRpmsgFeatureNs,
+                               {{rsc::kAddrAny, kAlign, kNum, rsc::kAddrAny},
+                                {rsc::kAddrAny, kAlign, kNum, rsc::kAddrAny}}),
 };
 
 fw::Bytes TableBytes(const TinyTable& table) {
@@ -649,7 +649,9 @@ TEST_F(TinyTableTest, WrongNumberOfVringsIsRefused) {
 TEST_F(TinyTableTest, WithoutTheNameServiceNothingIsAnnounced) {
   table_.vdev.body.gfeatures.set(0);
   Remote<1> remote{MakeConfig()};
-  ASSERT_NE(remote.Open("svc", [](void*, std::uint32_t, ConstByteSpan) {}, nullptr), nullptr);
+  ASSERT_NE(remote.Open(
+                "svc", [](void*, std::uint32_t, ConstByteSpan) {}, nullptr),
+            nullptr);
   table_.vdev.body.status = 0x0F;
   EXPECT_EQ(remote.Poll(), StatusCode::kOk);
   EXPECT_FALSE(remote.name_service());

@@ -242,7 +242,8 @@ void ReferenceTiny() {
   config.table_size = 512;
   config.vdev_offset = 64;
   config.carveout_offset = 256;
-  config.window = {kSharedDeviceAddress, g_shared.data(), static_cast<std::uint32_t>(g_shared.size())};
+  config.window = {kSharedDeviceAddress, g_shared.data(),
+                   static_cast<std::uint32_t>(g_shared.size())};
   config.num = kVdevNum;
   config.notify = [](void*, std::uint32_t notifyid) { Sink(notifyid); };
   auto& remote = g_tiny.Make(config);

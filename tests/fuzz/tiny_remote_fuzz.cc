@@ -38,9 +38,8 @@ struct Table {
 constexpr Table kTable = {
     .header = rsc::MakeHeader<2>({offsetof(Table, buffers), offsetof(Table, vdev)}),
     .buffers = rsc::MakeCarveout(kWindowDa + 256, 2 * kNum * kBufferSize, "vdev0buffer"),
-    .vdev = rsc::MakeRpmsgVdev(
-        0, 1u << tandem::virtio::kRpmsgFeatureNs,
-        {{kWindowDa, kAlign, kNum, 0}, {kWindowDa + 128, kAlign, kNum, 1}}),
+    .vdev = rsc::MakeRpmsgVdev(0, 1u << tandem::virtio::kRpmsgFeatureNs,
+                               {{kWindowDa, kAlign, kNum, 0}, {kWindowDa + 128, kAlign, kNum, 1}}),
 };
 
 class Input {
@@ -97,7 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Echo echo;
   echo.remote = &remote;
   echo.endpoint = remote.Open<&Echo::OnMessage>("fuzz-echo", echo);
-  remote.Open(nullptr, [](void*, std::uint32_t, tandem::ConstByteSpan) {}, nullptr);
+  remote.Open(
+      nullptr, [](void*, std::uint32_t, tandem::ConstByteSpan) {}, nullptr);
 
   std::uint8_t payload[kBufferSize + 2] = {};  // one byte too many for a buffer
   for (int steps = 0; steps < 256 && !in.empty(); ++steps) {

@@ -45,9 +45,9 @@ consteval TinyTable MakeTable() {
       .image = rsc::MakeCarveout(kImageBase, board::kImageSize, "image"),
       .buffers = rsc::MakeCarveout(rsc::kAddrAny, 2 * kNum * kBufferSize, "vdev0buffer"),
       // Only the name service: the tiny remote has no EVENT_IDX.
-      .vdev = rsc::MakeRpmsgVdev(rsc::kAddrAny, 1u << tandem::virtio::kRpmsgFeatureNs,
-                                 {{rsc::kAddrAny, 16, kNum, rsc::kAddrAny},
-                                  {rsc::kAddrAny, 16, kNum, rsc::kAddrAny}}),
+      .vdev = rsc::MakeRpmsgVdev(
+          rsc::kAddrAny, 1u << tandem::virtio::kRpmsgFeatureNs,
+          {{rsc::kAddrAny, 16, kNum, rsc::kAddrAny}, {rsc::kAddrAny, 16, kNum, rsc::kAddrAny}}),
   };
 }
 
@@ -107,8 +107,7 @@ int FirmwareMain(const TandemBsp& bsp) {
         case mailbox::kEchoRequest:
           (void)bsp.mbox_send(bsp.ctx, mailbox::kEchoReply, kLoopNs);
           break;
-        default:
-          break;  // kicks and kPendingMessage: poll below
+        default: break;  // kicks and kPendingMessage: poll below
       }
     }
     const tandem::StatusCode status = remote.Poll();

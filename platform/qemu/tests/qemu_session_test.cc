@@ -74,8 +74,8 @@ std::string ImagePath(const BoardCase& c) {
 // The tiny remote's image: TANDEM_QEMU_M<n>_TINY_IMAGE, or next to the
 // board's demo image (the same cross build makes both).
 std::string TinyImagePath(const BoardCase& c) {
-  const std::string env = std::string(c.env).replace(std::string(c.env).find("_IMAGE"), 6,
-                                                     "_TINY_IMAGE");
+  const std::string env =
+      std::string(c.env).replace(std::string(c.env).find("_IMAGE"), 6, "_TINY_IMAGE");
   const char* v = std::getenv(env.c_str());
   if (v != nullptr && *v != '\0') return v;
   const std::string demo = ImagePath(c);
@@ -416,17 +416,18 @@ TEST_P(QemuTinySession, BootsAnnouncesEchoesEveryPayloadSizeAndStops) {
     for (std::size_t size = 0; size <= 496; ++size) {
       payload.resize(size);
       for (std::size_t b = 0; b < size; ++b) {
-        payload[b] = static_cast<std::byte>((size * 37 + b * 11 + static_cast<std::size_t>(round)) &
-                                            0xFF);
+        payload[b] =
+            static_cast<std::byte>((size * 37 + b * 11 + static_cast<std::size_t>(round)) & 0xFF);
       }
       ASSERT_TRUE(Echo(echo, payload, in)) << "round " << round << " size " << size;
       ++echoes;
     }
   }
-  std::printf("[ qemu     ] %s: tiny remote: %d echoes (sizes 0..496 x 2, content checked) in "
-              "%.2f s\n",
-              GetParam().label, echoes,
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  std::printf(
+      "[ qemu     ] %s: tiny remote: %d echoes (sizes 0..496 x 2, content checked) in "
+      "%.2f s\n",
+      GetParam().label, echoes,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   // The mailbox control words the tiny firmware answers.
   ASSERT_TRUE(platform_->Send(remoteproc::mailbox::kEchoRequest).ok());
   ASSERT_TRUE(platform_->WaitForControl(remoteproc::mailbox::kEchoReply, 2000).ok());

@@ -57,15 +57,15 @@ namespace tandem::tiny {
 // Which hostile-peer rule failed (fault()), or what of the table is wrong.
 enum class Fault : std::uint8_t {
   kNone = 0,
-  kTableLayout,      // the configured offsets do not fit the table
-  kNotRpmsgVdev,     // entry type / VirtIO id / number of vrings
-  kFeatures,         // gfeatures not a subset of what we offered
-  kVring,            // num, align, alignment, outside the window, overlap
-  kBuffers,          // vdev0buffer too small, not placed, outside the window
-  kAvailIdx,         // avail idx more than num ahead
-  kDescIndex,        // head index >= num
-  kDescriptor,       // INDIRECT, wrong direction, address or length out of range
-  kMessage,          // rpmsg header len beyond its descriptor
+  kTableLayout,   // the configured offsets do not fit the table
+  kNotRpmsgVdev,  // entry type / VirtIO id / number of vrings
+  kFeatures,      // gfeatures not a subset of what we offered
+  kVring,         // num, align, alignment, outside the window, overlap
+  kBuffers,       // vdev0buffer too small, not placed, outside the window
+  kAvailIdx,      // avail idx more than num ahead
+  kDescIndex,     // head index >= num
+  kDescriptor,    // INDIRECT, wrong direction, address or length out of range
+  kMessage,       // rpmsg header len beyond its descriptor
 };
 
 enum class LinkState : std::uint8_t { kWaiting, kRunning, kFailed };
