@@ -144,13 +144,16 @@ bool RemoteCore::LinkUp() {
     Fail(Fault::kNotRpmsgVdev);
     return false;
   }
-  // VirtIO 1.x 3.1.1: the driver accepts only features the device offered.
+  // VirtIO 1.x 3.1.1: the driver accepts only features the device offered;
+  // and we implement only VIRTIO_RPMSG_F_NS (a table that offers EVENT_IDX
+  // is the firmware's mistake, refused rather than half served).
   const std::uint32_t gfeatures = v.vdev.gfeatures.get();
-  if ((gfeatures & ~v.vdev.dfeatures.get()) != 0) {
+  const std::uint32_t ns = 1u << virtio::kRpmsgFeatureNs;
+  if ((gfeatures & ~(v.vdev.dfeatures.get() & ns)) != 0) {
     Fail(Fault::kFeatures);
     return false;
   }
-  ns_ = (gfeatures & (1u << virtio::kRpmsgFeatureNs)) != 0;
+  ns_ = gfeatures != 0;
 
   const std::uint32_t num = config_.num;
   std::uint32_t da[2];

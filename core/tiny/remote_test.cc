@@ -636,6 +636,14 @@ TEST_F(TinyTableTest, FeaturesNotOfferedAreRefused) {
   ExpectRefused(Fault::kFeatures);
 }
 
+TEST_F(TinyTableTest, FeaturesOfferedButNotImplementedAreRefused) {
+  // A firmware table that offers EVENT_IDX: the tiny remote does not do it.
+  const std::uint32_t event_idx = 1u << virtio::feature::kRingEventIdx;
+  table_.vdev.body.dfeatures.set(1u | event_idx);
+  table_.vdev.body.gfeatures.set(1u | event_idx);
+  ExpectRefused(Fault::kFeatures);
+}
+
 TEST_F(TinyTableTest, NotAnRpmsgVdevIsRefused) {
   table_.vdev.body.id.set(3);
   ExpectRefused(Fault::kNotRpmsgVdev);

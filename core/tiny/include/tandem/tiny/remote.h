@@ -59,7 +59,7 @@ enum class Fault : std::uint8_t {
   kNone = 0,
   kTableLayout,   // the configured offsets do not fit the table
   kNotRpmsgVdev,  // entry type / VirtIO id / number of vrings
-  kFeatures,      // gfeatures not a subset of what we offered
+  kFeatures,      // gfeatures not a subset of what we offered and implement (NS)
   kVring,         // num, align, alignment, outside the window, overlap
   kBuffers,       // vdev0buffer too small, not placed, outside the window
   kAvailIdx,      // avail idx more than num ahead
