@@ -25,8 +25,10 @@
 #include "tandem/rpmsg/remote_bus.h"
 #include "tandem/shm/fence.h"
 #include "tandem/shm/region.h"
+#include "tandem/tiny/remote.h"
 #include "tandem/vdev/host_link.h"
 #include "tandem/vdev/remote_link.h"
+#include "tandem/virtio/device_queue.h"
 
 namespace {
 
@@ -132,6 +134,7 @@ Forever<tandem::rpmsg::HostBus> g_host_bus;
 Forever<tandem::vdev::HostLink> g_host_link;
 Forever<tandem::rpmsg::RemoteBusStorage<kVdevNum, 8>> g_remote_storage;
 Forever<tandem::rpmsg::RemoteBus> g_remote_bus;
+tandem::rpmsg::RemoteBus* g_remote_bus_made = nullptr;
 
 // The host runtime: RemoteProc + HostLink + HostBus (a Cortex-A/R host or
 // a Cortex-M managing another core).
@@ -159,6 +162,7 @@ void ReferenceVdevHost(const tandem::shm::Region& shm) {
 void ReferenceVdevRemote(const tandem::shm::Region& shm) {
   const tandem::rpmsg::BusPlatform platform{g_board, g_lock, g_board};
   auto& bus = g_remote_bus.Make(platform, g_remote_storage.Make().memory());
+  g_remote_bus_made = &bus;
   tandem::vdev::RemoteLinkConfig config;
   config.table.table = tandem::ByteSpan(g_shared.data(), 512);
   config.table.device_memory = shm;
@@ -184,16 +188,78 @@ void ReferenceVdev() {
   ReferenceVdevRemote(region.value());
 }
 
-// --- further layers -----------------------------------------------------
-// Each layer of the core adds a Reference<Layer>() here when it lands, calling
-// its main entry points on objects placed in g_shared, and calls it from
-// main() below:
-//   virtio:     DriverQueue / DeviceQueue creation, add/get buffer, kick decision
-//   rsc:        resource-table parsing of a table in g_shared, the constexpr builder
-//   elf:        the ELF reader over a byte span
-//   rpmsg:      the device-side bus, endpoint creation, send/receive, name service
-//   remoteproc: the lifecycle state machine over a do-nothing Platform
-// Keep it referencing only public headers; nothing here may need an OS.
+// --- virtio: the device role ------------------------------------------------
+// The split virtqueue a remote serves (RemoteBus uses it; called directly
+// here so the link check does not depend on what RemoteBus calls).
+void ReferenceVirtioDevice(tandem::shm::Region shm) {
+  auto ring = shm.Sub(0, 1024);
+  auto buffers = shm.Sub(2048, 2048);
+  if (!ring.ok() || !buffers.ok()) return;
+  auto queue = tandem::virtio::DeviceQueue::Create(ring.value(), kVdevNum, 16, {});
+  if (!queue.ok()) {
+    Sink(queue.status());
+    return;
+  }
+  if (auto chain = queue->Pop(ring.value()); chain.ok()) {
+    if (auto d = chain->Next(*queue, ring.value(), buffers.value()); d.ok()) Sink(d->len);
+    Sink(queue->PushUsed(ring.value(), chain->head(), 0));
+  }
+  if (auto kick = queue->NotifyPrepare(ring.value()); kick.ok()) Sink(kick.value());
+  if (auto more = queue->EnableNotifications(ring.value()); more.ok()) Sink(more.value());
+  queue->DisableNotifications(ring.value());
+}
+
+// --- rpmsg: the remote bus and its name service -------------------------------
+class SinkHandler final : public tandem::rpmsg::MessageHandler {
+ public:
+  void OnMessage(tandem::rpmsg::Endpoint&, tandem::rpmsg::ReceivedMessage& message) override {
+    Sink(message.src());
+  }
+};
+SinkHandler g_handler;
+Forever<tandem::rpmsg::Endpoint> g_endpoint;
+
+void ReferenceRpmsgRemote() {
+  // g_remote_bus was made by ReferenceVdevRemote(). A named endpoint is
+  // announced through the name service (NS create, and destroy below).
+  if (g_remote_bus_made == nullptr) return;
+  tandem::rpmsg::RemoteBus& bus = *g_remote_bus_made;
+  tandem::rpmsg::Endpoint& endpoint = g_endpoint.Make();
+  tandem::rpmsg::EndpointConfig config;
+  config.name = "tandem-link-check";
+  Sink(bus.CreateEndpoint(endpoint, config, g_handler));
+  const std::byte payload[4] = {};
+  Sink(bus.TrySendTo(endpoint, 0x400, tandem::ConstByteSpan(payload, sizeof(payload))));
+  bus.DestroyEndpoint(endpoint);
+}
+
+// --- tiny: the small remote (docs/footprint.md) ------------------------------
+Forever<tandem::tiny::Remote<1>> g_tiny;
+
+void ReferenceTiny() {
+  tandem::tiny::Config config;
+  config.table = g_shared.data();
+  config.table_size = 512;
+  config.vdev_offset = 64;
+  config.carveout_offset = 256;
+  config.window = {kSharedDeviceAddress, g_shared.data(),
+                   static_cast<std::uint32_t>(g_shared.size())};
+  config.num = kVdevNum;
+  config.notify = [](void*, std::uint32_t notifyid) { Sink(notifyid); };
+  auto& remote = g_tiny.Make(config);
+  tandem::tiny::Endpoint* endpoint = remote.Open(
+      "tandem-tiny", [](void*, std::uint32_t src, tandem::ConstByteSpan) { Sink(src); }, nullptr);
+  Sink(static_cast<std::uint32_t>(remote.Poll()));
+  if (endpoint != nullptr) {
+    const std::byte payload[4] = {};
+    Sink(static_cast<std::uint32_t>(
+        remote.Send(*endpoint, 0x400, tandem::ConstByteSpan(payload, sizeof(payload)))));
+  }
+}
+
+// Layers not referenced here are checked by tandem_core_<cpu>_all.elf
+// (whole archive): rsc (the loaded-table parse runs inside RemoteLink),
+// elf and remoteproc's loader (through RemoteProc::Boot above).
 
 }  // namespace
 
@@ -201,5 +267,12 @@ int main() {
   ReferenceBase();
   ReferenceShm();
   ReferenceVdev();
+  if (auto region =
+          tandem::shm::Region::Create(g_shared.data(), g_shared.size(), kSharedDeviceAddress);
+      region.ok()) {
+    ReferenceVirtioDevice(region.value());
+  }
+  ReferenceRpmsgRemote();
+  ReferenceTiny();
   return 0;
 }
