@@ -47,4 +47,83 @@ void TtyService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& me
   }
 }
 
+namespace {
+
+std::uint32_t ReadLe32(ConstByteSpan bytes, std::size_t offset) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    v |= static_cast<std::uint32_t>(bytes[offset + i]) << (8 * i);
+  }
+  return v;
+}
+
+void WriteLe64(std::byte* out, std::uint64_t v) {
+  for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::byte>(v >> (8 * i));
+}
+
+}  // namespace
+
+void BenchSinkService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
+  const ConstByteSpan payload = message.payload();
+  if (payload.empty() || payload[0] != kQuery) {
+    ++count_;
+    return;
+  }
+  std::byte reply[8];
+  WriteLe64(reply, count_);
+  count_ = 0;
+  if (const Status s = node_.Reply(endpoint, message, ConstByteSpan(reply, sizeof(reply)));
+      !s.ok()) {
+    node_.Log("bench sink: reply failed: %s", s.message());
+  }
+}
+
+void BenchSourceService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
+  const ConstByteSpan payload = message.payload();
+  BenchSourceRequest r = {};
+  if (payload.size() >= sizeof(BenchSourceRequest)) {
+    r = {ReadLe32(payload, 0), ReadLe32(payload, 4), ReadLe32(payload, 8), ReadLe32(payload, 12),
+         ReadLe32(payload, 16)};
+  }
+  // Checked, as anything from the peer: a bad request sends nothing.
+  if (r.size == 0 || r.size > node_.bus().mtu() || r.dst_count == 0 || r.zero_copy > 1 ||
+      r.dst_base > 0xFFFFFFFFu - r.dst_count) {
+    r.count = 0;
+  }
+  endpoint_ = &endpoint;
+  requester_ = message.src();
+  request_ = r;
+  pending_ = true;
+}
+
+void BenchSourceService::OnLoop(RemoteNode& node) {
+  if (!pending_ || endpoint_ == nullptr) return;
+  pending_ = false;
+  rpmsg::Bus& bus = node.bus();
+  const rpmsg::Timeout timeout = rpmsg::Timeout::Milliseconds(500);
+  std::uint32_t sent = 0;
+  std::byte data[rpmsg::kDefaultBufferSize] = {};
+  const std::size_t size = request_.size < sizeof(data) ? request_.size : sizeof(data);
+  for (; sent < request_.count; ++sent) {
+    // Between buffers the main loop does not run: pet the watchdog here.
+    if ((sent & 1023u) == 0) node.bsp().watchdog_pet(node.bsp().ctx);
+    const std::uint32_t dst = request_.dst_base + sent % request_.dst_count;
+    if (request_.zero_copy != 0) {
+      Result<rpmsg::TxBuffer> tx = bus.AcquireTx(*endpoint_, dst, timeout);
+      if (!tx.ok()) break;
+      tx->data()[0] = static_cast<std::byte>(sent);
+      if (!tx->Send(size).ok()) break;
+    } else {
+      data[0] = static_cast<std::byte>(sent);
+      if (!bus.SendTo(*endpoint_, dst, ConstByteSpan(data, size), timeout).ok()) break;
+    }
+  }
+  std::byte end[8];
+  WriteLe64(end, sent);
+  if (const Status s = bus.SendTo(*endpoint_, requester_, ConstByteSpan(end, sizeof(end)), timeout);
+      !s.ok()) {
+    node.Log("bench source: end marker not sent: %s", s.message());
+  }
+}
+
 }  // namespace tandem::remote::demo
