@@ -91,24 +91,35 @@ void BenchSourceService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMes
     r.count = 0;
   }
   endpoint_ = &endpoint;
-  requester_ = message.src();
-  request_ = r;
-  pending_ = true;
+  if (pending_count_ == kMaxPending) {
+    std::byte none[8] = {};
+    if (const Status s = node_.Reply(endpoint, message, ConstByteSpan(none, sizeof(none)));
+        !s.ok()) {
+      node_.Log("bench source: refusal not sent: %s", s.message());
+    }
+    return;
+  }
+  pending_[pending_count_++] = {message.src(), r};
 }
 
 void BenchSourceService::OnLoop(RemoteNode& node) {
-  if (!pending_ || endpoint_ == nullptr) return;
-  pending_ = false;
+  if (endpoint_ == nullptr) return;
+  for (std::size_t i = 0; i < pending_count_; ++i) Stream(node, pending_[i]);
+  pending_count_ = 0;
+}
+
+void BenchSourceService::Stream(RemoteNode& node, const Pending& pending) {
+  const BenchSourceRequest& request = pending.request;
   rpmsg::Bus& bus = node.bus();
   const rpmsg::Timeout timeout = rpmsg::Timeout::Milliseconds(500);
   std::uint32_t sent = 0;
   std::byte data[rpmsg::kDefaultBufferSize] = {};
-  const std::size_t size = request_.size < sizeof(data) ? request_.size : sizeof(data);
-  for (; sent < request_.count; ++sent) {
+  const std::size_t size = request.size < sizeof(data) ? request.size : sizeof(data);
+  for (; sent < request.count; ++sent) {
     // Between buffers the main loop does not run: pet the watchdog here.
     if ((sent & 1023u) == 0) node.bsp().watchdog_pet(node.bsp().ctx);
-    const std::uint32_t dst = request_.dst_base + sent % request_.dst_count;
-    if (request_.zero_copy != 0) {
+    const std::uint32_t dst = request.dst_base + sent % request.dst_count;
+    if (request.zero_copy != 0) {
       Result<rpmsg::TxBuffer> tx = bus.AcquireTx(*endpoint_, dst, timeout);
       if (!tx.ok()) break;
       tx->data()[0] = static_cast<std::byte>(sent);
@@ -120,7 +131,8 @@ void BenchSourceService::OnLoop(RemoteNode& node) {
   }
   std::byte end[8];
   WriteLe64(end, sent);
-  if (const Status s = bus.SendTo(*endpoint_, requester_, ConstByteSpan(end, sizeof(end)), timeout);
+  if (const Status s =
+          bus.SendTo(*endpoint_, pending.requester, ConstByteSpan(end, sizeof(end)), timeout);
       !s.ok()) {
     node.Log("bench source: end marker not sent: %s", s.message());
   }

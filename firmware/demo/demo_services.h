@@ -72,7 +72,8 @@ class BenchSinkService final : public rpmsg::MessageHandler {
 // the main loop (OnLoop, after the request's Poll() returned, so kicks are
 // not deferred) with the node's reply timeout per buffer; then an 8-byte
 // end marker goes back to the requester: the little-endian number sent.
-// Everything in the request is checked: a bad one is answered with 0 sent.
+// Everything in the request is checked: a bad one is answered with 0 sent,
+// and so is one beyond kMaxPending requests waiting for the main loop.
 struct BenchSourceRequest {
   std::uint32_t count;
   std::uint32_t size;
@@ -89,11 +90,19 @@ class BenchSourceService final : public rpmsg::MessageHandler, public LoopHook {
   void OnLoop(RemoteNode& node) override;
 
  private:
+  struct Pending {
+    std::uint32_t requester;
+    BenchSourceRequest request;
+  };
+  // Requests that came in one Poll(), served in order by OnLoop; one more
+  // is answered at once with 0 sent.
+  static constexpr std::size_t kMaxPending = 4;
+  void Stream(RemoteNode& node, const Pending& pending);
+
   RemoteNode& node_;
   rpmsg::Endpoint* endpoint_ = nullptr;
-  std::uint32_t requester_ = 0;
-  BenchSourceRequest request_ = {};
-  bool pending_ = false;
+  Pending pending_[kMaxPending] = {};
+  std::size_t pending_count_ = 0;
 };
 
 }  // namespace tandem::remote::demo
