@@ -57,7 +57,8 @@ void BM_BusSendReceive(benchmark::State& state) {
     f.pair.remote().Poll().IgnoreError();
     f.pair.host().Poll().IgnoreError();
   }
-  if (f.sink.count != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("messages lost");
+  if (f.sink.count != static_cast<std::uint64_t>(state.iterations()))
+    state.SkipWithError("messages lost");
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
@@ -74,7 +75,8 @@ void BM_BusZeroCopySend(benchmark::State& state) {
     f.pair.remote().Poll().IgnoreError();
     f.pair.host().Poll().IgnoreError();
   }
-  if (f.sink.count != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("messages lost");
+  if (f.sink.count != static_cast<std::uint64_t>(state.iterations()))
+    state.SkipWithError("messages lost");
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_BusZeroCopySend)->Arg(16)->Arg(496);
@@ -90,7 +92,8 @@ void BM_BusRouteEndpoints(benchmark::State& state) {
     f.pair.remote().Poll().IgnoreError();
     f.pair.host().Poll().IgnoreError();
   }
-  if (f.sink.count != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("messages lost");
+  if (f.sink.count != static_cast<std::uint64_t>(state.iterations()))
+    state.SkipWithError("messages lost");
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_BusRouteEndpoints)->Arg(1)->Arg(16)->Arg(256)->Arg(1024);

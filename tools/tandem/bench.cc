@@ -8,11 +8,12 @@
 //   scaling    remote -> host streaming over 1, 16, 256 and 1024 endpoints;
 //   idle       CPU of the host and core processes with nothing to do.
 // The pieces are in bench/; progress goes to stderr, the table to stdout.
+#include "bench/bench.h"
+
 #include <unistd.h>
 
 #include <cstdio>
 
-#include "bench/bench.h"
 #include "commands.h"
 #include "default_firmware.h"
 

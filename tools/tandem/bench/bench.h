@@ -37,8 +37,8 @@ double MemcpyGBps(std::size_t bytes, double seconds);
 struct RunConfig {
   const Global* global = nullptr;
   std::string firmware;
-  int count = 20000;           // echo round trips per size and mode
-  int stream_count = 200000;   // messages per streaming run
+  int count = 20000;          // echo round trips per size and mode
+  int stream_count = 200000;  // messages per streaming run
   std::vector<std::size_t> sizes{16, 256, 496};
   bool polling = true, blocking = true;
   double idle_seconds = 3;

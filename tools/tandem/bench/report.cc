@@ -81,8 +81,8 @@ std::vector<Target> Targets(const Report& r) {
     const auto& most = r.scaling.back();
     const double q = most.msgs_per_s() / one.msgs_per_s();
     t.push_back({"streaming over " + std::to_string(most.endpoints) + " endpoints, msgs/s",
-                 most.msgs_per_s() / 1e6, "M/s", one.msgs_per_s() / 1e6, "1 endpoint", q,
-                 ">= 0.9x", q >= 0.9});
+                 most.msgs_per_s() / 1e6, "M/s", one.msgs_per_s() / 1e6, "1 endpoint", q, ">= 0.9x",
+                 q >= 0.9});
   }
   if (r.have_idle) {
     t.push_back({"idle CPU, host process", r.idle.host_cpu_percent, "%", 0.1, "0.1 % of a CPU",
@@ -100,10 +100,11 @@ void JsonLatency(std::ostream& o, const Latency& l) {
 }
 
 void JsonStream(std::ostream& o, const StreamResult& s) {
-  o << "{\"direction\": \"" << s.direction << "\", \"zero_copy\": " << (s.zero_copy ? "true" : "false")
-    << ", \"size\": " << s.size << ", \"endpoints\": " << s.endpoints
-    << ", \"messages\": " << s.messages << ", \"seconds\": " << s.seconds
-    << ", \"msgs_per_s\": " << s.msgs_per_s() << ", \"bytes_per_s\": " << s.bytes_per_s() << "}";
+  o << "{\"direction\": \"" << s.direction
+    << "\", \"zero_copy\": " << (s.zero_copy ? "true" : "false") << ", \"size\": " << s.size
+    << ", \"endpoints\": " << s.endpoints << ", \"messages\": " << s.messages
+    << ", \"seconds\": " << s.seconds << ", \"msgs_per_s\": " << s.msgs_per_s()
+    << ", \"bytes_per_s\": " << s.bytes_per_s() << "}";
 }
 
 std::string JsonString(const std::string& s) {
@@ -137,8 +138,8 @@ std::string MachineSummary() {
 }
 
 void PrintTable(const Report& r) {
-  std::printf("\ntandem bench: %s\nfirmware %s, %d round trips per echo row\n\n",
-              r.machine.c_str(), r.firmware.c_str(), r.count);
+  std::printf("\ntandem bench: %s\nfirmware %s, %d round trips per echo row\n\n", r.machine.c_str(),
+              r.firmware.c_str(), r.count);
   std::printf("%-34s %9s %9s %9s %9s %9s\n", "round trips (us)", "min", "median", "p99", "p99.9",
               "max");
   auto row = [](const std::string& name, const Latency& l) {
@@ -160,8 +161,7 @@ void PrintTable(const Report& r) {
   std::printf("\nmemcpy: %.2f GB/s in cache (16 KiB), %.2f GB/s out of cache (64 MiB)\n",
               r.memcpy_hot_gbps, r.memcpy_cold_gbps);
   if (!r.streams.empty() || !r.scaling.empty()) {
-    std::printf("\n%-34s %12s %12s %14s\n", "one-way streaming", "msgs/s", "MB/s",
-                "vs memcpy hot");
+    std::printf("\n%-34s %12s %12s %14s\n", "one-way streaming", "msgs/s", "MB/s", "vs memcpy hot");
     auto srow = [&](const StreamResult& s, const std::string& name) {
       std::printf("%-34s %12.0f %12.1f %13.3fx\n", name.c_str(), s.msgs_per_s(),
                   s.bytes_per_s() / 1e6, Ratio(s.bytes_per_s() / 1e9, r.memcpy_hot_gbps));
@@ -178,8 +178,8 @@ void PrintTable(const Report& r) {
     std::printf("\nidle over %.1f s: host process %.3f %% of a CPU, core process %.3f %%\n",
                 r.idle.seconds, r.idle.host_cpu_percent, r.idle.core_cpu_percent);
   }
-  std::printf("\n%-44s %10s %12s %8s %10s %5s\n", "target (issue #13)", "value", "limit",
-              "ratio", "target", "met");
+  std::printf("\n%-44s %10s %12s %8s %10s %5s\n", "target (issue #13)", "value", "limit", "ratio",
+              "target", "met");
   for (const Target& t : Targets(r)) {
     std::printf("%-44s %7.3f %-3s %12.3f %7.2fx %10s %5s\n", t.figure.c_str(), t.value,
                 t.unit.c_str(), t.limit, t.ratio, t.target.c_str(), t.met ? "yes" : "NO");
@@ -190,8 +190,9 @@ void PrintTable(const Report& r) {
 Status WriteJson(const Report& r, const std::string& path) {
   std::ofstream o(path);
   if (!o) return InvalidArgument("cannot write the JSON file");
-  o << "{\n  \"machine\": " << JsonString(r.machine) << ",\n  \"firmware\": "
-    << JsonString(r.firmware) << ",\n  \"count\": " << r.count << ",\n  \"limits\": {\"spin\": ";
+  o << "{\n  \"machine\": " << JsonString(r.machine)
+    << ",\n  \"firmware\": " << JsonString(r.firmware) << ",\n  \"count\": " << r.count
+    << ",\n  \"limits\": {\"spin\": ";
   JsonLatency(o, r.spin);
   o << ", \"futex\": ";
   JsonLatency(o, r.futex);
