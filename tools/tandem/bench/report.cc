@@ -189,7 +189,10 @@ void PrintTable(const Report& r) {
 
 Status WriteJson(const Report& r, const std::string& path) {
   std::ofstream o(path);
-  if (!o) return InvalidArgument("cannot write the JSON file");
+  if (!o) {
+    std::fprintf(stderr, "bench: cannot open %s for writing\n", path.c_str());
+    return InvalidArgument("cannot write the JSON file");
+  }
   o << "{\n  \"machine\": " << JsonString(r.machine)
     << ",\n  \"firmware\": " << JsonString(r.firmware) << ",\n  \"count\": " << r.count
     << ",\n  \"limits\": {\"spin\": ";
