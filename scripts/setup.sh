@@ -29,6 +29,8 @@ BASE=(
   libfuse3-dev fuse3 pkg-config
   # Linux uapi headers (virtio_ring.h, rpmsg.h) used by the platform and tests
   linux-libc-dev
+  # tandem bench --plot: latency and scaling pictures
+  gnuplot-nox
 )
 CLANG=(clang clang-format clang-tidy libclang-rt-14-dev lld llvm)
 CORTEX_M=(gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi qemu-system-arm)

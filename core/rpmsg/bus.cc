@@ -703,6 +703,10 @@ Status Bus::Poll() {
         } else if (rx.status().code() != StatusCode::kUnavailable) {
           result = BreakLocked(rx.status(), out);
           done = true;
+        } else if (!rx_kicks_) {
+          // Drained, and the caller polls: no kick for the next message.
+          DoQuietRx();
+          done = true;
         } else {
           // Drained: ask for a kick for the next message, and re-check, so a
           // message that arrived in between is not stranded (practice 12).
@@ -758,6 +762,29 @@ void Bus::AbortWaits() {
     out.wake = true;
   }
   Flush(out);
+}
+
+void Bus::SetRxKicks(bool enabled) {
+  Outbox out;
+  {
+    LockGuard guard(lock_);
+    rx_kicks_ = enabled;
+    if (state_ == State::kRunning) {
+      if (enabled) {
+        // Whether more came is for the caller's next Poll() to find.
+        auto more = DoRearmRx();
+        if (!more.ok()) BreakLocked(more.status(), out).IgnoreError();
+      } else {
+        DoQuietRx();
+      }
+    }
+  }
+  Flush(out);
+}
+
+bool Bus::rx_kicks() const {
+  LockGuard guard(lock_);
+  return rx_kicks_;
 }
 
 Stats Bus::stats() const {

@@ -634,6 +634,42 @@ TEST(RpmsgBus, TxBatchKicksOnceForABurst) {
   EXPECT_EQ(link.driver.collector.messages.size(), 10u);
 }
 
+// A host that polls turns the remote's kicks off: the remote sends without a
+// doorbell, Poll() still finds every message, and turning them back on
+// makes the next message kick again (with and without EVENT_IDX).
+TEST(RpmsgBus, RxKicksOffSilencesThePeerUntilTurnedOn) {
+  for (const bool event_idx : {true, false}) {
+    SCOPED_TRACE(event_idx ? "EVENT_IDX" : "avail flags");
+    PairOptions o;
+    o.event_idx = event_idx;
+    EchoLink link(o);
+    auto& kicks = link.pair.remote_notifier();
+    const std::uint32_t host_addr = link.channel->local_address();
+    auto send = [&] {
+      ASSERT_TRUE(
+          link.pair.remote().TrySendTo(link.echo_endpoint, host_addr, AsSpan(Pattern(4, 0))).ok());
+    };
+    link.pair.host().SetRxKicks(false);
+    EXPECT_FALSE(link.pair.host().rx_kicks());
+    std::size_t before = kicks.Count(kVring0NotifyId);
+    for (int i = 0; i < 3; ++i) send();
+    EXPECT_EQ(kicks.Count(kVring0NotifyId), before);
+    ASSERT_TRUE(link.pair.host().Poll().ok());
+    EXPECT_EQ(link.driver.collector.messages.size(), 3u);
+    send();  // a Poll() that drained the ring left the kicks off
+    EXPECT_EQ(kicks.Count(kVring0NotifyId), before);
+
+    link.pair.host().SetRxKicks(true);
+    ASSERT_TRUE(link.pair.host().Poll().ok());
+    EXPECT_EQ(link.driver.collector.messages.size(), 4u);
+    send();
+    EXPECT_EQ(kicks.Count(kVring0NotifyId) - before, 1u);
+    ASSERT_TRUE(link.pair.host().Poll().ok());
+    EXPECT_EQ(link.driver.collector.messages.size(), 5u);
+    EXPECT_EQ(link.pair.remote_notifier().notified_under_lock, 0);
+  }
+}
+
 TEST(RpmsgBus, RepliesAndReturnedBuffersCostOneKickPerPoll) {
   PairOptions o;
   o.event_idx = false;

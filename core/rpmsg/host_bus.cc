@@ -159,6 +159,8 @@ Result<bool> HostBus::DoRxNotifyPrepare() { return rx_queue_.KickPrepare(ring0_)
 
 Result<bool> HostBus::DoRearmRx() { return rx_queue_.EnableCallbacks(ring0_); }
 
+void HostBus::DoQuietRx() { rx_queue_.DisableCallbacks(ring0_); }
+
 Result<bool> HostBus::DoArmTxWakeup(bool armed) {
   if (armed) return tx_queue_.EnableCallbacks(ring1_);
   tx_queue_.DisableCallbacks(ring1_);

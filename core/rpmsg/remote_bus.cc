@@ -136,6 +136,8 @@ Result<bool> RemoteBus::DoRxNotifyPrepare() { return rx_queue_.NotifyPrepare(rin
 
 Result<bool> RemoteBus::DoRearmRx() { return rx_queue_.EnableNotifications(ring1_); }
 
+void RemoteBus::DoQuietRx() { rx_queue_.DisableNotifications(ring1_); }
+
 Result<bool> RemoteBus::DoArmTxWakeup(bool armed) { return UpdateTxArmLocked(armed); }
 
 Result<bool> RemoteBus::UpdateTxArmLocked(bool senders_waiting) {

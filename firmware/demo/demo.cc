@@ -4,6 +4,8 @@
 //   0x400  rpmsg-client-sample         remote half of Linux's rpmsg_client_sample
 //   0x401  rpmsg-openamp-demo-channel  echo, byte for byte
 //   0x402  rpmsg-tty                   echo prefixed "TTY 0x0402: "
+//   0x403  tandem-bench-sink           counts what it receives (tandem bench)
+//   0x404  tandem-bench-source         streams on request (tandem bench)
 //
 // Addresses follow the creation order below (RemoteBus allocates from
 // 0x400 up). Everything else - boot, DRIVER_OK, the mailbox, shutdown and

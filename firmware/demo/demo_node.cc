@@ -12,15 +12,22 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
   static EchoService echo(node);
   static TtyService tty(node);
   static EventEchoService event_echo;
+  static BenchSinkService bench_sink(node);
+  static BenchSourceService bench_source(node);
   static rpmsg::Endpoint sample_endpoint;
   static rpmsg::Endpoint echo_endpoint;
   static rpmsg::Endpoint tty_endpoint;
+  static rpmsg::Endpoint bench_sink_endpoint;
+  static rpmsg::Endpoint bench_source_endpoint;
 
   const Status added[] = {
       node.AddEndpoint(sample_endpoint, SampleClientService::kName, sample),
       node.AddEndpoint(echo_endpoint, EchoService::kName, echo),
       node.AddEndpoint(tty_endpoint, TtyService::kName, tty),
+      node.AddEndpoint(bench_sink_endpoint, BenchSinkService::kName, bench_sink),
+      node.AddEndpoint(bench_source_endpoint, BenchSourceService::kName, bench_source),
   };
+  node.SetLoopHook(&bench_source);
   for (const Status& s : added) {
     if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
   }

@@ -10,9 +10,9 @@
 namespace tandem::remote::demo {
 
 // Adds rpmsg-client-sample (0x400), rpmsg-openamp-demo-channel (echo,
-// 0x401) and rpmsg-tty (0x402) to a node made from `bsp` and `config`, and
-// runs it; returns its exit code. Call once: the node and the services are
-// static.
+// 0x401), rpmsg-tty (0x402) and the two ends of `tandem bench`'s streaming,
+// tandem-bench-sink (0x403) and tandem-bench-source (0x404), to a node made from `bsp` and
+// `config`, and runs it; returns its exit code. Call once: the node and the services are static.
 int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config);
 
 }  // namespace tandem::remote::demo

@@ -47,4 +47,95 @@ void TtyService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& me
   }
 }
 
+namespace {
+
+std::uint32_t ReadLe32(ConstByteSpan bytes, std::size_t offset) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    v |= static_cast<std::uint32_t>(bytes[offset + i]) << (8 * i);
+  }
+  return v;
+}
+
+void WriteLe64(std::byte* out, std::uint64_t v) {
+  for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<std::byte>(v >> (8 * i));
+}
+
+}  // namespace
+
+void BenchSinkService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
+  const ConstByteSpan payload = message.payload();
+  if (payload.empty() || payload[0] != kQuery) {
+    ++count_;
+    return;
+  }
+  std::byte reply[8];
+  WriteLe64(reply, count_);
+  count_ = 0;
+  if (const Status s = node_.Reply(endpoint, message, ConstByteSpan(reply, sizeof(reply)));
+      !s.ok()) {
+    node_.Log("bench sink: reply failed: %s", s.message());
+  }
+}
+
+void BenchSourceService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
+  const ConstByteSpan payload = message.payload();
+  BenchSourceRequest r = {};
+  if (payload.size() >= sizeof(BenchSourceRequest)) {
+    r = {ReadLe32(payload, 0), ReadLe32(payload, 4), ReadLe32(payload, 8), ReadLe32(payload, 12),
+         ReadLe32(payload, 16)};
+  }
+  // Checked, as anything from the peer: a bad request sends nothing.
+  if (r.size == 0 || r.size > node_.bus().mtu() || r.dst_count == 0 || r.zero_copy > 1 ||
+      r.dst_base > 0xFFFFFFFFu - r.dst_count) {
+    r.count = 0;
+  }
+  endpoint_ = &endpoint;
+  if (pending_count_ == kMaxPending) {
+    std::byte none[8] = {};
+    if (const Status s = node_.Reply(endpoint, message, ConstByteSpan(none, sizeof(none)));
+        !s.ok()) {
+      node_.Log("bench source: refusal not sent: %s", s.message());
+    }
+    return;
+  }
+  pending_[pending_count_++] = {message.src(), r};
+}
+
+void BenchSourceService::OnLoop(RemoteNode& node) {
+  if (endpoint_ == nullptr) return;
+  for (std::size_t i = 0; i < pending_count_; ++i) Stream(node, pending_[i]);
+  pending_count_ = 0;
+}
+
+void BenchSourceService::Stream(RemoteNode& node, const Pending& pending) {
+  const BenchSourceRequest& request = pending.request;
+  rpmsg::Bus& bus = node.bus();
+  const rpmsg::Timeout timeout = rpmsg::Timeout::Milliseconds(500);
+  std::uint32_t sent = 0;
+  std::byte data[rpmsg::kDefaultBufferSize] = {};
+  const std::size_t size = request.size < sizeof(data) ? request.size : sizeof(data);
+  for (; sent < request.count; ++sent) {
+    // Between buffers the main loop does not run: pet the watchdog here.
+    if ((sent & 1023u) == 0) node.bsp().watchdog_pet(node.bsp().ctx);
+    const std::uint32_t dst = request.dst_base + sent % request.dst_count;
+    if (request.zero_copy != 0) {
+      Result<rpmsg::TxBuffer> tx = bus.AcquireTx(*endpoint_, dst, timeout);
+      if (!tx.ok()) break;
+      tx->data()[0] = static_cast<std::byte>(sent);
+      if (!tx->Send(size).ok()) break;
+    } else {
+      data[0] = static_cast<std::byte>(sent);
+      if (!bus.SendTo(*endpoint_, dst, ConstByteSpan(data, size), timeout).ok()) break;
+    }
+  }
+  std::byte end[8];
+  WriteLe64(end, sent);
+  if (const Status s =
+          bus.SendTo(*endpoint_, pending.requester, ConstByteSpan(end, sizeof(end)), timeout);
+      !s.ok()) {
+    node.Log("bench source: end marker not sent: %s", s.message());
+  }
+}
+
 }  // namespace tandem::remote::demo

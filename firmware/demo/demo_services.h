@@ -48,4 +48,61 @@ class TtyService final : public rpmsg::MessageHandler {
   RemoteNode& node_;
 };
 
+// "tandem-bench-sink": the remote end of `tandem bench`'s host -> remote
+// streaming. Counts every message; a message whose first byte is kQuery
+// is not counted but answered with 8 bytes: the little-endian number of
+// messages counted since the previous query (then the count restarts).
+class BenchSinkService final : public rpmsg::MessageHandler {
+ public:
+  static constexpr const char* kName = "tandem-bench-sink";
+  static constexpr std::byte kQuery{'?'};
+  explicit BenchSinkService(RemoteNode& node) : node_(node) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+
+ private:
+  RemoteNode& node_;
+  std::uint64_t count_ = 0;
+};
+
+// "tandem-bench-source": the remote end of `tandem bench`'s remote -> host
+// streaming. A request (BenchSourceRequest, little-endian) asks for `count`
+// messages of `size` bytes, message i going to dst_base + i % dst_count
+// (so the host can spread them over many endpoints), written in place
+// (AcquireTx, zero-copy) or copied (SendTo). The messages are sent from
+// the main loop (OnLoop, after the request's Poll() returned, so kicks are
+// not deferred) with the node's reply timeout per buffer; then an 8-byte
+// end marker goes back to the requester: the little-endian number sent.
+// Everything in the request is checked: a bad one is answered with 0 sent,
+// and so is one beyond kMaxPending requests waiting for the main loop.
+struct BenchSourceRequest {
+  std::uint32_t count;
+  std::uint32_t size;
+  std::uint32_t dst_base;
+  std::uint32_t dst_count;
+  std::uint32_t zero_copy;  // 0 or 1
+};
+
+class BenchSourceService final : public rpmsg::MessageHandler, public LoopHook {
+ public:
+  static constexpr const char* kName = "tandem-bench-source";
+  explicit BenchSourceService(RemoteNode& node) : node_(node) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+  void OnLoop(RemoteNode& node) override;
+
+ private:
+  struct Pending {
+    std::uint32_t requester;
+    BenchSourceRequest request;
+  };
+  // Requests that came in one Poll(), served in order by OnLoop; one more
+  // is answered at once with 0 sent.
+  static constexpr std::size_t kMaxPending = 4;
+  void Stream(RemoteNode& node, const Pending& pending);
+
+  RemoteNode& node_;
+  rpmsg::Endpoint* endpoint_ = nullptr;
+  Pending pending_[kMaxPending] = {};
+  std::size_t pending_count_ = 0;
+};
+
 }  // namespace tandem::remote::demo

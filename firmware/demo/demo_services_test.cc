@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -135,6 +136,103 @@ TEST_F(DemoTest, TtyCutsAReplyThatWouldExceedTheMtu) {
   EXPECT_EQ(Exchange(tty_driver_, {line}, 1), RemoteNode::kExitClean);
   ASSERT_EQ(tty_driver_.messages.size(), 1u);
   EXPECT_EQ(tty_driver_.messages[0].text, "TTY 0x0402: " + std::string(496 - 12, 'z'));
+}
+
+// tandem bench's two ends: the sink and the source (with its loop hook).
+class BenchServicesTest : public ::testing::Test {
+ protected:
+  BenchServicesTest()
+      : host_(board_),
+        node_(std::make_unique<RemoteNode>(board_.bsp(), host_.node_config("demo"))),
+        sink_(*node_),
+        source_(*node_) {
+    EXPECT_TRUE(node_->AddEndpoint(sink_endpoint_, BenchSinkService::kName, sink_).ok());
+    EXPECT_TRUE(node_->AddEndpoint(source_endpoint_, BenchSourceService::kName, source_).ok());
+    node_->SetLoopHook(&source_);
+    EXPECT_TRUE(host_.bus().RegisterDriver(BenchSinkService::kName, sink_driver_).ok());
+    EXPECT_TRUE(host_.bus().RegisterDriver(BenchSourceService::kName, source_driver_).ok());
+  }
+
+  // As DemoTest::Exchange, the messages made once the channel is bound
+  // (they may name its address).
+  int Exchange(RecordingDriver& driver,
+               const std::function<std::vector<std::string>(rpmsg::Channel&)>& make,
+               std::size_t replies) {
+    std::vector<std::string> messages;
+    bool made = false;
+    std::size_t next = 0;
+    bool shutdown = false;
+    board_.on_wait = [&] {
+      if (board_.waits == 1) host_.Boot();
+      host_.Poll().IgnoreError();
+      if (!driver.bound.empty() && !made) {
+        messages = make(*driver.bound[0]);
+        made = true;
+      }
+      while (!driver.bound.empty() && next < messages.size()) {
+        EXPECT_TRUE(driver.bound[0]->TrySend(Bytes(messages[next++])).ok());
+      }
+      if (!shutdown && driver.messages.size() >= replies) {
+        board_.inbox.push_back(mailbox::kShutdown);
+        shutdown = true;
+      }
+    };
+    return node_->Run();
+  }
+
+  static std::string Le(std::uint64_t v, int bytes) {
+    std::string out;
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>(v >> (8 * i));
+    return out;
+  }
+  static std::string Request(std::uint32_t count, std::uint32_t size, std::uint32_t base,
+                             std::uint32_t n, std::uint32_t zero_copy) {
+    return Le(count, 4) + Le(size, 4) + Le(base, 4) + Le(n, 4) + Le(zero_copy, 4);
+  }
+
+  FakeBoard board_;
+  FakeHost host_;
+  std::unique_ptr<RemoteNode> node_;
+  BenchSinkService sink_;
+  BenchSourceService source_;
+  rpmsg::Endpoint sink_endpoint_, source_endpoint_;
+  RecordingDriver sink_driver_, source_driver_;
+};
+
+TEST_F(BenchServicesTest, SinkCountsMessagesAndAnswersEachQueryWithTheCountSinceTheLast) {
+  auto make = [](rpmsg::Channel&) {
+    return std::vector<std::string>{"D", std::string(496, 'D'), "D", "?", "D", "?"};
+  };
+  EXPECT_EQ(Exchange(sink_driver_, make, 2), RemoteNode::kExitClean);
+  ASSERT_EQ(sink_driver_.messages.size(), 2u);
+  EXPECT_EQ(sink_driver_.messages[0].text, Le(3, 8));
+  EXPECT_EQ(sink_driver_.messages[1].text, Le(1, 8));
+}
+
+TEST_F(BenchServicesTest, SourceStreamsTheRequestCopiedOrInPlaceThenAnEndMarker) {
+  auto make = [](rpmsg::Channel& c) {
+    return std::vector<std::string>{Request(300, 16, c.local_address(), 1, 0),
+                                    Request(300, 496, c.local_address(), 1, 1)};
+  };
+  // 600 messages through 256 buffers: the source waits for the host's.
+  EXPECT_EQ(Exchange(source_driver_, make, 602), RemoteNode::kExitClean);
+  ASSERT_EQ(source_driver_.messages.size(), 602u);
+  EXPECT_EQ(source_driver_.messages[0].text.size(), 16u);
+  EXPECT_EQ(source_driver_.messages[300].text, Le(300, 8));
+  EXPECT_EQ(source_driver_.messages[301].text.size(), 496u);
+  EXPECT_EQ(source_driver_.messages[601].text, Le(300, 8));
+}
+
+TEST_F(BenchServicesTest, SourceRefusesABadRequestAndSendsNothing) {
+  auto make = [](rpmsg::Channel& c) {
+    return std::vector<std::string>{Request(10, 497, c.local_address(), 1, 0),  // above the MTU
+                                    Request(10, 16, c.local_address(), 0, 0),   // no destination
+                                    Request(10, 16, 0xFFFFFFF0u, 0x20, 0),      // wraps
+                                    "short"};
+  };
+  EXPECT_EQ(Exchange(source_driver_, make, 4), RemoteNode::kExitClean);
+  ASSERT_EQ(source_driver_.messages.size(), 4u);
+  for (const auto& m : source_driver_.messages) EXPECT_EQ(m.text, Le(0, 8));
 }
 
 }  // namespace

@@ -202,7 +202,7 @@ check "stop after detach" "offline" bash -c "${T[*]} daemon stop >/dev/null; ${T
 ( sleep 2; pkill -INT -f "^$TANDEM -n run-$$ " ) &
 check "run supervises until Ctrl-C and stops" "is now up.*stopped \(shutdown acknowledged\)" bash -c "${T[*]/$NAME/run-$$} run $DEMO | tr '\n' ' '"
 check "demo" "goodbye!.*TTY 0x[0-9a-f]+: Goodbye.*stopped \(shutdown acknowledged\)" bash -c "${T[*]/$NAME/demo-$$} demo $DEMO | tr '\n' ' '"
-check "bench (a short run; its own remote, no daemon)" "rpmsg echo, blocking +[0-9.]+ +[0-9.]+" "${T[@]}" bench "$DEMO" -c 200 -m blocking
+check "bench (a short run; its own remote, no daemon)" "echo 16 B blocking \([0-9.]+x futex\) +[0-9.]+ +[0-9.]+" "${T[@]}" bench "$DEMO" -c 200 -m blocking --no-streaming
 check_fails "unknown name characters are refused" "bad remote name" "${T[@]}" status "bad/name"
 check_fails "a channel that is not announced" "no channel nosuch" "${T[@]}" send nosuch hi -w 0
 

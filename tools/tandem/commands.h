@@ -62,9 +62,14 @@ int Tty(const Global& g);
 
 struct BenchOptions {
   std::string firmware;
-  int count = 20000;
-  std::size_t size = 64;
+  int count = 20000;          // echo round trips per size and mode
+  std::size_t size = 0;       // 0: 16, 256 and 496 B
   std::string mode = "both";  // blocking | polling | both
+  int stream_count = 0;       // messages per streaming run; 0: default
+  bool quick = false;         // short streaming and idle runs (CI)
+  bool no_streaming = false;  // echo and limits only
+  std::string json;           // write the report as JSON here
+  std::string plot_dir;       // write gnuplot pictures here
 };
 int Bench(const Global& g, const BenchOptions& options);
 

@@ -163,15 +163,20 @@ int main(int argc, char** argv) {
   auto* tty = app.add_subcommand("tty", "lines from stdin to rpmsg-tty, replies to stdout");
 
   auto* benchcmd = app.add_subcommand(
-      "bench", "echo round-trip latency and throughput, next to the raw shared-memory limits");
+      "bench", "latency, streaming, scaling and idle cost, next to the machine's limits");
   benchcmd->add_option("firmware", bench.firmware,
                        "firmware ELF serving rpmsg-openamp-demo-channel");
-  benchcmd->add_option("-c,--count", bench.count, "round trips per mode")
+  benchcmd->add_option("-c,--count", bench.count, "echo round trips per size and mode")
       ->default_val(20000)
       ->check(CLI::Range(100, 10000000));
-  benchcmd->add_option("-s,--size", bench.size, "payload bytes")
-      ->default_val(64)
+  benchcmd->add_option("-s,--size", bench.size, "echo payload bytes only (default 16, 256, 496)")
       ->check(CLI::Range(1, 496));
+  benchcmd->add_option("--stream-count", bench.stream_count, "messages per streaming run")
+      ->check(CLI::Range(100, 100000000));
+  benchcmd->add_flag("--quick", bench.quick, "short streaming and idle runs");
+  benchcmd->add_flag("--no-streaming", bench.no_streaming, "limits and echo only");
+  benchcmd->add_option("--json", bench.json, "also write the report as JSON to this file");
+  benchcmd->add_option("--plot", bench.plot_dir, "write gnuplot SVG/PNG pictures to this dir");
   benchcmd->add_option("-m,--mode", bench.mode, "blocking, polling or both")
       ->default_val("both")
       ->check(CLI::IsMember({"blocking", "polling", "both"}));

@@ -1,6 +1,7 @@
 #include "tandem/linux/mailbox.h"
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,9 +202,16 @@ bool Mailbox::WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::u
            peer_gone_.load(std::memory_order_acquire);
   };
   // Spin phase: a reply within a few microseconds costs no system call.
-  // The clock is read every 64 pauses (a pause is 10..140 cycles).
+  // The clock is read every 64 pauses (a pause is 10..140 cycles). Past
+  // the first kSpinBeforeYield, each clock check also yields the CPU: when
+  // more threads are runnable than there are CPUs (the peer, or the
+  // application it waits for, may be queued behind this spinner on the
+  // same CPU), a spin that never yields holds the CPU for its whole budget
+  // and every round trip costs the budget. With the CPU to itself,
+  // sched_yield returns at once (one system call per ~1-5 us of spin).
   const std::int64_t spin = spin_ns_.load(std::memory_order_relaxed);
   if (spin > 0) {
+    const auto start = std::chrono::steady_clock::now();
     auto spin_end = SaturatingDeadline(std::chrono::nanoseconds(spin));
     if (spin_end > deadline) spin_end = deadline;
     for (;;) {
@@ -211,7 +219,9 @@ bool Mailbox::WaitForChange(std::uint32_t* word, std::uint32_t* sleepers, std::u
         if (changed()) return true;
         CpuRelax();
       }
-      if (std::chrono::steady_clock::now() >= spin_end) break;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= spin_end) break;
+      if (now - start >= kSpinBeforeYield) sched_yield();
     }
   }
   // Block phase, in slices of at most kMaxSleepSlice: a FUTEX_WAKE the peer

@@ -360,8 +360,8 @@ class Session final {
   Doorbell doorbell_{*this};
   hosted::MutexLock bus_lock_;
   hosted::CondvarWaiter waiter_;
-  std::unique_ptr<rpmsg::HostBusStorage<kMaxBuffers, 1024, 64>> bus_storage_ =
-      std::make_unique<rpmsg::HostBusStorage<kMaxBuffers, 1024, 64>>();
+  std::unique_ptr<rpmsg::HostBusStorage<kMaxBuffers, 2048, 64>> bus_storage_ =
+      std::make_unique<rpmsg::HostBusStorage<kMaxBuffers, 2048, 64>>();
   rpmsg::HostBus bus_{rpmsg::BusPlatform{doorbell_, bus_lock_, waiter_}, bus_storage_->memory()};
 
   // poll_mutex_ as the HostLink's link lock (an rpmsg::Lock, which the

@@ -171,6 +171,20 @@ class Bus {
   // Reset() when a callback may be blocked (vdev::HostLink::OnVdevReset).
   void AbortWaits();
 
+  // Whether the peer should kick us for the messages it sends (default:
+  // yes). A caller that polls the bus itself in a loop turns them off: the
+  // peer then pays no doorbell per message and no thread of ours is woken
+  // for one (VirtIO 1.x 2.7.7/2.7.10: VRING_AVAIL_F_NO_INTERRUPT, or
+  // used_event / avail_event moved out of reach). While off, Poll() leaves
+  // the receive ring's kicks off when it drains it, and blocking Receive()
+  // waits for the next Poll() only. Turning them on asks for a kick again
+  // at once; call Poll() after it, for what arrived while they were off
+  // brought none. Our own choice only: the peer may always kick or not, and
+  // nothing it writes decides whether our threads wake (hostile_peer.md).
+  // Survives Start()/Reset(). Any thread, not under the caller's lock.
+  void SetRxKicks(bool enabled);
+  bool rx_kicks() const;
+
   // While a Poll() runs, a sender that waits for a tx buffer does not count
   // on that Poll() to reclaim one (its thread may be the blocked one: a
   // callback sending): it looks for buffers the peer consumed itself, every
@@ -268,6 +282,7 @@ class Bus {
   virtual Status DoReleaseRx(const BufferSlot& slot) = 0;  // back to the peer
   virtual Result<bool> DoRxNotifyPrepare() = 0;            // kick for returned buffers?
   virtual Result<bool> DoRearmRx() = 0;                    // ask for rx kicks; true: more came
+  virtual void DoQuietRx() = 0;                            // ask for no rx kicks
   virtual Result<bool> DoArmTxWakeup(bool armed) = 0;      // ask for tx kicks; true: buffers came
   virtual Result<bool> DoReclaimTx() = 0;                  // true: tx buffers may be free now
   virtual void DoFillStats(Stats& stats) const = 0;
@@ -319,6 +334,7 @@ class Bus {
   std::uint32_t defer_kicks_ = 0;  // Poll() running or TxBatch open
   bool in_poll_ = false;
   bool aborting_ = false;  // AbortWaits() until the next Start()
+  bool rx_kicks_ = true;   // SetRxKicks()
   bool tx_dirty_ = false;  // buffers sent since the last kick decision
   bool rx_dirty_ = false;  // buffers returned since the last kick decision
 };

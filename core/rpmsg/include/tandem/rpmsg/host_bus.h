@@ -129,6 +129,7 @@ class HostBus final : public Bus, private NameServiceListener {
   Status DoReleaseRx(const BufferSlot& slot) override;
   Result<bool> DoRxNotifyPrepare() override;
   Result<bool> DoRearmRx() override;
+  void DoQuietRx() override;
   Result<bool> DoArmTxWakeup(bool armed) override;
   Result<bool> DoReclaimTx() override;
   void DoFillStats(Stats& stats) const override;

@@ -17,7 +17,9 @@
 //     flood of kicks cannot starve a shutdown or crash message.
 //
 // Waiting is spin-then-block: a bounded spin (spin_ns, with the x86 pause
-// instruction) on the channel's sequence word, then FUTEX_WAIT on that word
+// instruction; past kSpinBeforeYield it also yields the CPU between checks,
+// so an overcommitted machine still runs the peer) on the channel's
+// sequence word, then FUTEX_WAIT on that word
 // in slices of at most kMaxSleepSlice (deadline.h, 100 ms) up to the
 // remaining timeout, re-checking between slices. The futex is a shared one (not
 // FUTEX_PRIVATE_FLAG) because the two sides are different processes. A
@@ -72,6 +74,9 @@ class Mailbox {
   static constexpr std::uint32_t kMaxNotifyId = 63;
   static constexpr std::chrono::nanoseconds kForever = std::chrono::nanoseconds::max();
   static constexpr std::chrono::nanoseconds kDefaultSpin{5000};
+  // A spin longer than this yields the CPU between its checks (see
+  // WaitForChange): the default spin never does.
+  static constexpr std::chrono::nanoseconds kSpinBeforeYield{10'000};
 
   // Formats a fresh page (all channels empty). Only while no other process
   // uses the page (before starting a core).
