@@ -42,8 +42,10 @@ std::string BaseName(const std::string& path) {
 }
 
 Json RemoteConfig::ToJson() const {
-  return {{"name", name},         {"firmware", firmware},
-          {"recovery", recovery}, {"coredump", coredump},
+  return {{"name", name},
+          {"firmware", firmware},
+          {"recovery", recovery},
+          {"coredump", coredump},
           {"buffer_size", buffer_size}};
 }
 
@@ -56,7 +58,8 @@ RemoteConfig RemoteConfig::FromJson(const Json& j) {
   if (auto it = j.find("coredump"); it != j.end() && it->is_boolean()) c.coredump = *it;
   if (auto it = j.find("buffer_size"); it != j.end() && it->is_number_unsigned()) {
     const std::uint64_t size = *it;
-    if (size == 0 || rsc::IsValidRpmsgBufferSize(size)) c.buffer_size = static_cast<std::uint32_t>(size);
+    if (size == 0 || rsc::IsValidRpmsgBufferSize(size))
+      c.buffer_size = static_cast<std::uint32_t>(size);
   }
   return c;
 }

@@ -162,13 +162,14 @@ Status HandleVdev(const rsc::Vdev& v, ResourceContext& ctx) {
   // virtio_rpmsg_bus.c: "we expect symmetric tx/rx vrings"; the buffer area
   // is split in two equal halves.
   if (v.vring[0].num != v.vring[1].num) return DataLoss(error::kVdevAsymmetricVrings);
+  // Before anything is placed: a size the host cannot use fails at once.
+  TANDEM_TRY_ASSIGN(const std::uint32_t buffer_size, NegotiateBufferSize(v, ctx));
   ctx.out.vdev_entry = v;
   VdevResources& vdev = ctx.out.vdev.emplace();
   vdev.device_features = v.dfeatures;
   for (std::size_t i = 0; i < 2; ++i) {
     TANDEM_TRY_ASSIGN(vdev.vring[i], PlaceVring(v, i, ctx));
   }
-  TANDEM_TRY_ASSIGN(const std::uint32_t buffer_size, NegotiateBufferSize(v, ctx));
   TANDEM_TRY(PlaceBuffers(v.vring[0].num, buffer_size, ctx, vdev));
   TANDEM_TRY(CheckLayout(vdev));
   // Feature negotiation: the driver accepts what it supports of what the

@@ -54,8 +54,8 @@ std::vector<std::byte> TableWith(std::uint32_t dfeatures, std::uint32_t config_l
     const Le32 w(v);
     std::memcpy(t.data() + at, &w, 4);
   };
-  put32(0, 1);   // ver
-  put32(4, 1);   // num
+  put32(0, 1);    // ver
+  put32(4, 1);    // num
   put32(16, 20);  // offset[0]
   put32(20, kRscVdev);
   put32(24, kVirtioIdRpmsg);

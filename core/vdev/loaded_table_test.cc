@@ -238,9 +238,9 @@ TEST(LoadedTableBufferSize, TheDefaultTableIsTheLinuxTableByteForByte) {
       .image = rsc::MakeCarveout(kImageBase, kImageSize, "image"),
       .trace = rsc::MakeTrace(kTraceBase, kTraceSize, "trace0"),
       .buffers = rsc::MakeCarveout(rsc::kAddrAny, 2 * 256 * 512, "vdev0buffer"),
-      .vdev = rsc::MakeRpmsgVdev(rsc::kAddrAny, (1u << 0) | (1u << 29),
-                                 {{rsc::kAddrAny, 4096, 256, rsc::kAddrAny},
-                                  {rsc::kAddrAny, 4096, 256, rsc::kAddrAny}}),
+      .vdev = rsc::MakeRpmsgVdev(
+          rsc::kAddrAny, (1u << 0) | (1u << 29),
+          {{rsc::kAddrAny, 4096, 256, rsc::kAddrAny}, {rsc::kAddrAny, 4096, 256, rsc::kAddrAny}}),
   };
   constexpr RpmsgResourceTable now = MakeRpmsgResourceTable();
   static_assert(sizeof(now) == sizeof(before));

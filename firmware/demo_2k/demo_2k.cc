@@ -24,9 +24,8 @@ constexpr std::uint32_t kBufferSize = 2048;
 }  // namespace
 
 // Patched in place by the host: never const (rpmsg_resource_table.h).
-[[gnu::section(".resource_table"),
-  gnu::used]] constinit board::BasicRpmsgResourceTable<kBufferSize> g_resource_table =
-    board::MakeRpmsgResourceTable<kBufferSize>();
+[[gnu::section(".resource_table"), gnu::used]] constinit board::BasicRpmsgResourceTable<kBufferSize>
+    g_resource_table = board::MakeRpmsgResourceTable<kBufferSize>();
 
 int FirmwareMain(const TandemBsp& bsp) {
   auto config = board::NodeConfig("demo_2k", board::TableBytes(g_resource_table), kBufferSize);

@@ -78,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Options options;
   // The last byte picks the host's buffer-size policy: as the firmware asks
   // (the default), Linux's 512, or 2048 (docs/buffers.md).
-  if (size > 0) options.rpmsg_buffer_size = std::array<std::uint32_t, 4>{0, 0, 512, 2048}[data[size - 1] % 4];
+  if (size > 0)
+    options.rpmsg_buffer_size = std::array<std::uint32_t, 4>{0, 0, 512, 2048}[data[size - 1] % 4];
   RemoteProc rproc(platform, options, &listener);
   listener.rproc = &rproc;
   const ConstByteSpan input(reinterpret_cast<const std::byte*>(data), size);

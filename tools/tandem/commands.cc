@@ -378,9 +378,9 @@ int Recovery(const Global& g, const std::string& value) {
 namespace {
 void PrintBuffers(const Json& b) {
   const unsigned size = b.value("buffer_size", 0u);
-  const std::string required =
-      b.contains("required") && b["required"].is_string() ? b.value("required", "")
-                                                          : std::to_string(b.value("required", 0u));
+  const std::string required = b.contains("required") && b["required"].is_string()
+                                   ? b.value("required", "")
+                                   : std::to_string(b.value("required", 0u));
   if (size == 0) {
     std::printf("no vdev placed; required size %s\n", required.c_str());
     return;

@@ -288,8 +288,9 @@ consteval RpmsgVdevEntry<NumVrings> MakeRpmsgVdev(std::uint32_t notifyid, std::u
 // Build errors: BufferSize not a multiple of 8 in 32..65536; bit 2 set by
 // hand in `dfeatures` (it follows from BufferSize).
 template <std::uint32_t BufferSize>
-inline constexpr std::size_t kRpmsgConfigLen =
-    BufferSize == kRpmsgDefaultBufferSize ? 0 : sizeof(RpmsgVirtioConfig);
+inline constexpr std::size_t kRpmsgConfigLen = BufferSize == kRpmsgDefaultBufferSize
+                                                   ? 0
+                                                   : sizeof(RpmsgVirtioConfig);
 template <std::uint32_t BufferSize>
 using SizedRpmsgVdevEntry = VdevEntry<2, kRpmsgConfigLen<BufferSize>>;
 

@@ -43,7 +43,7 @@ inline constexpr std::uint32_t kVringNum = 256;
 inline constexpr std::uint32_t kVringAlign = 4096;
 inline constexpr std::uint32_t kRpmsgBufferSize = rpmsg::kDefaultBufferSize;  // 512, as Linux
 template <std::uint32_t BufferSize>
-inline constexpr std::uint32_t kRpmsgBufferAreaSizeFor = 2 * kVringNum * BufferSize;
+inline constexpr std::uint32_t kRpmsgBufferAreaSizeFor = 2 * kVringNum* BufferSize;
 inline constexpr std::uint32_t kRpmsgBufferAreaSize = kRpmsgBufferAreaSizeFor<kRpmsgBufferSize>;
 inline constexpr std::uint32_t kRpmsgFeatures =
     (1u << virtio::kRpmsgFeatureNs) | (1u << virtio::feature::kRingEventIdx);
