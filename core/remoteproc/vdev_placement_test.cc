@@ -154,7 +154,9 @@ Bytes SizedTable(std::uint32_t carveout_len, std::uint32_t h2r, std::uint32_t r2
   const Le32 a(h2r), b(r2h);
   std::memcpy(vdev.config, &a, 4);
   std::memcpy(vdev.config + 4, &b, 4);
-  return AssembleTable(rsc::MakeCarveout(kSram, carveout_len, "vdev0buffer"), vdev);
+  rsc::CarveoutEntry buffers = rsc::MakeCarveout(kSram, 0, "vdev0buffer");
+  buffers.body.len = Le32(carveout_len);
+  return AssembleTable(buffers, vdev);
 }
 
 TEST_F(VdevPlacement, TheFirmwaresBufferSizeIsUsedAndVirtioRpmsgFBufszAcked) {

@@ -53,7 +53,9 @@ void ExpectEcho(ChannelPort& port, const std::vector<std::byte>& payload) {
   auto got = port.Receive(in, rpmsg::Timeout::Seconds(2));
   ASSERT_TRUE(got.ok()) << got.status().message();
   ASSERT_EQ(got->len, payload.size());
-  if (!payload.empty()) ASSERT_EQ(std::memcmp(in.data(), payload.data(), payload.size()), 0);
+  if (!payload.empty()) {
+    ASSERT_EQ(std::memcmp(in.data(), payload.data(), payload.size()), 0);
+  }
 }
 
 std::vector<std::byte> Pattern(std::size_t size, int seed) {
