@@ -117,8 +117,12 @@ EchoResult RpmsgEcho(const Global& g, const std::string& firmware, bool polling,
   if (!image.ok()) return {{}, 0, image.status()};
   if (Status st = s.Boot(std::move(image).value()); !st.ok()) return {{}, 0, st};
   if (auto b = port.WaitBound(std::chrono::seconds(5)); !b.ok()) return {{}, 0, b.status()};
+  // The payload limit is the link's (docs/buffers.md): 496 with 512-byte buffers.
+  if (size > s.bus().mtu()) {
+    return {{}, 0, InvalidArgument("payload larger than the firmware's buffers allow (mtu)")};
+  }
 
-  std::vector<std::byte> out(size), in(512);
+  std::vector<std::byte> out(size), in(s.bus().mtu());
   auto one = [&](int i) -> Status {
     std::memset(out.data(), i & 0xff, size);
     TANDEM_TRY(port.Send(out, rpmsg::Timeout::Seconds(2)));

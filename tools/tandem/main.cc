@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(100, 10000000));
   benchcmd->add_option("-s,--size", bench.size, "payload bytes")
       ->default_val(64)
-      ->check(CLI::Range(1, 496));
+      ->check(CLI::Range(1, 65520));
   benchcmd->add_option("-m,--mode", bench.mode, "blocking, polling or both")
       ->default_val("both")
       ->check(CLI::IsMember({"blocking", "polling", "both"}));
