@@ -42,7 +42,7 @@ check_fails() {  # check_fails <description> <expected regex> <command...>
 check "no vdev yet, size as the firmware asks" "no vdev placed; required size auto" \
   "${T[@]}" buffers
 check "require 512" "required size 512" "${T[@]}" buffers 512
-check_fails "a bad size is refused" "multiple of 8" "${T[@]}" buffers 1000
+check_fails "a bad size is refused" "multiple of 8" "${T[@]}" buffers 1020
 check "saved in tandemd.json" '"buffer_size": ?512' cat "$DIR/tandemd.json"
 check_fails "a firmware asking 2048 is refused at start, naming both" \
   "configured for 512-byte RPMsg buffers, the firmware asks for 2048" "${T[@]}" start "$DEMO2K"
