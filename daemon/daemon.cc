@@ -232,6 +232,19 @@ Json Daemon::Dispatch(const std::string& op, const Json& req) {
     return Fail(StatusCode::kInvalidArgument, "recovery takes enabled, disabled or recover, not '" +
                                                   host::Printable(value) + "'");
   }
+  if (op == "buffers") {  // docs/buffers.md
+    const std::string value = Str(req, "value");
+    if (value.empty()) return Ok({{"buffers", remote->Buffers()}});
+    std::uint32_t size = 0;
+    if (value != "auto") {
+      if (value.size() > 6 || value.find_first_not_of("0123456789") != std::string::npos) {
+        return Fail(StatusCode::kInvalidArgument,
+                    "buffers takes auto or a size in bytes, not '" + host::Printable(value) + "'");
+      }
+      size = static_cast<std::uint32_t>(std::stoul(value));
+    }
+    return done(remote->SetBufferSize(size), true);
+  }
   if (op == "coredump_policy") {
     const std::string value = Str(req, "value");
     if (value.empty())
@@ -285,8 +298,10 @@ Json Daemon::Dispatch(const std::string& op, const Json& req) {
   }
   if (op == "channels") {
     Json list = Json::array();
+    // Every channel of the link has the link's mtu (docs/buffers.md).
+    const std::uint32_t mtu = remote->Buffers().value("mtu", 0u);
     for (const auto& c : remote->Channels()) {
-      list.push_back({{"name", c.name}, {"remote", c.remote}, {"bound", c.bound}});
+      list.push_back({{"name", c.name}, {"remote", c.remote}, {"bound", c.bound}, {"mtu", mtu}});
     }
     return Ok({{"channels", list}});
   }

@@ -11,6 +11,7 @@
 #include "tandem/linux/core_state.h"
 #include "tandem/remoteproc/crash.h"
 #include "tandem/remoteproc/state.h"
+#include "tandem/rsc/rpmsg_config.h"
 
 namespace tandem::daemon {
 
@@ -42,7 +43,11 @@ std::string BaseName(const std::string& path) {
 }
 
 Json RemoteConfig::ToJson() const {
-  return {{"name", name}, {"firmware", firmware}, {"recovery", recovery}, {"coredump", coredump}};
+  return {{"name", name},
+          {"firmware", firmware},
+          {"recovery", recovery},
+          {"coredump", coredump},
+          {"buffer_size", buffer_size}};
 }
 
 RemoteConfig RemoteConfig::FromJson(const Json& j) {
@@ -52,6 +57,11 @@ RemoteConfig RemoteConfig::FromJson(const Json& j) {
   if (auto it = j.find("firmware"); it != j.end() && it->is_string()) c.firmware = *it;
   if (auto it = j.find("recovery"); it != j.end() && it->is_boolean()) c.recovery = *it;
   if (auto it = j.find("coredump"); it != j.end() && it->is_boolean()) c.coredump = *it;
+  if (auto it = j.find("buffer_size"); it != j.end() && it->is_number_unsigned()) {
+    const std::uint64_t size = *it;
+    if (size == 0 || rsc::IsValidRpmsgBufferSize(size))
+      c.buffer_size = static_cast<std::uint32_t>(size);
+  }
   return c;
 }
 
@@ -69,6 +79,7 @@ Error ManagedRemote::Create(RemoteConfig config, const DaemonPaths& paths,
   o.runtime_dir = paths.runtime_dir;
   o.console_path = paths.runtime_dir + "/" + config.name + ".console";
   o.recovery = config.recovery;
+  o.rpmsg_buffer_size = config.buffer_size;
   o.coredump = config.coredump ? host::CoredumpPolicy::kEnabled : host::CoredumpPolicy::kDisabled;
   o.launcher_path = paths.launcher;
   // The platform checks the machine (AnyCorePlatform::PrepareFor).
@@ -263,6 +274,28 @@ Error ManagedRemote::SetCoredump(bool enabled) {
   return Error::Ok();
 }
 
+Error ManagedRemote::SetBufferSize(std::uint32_t size) {
+  if (size != 0 && !rsc::IsValidRpmsgBufferSize(size)) {
+    return Error{StatusCode::kInvalidArgument,
+                 "buffer size " + std::to_string(size) +
+                     ": auto, or a multiple of 8 from 32 to 65536 (bytes, header included)"};
+  }
+  session_->SetRpmsgBufferSize(size);
+  hosted::MutexGuard lock(mutex_);
+  config_.buffer_size = size;
+  return Error::Ok();
+}
+
+Json ManagedRemote::Buffers() const {
+  const host::BufferInfo b = session_->buffers();
+  const RemoteConfig c = config();
+  return {{"buffer_size", b.size},
+          {"buffers", b.count},
+          {"mtu", b.mtu()},
+          {"negotiated", b.negotiated},
+          {"required", c.buffer_size == 0 ? Json("auto") : Json(c.buffer_size)}};
+}
+
 Error ManagedRemote::Recover() {
   hosted::MutexGuard ops(ops_mutex_);
   log_.Add("recovering " + name_);
@@ -309,6 +342,7 @@ Json ManagedRemote::Status() const {
       link.ok() ? "up" : (link.code() == StatusCode::kFailedPrecondition ? "down" : link.message());
   j["channels"] = Channels().size();
   j["events"] = session_->events_received();
+  j["buffers"] = Buffers();
   if (const auto pm = session_->last_postmortem()) {
     j["postmortem"] = {{"sequence", pm->sequence},
                        {"core", pm->core_status.ok() ? "kept" : pm->core_status.message()}};

@@ -122,6 +122,7 @@ Status Session::Init(std::unique_ptr<HostPlatform> platform) {
   ropts.recovery = options_.recovery;
   ropts.shutdown_timeout_ms = static_cast<std::uint32_t>(options_.shutdown_timeout.count());
   ropts.expected_machine = options_.expected_machine;
+  ropts.rpmsg_buffer_size = options_.rpmsg_buffer_size;
   rproc_ = std::make_unique<remoteproc::RemoteProc>(*platform_, ropts);
   vdev::HostLinkOptions lopts;
   lopts.send_timeout = options_.send_timeout;
@@ -282,6 +283,23 @@ Status Session::Recover() {
 void Session::SetRecovery(bool enabled) {
   hosted::MutexGuard lock(control_mutex_);
   rproc_->set_recovery(enabled);
+}
+
+void Session::SetRpmsgBufferSize(std::uint32_t size) {
+  hosted::MutexGuard lock(control_mutex_);
+  options_.rpmsg_buffer_size = size;
+  rproc_->set_rpmsg_buffer_size(size);
+}
+
+BufferInfo Session::buffers() const {
+  hosted::MutexGuard lock(control_mutex_);
+  BufferInfo info;
+  if (const auto& vdev = rproc_->vdev()) {
+    info.size = vdev->buffer_size;
+    info.count = vdev->buffer_count;
+    info.negotiated = vdev->buffer_size_negotiated();
+  }
+  return info;
 }
 
 Status Session::ReportCrash(remoteproc::CrashReason reason, std::string detail) {

@@ -237,6 +237,10 @@ void RemoteNode::OnLinkFailed(vdev::LinkFailure failure, const Status& error) {
           ? "%s: rpmsg link broken: %s (reported: DEVICE_NEEDS_RESET, kLinkBroken)"
           : "%s: rpmsg link setup failed: %s (reported: DEVICE_NEEDS_RESET, kLinkBroken)",
       config_.name, error.message());
+  if (error.Is(vdev::kHostIgnoredBufferSize)) {
+    Log("%s: this firmware is built for %u-byte RPMsg buffers", config_.name,
+        static_cast<unsigned>(config_.buffer_size));
+  }
 }
 
 void RemoteNode::StopLink() {

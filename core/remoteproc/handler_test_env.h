@@ -28,7 +28,7 @@ class HandlerTest : public ::testing::Test {
   }
   ResourceContext Context(Placement placement) {
     return {memory_, ByteSpan(reinterpret_cast<std::byte*>(table_.data()), table_.size()),
-            placement, 512, out_};
+            placement, host_buffer_size_, out_};
   }
   Status HandleAll(Placement placement) {
     ResourceContext ctx = Context(placement);
@@ -54,6 +54,7 @@ class HandlerTest : public ::testing::Test {
   TableResources out_;
   Bytes table_;
   std::optional<rsc::ResourceTable> parsed_;
+  std::uint32_t host_buffer_size_ = 512;  // Options::rpmsg_buffer_size
 };
 
 }  // namespace tandem::remoteproc::testing

@@ -10,6 +10,7 @@
 #include "tandem/elf/elf_file.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
+#include "tandem/rsc/rpmsg_config.h"
 #include "tandem/rsc/table_patch.h"
 #include "tandem/rsc/wire.h"
 #include "vdev_placement.h"
@@ -56,7 +57,7 @@ void RemoteProc::NotifyVdevReset() {
 }
 
 Status RemoteProc::CheckOptions() const {
-  if (options_.rpmsg_buffer_size < 32 || options_.rpmsg_buffer_size % 8 != 0) {
+  if (options_.rpmsg_buffer_size != 0 && !rsc::IsValidRpmsgBufferSize(options_.rpmsg_buffer_size)) {
     return InvalidArgument(error::kBadRpmsgBufferSize);
   }
   return OkStatus();

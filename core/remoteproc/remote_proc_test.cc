@@ -199,12 +199,13 @@ TEST_F(RemoteProcTest, BufferAreaIsTwiceVringNumBuffersOfTheConfiguredSize) {
   }
 }
 
-TEST_F(RemoteProcTest, BufferSizeOptionScalesTheBufferArea) {
+TEST_F(RemoteProcTest, ABufferSizeTheFirmwareDoesNotAskForFailsTheLoad) {
   Options options;
-  options.rpmsg_buffer_size = 1024;
+  options.rpmsg_buffer_size = 1024;  // the table asks for nothing: 512
   Make(options);
-  ASSERT_TRUE(rproc_->Load(Span(firmware_)).ok()) << rproc_->error_detail();
-  EXPECT_EQ(rproc_->vdev()->buffers.size(), 2u * fw::kVringNum * 1024u);
+  const Status s = rproc_->Load(Span(firmware_));
+  EXPECT_TRUE(s.Is(error::kRpmsgBufferSizeMismatch)) << s.message();
+  EXPECT_EQ(rproc_->state(), State::kOffline);
 }
 
 TEST_F(RemoteProcTest, UnusableBufferSizeOptionIsRejected) {
@@ -212,6 +213,9 @@ TEST_F(RemoteProcTest, UnusableBufferSizeOptionIsRejected) {
   options.rpmsg_buffer_size = 20;
   Make(options);
   EXPECT_EQ(rproc_->Load(Span(firmware_)).code(), StatusCode::kInvalidArgument);
+  options.rpmsg_buffer_size = 65544;
+  Make(options);
+  EXPECT_TRUE(rproc_->Load(Span(firmware_)).Is(error::kBadRpmsgBufferSize));
   EXPECT_EQ(rproc_->state(), State::kOffline);
 }
 

@@ -25,7 +25,9 @@ struct ResourceContext {
   // handlers write back what they chose (addresses, notifyids, features).
   ByteSpan table;
   Placement placement;
-  std::uint32_t rpmsg_buffer_size;  // Options::rpmsg_buffer_size, checked
+  // Options::rpmsg_buffer_size, checked: 0 (as the firmware asks) or the
+  // size the host requires.
+  std::uint32_t rpmsg_buffer_size;
   TableResources& out;
 };
 

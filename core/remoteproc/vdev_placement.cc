@@ -7,6 +7,7 @@
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/remoteproc/remote_proc.h"
+#include "tandem/rsc/rpmsg_config.h"
 #include "tandem/rsc/table_patch.h"
 #include "tandem/virtio/ring_layout.h"
 
@@ -65,11 +66,47 @@ Result<VringResources> PlaceVring(const rsc::Vdev& vdev, std::size_t index, Reso
   return out;
 }
 
+void AppendDecimal(ErrorDetail& detail, std::uint32_t value) {
+  char digits[11];
+  std::size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  char text[12];
+  for (std::size_t i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
+  text[n] = '\0';
+  detail.Append(text);
+}
+
+// The buffer size (docs/buffers.md): what the firmware's (untrusted) entry
+// asks for, checked, against what the host requires.
+Result<std::uint32_t> NegotiateBufferSize(const rsc::Vdev& v, ResourceContext& ctx) {
+  auto asked = rsc::RpmsgBufferSizeOf(v);
+  if (!asked.ok()) {
+    ctx.memory.detail.Append("rpmsg vdev config space: ");
+    ctx.memory.detail.Append(asked.status().message());
+    return asked.status();
+  }
+  if (ctx.rpmsg_buffer_size != 0 && ctx.rpmsg_buffer_size != *asked) {
+    ctx.memory.detail.Append("the host is configured for ");
+    AppendDecimal(ctx.memory.detail, ctx.rpmsg_buffer_size);
+    ctx.memory.detail.Append("-byte RPMsg buffers, the firmware asks for ");
+    AppendDecimal(ctx.memory.detail, *asked);
+    ctx.memory.detail.Append(rsc::OffersRpmsgBufferSize(v.dfeatures)
+                                 ? " (VIRTIO_RPMSG_F_BUFSZ)"
+                                 : " (no VIRTIO_RPMSG_F_BUFSZ: Linux's default)");
+    return FailedPrecondition(error::kRpmsgBufferSizeMismatch);
+  }
+  return *asked;
+}
+
 // The buffer area: 2 * num buffers (virtio_rpmsg_bus: rx half, tx half).
-Status PlaceBuffers(std::uint32_t num, ResourceContext& ctx, VdevResources& vdev) {
+Status PlaceBuffers(std::uint32_t num, std::uint32_t buffer_size, ResourceContext& ctx,
+                    VdevResources& vdev) {
   const std::uint64_t count = 2 * std::uint64_t{num};
   std::uint64_t size;
-  if (!CheckedMul<std::uint64_t>(count, ctx.rpmsg_buffer_size, &size)) {
+  if (!CheckedMul<std::uint64_t>(count, buffer_size, &size)) {
     return ResourceExhausted(error::kBufferAreaOverflows);
   }
   const MappedRegion* named = nullptr;
@@ -92,7 +129,7 @@ Status PlaceBuffers(std::uint32_t num, ResourceContext& ctx, VdevResources& vdev
   }
   vdev.buffers = buffers;
   vdev.buffers_da = buffers.device_address();
-  vdev.buffer_size = ctx.rpmsg_buffer_size;
+  vdev.buffer_size = buffer_size;
   vdev.buffer_count = static_cast<std::uint32_t>(count);
   return OkStatus();
 }
@@ -125,16 +162,19 @@ Status HandleVdev(const rsc::Vdev& v, ResourceContext& ctx) {
   // virtio_rpmsg_bus.c: "we expect symmetric tx/rx vrings"; the buffer area
   // is split in two equal halves.
   if (v.vring[0].num != v.vring[1].num) return DataLoss(error::kVdevAsymmetricVrings);
+  // Before anything is placed: a size the host cannot use fails at once.
+  TANDEM_TRY_ASSIGN(const std::uint32_t buffer_size, NegotiateBufferSize(v, ctx));
   ctx.out.vdev_entry = v;
   VdevResources& vdev = ctx.out.vdev.emplace();
   vdev.device_features = v.dfeatures;
   for (std::size_t i = 0; i < 2; ++i) {
     TANDEM_TRY_ASSIGN(vdev.vring[i], PlaceVring(v, i, ctx));
   }
-  TANDEM_TRY(PlaceBuffers(v.vring[0].num, ctx, vdev));
+  TANDEM_TRY(PlaceBuffers(v.vring[0].num, buffer_size, ctx, vdev));
   TANDEM_TRY(CheckLayout(vdev));
   // Feature negotiation: the driver accepts what it supports of what the
   // device offers (VirtIO 1.x 3.1.1 step 5) and writes it as gfeatures.
+  // VIRTIO_RPMSG_F_BUFSZ is among them: offered, its sizes validated above.
   vdev.features = v.dfeatures & kSupportedVdevFeatures;
   TANDEM_TRY(rsc::SetVdevGuestFeatures(ctx.table, v, vdev.features));
   // A fresh device starts in reset (VirtIO 1.x 2.1). On attach the table

@@ -6,12 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 #include "handler_test_env.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/rsc/builder.h"
+#include "tandem/rsc/errors.h"
 
 namespace tandem::remoteproc {
 namespace {
@@ -138,6 +140,110 @@ TEST_F(VdevPlacement, OtherDevicesAndASecondRpmsgVdevAreSkippedAndCounted) {
   ASSERT_TRUE(HandleAll(Placement::kBoot).ok());
   EXPECT_EQ(out_.skipped_vdevs, 2u);
   EXPECT_EQ(out_.vdev_entry->offset, EntryNow(1).offset());
+}
+
+// --- Buffer size (docs/buffers.md) ------------------------------------------
+
+constexpr std::uint32_t kBufSz = 1u << 2;  // VIRTIO_RPMSG_F_BUFSZ
+
+Bytes SizedTable(std::uint32_t carveout_len, std::uint32_t h2r, std::uint32_t r2h,
+                 std::uint32_t dfeatures = kNs | kBufSz) {
+  rsc::VdevEntry<2, 8> vdev = rsc::MakeSizedRpmsgVdev<2048>(
+      0, kNs, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}});
+  vdev.body.dfeatures = Le32(dfeatures);
+  const Le32 a(h2r), b(r2h);
+  std::memcpy(vdev.config, &a, 4);
+  std::memcpy(vdev.config + 4, &b, 4);
+  rsc::CarveoutEntry buffers = rsc::MakeCarveout(kSram, 0, "vdev0buffer");
+  buffers.body.len = Le32(carveout_len);
+  return AssembleTable(buffers, vdev);
+}
+
+TEST_F(VdevPlacement, TheFirmwaresBufferSizeIsUsedAndVirtioRpmsgFBufszAcked) {
+  host_buffer_size_ = 0;  // as the firmware asks
+  Use(AssembleTable(rsc::MakeCarveout(kSram, 2 * 8 * 2048, "vdev0buffer"),
+                    rsc::MakeSizedRpmsgVdev<2048>(
+                        0, kNs, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}})));
+  ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
+  const VdevResources& v = *out_.vdev;
+  EXPECT_EQ(v.buffer_size, 2048u);
+  EXPECT_EQ(v.buffer_count, 16u);
+  EXPECT_EQ(v.buffers.size(), 16u * 2048);
+  EXPECT_TRUE(v.buffer_size_negotiated());
+  EXPECT_EQ(EntryNow(1).vdev().gfeatures, kNs | kBufSz);
+}
+
+TEST_F(VdevPlacement, AHostRequiringTheFirmwaresSizeAcceptsIt) {
+  host_buffer_size_ = 2048;
+  Use(SizedTable(2 * 8 * 2048, 2048, 2048));
+  ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
+  EXPECT_EQ(out_.vdev->buffer_size, 2048u);
+}
+
+TEST_F(VdevPlacement, WithoutBit2TheSizeIs512AndNothingIsAcked) {
+  host_buffer_size_ = 0;
+  Use(PlacedTable());
+  ASSERT_TRUE(HandleAll(Placement::kAttach).ok()) << detail_.c_str();
+  EXPECT_EQ(out_.vdev->buffer_size, 512u);
+  EXPECT_FALSE(out_.vdev->buffer_size_negotiated());
+}
+
+TEST_F(VdevPlacement, AHostConfiguredFor512RefusesAFirmwareAsking2048NamingBoth) {
+  host_buffer_size_ = 512;
+  Use(SizedTable(2 * 8 * 2048, 2048, 2048));
+  const Status s = HandleAll(Placement::kBoot);
+  EXPECT_TRUE(s.Is(error::kRpmsgBufferSizeMismatch));
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(std::string(detail_.c_str()),
+            "the host is configured for 512-byte RPMsg buffers, the firmware asks for 2048 "
+            "(VIRTIO_RPMSG_F_BUFSZ)");
+  EXPECT_FALSE(out_.vdev.has_value());  // refused before anything was placed
+}
+
+TEST_F(VdevPlacement, AHostConfiguredForAnotherSizeRefusesALinuxStyleFirmware) {
+  host_buffer_size_ = 1024;
+  Use(PlacedTable());
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kRpmsgBufferSizeMismatch));
+  EXPECT_EQ(std::string(detail_.c_str()),
+            "the host is configured for 1024-byte RPMsg buffers, the firmware asks for 512 (no "
+            "VIRTIO_RPMSG_F_BUFSZ: Linux's default)");
+}
+
+TEST_F(VdevPlacement, HostileBufferSizesAreRefused) {
+  host_buffer_size_ = 0;
+  // A fresh board for each table.
+  const auto fresh = [this] {
+    platform_.ResetAll();
+    map_.Clear();
+    out_ = {};
+    detail_.Clear();
+  };
+  for (std::uint32_t bad : {0u, 16u, 1020u, 65544u, 0xFFFFFFF8u}) {
+    SCOPED_TRACE(bad);
+    fresh();
+    Use(SizedTable(0x10000, bad, bad));
+    EXPECT_TRUE(HandleAll(Placement::kBoot).Is(rsc::error::kBadRpmsgBufferSize));
+  }
+  fresh();
+  Use(SizedTable(0x10000, 4096, 512));
+  EXPECT_TRUE(HandleAll(Placement::kBoot).Is(rsc::error::kRpmsgBufferSizesDiffer));
+}
+
+TEST_F(VdevPlacement, Bit2WithoutConfigSpaceIsRefused) {
+  host_buffer_size_ = 0;
+  Use(AssembleTable(
+      rsc::MakeCarveout(kSram, 0x10000, "vdev0buffer"),
+      rsc::MakeRpmsgVdev(0, kNs | kBufSz,
+                         {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}})));
+  EXPECT_TRUE(HandleAll(Placement::kBoot).Is(rsc::error::kRpmsgConfigTooShort));
+}
+
+TEST_F(VdevPlacement, ASizeTheBufferCarveoutCannotHoldIsRefused) {
+  host_buffer_size_ = 0;
+  // 2 * 8 * 65536 = 1 MiB needed, 64 KiB given.
+  Use(SizedTable(0x10000, 65536, 65536));
+  EXPECT_TRUE(HandleAll(Placement::kBoot).Is(error::kBufferCarveoutTooSmall));
+  EXPECT_EQ(std::string(detail_.c_str()), "need 0x100000 bytes, have 0x10000");
 }
 
 TEST_F(VdevPlacement, ClearVringsZeroesBothRings) {

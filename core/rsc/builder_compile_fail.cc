@@ -46,6 +46,12 @@ rsc::Table<rsc::CarveoutEntry, Odd> odd_table{rsc::MakeCarveout(0, 1, "a"), Odd{
 #elif CASE == 8
 constexpr auto kHugeNum =
     rsc::MakeRpmsgVdev(0, 1, {{rsc::kAddrAny, 16, 65536, 0}, {rsc::kAddrAny, 16, 256, 1}});
+#elif CASE == 9
+constexpr auto kOddSize =
+    rsc::MakeSizedRpmsgVdev<1020>(0, 1, {{rsc::kAddrAny, 16, 256, 0}, {rsc::kAddrAny, 16, 256, 1}});
+#elif CASE == 10
+constexpr auto kBitByHand =
+    rsc::MakeSizedRpmsgVdev<1024>(0, 5, {{rsc::kAddrAny, 16, 256, 0}, {rsc::kAddrAny, 16, 256, 1}});
 #endif
 
 int main() { return 0; }

@@ -5,6 +5,7 @@
 
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/rsc/resource_table.h"
+#include "tandem/rsc/rpmsg_config.h"
 #include "tandem/rsc/wire.h"
 #include "tandem/virtio/features.h"
 #include "tandem/virtio/ring_layout.h"
@@ -17,6 +18,8 @@ constexpr std::size_t kStatusOffset = sizeof(rsc::FwRscHdr) + offsetof(rsc::FwRs
 
 // VirtIO 1.x 2.7: the descriptor table is 16-byte aligned.
 constexpr std::uint64_t kVringMinAlign = 16;
+
+static_assert(rsc::kRpmsgDefaultBufferSize == rpmsg::kDefaultBufferSize);
 
 bool SameName(const rsc::ResourceName& name, const char* want) {
   std::size_t i = 0;
@@ -148,7 +151,19 @@ Result<VdevLink> LoadedTable::ReadLink() const {
   link.gfeatures = vdev->gfeatures;
   link.bus.event_idx = (vdev->gfeatures & (1u << virtio::feature::kRingEventIdx)) != 0;
   link.bus.name_service = (vdev->gfeatures & (1u << virtio::kRpmsgFeatureNs)) != 0;
+  // The buffer size (docs/buffers.md). gfeatures is a subset of dfeatures
+  // (checked above), so an accepted bit was offered.
   link.bus.buffer_size = config_.buffer_size;
+  if (rsc::OffersRpmsgBufferSize(vdev->gfeatures)) {
+    // The config space is in the host's copy of the table: read it again
+    // (from our snapshot) and check it still says the firmware's size.
+    auto asked = rsc::RpmsgBufferSizeOf(*vdev);
+    if (!asked.ok()) return asked.status();
+    if (*asked != config_.buffer_size) return DataLoss(kBufferConfigChanged);
+    link.buffer_size_negotiated = true;
+  } else if (config_.buffer_size != rsc::kRpmsgDefaultBufferSize) {
+    return FailedPrecondition(kHostIgnoredBufferSize);
+  }
 
   const rsc::Vring& r0 = vdev->vring[0];
   const rsc::Vring& r1 = vdev->vring[1];

@@ -5,11 +5,16 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
+#include <vector>
 
+#include "tandem/rsc/builder.h"
+#include "tandem/rsc/errors.h"
 #include "tandem/rsc/resource_table.h"
 #include "tandem/simulated_board/rpmsg_resource_table.h"
 #include "tandem/testing/fake_board.h"
 #include "tandem/testing/fake_host.h"
+#include "tandem/testing/fake_shm.h"
 
 namespace tandem::vdev {
 namespace {
@@ -213,6 +218,125 @@ TEST_F(LoadedTableTest, TableLargerThanTheCopyIsRefused) {
   const Status opened = LoadedTable::Open(config).status();
   EXPECT_EQ(opened.code(), StatusCode::kResourceExhausted);
   EXPECT_TRUE(opened.Is(kTableTooLarge));
+}
+
+// --- Buffer size (docs/buffers.md) -------------------------------------------
+
+// The default table is byte for byte what it was before buffer sizes were
+// configurable: no config space, no VIRTIO_RPMSG_F_BUFSZ (Linux interop).
+TEST(LoadedTableBufferSize, TheDefaultTableIsTheLinuxTableByteForByte) {
+  struct Before {
+    rsc::TableHeader<4> header;
+    rsc::CarveoutEntry image;
+    rsc::TraceEntry trace;
+    rsc::CarveoutEntry buffers;
+    rsc::RpmsgVdevEntry<2> vdev;
+  };
+  constexpr Before before{
+      .header = rsc::MakeHeader<4>({offsetof(Before, image), offsetof(Before, trace),
+                                    offsetof(Before, buffers), offsetof(Before, vdev)}),
+      .image = rsc::MakeCarveout(kImageBase, kImageSize, "image"),
+      .trace = rsc::MakeTrace(kTraceBase, kTraceSize, "trace0"),
+      .buffers = rsc::MakeCarveout(rsc::kAddrAny, 2 * 256 * 512, "vdev0buffer"),
+      .vdev = rsc::MakeRpmsgVdev(
+          rsc::kAddrAny, (1u << 0) | (1u << 29),
+          {{rsc::kAddrAny, 4096, 256, rsc::kAddrAny}, {rsc::kAddrAny, 4096, 256, rsc::kAddrAny}}),
+  };
+  constexpr RpmsgResourceTable now = MakeRpmsgResourceTable();
+  static_assert(sizeof(now) == sizeof(before));
+  EXPECT_EQ(std::memcmp(&now, &before, sizeof(now)), 0);
+  static_assert(std::is_same_v<RpmsgResourceTable, BasicRpmsgResourceTable<512>>);
+}
+
+// An image built for 64-byte buffers (small, so that 2 * 256 of them fit the
+// fake window), placed by a host as remoteproc does.
+class SizedLoadedTableTest : public ::testing::Test {
+ protected:
+  static constexpr std::uint32_t kSize = 64;
+  static constexpr std::uint32_t kBufSz = 1u << 2;
+
+  SizedLoadedTableTest() {
+    table_.vdev.vring[0].da = Le32(remote::testing::kVring0Da);
+    table_.vdev.vring[1].da = Le32(remote::testing::kVring1Da);
+    table_.vdev.vring[0].notifyid = Le32(0);
+    table_.vdev.vring[1].notifyid = Le32(1);
+    table_.buffers.body.da = Le32(remote::testing::kBuffersDa);
+    // What a Tandem host accepts: everything offered, VIRTIO_RPMSG_F_BUFSZ too.
+    table_.vdev.body.gfeatures = table_.vdev.body.dfeatures;
+  }
+  Status LinkError() { return ReadLink().status(); }
+  Result<VdevLink> ReadLink() {
+    LoadedTableConfig c;
+    c.table = ByteSpan(reinterpret_cast<std::byte*>(&table_), sizeof(table_));
+    c.device_memory = window_.region();
+    c.image = DeviceRange{kImageBase, kImageSize};
+    c.buffer_size = kSize;
+    TANDEM_TRY_ASSIGN(const LoadedTable t, LoadedTable::Open(c));
+    return t.ReadLink();
+  }
+  void SetConfig(std::uint32_t h2r, std::uint32_t r2h) {
+    const Le32 a(h2r), b(r2h);
+    std::memcpy(table_.vdev.config, &a, 4);
+    std::memcpy(table_.vdev.config + 4, &b, 4);
+  }
+
+  tandem::testing::FakeShm window_{remote::testing::kWindowSize, remote::testing::kWindowDa};
+  BasicRpmsgResourceTable<kSize> table_ = MakeRpmsgResourceTable<kSize>();
+};
+
+TEST_F(SizedLoadedTableTest, TheImageTableOffersBit2WithItsSize) {
+  EXPECT_EQ(table_.vdev.body.dfeatures.get(), kRpmsgFeatures | kBufSz);
+  EXPECT_EQ(table_.vdev.body.config_len.get(), 8u);
+  EXPECT_EQ(table_.buffers.body.len.get(), 2u * 256 * kSize);
+}
+
+TEST_F(SizedLoadedTableTest, AHostThatAcceptedBit2GivesTheFirmwaresSize) {
+  auto link = ReadLink();
+  ASSERT_TRUE(link.ok()) << link.status().message();
+  EXPECT_EQ(link->bus.buffer_size, kSize);
+  EXPECT_TRUE(link->buffer_size_negotiated);
+}
+
+TEST_F(SizedLoadedTableTest, AHostThatIgnoredBit2IsRefusedClearly) {
+  // Linux: gfeatures keeps only VIRTIO_RPMSG_F_NS (and EVENT_IDX).
+  table_.vdev.body.gfeatures = Le32(kRpmsgFeatures);
+  const Status s = LinkError();
+  EXPECT_TRUE(s.Is(kHostIgnoredBufferSize)) << s.message();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SizedLoadedTableTest, HostileConfigSpacesAreRefused) {
+  SetConfig(128, 128);  // another valid size than the firmware's
+  EXPECT_TRUE(LinkError().Is(kBufferConfigChanged));
+  SetConfig(0, 0);
+  EXPECT_TRUE(LinkError().Is(rsc::error::kBadRpmsgBufferSize));
+  SetConfig(kSize, 512);
+  EXPECT_TRUE(LinkError().Is(rsc::error::kRpmsgBufferSizesDiffer));
+  SetConfig(kSize, kSize);
+  table_.vdev.body.config_len = Le32(4);
+  EXPECT_TRUE(LinkError().Is(rsc::error::kRpmsgConfigTooShort));
+  table_.vdev.body.config_len = Le32(0xFFFFFFF0);  // past the table
+  EXPECT_TRUE(LinkError().Is(rsc::error::kConfigPastEntry));
+  table_.vdev.body.config_len = Le32(8);
+  EXPECT_TRUE(LinkError().ok());
+}
+
+TEST_F(SizedLoadedTableTest, ABufferAreaTooSmallForTheSizeIsRefused) {
+  table_.buffers.body.len = Le32(2 * 256 * kSize - 8);
+  EXPECT_TRUE(LinkError().Is(kBuffersTooSmall));
+}
+
+TEST_F(LoadedTableTest, ALinuxTableWithBit2AckedByTheHostIsRefused) {
+  // The firmware did not offer it: gfeatures must be a subset of dfeatures.
+  host_.table().vdev.body.gfeatures = Le32(kRpmsgFeatures | (1u << 2));
+  EXPECT_TRUE(LinkError().Is(kFeaturesNotOffered));
+}
+
+TEST_F(LoadedTableTest, ADefaultFirmwareUses512WithoutNegotiation) {
+  auto link = ReadLink();
+  ASSERT_TRUE(link.ok());
+  EXPECT_EQ(link->bus.buffer_size, 512u);
+  EXPECT_FALSE(link->buffer_size_negotiated);
 }
 
 }  // namespace

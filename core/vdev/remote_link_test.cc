@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tandem/remoteproc/mailbox.h"
 #include "tandem/rpmsg/remote_bus.h"
 #include "tandem/testing/fake_board.h"
 #include "tandem/testing/fake_bus_platform.h"
@@ -119,6 +120,31 @@ TEST_F(RemoteLinkTest, RefusedSetUpIsReportedOnceAndRetriedOnlyAfterADeviceReset
   link.Update();
   EXPECT_EQ(link.state(), RemoteLinkState::kRunning);
   EXPECT_EQ(listener_.events, (std::vector<std::string>{"failed: setup", "up"}));
+}
+
+// docs/buffers.md: a firmware built for another size than 512 whose host
+// did not accept VIRTIO_RPMSG_F_BUFSZ (Linux keeps 512) refuses the link
+// with one clear reason and tells the host (DEVICE_NEEDS_RESET,
+// kLinkBroken), rather than run with buffers of the wrong size.
+TEST_F(RemoteLinkTest, AFirmwareBuiltForAnotherSizeRefusesAHostThatKeeps512) {
+  RemoteLinkConfig config = Config();
+  config.table.buffer_size = 64;
+  config.mailbox = &notifier_;
+  auto opened = RemoteLink::Open(config, bus_, listener_);
+  ASSERT_TRUE(opened.ok());
+  RemoteLink link = std::move(opened).value();
+  host_.Boot();  // gfeatures: NS | EVENT_IDX, no bit 2
+  link.Update();
+  EXPECT_EQ(link.state(), RemoteLinkState::kFailed);
+  EXPECT_EQ(listener_.events, (std::vector<std::string>{"failed: setup"}));
+  ASSERT_EQ(listener_.errors.size(), 1u);
+  EXPECT_TRUE(listener_.errors[0].Is(kHostIgnoredBufferSize));
+  EXPECT_NE(std::string(listener_.errors[0].message()).find("VIRTIO_RPMSG_F_BUFSZ"),
+            std::string::npos);
+  EXPECT_TRUE(virtio::HasStatus(host_.status(), virtio::DeviceStatus::kDeviceNeedsReset));
+  ASSERT_FALSE(notifier_.kicks.empty());
+  EXPECT_EQ(notifier_.kicks.back(), remoteproc::mailbox::kLinkBroken);
+  EXPECT_EQ(bus_.status().code(), StatusCode::kFailedPrecondition);  // never started
 }
 
 TEST_F(RemoteLinkTest, DriverOkClearedStopsTheBusUntilTheHostSetsItAgain) {

@@ -29,8 +29,11 @@ void SampleClientService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMe
 }
 
 void TtyService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
-  // At most one buffer's payload (rpmsg::kDefaultBufferSize - 16 = 496).
-  char reply[rpmsg::kDefaultBufferSize];
+  // At most one buffer's payload (the link's mtu: 496 with Linux's 512-byte
+  // buffers, 2032 in firmware/demo_2k; docs/buffers.md). Static: 2 KiB is
+  // more than a small core's stack should give, and the main loop is the
+  // only caller.
+  static char reply[2048];
   const std::size_t mtu = node_.bus().mtu() < sizeof(reply) ? node_.bus().mtu() : sizeof(reply);
   std::size_t n =
       Format(reply, sizeof(reply), "TTY 0x%04x: ", static_cast<unsigned>(endpoint.address()));

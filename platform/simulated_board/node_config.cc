@@ -13,13 +13,15 @@ Result<shm::Region> DeviceWindow() {
       static_cast<std::size_t>(kDeviceWindowEnd - kDeviceWindowBase), kDeviceWindowBase);
 }
 
-Result<remote::RemoteNodeConfig> NodeConfig(const char* name, ByteSpan resource_table) {
+Result<remote::RemoteNodeConfig> NodeConfig(const char* name, ByteSpan resource_table,
+                                            std::uint32_t buffer_size) {
   TANDEM_TRY_ASSIGN(shm::Region window, DeviceWindow());
   remote::RemoteNodeConfig config;
   config.name = name;
   config.resource_table = resource_table;
   config.device_memory = window;
   config.image = {kImageBase, kImageSize};
+  config.buffer_size = buffer_size;
   return config;
 }
 

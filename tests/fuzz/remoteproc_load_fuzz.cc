@@ -12,6 +12,7 @@
 
 #include "tandem/base/assert.h"
 #include "tandem/remoteproc/remote_proc.h"
+#include "tandem/rsc/rpmsg_config.h"
 #include "tandem/testing/fake_rproc_platform.h"
 #include "tandem/testing/test_firmware.h"
 
@@ -50,6 +51,8 @@ void CheckViews(FakePlatform& platform, const RemoteProc& rproc) {
     CheckInside(platform, v.vring[1].ring);
     CheckInside(platform, v.buffers);
     TANDEM_ASSERT(v.buffers.size() == std::size_t{v.buffer_count} * v.buffer_size);
+    // Negotiated or Linux's 512 (docs/buffers.md), never a size left unchecked.
+    TANDEM_ASSERT(tandem::rsc::IsValidRpmsgBufferSize(v.buffer_size));
   }
 }
 
@@ -73,6 +76,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   platform.ResetAll();
   FakeVdevListener listener;
   Options options;
+  // The last byte picks the host's buffer-size policy: as the firmware asks
+  // (the default), Linux's 512, or 2048 (docs/buffers.md).
+  if (size > 0)
+    options.rpmsg_buffer_size = std::array<std::uint32_t, 4>{0, 0, 512, 2048}[data[size - 1] % 4];
   RemoteProc rproc(platform, options, &listener);
   listener.rproc = &rproc;
   const ConstByteSpan input(reinterpret_cast<const std::byte*>(data), size);

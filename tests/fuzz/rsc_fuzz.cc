@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "tandem/base/assert.h"
+#include "tandem/rsc/errors.h"
 #include "tandem/rsc/resource_table.h"
+#include "tandem/rsc/rpmsg_config.h"
 #include "tandem/rsc/table_patch.h"
 
 namespace {
@@ -65,6 +67,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         TANDEM_ASSERT(tandem::rsc::SetVdevStatus(loaded, v, 7).ok());
         TANDEM_ASSERT(tandem::rsc::ReadVdevStatus(loaded, v).value() == 7);
+        // VIRTIO_RPMSG_F_BUFSZ (docs/buffers.md): any config space gives a
+        // valid size or one of the reasons, and 512 without the bit.
+        if (auto size = tandem::rsc::RpmsgBufferSizeOf(v); size.ok()) {
+          TANDEM_ASSERT(tandem::rsc::IsValidRpmsgBufferSize(*size));
+          if (!tandem::rsc::OffersRpmsgBufferSize(v.dfeatures)) {
+            TANDEM_ASSERT(*size == tandem::rsc::kRpmsgDefaultBufferSize);
+          }
+        } else {
+          TANDEM_ASSERT(tandem::rsc::OffersRpmsgBufferSize(v.dfeatures));
+          TANDEM_ASSERT(size.status().Is(tandem::rsc::error::kRpmsgConfigTooShort) ||
+                        size.status().Is(tandem::rsc::error::kBadRpmsgBufferSize) ||
+                        size.status().Is(tandem::rsc::error::kRpmsgBufferSizesDiffer));
+        }
         break;
       }
       case tandem::rsc::EntryKind::kVendor: TANDEM_ASSERT(Inside(input, e.vendor().body)); break;

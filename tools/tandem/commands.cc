@@ -127,6 +127,12 @@ void PrintStatus(const Json& s) {
                   : (std::to_string(s.value("watchdog_ms", 0u)) + " ms").c_str());
   std::printf("  rpmsg     link %s, %u channel(s)\n", s.value("link", "").c_str(),
               s.value("channels", 0u));
+  if (s.contains("buffers") && s["buffers"].value("buffer_size", 0u) != 0) {
+    const Json& b = s["buffers"];
+    std::printf("  buffers   %u x %u bytes (mtu %u)%s\n", b.value("buffers", 0u),
+                b.value("buffer_size", 0u), b.value("mtu", 0u),
+                b.value("negotiated", false) ? ", VIRTIO_RPMSG_F_BUFSZ" : "");
+  }
   if (s.contains("postmortem")) {
     std::printf("  post-mortem of crash %u: core %s (tandem postmortem %s)\n",
                 s["postmortem"].value("sequence", 0u), s["postmortem"].value("core", "").c_str(),
@@ -399,6 +405,38 @@ int Recovery(const Global& g, const std::string& value) {
   return kExitOk;
 }
 
+namespace {
+void PrintBuffers(const Json& b) {
+  const unsigned size = b.value("buffer_size", 0u);
+  const std::string required = b.contains("required") && b["required"].is_string()
+                                   ? b.value("required", "")
+                                   : std::to_string(b.value("required", 0u));
+  if (size == 0) {
+    std::printf("no vdev placed; required size %s\n", required.c_str());
+    return;
+  }
+  std::printf("%u buffers of %u bytes (mtu %u)%s; required size %s\n", b.value("buffers", 0u), size,
+              b.value("mtu", 0u), b.value("negotiated", false) ? ", VIRTIO_RPMSG_F_BUFSZ" : "",
+              required.c_str());
+}
+}  // namespace
+
+int Buffers(const Global& g, const std::string& value) {
+  Json reply;
+  int rc = kExitOk;
+  Json request = {{"op", "buffers"}};
+  if (!value.empty()) request["value"] = value;
+  if (!Call("buffers", g, request, &reply, &rc)) return rc;
+  const Json b = reply.contains("status") ? reply["status"].value("buffers", Json::object())
+                                          : reply.value("buffers", Json::object());
+  if (g.json) {
+    PrintJson({{"buffers", b}});
+  } else {
+    PrintBuffers(b);
+  }
+  return kExitOk;
+}
+
 int Trace(const Global& g, bool follow) {
   Json reply;
   int rc = kExitOk;
@@ -533,8 +571,8 @@ int Channels(const Global& g) {
     return kExitOk;
   }
   for (const Json& c : channels) {
-    std::printf("%-32s addr %s\n", c.value("name", "").c_str(),
-                Hex(c.value("remote", std::uint64_t{0})).c_str());
+    std::printf("%-32s addr %s  mtu %u\n", c.value("name", "").c_str(),
+                Hex(c.value("remote", std::uint64_t{0})).c_str(), c.value("mtu", 0u));
   }
   return kExitOk;
 }

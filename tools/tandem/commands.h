@@ -39,6 +39,8 @@ int Detach(const Global& g);
 int StatusCmd(const Global& g);
 int Firmware(const Global& g, const std::string& path);
 int Recovery(const Global& g, const std::string& value);
+// docs/buffers.md: the RPMsg buffers, or the size required from the next start.
+int Buffers(const Global& g, const std::string& value);
 int Crash(const Global& g);
 // tandem event VALUE [-c N] [-w MS]: the priority doorbell's round trip.
 int Event(const Global& g, std::uint32_t value, int count, int wait_ms);

@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
   auto* recovery =
       app.add_subcommand("recovery", "show, or enabled|disabled|recover (Linux's recovery)");
   recovery->add_option("args", args, "[NAME] [enabled|disabled|recover]")->expected(0, 2);
+  auto* buffers = app.add_subcommand(
+      "buffers", "show the RPMsg buffers, or require a size for the next start (auto|BYTES)");
+  buffers->add_option("args", args, "[NAME] [auto|BYTES]")->expected(0, 2);
   auto* crash = app.add_subcommand("crash", "report a crash of the remote (Linux's debugfs crash)");
   crash->add_option("name", args, "remote (default: -n)")->expected(0, 1);
   auto* trace = app.add_subcommand("trace", "print the remote's trace buffer (RSC_TRACE)");
@@ -137,7 +140,9 @@ int main(int argc, char** argv) {
   ping->add_option("-c,--count", count, "round trips")
       ->default_val(10)
       ->check(CLI::Range(1, 100000000));
-  ping->add_option("-s,--size", size, "payload bytes")->default_val(32)->check(CLI::Range(0, 496));
+  ping->add_option("-s,--size", size, "payload bytes (at most the channel's mtu)")
+      ->default_val(32)
+      ->check(CLI::Range(0, 65520));
   auto* event = app.add_subcommand(
       "event", "a priority event beside RPMsg (docs/doorbell.md): send VALUE, print the reply");
   std::uint32_t event_value = 0;
@@ -169,8 +174,8 @@ int main(int argc, char** argv) {
   benchcmd->add_option("-c,--count", bench.count, "echo round trips per size and mode")
       ->default_val(20000)
       ->check(CLI::Range(100, 10000000));
-  benchcmd->add_option("-s,--size", bench.size, "echo payload bytes only (default 16, 256, 496)")
-      ->check(CLI::Range(1, 496));
+  benchcmd->add_option("-s,--size", bench.size, "echo payload bytes only (default 16, 256, 496; at most the mtu)")
+      ->check(CLI::Range(1, 65520));
   benchcmd->add_option("--stream-count", bench.stream_count, "messages per streaming run")
       ->check(CLI::Range(100, 100000000));
   benchcmd->add_flag("--quick", bench.quick, "short streaming and idle runs");
@@ -211,6 +216,16 @@ int main(int argc, char** argv) {
   } else if (*recovery) {
     if (!SplitNameValue(args, true, {"enabled", "disabled", "recover"}, g, value))
       return BadName(g);
+  } else if (*buffers) {
+    // A value is "auto" or digits; anything else is a name.
+    if (args.size() == 2) {
+      g.name = args[0];
+      value = args[1];
+    } else if (args.size() == 1) {
+      const bool is_value =
+          args[0] == "auto" || args[0].find_first_not_of("0123456789") == std::string::npos;
+      (is_value ? value : g.name) = args[0];
+    }
   } else if (*fw || *coredump) {
     if (!SplitNameValue(args, false, {}, g, value)) return BadName(g);
     if (*coredump && value.empty()) {
@@ -235,6 +250,7 @@ int main(int argc, char** argv) {
   if (*status) return StatusCmd(g);
   if (*fw) return Firmware(g, value);
   if (*recovery) return Recovery(g, value);
+  if (*buffers) return Buffers(g, value);
   if (*crash) return Crash(g);
   if (*event) return Event(g, event_value, event_count, event_wait_ms);
   if (*trace) return Trace(g, follow);

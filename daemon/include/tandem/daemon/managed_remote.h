@@ -36,6 +36,9 @@ struct RemoteConfig {
   std::string firmware;  // absolute path; empty: none set yet
   bool recovery = true;  // Linux: recovery enabled|disabled
   bool coredump = true;  // Linux: coredump enabled|disabled (kept post-mortem)
+  // RPMsg buffer size the host requires (docs/buffers.md); 0: as the
+  // firmware asks (`tandem buffers NAME auto`).
+  std::uint32_t buffer_size = 0;
   Json ToJson() const;
   static RemoteConfig FromJson(const Json& j);
 };
@@ -75,6 +78,12 @@ class ManagedRemote {
   Error SetFirmware(const std::string& path);
   Error SetRecovery(bool enabled);
   Error SetCoredump(bool enabled);
+  // The required RPMsg buffer size for the next start (0: as the firmware
+  // asks); kInvalidArgument unless 0 or a multiple of 8 from 32 to 65536.
+  Error SetBufferSize(std::uint32_t size);
+  // {"buffer_size", "buffers", "mtu", "negotiated", "required"}: the placed
+  // vdev's buffers (0 without one) and the configured requirement.
+  Json Buffers() const;
   Error Recover();
   Error Crash();
 

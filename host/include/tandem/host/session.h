@@ -124,6 +124,23 @@ struct SessionOptions {
   // EM_X86_64 (62) for the simulated core; EM_ARM (40) over a platform
   // that runs Cortex-M images (platform/qemu). 0 accepts any.
   std::uint16_t expected_machine = 62;
+  // Bytes per RPMsg buffer, header included (docs/buffers.md). 0: as the
+  // firmware asks (VIRTIO_RPMSG_F_BUFSZ in its table, else Linux's 512).
+  // Otherwise the size the host requires, a multiple of 8 from 32 to
+  // 65536: a firmware asking for another fails Boot()/Attach() with
+  // remoteproc::error::kRpmsgBufferSizeMismatch, both sizes in the message.
+  // The count is the firmware's (2 * its vring num, at most kMaxBuffers per
+  // direction).
+  std::uint32_t rpmsg_buffer_size = 0;
+};
+
+// The RPMsg buffers of the placed vdev (Session::buffers()).
+struct BufferInfo {
+  std::uint32_t size = 0;   // bytes per buffer, header included; 0: no vdev
+  std::uint32_t count = 0;  // both directions: 2 * vring num
+  bool negotiated = false;  // the size came from VIRTIO_RPMSG_F_BUFSZ
+  // Largest payload of one message: size - 16 (0 without a vdev).
+  std::uint32_t mtu() const { return size > 16 ? size - 16 : 0; }
 };
 
 class Session final {
@@ -165,6 +182,9 @@ class Session final {
   Status Detach();
   Status Recover();
   void SetRecovery(bool enabled);
+  // SessionOptions::rpmsg_buffer_size for the next Boot()/Attach()/Recover()
+  // (docs/buffers.md); options() reports it.
+  void SetRpmsgBufferSize(std::uint32_t size);
   // Reports a crash the host decided on, as Linux's rproc_report_crash()
   // (debugfs `crash`): handled on the control worker like a detected one
   // (recovered, or left crashed). kFailedPrecondition unless running or
@@ -208,6 +228,9 @@ class Session final {
   Result<RingsReport> Rings() const;
   // The resource table as loaded; kFailedPrecondition without one.
   Result<ResourceTableReport> ResourceTable() const;
+  // The RPMsg buffers of the placed vdev (size, count, negotiated); all 0
+  // without one. Takes control_mutex_ (not from callbacks).
+  BufferInfo buffers() const;
 
   // --- RPMsg --------------------------------------------------------------
   rpmsg::HostBus& bus() { return bus_; }

@@ -106,7 +106,10 @@ struct RemoteNodeConfig {
   shm::Region device_memory;
   // The image; vrings and buffers must not overlap it.
   DeviceRange image;
-  // RPMsg buffer size (Linux and the host's default: 512).
+  // RPMsg buffer size the image is built for, header included (Linux's
+  // 512). Another size needs a table that says so
+  // (rsc::MakeSizedRpmsgVdev, simulated_board::MakeRpmsgResourceTable<N>)
+  // and a host that accepts VIRTIO_RPMSG_F_BUFSZ (docs/buffers.md).
   std::uint32_t buffer_size = rpmsg::kDefaultBufferSize;
   // Main-loop wait while the link runs, and while waiting for DRIVER_OK.
   // Both far below the host's default 1 s watchdog.
@@ -192,6 +195,12 @@ class RemoteNode final : private vdev::RemoteLinkListener {
   LinkState link_state() const { return link_ ? link_->state() : LinkState::kWaitingForDriver; }
   // The running link's configuration; nullptr unless kRunning.
   const VdevLink* link() const { return link_ ? link_->link() : nullptr; }
+  // Bytes per RPMsg buffer (header included) and the largest payload: the
+  // running link's, else what the image is built for (docs/buffers.md).
+  std::uint32_t buffer_size() const {
+    return link() != nullptr ? link()->bus.buffer_size : config_.buffer_size;
+  }
+  std::size_t mtu() const { return buffer_size() - rpmsg::kHeaderSize; }
   const Counters& counters() const { return counters_; }
   const MailboxStash& stash() const { return stash_; }
 

@@ -28,7 +28,7 @@ inline constexpr char kVdevResetNotAcked[] =
 
 // --- Options -----------------------------------------------------------------
 inline constexpr char kBadRpmsgBufferSize[] =
-    "rpmsg_buffer_size must be a multiple of 8 and at least 32";
+    "rpmsg_buffer_size must be 0 (as the firmware asks) or a multiple of 8 from 32 to 65536";
 
 // --- Remote memory (remote_memory.h, memory_map.h) ----------------------------
 inline constexpr char kRegionTooLargeForHost[] =
@@ -82,6 +82,12 @@ inline constexpr char kNotifyIdInControlRange[] = "vring notifyid is in the mail
 inline constexpr char kBufferAreaOverflows[] = "rpmsg buffer area size overflows";
 inline constexpr char kBufferCarveoutTooSmall[] =
     "carveout vdev0buffer is smaller than 2 * vring num * rpmsg_buffer_size";
+// The host requires one RPMsg buffer size (Options::rpmsg_buffer_size) and
+// the firmware's table asks for another (VIRTIO_RPMSG_F_BUFSZ, or 512
+// without it); the detail names both.
+inline constexpr char kRpmsgBufferSizeMismatch[] =
+    "RPMsg buffer size mismatch: the host is configured for one size, the firmware asks for "
+    "another";
 inline constexpr char kVringsOverlap[] = "the two vrings overlap";
 inline constexpr char kAttachVdevOverlapsImage[] =
     "attach: a vring or the buffer area overlaps the firmware image or device memory";

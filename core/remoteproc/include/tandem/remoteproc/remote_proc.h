@@ -74,9 +74,13 @@ struct Options {
   std::uint32_t shutdown_timeout_ms = 2000;
   // e_machine the firmware must have; 0 accepts any.
   std::uint16_t expected_machine = 0;
-  // Bytes per RPMsg buffer, header included (Linux: 512). At least 32 and a
-  // multiple of 8.
-  std::uint32_t rpmsg_buffer_size = 512;
+  // Bytes per RPMsg buffer, header included (docs/buffers.md). 0: as the
+  // firmware's table asks (VIRTIO_RPMSG_F_BUFSZ with its config space, or
+  // Linux's 512 without it). Otherwise the size the host requires: a
+  // multiple of 8 from 32 to 65536, and a firmware that asks for another
+  // fails Load()/Attach() with error::kRpmsgBufferSizeMismatch (the detail
+  // names both). The count is the firmware's: 2 * vring num.
+  std::uint32_t rpmsg_buffer_size = 0;
 };
 
 // How the last Stop() went.
@@ -152,6 +156,10 @@ class RemoteProc {
   // Recovery policy (Linux sysfs "recovery enabled|disabled").
   void set_recovery(bool enabled) { options_.recovery = enabled; }
   bool recovery() const { return options_.recovery; }
+  // Options::rpmsg_buffer_size for the next Load() / Attach() (checked
+  // there; docs/buffers.md).
+  void set_rpmsg_buffer_size(std::uint32_t size) { options_.rpmsg_buffer_size = size; }
+  std::uint32_t rpmsg_buffer_size() const { return options_.rpmsg_buffer_size; }
 
   // --- Vdev ------------------------------------------------------------
   // Writes the VirtIO device status (VirtIO 1.x 2.1) into the cached table

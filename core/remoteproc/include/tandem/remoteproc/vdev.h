@@ -24,9 +24,11 @@
 namespace tandem::remoteproc {
 
 // The feature bits the host's RPMsg driver supports and will accept from a
-// vdev's dfeatures: VIRTIO_RPMSG_F_NS (bit 0) and VIRTIO_RING_F_EVENT_IDX
-// (bit 29, VirtIO 1.x 2.7.10).
-inline constexpr std::uint32_t kSupportedVdevFeatures = (1u << 0) | (1u << 29);
+// vdev's dfeatures: VIRTIO_RPMSG_F_NS (bit 0), VIRTIO_RPMSG_F_BUFSZ (bit 2,
+// the buffer size in the config space, rsc/rpmsg_config.h; accepted only
+// once the sizes validated) and VIRTIO_RING_F_EVENT_IDX (bit 29, VirtIO 1.x
+// 2.7.10).
+inline constexpr std::uint32_t kSupportedVdevFeatures = (1u << 0) | (1u << 2) | (1u << 29);
 
 struct VringResources {
   shm::Region ring;  // host view of exactly the ring (RingLayout size)
@@ -49,6 +51,8 @@ struct VdevResources {
   std::uint32_t features = 0;         // negotiated: dfeatures & kSupportedVdevFeatures
 
   bool name_service() const { return (features & (1u << 0)) != 0; }
+  // The buffer size came from the firmware's config space.
+  bool buffer_size_negotiated() const { return (features & (1u << 2)) != 0; }
   bool event_idx() const { return (features & (1u << 29)) != 0; }
 };
 

@@ -57,6 +57,7 @@
 
 #include "tandem/base/endian.h"
 #include "tandem/rsc/limits.h"
+#include "tandem/rsc/rpmsg_config.h"
 #include "tandem/rsc/wire.h"
 
 namespace tandem::rsc {
@@ -69,6 +70,8 @@ void VringAlignMustBeAPowerOfTwo();
 void EntryOffsetMustBe4ByteAligned();
 void EntryOffsetsMustIncrease();
 void FirstEntryOffsetOverlapsTheHeader();
+void RpmsgBufferSizeMustBeAMultipleOf8From32To65536();
+void VirtioRpmsgFBufszComesFromTheBufferSize();
 }  // namespace build_error
 
 // struct resource_table with its offset array.
@@ -273,6 +276,44 @@ consteval RpmsgVdevEntry<NumVrings> MakeRpmsgVdev(std::uint32_t notifyid, std::u
   static_assert(NumVrings == 2,
                 "an rpmsg vdev has exactly two vrings (vring0 remote->host, vring1 host->remote)");
   return MakeVdev<NumVrings>(kVirtioIdRpmsg, notifyid, dfeatures, vrings);
+}
+
+// An RPMsg vdev whose buffers hold BufferSize bytes (header included;
+// docs/buffers.md). With Linux's 512 it is exactly MakeRpmsgVdev's entry:
+// no config space, no VIRTIO_RPMSG_F_BUFSZ, byte for byte the table a Linux
+// host expects. With any other size it offers VIRTIO_RPMSG_F_BUFSZ (bit 2)
+// and carries the 8-byte config space {h2r_buf_size, r2h_buf_size} =
+// {BufferSize, BufferSize}; a host that does not accept the bit uses 512,
+// which the firmware's vdev runtime refuses (vdev::kHostIgnoredBufferSize).
+// Build errors: BufferSize not a multiple of 8 in 32..65536; bit 2 set by
+// hand in `dfeatures` (it follows from BufferSize).
+template <std::uint32_t BufferSize>
+inline constexpr std::size_t kRpmsgConfigLen = BufferSize == kRpmsgDefaultBufferSize
+                                                   ? 0
+                                                   : sizeof(RpmsgVirtioConfig);
+template <std::uint32_t BufferSize>
+using SizedRpmsgVdevEntry = VdevEntry<2, kRpmsgConfigLen<BufferSize>>;
+
+template <std::uint32_t BufferSize>
+consteval SizedRpmsgVdevEntry<BufferSize> MakeSizedRpmsgVdev(std::uint32_t notifyid,
+                                                             std::uint32_t dfeatures,
+                                                             const VringSpec (&vrings)[2]) {
+  if (!IsValidRpmsgBufferSize(BufferSize)) {
+    build_error::RpmsgBufferSizeMustBeAMultipleOf8From32To65536();
+  }
+  if (OffersRpmsgBufferSize(dfeatures)) build_error::VirtioRpmsgFBufszComesFromTheBufferSize();
+  if constexpr (kRpmsgConfigLen<BufferSize> == 0) {
+    return MakeRpmsgVdev<2>(notifyid, dfeatures, vrings);
+  } else {
+    std::uint8_t config[sizeof(RpmsgVirtioConfig)] = {};
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto byte = static_cast<std::uint8_t>((BufferSize >> (8 * i)) & 0xFF);
+      config[i] = byte;      // h2r_buf_size, little-endian
+      config[4 + i] = byte;  // r2h_buf_size
+    }
+    return MakeVdev<2, sizeof(RpmsgVirtioConfig)>(
+        kVirtioIdRpmsg, notifyid, dfeatures | kRpmsgFeatureBufSizeMask, vrings, config);
+  }
 }
 
 namespace builder_internal {

@@ -51,6 +51,16 @@ inline constexpr char kCarveoutsOverlap[] = "carveouts overlap";
 
 inline constexpr char kEntryIndexOutOfRange[] = "resource entry index out of range";
 
+// --- rpmsg_config.h: RpmsgBufferSizeOf() ---
+inline constexpr char kRpmsgConfigTooShort[] =
+    "rpmsg vdev offers VIRTIO_RPMSG_F_BUFSZ but its config space (config_len) is shorter than 8 "
+    "bytes";
+inline constexpr char kRpmsgBufferSizesDiffer[] =
+    "rpmsg vdev asks for different buffer sizes per direction (h2r_buf_size != r2h_buf_size), "
+    "which Tandem does not support";
+inline constexpr char kBadRpmsgBufferSize[] =
+    "rpmsg vdev buffer size is not a multiple of 8 between 32 and 65536";
+
 // --- table_patch.h ---
 // The patched field lies outside the table (a copy cut short, or an entry
 // from a bigger table).

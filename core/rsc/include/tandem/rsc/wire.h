@@ -121,4 +121,16 @@ static_assert(offsetof(FwRscVdev, config_len) == 16);
 static_assert(offsetof(FwRscVdev, status) == 20);
 static_assert(offsetof(FwRscVdev, num_of_vrings) == 21);
 
+// The config space of an RPMsg vdev that offers VIRTIO_RPMSG_F_BUFSZ
+// (rpmsg_config.h): the first 8 bytes after its vrings. The convention of
+// NuttX's and Xiaomi's OpenAMP (struct fw_rsc_config / rpmsg_virtio_config:
+// h2r_buf_size, then r2h_buf_size, both le32, bytes per buffer with the
+// 16-byte rpmsg header). Linux's virtio_rpmsg_bus reads no config space.
+struct RpmsgVirtioConfig {
+  Le32 h2r_buf_size;  // host -> remote buffers
+  Le32 r2h_buf_size;  // remote -> host buffers
+};
+static_assert(sizeof(RpmsgVirtioConfig) == 8);
+static_assert(offsetof(RpmsgVirtioConfig, r2h_buf_size) == 4);
+
 }  // namespace tandem::rsc

@@ -19,7 +19,12 @@
 //    firmware reserved, their notifyids mailbox notifyids (< 64) and
 //    distinct; gfeatures is a subset of dfeatures (VirtIO 1.x 3.1.1: the
 //    driver accepts only offered features); the "vdev0buffer" carve-out
-//    holds 2 * num buffers.
+//    holds 2 * num buffers;
+//  * the buffer size (docs/buffers.md): LoadedTableConfig::buffer_size, the
+//    size the firmware is built for. If the host accepted
+//    VIRTIO_RPMSG_F_BUFSZ, the config space must still say that size; if it
+//    did not, the host uses 512 and a firmware built for another size
+//    refuses the link (kHostIgnoredBufferSize) rather than truncate.
 // A violation is a Status made from one of the Reasons below (match it with
 // Status::Is); nothing is mapped.
 //
@@ -70,6 +75,16 @@ inline constexpr char kBuffersNotPlaced[] = "vdev0buffer address not set by the 
 inline constexpr char kBuffersTooSmall[] = "vdev0buffer carveout smaller than 2 * num buffers";
 inline constexpr char kBuffersOverImage[] = "host placed the rpmsg buffers over the image";
 inline constexpr char kVringOverBuffers[] = "a vring overlaps the rpmsg buffer area";
+// Buffer size (docs/buffers.md). kFailedPrecondition: the firmware is built
+// for a size other than 512 (it offered VIRTIO_RPMSG_F_BUFSZ) and the host,
+// Linux for one, did not accept the bit: it would use 512-byte buffers.
+inline constexpr char kHostIgnoredBufferSize[] =
+    "the host did not accept VIRTIO_RPMSG_F_BUFSZ: it uses 512-byte buffers, this firmware is "
+    "built for another size";
+// kDataLoss: the host accepted VIRTIO_RPMSG_F_BUFSZ but the config space it
+// left in the loaded table asks for another size than the firmware's.
+inline constexpr char kBufferConfigChanged[] =
+    "the host accepted VIRTIO_RPMSG_F_BUFSZ with another buffer size than the firmware's";
 
 struct DeviceRange {
   std::uint64_t da = 0;
@@ -81,6 +96,9 @@ struct VdevLink {
   rpmsg::BusConfig bus;         // vring0 remote->host, vring1 host->remote, buffers
   std::uint32_t dfeatures = 0;  // what the firmware offered
   std::uint32_t gfeatures = 0;  // what the host accepted
+  // The host accepted VIRTIO_RPMSG_F_BUFSZ: bus.buffer_size came from the
+  // config space (else it is Linux's 512).
+  bool buffer_size_negotiated = false;
 };
 
 struct LoadedTableConfig {
@@ -92,7 +110,10 @@ struct LoadedTableConfig {
   DeviceRange image;
   // Largest vring the firmware has storage for (RemoteBusStorage).
   std::uint32_t max_vring_num = 256;
-  // Bytes per RPMsg buffer (Linux: 512; the host must agree).
+  // Bytes per RPMsg buffer, header included: the size the firmware is
+  // built for. Linux's 512 unless its table offers VIRTIO_RPMSG_F_BUFSZ with
+  // this size in its config space (rsc::MakeSizedRpmsgVdev); the host must
+  // agree (see above).
   std::uint32_t buffer_size = rpmsg::kDefaultBufferSize;
 };
 

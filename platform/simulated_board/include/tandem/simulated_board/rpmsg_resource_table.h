@@ -24,7 +24,8 @@
 //
 // and never declares it const: the host patches the loaded copy in place
 // (addresses, notifyids, gfeatures, status) and RemoteNode reads it back.
-// A named struct with offsetof-computed offsets (rsc/builder.h, form 2)
+// MakeRpmsgResourceTable<N>() builds the same table for N-byte buffers
+// (docs/buffers.md). A named struct with offsetof-computed offsets (rsc/builder.h, form 2)
 // rather than rsc::Table, which clang 14 cannot evaluate.
 
 #include <cstddef>
@@ -41,29 +42,42 @@ namespace tandem::simulated_board {
 inline constexpr std::uint32_t kVringNum = 256;
 inline constexpr std::uint32_t kVringAlign = 4096;
 inline constexpr std::uint32_t kRpmsgBufferSize = rpmsg::kDefaultBufferSize;  // 512, as Linux
-inline constexpr std::uint32_t kRpmsgBufferAreaSize = 2 * kVringNum * kRpmsgBufferSize;
+template <std::uint32_t BufferSize>
+inline constexpr std::uint32_t kRpmsgBufferAreaSizeFor = 2 * kVringNum* BufferSize;
+inline constexpr std::uint32_t kRpmsgBufferAreaSize = kRpmsgBufferAreaSizeFor<kRpmsgBufferSize>;
 inline constexpr std::uint32_t kRpmsgFeatures =
     (1u << virtio::kRpmsgFeatureNs) | (1u << virtio::feature::kRingEventIdx);
 
-struct RpmsgResourceTable {
+// BufferSize: bytes per RPMsg buffer (docs/buffers.md). 512 is Linux's and
+// gives exactly the table above; another size (an image built for larger
+// messages, firmware/demo_2k) makes a vdev that offers VIRTIO_RPMSG_F_BUFSZ
+// with the size in its config space, and a vdev0buffer of 2 * 256 * size.
+// The image passes the same size to NodeConfig().
+template <std::uint32_t BufferSize = kRpmsgBufferSize>
+struct BasicRpmsgResourceTable {
+  static constexpr std::uint32_t kBufferSize = BufferSize;
   rsc::TableHeader<4> header;
   rsc::CarveoutEntry image;
   rsc::TraceEntry trace;
   rsc::CarveoutEntry buffers;
-  rsc::RpmsgVdevEntry<2> vdev;
+  rsc::SizedRpmsgVdevEntry<BufferSize> vdev;
 };
+using RpmsgResourceTable = BasicRpmsgResourceTable<>;
 
-consteval RpmsgResourceTable MakeRpmsgResourceTable() {
-  return RpmsgResourceTable{
-      .header = rsc::MakeHeader<4>(
-          {offsetof(RpmsgResourceTable, image), offsetof(RpmsgResourceTable, trace),
-           offsetof(RpmsgResourceTable, buffers), offsetof(RpmsgResourceTable, vdev)}),
+template <std::uint32_t BufferSize = kRpmsgBufferSize>
+consteval BasicRpmsgResourceTable<BufferSize> MakeRpmsgResourceTable() {
+  using Table = BasicRpmsgResourceTable<BufferSize>;
+  return Table{
+      .header = rsc::MakeHeader<4>({offsetof(Table, image), offsetof(Table, trace),
+                                    offsetof(Table, buffers), offsetof(Table, vdev)}),
       .image = rsc::MakeCarveout(kImageBase, kImageSize, "image"),
       .trace = rsc::MakeTrace(kTraceBase, kTraceSize, "trace0"),
-      .buffers = rsc::MakeCarveout(rsc::kAddrAny, kRpmsgBufferAreaSize, vdev::kBufferCarveoutName),
-      .vdev = rsc::MakeRpmsgVdev(rsc::kAddrAny, kRpmsgFeatures,
-                                 {{rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny},
-                                  {rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny}}),
+      .buffers = rsc::MakeCarveout(rsc::kAddrAny, kRpmsgBufferAreaSizeFor<BufferSize>,
+                                   vdev::kBufferCarveoutName),
+      .vdev = rsc::MakeSizedRpmsgVdev<BufferSize>(
+          rsc::kAddrAny, kRpmsgFeatures,
+          {{rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny},
+           {rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny}}),
   };
 }
 
