@@ -6,7 +6,8 @@
 //              polling and blocking (min, median, p99, p99.9, max);
 //   streaming  one way, both directions, copy and zero-copy, 16 and 496 B;
 //   scaling    remote -> host streaming over 1, 16, 256 and 1024 endpoints;
-//   idle       CPU of the host and core processes with nothing to do.
+//   idle       CPU of the host and core processes with nothing to do;
+//   daemon     the blocking echo through a private tandemd (its added latency).
 // The pieces are in bench/; progress goes to stderr, the table to stdout.
 #include "bench/bench.h"
 
@@ -50,6 +51,14 @@ int Bench(const Global& g, const BenchOptions& o) {
   for (const bool polling : {true, false}) {
     if ((polling && !config.polling) || (!polling && !config.blocking)) continue;
     if (Status s = b::RunEcho(config, polling, r.echoes); !s.ok()) rc = Report("bench", s);
+  }
+  if (config.blocking && !o.quick) {
+    b::Progress("echo through tandemd (a private daemon), 16 B, %d round trips", config.count);
+    if (Status s = b::RunDaemonEcho(config, 16, &r.daemon_echo); !s.ok()) {
+      rc = Report("bench", s);
+    } else {
+      r.have_daemon = true;
+    }
   }
   if (!o.no_streaming) {
     if (Status s = b::RunStreaming(config, r.streams, r.scaling, r.idle); !s.ok()) {

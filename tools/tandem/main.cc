@@ -174,7 +174,9 @@ int main(int argc, char** argv) {
   benchcmd->add_option("-c,--count", bench.count, "echo round trips per size and mode")
       ->default_val(20000)
       ->check(CLI::Range(100, 10000000));
-  benchcmd->add_option("-s,--size", bench.size, "echo payload bytes only (default 16, 256, 496; at most the mtu)")
+  benchcmd
+      ->add_option("-s,--size", bench.size,
+                   "echo payload bytes only (default 16, 256, 496; at most the mtu)")
       ->check(CLI::Range(1, 65520));
   benchcmd->add_option("--stream-count", bench.stream_count, "messages per streaming run")
       ->check(CLI::Range(100, 100000000));

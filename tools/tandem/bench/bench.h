@@ -70,6 +70,10 @@ Status RunEcho(const RunConfig& config, bool polling, std::vector<EchoResult>& o
 Status RunStreaming(const RunConfig& config, std::vector<StreamResult>& streams,
                     std::vector<StreamResult>& scaling, IdleResult& idle);
 
+// ---- daemon_run.cc: the client path through a private tandemd (blocking
+// echo of `size` bytes over a ChannelClient), `config.count` round trips.
+Status RunDaemonEcho(const RunConfig& config, std::size_t size, Latency* out);
+
 // ---- report.cc
 struct Report {
   std::string machine;  // one line: CPU model, CPUs
@@ -81,6 +85,9 @@ struct Report {
   std::vector<StreamResult> streams, scaling;
   IdleResult idle;
   bool have_idle = false;
+  // Blocking echo through tandemd (16 B), next to the direct one.
+  Latency daemon_echo;
+  bool have_daemon = false;
 };
 std::string MachineSummary();
 void PrintTable(const Report& r);

@@ -158,6 +158,17 @@ void PrintTable(const Report& r) {
             "x " + (e.polling ? "spin" : "futex") + ")",
         e.rtt);
   }
+  if (r.have_daemon) {
+    double direct = 0;
+    for (const auto& e : r.echoes) {
+      if (!e.polling && e.size == 16) direct = e.rtt.median;
+    }
+    row("echo 16 B via tandemd (+" +
+            (direct > 0 ? std::to_string(r.daemon_echo.median - direct).substr(0, 5) + " us"
+                        : std::string("-")) +
+            ")",
+        r.daemon_echo);
+  }
   std::printf("\nmemcpy: %.2f GB/s in cache (16 KiB), %.2f GB/s out of cache (64 MiB)\n",
               r.memcpy_hot_gbps, r.memcpy_cold_gbps);
   if (!r.streams.empty() || !r.scaling.empty()) {
@@ -211,7 +222,13 @@ Status WriteJson(const Report& r, const std::string& path) {
     o << ", \"median_ratio\": " << Ratio(e.rtt.median, (e.polling ? r.spin : r.futex).median)
       << "}";
   }
-  o << "],\n  \"streaming\": [";
+  o << "],\n";
+  if (r.have_daemon) {
+    o << "  \"daemon_echo_16\": ";
+    JsonLatency(o, r.daemon_echo);
+    o << ",\n";
+  }
+  o << "  \"streaming\": [";
   for (std::size_t i = 0; i < r.streams.size(); ++i) {
     o << (i ? ",\n    " : "\n    ");
     JsonStream(o, r.streams[i]);
