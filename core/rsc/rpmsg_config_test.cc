@@ -69,7 +69,7 @@ std::vector<std::byte> TableWith(std::uint32_t dfeatures, std::uint32_t config_l
     put32(at + 8, 256);
     put32(at + 12, static_cast<std::uint32_t>(i));
   }
-  std::memcpy(t.data() + 88, config.data(), config.size());
+  if (!config.empty()) std::memcpy(t.data() + 88, config.data(), config.size());
   return t;
 }
 
