@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -126,7 +127,7 @@ TEST(Doorbell, BadValuesAndNoCoreAreOneClearErrorEach) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(s.SendEvent(1).code(), StatusCode::kAborted);  // nothing runs
   // Replacing the callback: the old one is not called afterwards.
-  int old_calls = 0, new_calls = 0;
+  std::atomic<int> old_calls{0}, new_calls{0};  // written on the event thread
   s.SetEventCallback([&](std::uint32_t) { ++old_calls; });
   s.SetEventCallback([&](std::uint32_t) { ++new_calls; });
   ASSERT_TRUE(s.Boot(DemoImage()).ok()) << s.rproc().error_detail();
