@@ -6,38 +6,7 @@
 #   cli_buffers_test.sh <tandem> <demo_2k.elf>
 set -u
 TANDEM=$1 DEMO2K=$2
-DIR=$(mktemp -d)
-NAME="bufs-$$"
-T=("$TANDEM" -n "$NAME" --runtime-dir "$DIR")
-fail=0
-cleanup() {
-  "${T[@]}" stop >/dev/null 2>&1
-  "${T[@]}" daemon stop >/dev/null 2>&1
-  [[ -f "$DIR/tandemd.pid" ]] && kill "$(cat "$DIR/tandemd.pid")" 2>/dev/null
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-check() {  # check <description> <expected regex> <command...>
-  local what=$1 want=$2; shift 2
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [[ $rc -ne 0 || ! $out =~ $want ]]; then
-    echo "FAIL: $what (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
-  else
-    echo "ok: $what"
-  fi
-}
-check_fails() {  # check_fails <description> <expected regex> <command...>
-  local what=$1 want=$2; shift 2
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [[ $rc -eq 0 || ! $out =~ $want ]]; then
-    echo "FAIL: $what should fail (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
-  else
-    echo "ok: $what"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh" "$TANDEM" bufs
 
 check "no vdev yet, size as the firmware asks" "no vdev placed; required size auto" \
   "${T[@]}" buffers

@@ -5,50 +5,9 @@
 #   cli_lifecycle_test.sh <tandem> <demo.elf> <faulty.elf>
 set -u
 TANDEM=$1 DEMO=$2 FAULTY=$3
-DIR=$(mktemp -d)
-NAME="cli-$$"
-T=("$TANDEM" -n "$NAME" --runtime-dir "$DIR")
-fail=0
-cleanup() {
-  "${T[@]}" stop >/dev/null 2>&1
-  "${T[@]}" daemon stop >/dev/null 2>&1
-  [[ -f "$DIR/tandemd.pid" ]] && kill "$(cat "$DIR/tandemd.pid")" 2>/dev/null
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-check() {  # check <description> <expected regex> <command...>
-  local what=$1 want=$2; shift 2
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [[ $rc -ne 0 || ! $out =~ $want ]]; then
-    echo "FAIL: $what (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
-  else
-    echo "ok: $what"
-  fi
-}
-check_fails() {  # check_fails <description> <expected regex in stderr> <command...>
-  local what=$1 want=$2; shift 2
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [[ $rc -eq 0 || ! $out =~ $want ]]; then
-    echo "FAIL: $what should fail (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
-  else
-    echo "ok: $what"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh" "$TANDEM" cli
 
 # Argument handling (docs/cli.md): usage errors exit 2 and say what is wrong.
-check_exit() {  # check_exit <description> <expected rc> <expected regex> <command...>
-  local what=$1 want_rc=$2 want=$3; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [[ $rc -ne $want_rc || ! $out =~ $want ]]; then
-    echo "FAIL: $what (rc=$rc, want $want_rc)"; echo "$out" | sed 's/^/    /'; fail=1
-  else
-    echo "ok: $what"
-  fi
-}
 check_exit "an unknown command is named, exit 2" 2 "unknown command 'frobnicate'" "$TANDEM" frobnicate
 check_exit "a bad option value exits 2" 2 "-w" "$TANDEM" send rpmsg-tty hi -w -5
 check_exit "a missing argument exits 2" 2 "channel" "$TANDEM" send

@@ -11,37 +11,7 @@ if ! command -v qemu-system-arm >/dev/null || [[ ! -r $M3 ]]; then
   if [[ ${TANDEM_QEMU_REQUIRED:-0} == 1 ]]; then echo "FAIL: no qemu-system-arm or no $M3"; exit 1; fi
   echo "SKIP: no qemu-system-arm or no Cortex-M3 image at $M3"; exit 77
 fi
-DIR=$(mktemp -d)
-NAME="qcli-$$"
-T=("$TANDEM" -n "$NAME" --runtime-dir "$DIR")
-fail=0
-cleanup() {
-  "${T[@]}" stop >/dev/null 2>&1
-  "${T[@]}" daemon stop >/dev/null 2>&1
-  [[ -f "$DIR/tandemd.pid" ]] && kill "$(cat "$DIR/tandemd.pid")" 2>/dev/null
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-check() {  # check <description> <expected regex> <command...>
-  local what=$1 want=$2; shift 2
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [[ $rc -ne 0 || ! $out =~ $want ]]; then
-    echo "FAIL: $what (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
-  else
-    echo "ok: $what"
-  fi
-}
-check_fails() {
-  local what=$1 want=$2; shift 2
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [[ $rc -eq 0 || ! $out =~ $want ]]; then
-    echo "FAIL: $what should fail (rc=$rc)"; echo "$out" | sed 's/^/    /'; fail=1
-  else
-    echo "ok: $what"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh" "$TANDEM" qcli
 
 check "start an ARM ELF: QEMU, and it says so" "on QEMU mps2-an385 \(Cortex-M3\)" "${T[@]}" start "$M3"
 check "status names the core" "core +QEMU mps2-an385" "${T[@]}" status
