@@ -302,6 +302,18 @@ BufferInfo Session::buffers() const {
   return info;
 }
 
+Result<shm::Region> Session::Carveout(const char* name) const {
+  hosted::MutexGuard lock(control_mutex_);
+  const State s = rproc_->state();
+  if (s == State::kOffline) return FailedPrecondition("no remote loaded");
+  for (const remoteproc::MappedRegion& r : rproc_->mapped_regions()) {
+    if (r.kind == remoteproc::MemoryKind::kCarveout && std::strcmp(r.name.c_str(), name) == 0) {
+      return r.region;
+    }
+  }
+  return NotFound("no carve-out of that name");
+}
+
 Status Session::ReportCrash(remoteproc::CrashReason reason, std::string detail) {
   const State s = state();
   if (s != State::kRunning && s != State::kAttached) {

@@ -1,11 +1,30 @@
 #include "demo_node.h"
 
+#include "bulk_source.h"
 #include "demo_services.h"
 #include "tandem/remote/echo_service.h"
 
 namespace tandem::remote::demo {
 
-int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
+namespace {
+
+// Both services that work from the main loop.
+class LoopHooks final : public LoopHook {
+ public:
+  LoopHooks(LoopHook& first, LoopHook& second) : first_(first), second_(second) {}
+  void OnLoop(RemoteNode& node) override {
+    first_.OnLoop(node);
+    second_.OnLoop(node);
+  }
+
+ private:
+  LoopHook& first_;
+  LoopHook& second_;
+};
+
+}  // namespace
+
+int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config, shm::Region bulk_pool) {
   // Static storage: the node holds the bus and its buffers' bookkeeping.
   static RemoteNode node(bsp, config);
   static SampleClientService sample(node);
@@ -27,7 +46,18 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
       node.AddEndpoint(bench_sink_endpoint, BenchSinkService::kName, bench_sink),
       node.AddEndpoint(bench_source_endpoint, BenchSourceService::kName, bench_source),
   };
-  node.SetLoopHook(&bench_source);
+  static BulkSourceService bulk_source(node, bulk_pool);
+  static rpmsg::Endpoint bulk_endpoint;
+  static LoopHooks hooks(bench_source, bulk_source);
+  if (bulk_pool.size() > 0) {
+    if (const Status s = node.AddEndpoint(bulk_endpoint, BulkSourceService::kName, bulk_source);
+        !s.ok()) {
+      node.Log("demo: endpoint not created: %s", s.message());
+    }
+    node.SetLoopHook(&hooks);
+  } else {
+    node.SetLoopHook(&bench_source);
+  }
   for (const Status& s : added) {
     if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
   }

@@ -6,6 +6,7 @@
 
 #include "tandem/remote/bsp.h"
 #include "tandem/remote/remote_node.h"
+#include "tandem/shm/region.h"
 
 namespace tandem::remote::demo {
 
@@ -13,6 +14,8 @@ namespace tandem::remote::demo {
 // 0x401), rpmsg-tty (0x402) and the two ends of `tandem bench`'s streaming,
 // tandem-bench-sink (0x403) and tandem-bench-source (0x404), to a node made from `bsp` and
 // `config`, and runs it; returns its exit code. Call once: the node and the services are static.
-int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config);
+// With a non-empty `bulk_pool` (the image's "bulk0" carve-out, docs/bulk_buffers.md) it also serves
+// tandem-bulk-source (0x405).
+int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config, shm::Region bulk_pool = {});
 
 }  // namespace tandem::remote::demo

@@ -231,6 +231,13 @@ class Session final {
   // The RPMsg buffers of the placed vdev (size, count, negotiated); all 0
   // without one. Takes control_mutex_ (not from callbacks).
   BufferInfo buffers() const;
+  // The host's view of the carve-out called `name` in the loaded resource
+  // table (e.g. the pool of bulk zero-copy blocks, docs/bulk_buffers.md):
+  // kNotFound without one, kFailedPrecondition while nothing is loaded.
+  // The memory is unmapped by the next Stop(), crash recovery or Detach():
+  // use the region only while the remote runs. Takes control_mutex_ (not
+  // from callbacks).
+  Result<shm::Region> Carveout(const char* name) const;
 
   // --- RPMsg --------------------------------------------------------------
   rpmsg::HostBus& bus() { return bus_; }
