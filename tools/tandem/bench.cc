@@ -7,7 +7,8 @@
 //   streaming  one way, both directions, copy and zero-copy, 16 and 496 B;
 //   scaling    remote -> host streaming over 1, 16, 256 and 1024 endpoints;
 //   idle       CPU of the host and core processes with nothing to do;
-//   daemon     the blocking echo through a private tandemd (its added latency).
+//   daemon     the blocking echo through a private tandemd (its added latency);
+//   bulk       zero-copy blocks (64 KiB, 4 KiB) through the bulk0 carve-out vs memcpy.
 // The pieces are in bench/; progress goes to stderr, the table to stdout.
 #include "bench/bench.h"
 
@@ -65,6 +66,19 @@ int Bench(const Global& g, const BenchOptions& o) {
       rc = Report("bench", s);
     } else {
       r.have_idle = config.idle_seconds > 0;
+    }
+  }
+  if (!o.no_streaming) {
+    // Bulk zero-copy blocks (docs/bulk_buffers.md), 64 KiB and 4 KiB.
+    for (const std::uint32_t block : {65536u, 4096u}) {
+      const std::uint32_t blocks = (o.quick ? (16u << 20) : (256u << 20)) / block;
+      b::Progress("bulk: %u zero-copy blocks of %u B, checked on the host", blocks, block);
+      b::BulkResult bulk;
+      if (Status s = b::RunBulk(config, block, blocks, &bulk); !s.ok()) {
+        rc = Report("bench", s);
+        break;
+      }
+      r.bulk.push_back(bulk);
     }
   }
   b::PrintTable(r);

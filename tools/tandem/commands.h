@@ -75,4 +75,11 @@ struct BenchOptions {
 };
 int Bench(const Global& g, const BenchOptions& options);
 
+struct BulkOptions {
+  std::string firmware;              // empty: the demo image
+  std::uint32_t block_size = 65536;  // bytes per block (a multiple of 64)
+  std::uint32_t count = 1000;        // blocks streamed
+};
+int Bulk(const Global& g, const BulkOptions& options);
+
 }  // namespace tandem::cli

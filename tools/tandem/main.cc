@@ -188,6 +188,17 @@ int main(int argc, char** argv) {
       ->default_val("both")
       ->check(CLI::IsMember({"blocking", "polling", "both"}));
 
+  BulkOptions bulk;
+  auto* bulkcmd = app.add_subcommand(
+      "bulk", "stream zero-copy blocks from the remote's bulk0 carve-out, checked, vs memcpy");
+  bulkcmd->add_option("firmware", bulk.firmware, "firmware ELF serving tandem-bulk-source");
+  bulkcmd->add_option("-s,--block-size", bulk.block_size, "bytes per block, a multiple of 64")
+      ->default_val(65536)
+      ->check(CLI::Range(64, 1 << 20));
+  bulkcmd->add_option("-n,--count", bulk.count, "blocks to stream")
+      ->default_val(1000)
+      ->check(CLI::Range(1, 100000000));
+
   // docs/cli.md: argument errors exit 2 (CLI11's own codes are 100+), and
   // an unknown command is named.
   try {
@@ -209,6 +220,7 @@ int main(int argc, char** argv) {
   }
   if (*info) return Info(firmware);
   if (*benchcmd) return Bench(g, bench);
+  if (*bulkcmd) return Bulk(g, bulk);
 
   std::string value;
   if (*state) {

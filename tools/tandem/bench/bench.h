@@ -74,6 +74,24 @@ Status RunStreaming(const RunConfig& config, std::vector<StreamResult>& streams,
 // echo of `size` bytes over a ChannelClient), `config.count` round trips.
 Status RunDaemonEcho(const RunConfig& config, std::size_t size, Latency* out);
 
+// ---- bulk_run.cc: bulk zero-copy shared buffers (docs/bulk_buffers.md):
+// the demo's tandem-bulk-source streams `count` blocks of `block_size`
+// bytes through its "bulk0" carve-out to a host::BulkSink, which checks
+// each in place and releases it; memcpy of the pool's size (1 MiB) in the
+// same run for comparison.
+struct BulkResult {
+  std::uint32_t block_size = 0;
+  std::uint64_t blocks = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t bad_blocks = 0;
+  double seconds = 0;
+  double memcpy_gbps = 0;
+  double bytes_per_s() const { return seconds > 0 ? bytes / seconds : 0; }
+  double ratio() const { return memcpy_gbps > 0 ? bytes_per_s() / (memcpy_gbps * 1e9) : 0; }
+};
+Status RunBulk(const RunConfig& config, std::uint32_t block_size, std::uint32_t count,
+               BulkResult* out);
+
 // ---- report.cc
 struct Report {
   std::string machine;  // one line: CPU model, CPUs
@@ -85,6 +103,8 @@ struct Report {
   std::vector<StreamResult> streams, scaling;
   IdleResult idle;
   bool have_idle = false;
+  // Bulk zero-copy blocks remote -> host (bulk_run.cc).
+  std::vector<BulkResult> bulk;
   // Blocking echo through tandemd (16 B), next to the direct one.
   Latency daemon_echo;
   bool have_daemon = false;

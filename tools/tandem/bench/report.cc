@@ -76,6 +76,11 @@ std::vector<Target> Targets(const Report& r) {
                    ">= 2 GB/s", bytes >= 2e9});
     }
   }
+  for (const auto& b : r.bulk) {
+    if (b.block_size != 65536) continue;
+    t.push_back({"zero-copy bulk 64 KiB remote->host, bytes/s", b.bytes_per_s() / 1e9, "GB/s",
+                 b.memcpy_gbps, "memcpy 1 MiB", b.ratio(), ">= 0.8x", b.ratio() >= 0.8});
+  }
   if (r.scaling.size() >= 2 && r.scaling.front().msgs_per_s() > 0) {
     const auto& one = r.scaling.front();
     const auto& most = r.scaling.back();
@@ -185,6 +190,16 @@ void PrintTable(const Report& r) {
       srow(s, "remote->host 16 B, " + std::to_string(s.endpoints) + " endpoints");
     }
   }
+  if (!r.bulk.empty()) {
+    std::printf("\n%-34s %12s %12s %14s\n", "zero-copy bulk, remote->host", "blocks/s", "MB/s",
+                "vs memcpy 1MiB");
+    for (const auto& b : r.bulk) {
+      const std::string name = "bulk " + std::to_string(b.block_size / 1024) + " KiB blocks" +
+                               (b.bad_blocks ? " (BAD BLOCKS)" : ", checked");
+      std::printf("%-34s %12.0f %12.1f %13.3fx\n", name.c_str(),
+                  b.seconds > 0 ? b.blocks / b.seconds : 0, b.bytes_per_s() / 1e6, b.ratio());
+    }
+  }
   if (r.have_idle) {
     std::printf("\nidle over %.1f s: host process %.3f %% of a CPU, core process %.3f %%\n",
                 r.idle.seconds, r.idle.host_cpu_percent, r.idle.core_cpu_percent);
@@ -237,6 +252,15 @@ Status WriteJson(const Report& r, const std::string& path) {
   for (std::size_t i = 0; i < r.scaling.size(); ++i) {
     o << (i ? ",\n    " : "\n    ");
     JsonStream(o, r.scaling[i]);
+  }
+  o << "],\n";
+  o << "  \"bulk\": [";
+  for (std::size_t i = 0; i < r.bulk.size(); ++i) {
+    const auto& b = r.bulk[i];
+    o << (i ? ",\n    " : "\n    ") << "{\"block_size\": " << b.block_size
+      << ", \"blocks\": " << b.blocks << ", \"bad_blocks\": " << b.bad_blocks
+      << ", \"seconds\": " << b.seconds << ", \"bytes_per_s\": " << b.bytes_per_s()
+      << ", \"memcpy_gbps\": " << b.memcpy_gbps << ", \"ratio\": " << b.ratio() << "}";
   }
   o << "],\n";
   if (r.have_idle) {
