@@ -48,10 +48,14 @@ void BulkSink::OnUnbound(rpmsg::Channel& channel) {
   (void)channel;
   // The remote is gone or reset: we hold nothing of its any more.
   if (pool_) pool_->Reset();
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
   channel_ = nullptr;
   if (active_) unbound_ = true;
   cv_.notify_all();
+  // The Channel is freed when this returns (the bus may reuse it for
+  // another announcement): wait until no Stream() caller sends on it. A
+  // vdev reset aborted blocked sends before unbinding, so this is short.
+  cv_.wait(lock, [&] { return senders_ == 0; });
 }
 
 Status BulkSink::SendBulk(ConstByteSpan message) {
@@ -59,9 +63,13 @@ Status BulkSink::SendBulk(ConstByteSpan message) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     channel = channel_;
+    if (channel == nullptr) return FailedPrecondition("tandem-bulk-source not bound");
+    ++senders_;
   }
-  if (channel == nullptr) return FailedPrecondition("tandem-bulk-source not bound");
-  return channel->Send(message, kSendTimeout);
+  const Status s = channel->Send(message, kSendTimeout);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (--senders_ == 0) cv_.notify_all();
+  return s;
 }
 
 void BulkSink::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {

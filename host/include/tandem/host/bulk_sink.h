@@ -10,6 +10,8 @@
 // Threading: blocks are received, checked and released on the session's
 // event thread (MessageHandler::OnMessage, the release is a blocking send,
 // which callbacks may do); Stream() blocks its caller until the stream ends.
+// As ChannelPort, a send from Stream() counts itself as a user of the
+// channel and OnUnbound waits for it, so no send reaches a freed Channel.
 // Register() after the remote booted (the carve-out is mapped then) and
 // Unregister() (or destroy) before the session stops: the pool points into
 // the mapping.
@@ -83,6 +85,7 @@ class BulkSink final : public rpmsg::ChannelHandler,
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   rpmsg::Channel* channel_ = nullptr;  // guarded by mutex_
+  int senders_ = 0;                    // SendBulk calls using channel_ (OnUnbound waits)
   bool unbound_ = false;               // the channel went away during a stream
   // The running stream (guarded by mutex_).
   bool active_ = false;
