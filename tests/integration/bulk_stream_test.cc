@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "tandem/bulk/errors.h"
 #include "tandem/bulk/pool.h"
 #include "tandem/bulk/stream.h"
+#include "tandem/bulk/wire.h"
 #include "tandem/host/bulk_sink.h"
 #include "tandem/host/session.h"
 
@@ -119,6 +121,67 @@ TEST_F(BulkStream, TheStreamSurvivesARestartOfTheRemote) {
   EXPECT_EQ(report->blocks, 50u);
   EXPECT_EQ(report->bad_blocks, 0u);
   again.Unregister();
+}
+
+std::array<std::byte, bulk::kMessageSize> Wire(bulk::MessageType type, std::uint32_t offset,
+                                               std::uint32_t length) {
+  std::array<std::byte, bulk::kMessageSize> out;
+  bulk::EncodeMessage({type, offset, length, 0}, out);
+  return out;
+}
+
+TEST_F(BulkStream, TheFirmwareRefusesAHostileHostAndStreamsOn) {
+  // The host side played by hand: a stream of 4 blocks is started, then
+  // releases and hand-overs that break every rule are sent to the firmware.
+  sink_.Unregister();
+  {
+    ChannelPort port(*session_, bulk::kStreamServiceName);
+    ASSERT_TRUE(port.Register().ok());
+    ASSERT_TRUE(port.WaitBound(5s).ok());
+    bulk::StreamRequest request;
+    request.type.set(bulk::kStreamRequestType);
+    request.block_size.set(4096);
+    request.count.set(4);
+    request.seed.set(1);
+    ASSERT_TRUE(
+        port.Send(ConstByteSpan(reinterpret_cast<const std::byte*>(&request), sizeof(request)))
+            .ok());
+    std::vector<std::uint32_t> lent;
+    std::byte in[64];
+    for (int i = 0; i < 5; ++i) {  // 4 hand-overs and the end of the stream
+      auto got = port.Receive(in, rpmsg::Timeout::Seconds(10));
+      ASSERT_TRUE(got.ok());
+      auto m = bulk::ParseMessage(ConstByteSpan(in, got->len));
+      if (m.ok()) lent.push_back(m->offset);
+    }
+    ASSERT_EQ(lent.size(), 4u);
+    using bulk::MessageType;
+    const std::array<std::byte, bulk::kMessageSize> hostile[] = {
+        Wire(MessageType::kRelease, 0x100000, 0),     // outside the pool
+        Wire(MessageType::kRelease, 0xFFFFF000, 0),   // far outside
+        Wire(MessageType::kRelease, lent[0] + 8, 0),  // misaligned
+        Wire(MessageType::kRelease, 8 * 4096, 0),     // a block never lent
+        Wire(MessageType::kHandOver, lent[1], 4096),  // the firmware's own block
+        Wire(MessageType::kHandOver, 0, 0xFFFFFFFF),  // past the block
+    };
+    for (const auto& m : hostile) ASSERT_TRUE(port.Send(m).ok());
+    ASSERT_TRUE(port.Send(Wire(MessageType::kRelease, lent[2], 0)).ok());  // fine
+    ASSERT_TRUE(port.Send(Wire(MessageType::kRelease, lent[2], 0)).ok());  // twice
+    for (int i = 0; i < 200; ++i) {                                        // a flood
+      ASSERT_TRUE(port.Send(Wire(MessageType::kRelease, lent[3] + 64, 0)).ok());
+    }
+  }
+  // The firmware is still serving, and a new stream resets its pool.
+  ASSERT_TRUE(sink_.Register(*session_).ok());
+  ASSERT_TRUE(sink_.WaitBound(5s).ok());
+  ExpectStream(4096, 100);
+  auto trace = session_->Trace();
+  ASSERT_TRUE(trace.ok());
+  EXPECT_NE(trace->find("bulk: host message refused: bulk offset outside the pool"),
+            std::string::npos);
+  EXPECT_NE(trace->find("bulk offset not at a block boundary"), std::string::npos);
+  EXPECT_NE(trace->find("bulk hand-over of a block we own"), std::string::npos);
+  EXPECT_EQ(session_->state(), remoteproc::State::kRunning);
 }
 
 }  // namespace
