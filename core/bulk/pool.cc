@@ -63,7 +63,9 @@ Status Pool::Configure(const PoolConfig& config) {
   }
   std::size_t count = config.region.size() / config.block_size;
   if (count > states_.size()) count = states_.size();
-  if (count > 0xFFFFFFFFu) count = 0xFFFFFFFFu;
+  // Offsets are 32-bit on the wire: the pool ends at 4 GiB.
+  const std::uint64_t max_count = (std::uint64_t{1} << 32) / config.block_size;
+  if (count > max_count) count = static_cast<std::size_t>(max_count);
   const auto blocks = static_cast<std::uint32_t>(count);
   std::uint32_t owned = config.owned_count;
   if (config.first_owned > blocks) return InvalidArgument(kBadOwnedRange);
@@ -110,15 +112,16 @@ Result<TxBlock> Pool::Allocate() {
     block.pool_ = this;
     block.index_ = i;
     block.epoch_ = epoch_;
+    block.offset_ = i * block_size_;
+    block.data_ = ByteSpan(region_.base() + block.offset_, block_size_);
   }
-  block.offset_ = block.index_ * block_size_;
-  block.data_ = ByteSpan(region_.base() + block.offset_, block_size_);
   return block;
 }
 
 Status Pool::SendBlock(TxBlock& block, std::uint32_t length, std::uint32_t cookie) {
   if (length > block.data_.size()) return InvalidArgument(kLengthTooLarge);
   if (sender_ == nullptr) return FailedPrecondition(kNoSender);
+  shm::Region region;
   {
     rpmsg::LockGuard guard(lock_);
     if (block.epoch_ != epoch_) {
@@ -128,8 +131,9 @@ Status Pool::SendBlock(TxBlock& block, std::uint32_t length, std::uint32_t cooki
     }
     // Lent before the message goes out: the peer may answer at once.
     states_[block.index_] = BlockState::kLent;
+    region = region_;
   }
-  region_.CleanForPeer(block.offset_, length);
+  region.CleanForPeer(block.offset_, length);
   std::array<std::byte, kMessageSize> wire;
   EncodeMessage({MessageType::kHandOver, block.offset_, length, cookie}, wire);
   const Status sent = sender_->SendBulk(wire);
