@@ -133,10 +133,12 @@ Status Session::Init(std::unique_ptr<HostPlatform> platform) {
   rproc_->set_vdev_listener(&vdev_relay_);
   rproc_->set_crash_listener(&crash_relay_);
 
-  TANDEM_TRY(platform_->SetNotifyCallback([this](std::uint32_t id) { OnNotify(id); }));
-  TANDEM_TRY(platform_->SetControlCallback([this](std::uint32_t m) { OnControl(m); }));
-  TANDEM_TRY(platform_->SetCrashCallback([this](const CoreExit& e) { OnCoreExit(e); }));
-  TANDEM_TRY(platform_->SetIdleCallback([this] { OnIdle(); }));
+  TANDEM_TRY(platform_->SetEventCallbacks({
+      .notify = [this](std::uint32_t id) { OnNotify(id); },
+      .control = [this](std::uint32_t m) { OnControl(m); },
+      .crash = [this](const CoreExit& e) { OnCoreExit(e); },
+      .idle = [this] { OnIdle(); },
+  }));
   worker_ = std::thread([this] { WorkerLoop(); });
   return OkStatus();
 }
