@@ -2,8 +2,8 @@
 // Messages larger than one RPMsg buffer (docs/large_messages.md): a layer
 // above the bus that splits a message into fragments on one side and
 // reassembles it on the other, used only on endpoints that opted in, and
-// only on a link whose vdev negotiated kRpmsgFeatureLargeMessages
-// (virtio/features.h, bit 11 of the rpmsg vdev, Tandem's own).
+// only on a link whose vdev negotiated kFeatureLargeMessages (bit 11 of
+// the rpmsg vdev, Tandem's own).
 //
 // Wire format, inside the RPMsg payload of every message on an opted-in
 // endpoint of a negotiated link (nothing changes in struct rpmsg_hdr):
@@ -50,11 +50,16 @@
 #include "tandem/base/span.h"
 #include "tandem/rpmsg/bus.h"
 #include "tandem/rpmsg/endpoint.h"
-#include "tandem/virtio/features.h"
 
 namespace tandem::rpmsg {
 
-inline constexpr std::uint32_t kFeatureLargeMessagesMask = 1u << virtio::kRpmsgFeatureLargeMessages;
+// The rpmsg vdev feature bit (dfeatures / gfeatures) that says both sides
+// may fragment on endpoints that opted in. Tandem's own, far from Linux's
+// bits 0 (VIRTIO_RPMSG_F_NS) and 1 (VIRTIO_RPMSG_F_ACK) and NuttX's 2
+// (VIRTIO_RPMSG_F_BUFSZ): Linux never accepts it, so a Linux host never
+// lets a firmware fragment. remoteproc::kSupportedVdevFeatures has it.
+inline constexpr std::uint32_t kFeatureLargeMessages = 11;
+inline constexpr std::uint32_t kFeatureLargeMessagesMask = 1u << kFeatureLargeMessages;
 
 inline constexpr std::uint8_t kFragmentVersion = 1;
 // The largest message the protocol carries (a receiver's space may be less).
@@ -194,7 +199,7 @@ class LargeEndpoint final : public MessageHandler {
                 std::uint64_t timeout_ns = kDefaultReassemblyTimeoutNs)
       : reassembler_(reassembly_storage, timeout_ns), handler_(handler), clock_(clock) {}
 
-  // Whether the link negotiated kRpmsgFeatureLargeMessages (gfeatures).
+  // Whether the link negotiated kFeatureLargeMessages (gfeatures).
   // Changing it drops an incomplete message.
   void SetNegotiated(bool negotiated);
   bool negotiated() const { return negotiated_; }

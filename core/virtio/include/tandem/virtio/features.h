@@ -36,9 +36,5 @@ constexpr std::uint64_t FeatureMask(std::uint32_t bit) { return std::uint64_t{1}
 // Device-type-specific bit (virtio_rpmsg_bus.c): the remote supports the
 // name service.
 inline constexpr std::uint32_t kRpmsgFeatureNs = 0;  // VIRTIO_RPMSG_F_NS
-// Tandem's own, far from Linux's bits 0-1 and NuttX's VIRTIO_RPMSG_F_BUFSZ
-// (2): messages larger than a buffer, fragmented on endpoints that opted in
-// (rpmsg/large_message.h, docs/large_messages.md). Linux never accepts it.
-inline constexpr std::uint32_t kRpmsgFeatureLargeMessages = 11;
 
 }  // namespace tandem::virtio
