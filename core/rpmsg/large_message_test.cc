@@ -158,7 +158,8 @@ TEST_F(ReassemblerTest, OffsetOrLengthPastTheTotalIsRefused) {
                 StatusCode::kDataLoss);
   // In the middle of a message too, and the partial goes.
   ASSERT_TRUE(Feed(Fragment(1, 900, 0, Slice(msg_, 0, 400))).ok());
-  ExpectRefused(Feed(Fragment(1, 900, 400, Slice(msg_, 400, 501))), kFragmentPastTotal,
+  const auto longer = Pattern(501, 8);  // one byte past the total
+  ExpectRefused(Feed(Fragment(1, 900, 400, AsSpan(longer))), kFragmentPastTotal,
                 StatusCode::kDataLoss);
   EXPECT_EQ(r_.stats().dropped, 1u);
   ExpectRecovers();
