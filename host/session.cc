@@ -14,6 +14,7 @@
 #include "snapshot_reads.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
+#include "tandem/rpmsg/large_message.h"
 
 namespace tandem::host {
 
@@ -293,6 +294,9 @@ void Session::SetRpmsgBufferSize(std::uint32_t size) {
   rproc_->set_rpmsg_buffer_size(size);
 }
 
+// The host accepts Tandem's large-message bit (docs/large_messages.md).
+static_assert((remoteproc::kSupportedVdevFeatures & rpmsg::kFeatureLargeMessagesMask) != 0);
+
 BufferInfo Session::buffers() const {
   hosted::MutexGuard lock(control_mutex_);
   BufferInfo info;
@@ -300,6 +304,7 @@ BufferInfo Session::buffers() const {
     info.size = vdev->buffer_size;
     info.count = vdev->buffer_count;
     info.negotiated = vdev->buffer_size_negotiated();
+    info.large_messages = vdev->large_messages();
   }
   return info;
 }

@@ -5,6 +5,22 @@
 
 namespace tandem::remote::demo {
 
+namespace {
+// The main loop's work: bench-source streams, the large echo's timeout.
+class DemoLoop final : public LoopHook {
+ public:
+  DemoLoop(BenchSourceService& bench, LargeEchoService& large) : bench_(bench), large_(large) {}
+  void OnLoop(RemoteNode& node) override {
+    bench_.OnLoop(node);
+    large_.Tick();
+  }
+
+ private:
+  BenchSourceService& bench_;
+  LargeEchoService& large_;
+};
+}  // namespace
+
 int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
   // Static storage: the node holds the bus and its buffers' bookkeeping.
   static RemoteNode node(bsp, config);
@@ -14,11 +30,14 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
   static EventEchoService event_echo;
   static BenchSinkService bench_sink(node);
   static BenchSourceService bench_source(node);
+  static LargeEchoService large_echo(node);
+  static DemoLoop loop(bench_source, large_echo);
   static rpmsg::Endpoint sample_endpoint;
   static rpmsg::Endpoint echo_endpoint;
   static rpmsg::Endpoint tty_endpoint;
   static rpmsg::Endpoint bench_sink_endpoint;
   static rpmsg::Endpoint bench_source_endpoint;
+  static rpmsg::Endpoint large_echo_endpoint;
 
   const Status added[] = {
       node.AddEndpoint(sample_endpoint, SampleClientService::kName, sample),
@@ -26,8 +45,9 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
       node.AddEndpoint(tty_endpoint, TtyService::kName, tty),
       node.AddEndpoint(bench_sink_endpoint, BenchSinkService::kName, bench_sink),
       node.AddEndpoint(bench_source_endpoint, BenchSourceService::kName, bench_source),
+      node.AddEndpoint(large_echo_endpoint, LargeEchoService::kName, large_echo),
   };
-  node.SetLoopHook(&bench_source);
+  node.SetLoopHook(&loop);
   for (const Status& s : added) {
     if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
   }
