@@ -263,6 +263,7 @@ Error ChannelClient::Open(const ClientOptions& options, const ChannelSpec& spec,
   } else {
     request["dst"] = spec.dst;
   }
+  if (spec.large) request["large"] = true;
   Json reply;
   if (Error e = control.Call(request, &reply); !e.ok()) return e;
   ChannelClient c;
@@ -270,6 +271,9 @@ Error ChannelClient::Open(const ClientOptions& options, const ChannelSpec& spec,
   c.src_ = reply.value("src", 0u);
   c.dst_ = reply.value("dst", 0u);
   c.mtu_ = reply.value("mtu", std::size_t{0});
+  c.large_ = reply.value("large", false);
+  c.max_message_ = reply.value("max_message", c.mtu_);
+  c.large_refused_ = spec.large && !c.large_;
   c.name_ = reply.value("channel", std::string());
   c.started_pid_ = control.started_pid();
   *out = std::move(c);
@@ -277,10 +281,19 @@ Error ChannelClient::Open(const ClientOptions& options, const ChannelSpec& spec,
 }
 
 Error ChannelClient::Send(ConstByteSpan payload, milliseconds timeout) {
-  if (payload.size() > mtu_) {
-    return Fail(StatusCode::kInvalidArgument, "payload of " + std::to_string(payload.size()) +
-                                                  " bytes is larger than the MTU (" +
-                                                  std::to_string(mtu_) + " bytes)");
+  if (large_ && payload.size() > max_message_) {
+    return Fail(StatusCode::kInvalidArgument,
+                "payload of " + std::to_string(payload.size()) +
+                    " bytes is larger than a large message may be here (" +
+                    std::to_string(max_message_) + " bytes)");
+  }
+  if (!large_ && payload.size() > mtu_) {
+    return Fail(StatusCode::kInvalidArgument,
+                "payload of " + std::to_string(payload.size()) + " bytes is larger than the MTU (" +
+                    std::to_string(mtu_) + " bytes)" +
+                    (large_refused_ ? ": the link did not negotiate large "
+                                      "messages (docs/large_messages.md)"
+                                    : ""));
   }
   std::vector<std::byte>& frame = scratch_;
   frame.resize(payload.size() + 1);

@@ -70,19 +70,27 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
     return Error{StatusCode::kInvalidArgument, "open"};
   }
   link_resets_ = remote_.session().link_resets();
+  if (auto l = request.find("large"); l != request.end() && l->is_boolean() && l->get<bool>()) {
+    large_space_.resize(kMaxLargeMessage);
+    rpmsg::LargeMessageHandler& receiver = *this;
+    rpmsg::Clock& clock = *this;
+    large_ = std::make_unique<rpmsg::LargeEndpoint>(large_space_, receiver, clock);
+    large_->SetNegotiated(remote_.session().buffers().large_messages);
+  }
+  rpmsg::MessageHandler& handler = *this;
   rpmsg::EndpointConfig config;
   config.peer = dst_;
   tandem::Status s;
   if (src != rpmsg::kAddrAny) {
     config.addr = src;
-    s = remote_.session().CreateEndpoint(endpoint_, config, *this);
+    s = remote_.session().CreateEndpoint(endpoint_, config, handler);
   } else {
     // Cyclic, not lowest-free: a reply the remote sends to a client that
     // just left must not reach the next client, which would otherwise get
     // the same address (docs/decisions.md).
     for (int tries = 0; tries < 64; ++tries) {
       config.addr = remote_.NextClientAddress();
-      s = remote_.session().CreateEndpoint(endpoint_, config, *this);
+      s = remote_.session().CreateEndpoint(endpoint_, config, handler);
       if (s.code() != StatusCode::kAlreadyExists) break;
     }
   }
@@ -97,15 +105,40 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
             {"dst", dst_},
             {"mtu", mtu != 0 ? mtu : kDefaultMtu},
             {"channel", channel_}};
+  if (large_ && large_->negotiated()) {
+    (*reply)["large"] = true;
+    (*reply)["max_message"] = kMaxLargeMessage;
+  }
   return Error::Ok();
 }
 
-void ChannelSession::OnMessage(rpmsg::Endpoint&, rpmsg::ReceivedMessage& message) {
-  std::vector<std::byte> frame(message.payload().size() + 1);
-  frame[0] = static_cast<std::byte>(client::kFrameMessage);
-  if (!message.payload().empty()) {
-    std::memcpy(frame.data() + 1, message.payload().data(), message.payload().size());
+void ChannelSession::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
+  if (large_) {
+    hosted::MutexGuard lock(large_mutex_);
+    large_->OnMessage(endpoint, message);  // OnLargeMessage / OnLargeMessageError
+    return;
   }
+  Queue(message.payload());
+}
+
+void ChannelSession::OnLargeMessage(rpmsg::Endpoint&, std::uint32_t, ConstByteSpan message) {
+  Queue(message);
+}
+
+void ChannelSession::OnLargeMessageError(rpmsg::Endpoint&, const Status&) {
+  large_errors_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t ChannelSession::NowNs() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+void ChannelSession::Queue(ConstByteSpan payload) {
+  std::vector<std::byte> frame(payload.size() + 1);
+  frame[0] = static_cast<std::byte>(client::kFrameMessage);
+  if (!payload.empty()) std::memcpy(frame.data() + 1, payload.data(), payload.size());
   {
     hosted::MutexGuard lock(mutex_);
     if (queue_.size() >= kMaxQueued) {
@@ -171,8 +204,11 @@ void ChannelSession::HandleFrame(const std::vector<std::byte>& frame,
   const auto deadline = std::chrono::steady_clock::now() + kSendTimeout;
   tandem::Status s;
   do {
-    s = remote_.session().bus().SendTo(endpoint_, dst_, payload,
-                                       rpmsg::Timeout::Milliseconds(kPollSliceMs));
+    // A large message that timed out half-sent is sent again whole: the
+    // peer drops the incomplete one when the new first fragment comes.
+    s = large_ ? large_->Send(endpoint_, dst_, payload, rpmsg::Timeout::Milliseconds(kPollSliceMs))
+               : remote_.session().bus().SendTo(endpoint_, dst_, payload,
+                                                rpmsg::Timeout::Milliseconds(kPollSliceMs));
   } while (s.code() == StatusCode::kDeadlineExceeded && !stop.load() &&
            std::chrono::steady_clock::now() < deadline);
   if (!s.ok()) {
@@ -200,9 +236,30 @@ void ChannelSession::CheckLink() {
   }
   if (up != up_) {
     up_ = up;
+    if (up && large_) {
+      // Another firmware may have come up: follow what this link negotiated.
+      hosted::MutexGuard lock(large_mutex_);
+      large_->SetNegotiated(remote_.session().buffers().large_messages);
+    }
     Json e = {{"event", up ? "up" : "down"}, {"dst", dst_}};
     if (!up) e["state"] = remoteproc::StateName(remote_.session().state());
     SendEvent(e);
+  }
+}
+
+// The large session's tick (an incomplete message times out) and its
+// errors, told to the client as "fragment_errors" events.
+void ChannelSession::CheckLarge() {
+  if (!large_) return;
+  {
+    hosted::MutexGuard lock(large_mutex_);
+    large_->Expire();
+  }
+  const std::uint64_t errors = large_errors_.load(std::memory_order_relaxed);
+  if (errors != large_errors_reported_) {
+    const std::uint64_t count = errors - large_errors_reported_;
+    large_errors_reported_ = errors;
+    SendEvent({{"event", "fragment_errors"}, {"count", count}, {"total", errors}});
   }
 }
 
@@ -219,6 +276,7 @@ void ChannelSession::Serve(const std::atomic<bool>& stop) {
     }
     if (!Flush()) return;
     CheckLink();
+    CheckLarge();
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::recv(fd_, frame.data(), frame.size(), MSG_DONTWAIT);
       if (n == 0) return;  // the client closed; what it sent before was sent

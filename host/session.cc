@@ -14,6 +14,7 @@
 #include "snapshot_reads.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
+#include "tandem/rpmsg/large_message.h"
 
 namespace tandem::host {
 
@@ -133,10 +134,12 @@ Status Session::Init(std::unique_ptr<HostPlatform> platform) {
   rproc_->set_vdev_listener(&vdev_relay_);
   rproc_->set_crash_listener(&crash_relay_);
 
-  TANDEM_TRY(platform_->SetNotifyCallback([this](std::uint32_t id) { OnNotify(id); }));
-  TANDEM_TRY(platform_->SetControlCallback([this](std::uint32_t m) { OnControl(m); }));
-  TANDEM_TRY(platform_->SetCrashCallback([this](const CoreExit& e) { OnCoreExit(e); }));
-  TANDEM_TRY(platform_->SetIdleCallback([this] { OnIdle(); }));
+  TANDEM_TRY(platform_->SetEventCallbacks({
+      .notify = [this](std::uint32_t id) { OnNotify(id); },
+      .control = [this](std::uint32_t m) { OnControl(m); },
+      .crash = [this](const CoreExit& e) { OnCoreExit(e); },
+      .idle = [this] { OnIdle(); },
+  }));
   worker_ = std::thread([this] { WorkerLoop(); });
   return OkStatus();
 }
@@ -291,6 +294,9 @@ void Session::SetRpmsgBufferSize(std::uint32_t size) {
   rproc_->set_rpmsg_buffer_size(size);
 }
 
+// The host accepts Tandem's large-message bit (docs/large_messages.md).
+static_assert((remoteproc::kSupportedVdevFeatures & rpmsg::kFeatureLargeMessagesMask) != 0);
+
 BufferInfo Session::buffers() const {
   hosted::MutexGuard lock(control_mutex_);
   BufferInfo info;
@@ -298,6 +304,7 @@ BufferInfo Session::buffers() const {
     info.size = vdev->buffer_size;
     info.count = vdev->buffer_count;
     info.negotiated = vdev->buffer_size_negotiated();
+    info.large_messages = vdev->large_messages();
   }
   return info;
 }

@@ -46,6 +46,24 @@ bool IsNoFileData(std::uint32_t section_type) {
   return section_type == kShtNobits || section_type == kShtNull;
 }
 
+// The file header of either class, widened (the ELF32 and ELF64 structs
+// have the same field names), with the struct sizes of that class.
+struct FileHeaderFields {
+  std::uint16_t type, machine;
+  std::uint32_t version;
+  std::uint64_t entry, phoff, shoff;
+  std::uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+  std::size_t header_size, phdr_size, shdr_size;
+};
+
+template <typename Ehdr, typename Phdr, typename Shdr>
+FileHeaderFields WidenFileHeader(const Ehdr& h) {
+  return {h.e_type.get(),  h.e_machine.get(),   h.e_version.get(), h.e_entry.get(),
+          h.e_phoff.get(), h.e_shoff.get(),     h.e_ehsize.get(),  h.e_phentsize.get(),
+          h.e_phnum.get(), h.e_shentsize.get(), h.e_shnum.get(),   h.e_shstrndx.get(),
+          sizeof(Ehdr),    sizeof(Phdr),        sizeof(Shdr)};
+}
+
 }  // namespace
 
 const char* MachineName(std::uint16_t e_machine) {
@@ -81,47 +99,23 @@ Status ElfFile::ParseIdentAndHeader() {
   if (ident[kIdentVersion] != kVersionCurrent)
     return InvalidArgument(error::kUnsupportedIdentVersion);
 
-  std::uint32_t version;
-  std::uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-  std::uint64_t phoff, shoff;
-  std::size_t header_size, phdr_size, shdr_size;
+  // Widened to 64 bits, whichever the class.
+  FileHeaderFields h;
   if (is_64bit_) {
     if (file_.size() < sizeof(Elf64Ehdr)) return DataLoss(error::kHeaderTruncated);
-    const auto h = LoadAt<Elf64Ehdr>(file_, 0);
-    type_ = h.e_type.get();
-    machine_ = h.e_machine.get();
-    version = h.e_version.get();
-    entry_ = h.e_entry.get();
-    phoff = h.e_phoff.get();
-    shoff = h.e_shoff.get();
-    ehsize = h.e_ehsize.get();
-    phentsize = h.e_phentsize.get();
-    phnum = h.e_phnum.get();
-    shentsize = h.e_shentsize.get();
-    shnum = h.e_shnum.get();
-    shstrndx = h.e_shstrndx.get();
-    header_size = sizeof(Elf64Ehdr);
-    phdr_size = sizeof(Elf64Phdr);
-    shdr_size = sizeof(Elf64Shdr);
+    h = WidenFileHeader<Elf64Ehdr, Elf64Phdr, Elf64Shdr>(LoadAt<Elf64Ehdr>(file_, 0));
   } else {
     if (file_.size() < sizeof(Elf32Ehdr)) return DataLoss(error::kHeaderTruncated);
-    const auto h = LoadAt<Elf32Ehdr>(file_, 0);
-    type_ = h.e_type.get();
-    machine_ = h.e_machine.get();
-    version = h.e_version.get();
-    entry_ = h.e_entry.get();
-    phoff = h.e_phoff.get();
-    shoff = h.e_shoff.get();
-    ehsize = h.e_ehsize.get();
-    phentsize = h.e_phentsize.get();
-    phnum = h.e_phnum.get();
-    shentsize = h.e_shentsize.get();
-    shnum = h.e_shnum.get();
-    shstrndx = h.e_shstrndx.get();
-    header_size = sizeof(Elf32Ehdr);
-    phdr_size = sizeof(Elf32Phdr);
-    shdr_size = sizeof(Elf32Shdr);
+    h = WidenFileHeader<Elf32Ehdr, Elf32Phdr, Elf32Shdr>(LoadAt<Elf32Ehdr>(file_, 0));
   }
+  type_ = h.type;
+  machine_ = h.machine;
+  entry_ = h.entry;
+  const std::uint32_t version = h.version;
+  const std::uint16_t ehsize = h.ehsize, phentsize = h.phentsize, phnum = h.phnum;
+  const std::uint16_t shentsize = h.shentsize, shnum = h.shnum, shstrndx = h.shstrndx;
+  const std::uint64_t phoff = h.phoff, shoff = h.shoff;
+  const std::size_t header_size = h.header_size, phdr_size = h.phdr_size, shdr_size = h.shdr_size;
   if (version != kVersionCurrent) return InvalidArgument(error::kUnsupportedVersion);
   if (ehsize != header_size) return DataLoss(error::kEhsizeMismatch);
 

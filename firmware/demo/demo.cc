@@ -6,7 +6,10 @@
 //   0x402  rpmsg-tty                   echo prefixed "TTY 0x0402: "
 //   0x403  tandem-bench-sink           counts what it receives (tandem bench)
 //   0x404  tandem-bench-source         streams on request (tandem bench)
-//   0x405  tandem-bulk-source          bulk zero-copy blocks in "bulk0" (tandem bulk)
+//   0x405  tandem-large-echo           echo of messages up to 16 KiB, fragmented
+//                                      where the host accepted large messages
+//                                      (docs/large_messages.md)
+//   0x406  tandem-bulk-source          bulk zero-copy blocks in "bulk0" (tandem bulk)
 //
 // Addresses follow the creation order below (RemoteBus allocates from
 // 0x400 up). Everything else - boot, DRIVER_OK, the mailbox, shutdown and
@@ -19,6 +22,7 @@
 #include "tandem/remote/bsp.h"
 #include "tandem/remote/print.h"
 #include "tandem/remote/remote_node.h"
+#include "tandem/rpmsg/large_message.h"
 #include "tandem/simulated_board/node_config.h"
 #include "tandem/simulated_board/rpmsg_resource_table.h"
 #include "tandem/simulated_board/runtime.h"
@@ -41,7 +45,8 @@ struct DemoResourceTable {
 inline constexpr std::uint32_t kBulkPoolSize = 0x100000;  // 1 MiB: 16 x 64 KiB, 256 x 4 KiB
 
 consteval DemoResourceTable MakeDemoResourceTable() {
-  const board::RpmsgResourceTable standard = board::MakeRpmsgResourceTable();
+  const board::RpmsgResourceTable standard =
+      board::MakeRpmsgResourceTable(tandem::rpmsg::kFeatureLargeMessagesMask);
   return DemoResourceTable{
       .header = tandem::rsc::MakeHeader<5>(
           {offsetof(DemoResourceTable, image), offsetof(DemoResourceTable, trace),

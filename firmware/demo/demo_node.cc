@@ -7,21 +7,23 @@
 namespace tandem::remote::demo {
 
 namespace {
-
-// Both services that work from the main loop.
-class LoopHooks final : public LoopHook {
+// The main loop's work: bench-source streams, the large echo's timeout,
+// bulk-source hand-overs (when the image has a bulk pool).
+class DemoLoop final : public LoopHook {
  public:
-  LoopHooks(LoopHook& first, LoopHook& second) : first_(first), second_(second) {}
+  DemoLoop(BenchSourceService& bench, LargeEchoService& large, BulkSourceService& bulk)
+      : bench_(bench), large_(large), bulk_(bulk) {}
   void OnLoop(RemoteNode& node) override {
-    first_.OnLoop(node);
-    second_.OnLoop(node);
+    bench_.OnLoop(node);
+    large_.Tick();
+    bulk_.OnLoop(node);
   }
 
  private:
-  LoopHook& first_;
-  LoopHook& second_;
+  BenchSourceService& bench_;
+  LargeEchoService& large_;
+  BulkSourceService& bulk_;
 };
-
 }  // namespace
 
 int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config, shm::Region bulk_pool) {
@@ -33,11 +35,13 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config, shm::Region bu
   static EventEchoService event_echo;
   static BenchSinkService bench_sink(node);
   static BenchSourceService bench_source(node);
+  static LargeEchoService large_echo(node);
   static rpmsg::Endpoint sample_endpoint;
   static rpmsg::Endpoint echo_endpoint;
   static rpmsg::Endpoint tty_endpoint;
   static rpmsg::Endpoint bench_sink_endpoint;
   static rpmsg::Endpoint bench_source_endpoint;
+  static rpmsg::Endpoint large_echo_endpoint;
 
   const Status added[] = {
       node.AddEndpoint(sample_endpoint, SampleClientService::kName, sample),
@@ -45,19 +49,18 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config, shm::Region bu
       node.AddEndpoint(tty_endpoint, TtyService::kName, tty),
       node.AddEndpoint(bench_sink_endpoint, BenchSinkService::kName, bench_sink),
       node.AddEndpoint(bench_source_endpoint, BenchSourceService::kName, bench_source),
+      node.AddEndpoint(large_echo_endpoint, LargeEchoService::kName, large_echo),
   };
   static BulkSourceService bulk_source(node, bulk_pool);
   static rpmsg::Endpoint bulk_endpoint;
-  static LoopHooks hooks(bench_source, bulk_source);
   if (bulk_pool.size() > 0) {
     if (const Status s = node.AddEndpoint(bulk_endpoint, BulkSourceService::kName, bulk_source);
         !s.ok()) {
       node.Log("demo: endpoint not created: %s", s.message());
     }
-    node.SetLoopHook(&hooks);
-  } else {
-    node.SetLoopHook(&bench_source);
   }
+  static DemoLoop loop(bench_source, large_echo, bulk_source);
+  node.SetLoopHook(&loop);
   for (const Status& s : added) {
     if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
   }

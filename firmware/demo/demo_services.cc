@@ -141,4 +141,33 @@ void BenchSourceService::Stream(RemoteNode& node, const Pending& pending) {
   }
 }
 
+void LargeEchoService::FollowLink() {
+  const VdevLink* link = node_.link();
+  large_.SetNegotiated(link != nullptr &&
+                       (link->gfeatures & rpmsg::kFeatureLargeMessagesMask) != 0);
+}
+
+void LargeEchoService::OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) {
+  FollowLink();
+  large_.OnMessage(endpoint, message);
+}
+
+void LargeEchoService::Tick() {
+  FollowLink();
+  large_.Expire();
+}
+
+void LargeEchoService::OnLargeMessage(rpmsg::Endpoint& endpoint, std::uint32_t src,
+                                      ConstByteSpan message) {
+  if (const Status s = large_.Send(endpoint, src, message, rpmsg::Timeout::Milliseconds(500));
+      !s.ok()) {
+    node_.Log("large echo: reply of %u bytes failed: %s", static_cast<unsigned>(message.size()),
+              s.message());
+  }
+}
+
+void LargeEchoService::OnLargeMessageError(rpmsg::Endpoint&, const Status& error) {
+  node_.Log("large echo: fragment refused: %s", error.message());
+}
+
 }  // namespace tandem::remote::demo

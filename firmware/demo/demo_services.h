@@ -8,6 +8,7 @@
 
 #include "tandem/remote/remote_node.h"
 #include "tandem/rpmsg/endpoint.h"
+#include "tandem/rpmsg/large_message.h"
 
 namespace tandem::remote::demo {
 
@@ -103,6 +104,36 @@ class BenchSourceService final : public rpmsg::MessageHandler, public LoopHook {
   rpmsg::Endpoint* endpoint_ = nullptr;
   Pending pending_[kMaxPending] = {};
   std::size_t pending_count_ = 0;
+};
+
+// "tandem-large-echo": echoes every message whole, up to kMaxMessage bytes
+// (docs/large_messages.md). On a link whose host accepted Tandem's
+// large-message bit (11) messages come and go as fragments and are
+// reassembled in a static kMaxMessage-byte space; on any other link (a
+// Linux host) it is a plain echo of messages up to the MTU and never sends
+// a fragment. A refused fragment or a dropped incomplete message is logged
+// and counted (large().stats()); Tick() (the main loop) drops an incomplete
+// message after rpmsg::kDefaultReassemblyTimeoutNs.
+class LargeEchoService final : public rpmsg::MessageHandler,
+                               private rpmsg::LargeMessageHandler,
+                               private rpmsg::Clock {
+ public:
+  static constexpr const char* kName = "tandem-large-echo";
+  static constexpr std::size_t kMaxMessage = 16384;
+  explicit LargeEchoService(RemoteNode& node) : node_(node), large_(space_, *this, *this) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+  void Tick();
+  const rpmsg::LargeEndpoint& large() const { return large_; }
+
+ private:
+  void OnLargeMessage(rpmsg::Endpoint& endpoint, std::uint32_t src, ConstByteSpan message) override;
+  void OnLargeMessageError(rpmsg::Endpoint& endpoint, const Status& error) override;
+  std::uint64_t NowNs() override { return node_.bsp().now_ns(node_.bsp().ctx); }
+  void FollowLink();
+
+  RemoteNode& node_;
+  std::byte space_[kMaxMessage] = {};
+  rpmsg::LargeEndpoint large_;
 };
 
 }  // namespace tandem::remote::demo

@@ -235,5 +235,58 @@ TEST_F(BenchServicesTest, SourceRefusesABadRequestAndSendsNothing) {
   for (const auto& m : source_driver_.messages) EXPECT_EQ(m.text, Le(0, 8));
 }
 
+// tandem-large-echo with a host that does not accept Tandem's large-message
+// bit (the fake host accepts only NS and EVENT_IDX, as Linux): a plain echo
+// of messages up to the MTU, never a fragment header on what it sends
+// (docs/large_messages.md).
+class LargeEchoTest : public ::testing::Test {
+ protected:
+  LargeEchoTest()
+      : host_(board_),
+        node_(std::make_unique<RemoteNode>(board_.bsp(), host_.node_config("demo"))),
+        large_(*node_) {
+    EXPECT_TRUE(node_->AddEndpoint(endpoint_, LargeEchoService::kName, large_).ok());
+    EXPECT_TRUE(host_.bus().RegisterDriver(LargeEchoService::kName, driver_).ok());
+  }
+
+  int Exchange(const std::vector<std::string>& messages, std::size_t replies) {
+    std::size_t next = 0;
+    bool shutdown = false;
+    board_.on_wait = [&] {
+      if (board_.waits == 1) host_.Boot();
+      host_.Poll().IgnoreError();
+      if (!driver_.bound.empty() && next < messages.size()) {
+        EXPECT_TRUE(driver_.bound[0]->TrySend(Bytes(messages[next++])).ok());
+      }
+      if (!shutdown && driver_.messages.size() >= replies) {
+        board_.inbox.push_back(mailbox::kShutdown);
+        shutdown = true;
+      }
+    };
+    return node_->Run();
+  }
+
+  FakeBoard board_;
+  FakeHost host_;
+  std::unique_ptr<RemoteNode> node_;
+  LargeEchoService large_;
+  rpmsg::Endpoint endpoint_;
+  RecordingDriver driver_;
+};
+
+TEST_F(LargeEchoTest, WithoutTheBitItIsAPlainEchoUpToTheMtu) {
+  const std::string empty;
+  const std::string binary("\x01\x00\x00\x00\x00\x00\x10\x00", 8);  // looks like a header
+  const std::string full(496, 'L');
+  EXPECT_EQ(Exchange({empty, binary, full}, 3), RemoteNode::kExitClean);
+  ASSERT_EQ(driver_.messages.size(), 3u);
+  EXPECT_EQ(driver_.messages[0].text, empty);
+  EXPECT_EQ(driver_.messages[1].text, binary);
+  EXPECT_EQ(driver_.messages[2].text, full);
+  EXPECT_FALSE(large_.large().negotiated());
+  EXPECT_EQ(large_.large().stats().fragments, 0u);
+  EXPECT_EQ(large_.large().stats().bad, 0u);
+}
+
 }  // namespace
 }  // namespace tandem::remote::demo

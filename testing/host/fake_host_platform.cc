@@ -241,27 +241,9 @@ Result<shm::Region> FakeHostPlatform::LoadedResourceTable() {
 
 // --- HostPlatform -------------------------------------------------------------------
 
-Status FakeHostPlatform::SetNotifyCallback(NotifyCallback callback) {
+Status FakeHostPlatform::SetEventCallbacks(EventCallbacks callbacks) {
   if (event_thread_.joinable()) return FailedPrecondition("fake: the event thread runs");
-  notify_callback_ = std::move(callback);
-  return OkStatus();
-}
-
-Status FakeHostPlatform::SetControlCallback(ControlCallback callback) {
-  if (event_thread_.joinable()) return FailedPrecondition("fake: the event thread runs");
-  control_callback_ = std::move(callback);
-  return OkStatus();
-}
-
-Status FakeHostPlatform::SetIdleCallback(IdleCallback callback) {
-  if (event_thread_.joinable()) return FailedPrecondition("fake: the event thread runs");
-  idle_callback_ = std::move(callback);
-  return OkStatus();
-}
-
-Status FakeHostPlatform::SetCrashCallback(CrashCallback callback) {
-  if (event_thread_.joinable()) return FailedPrecondition("fake: the event thread runs");
-  crash_callback_ = std::move(callback);
+  callbacks_ = std::move(callbacks);
   return OkStatus();
 }
 
@@ -441,7 +423,7 @@ void FakeHostPlatform::EventLoop() {
     if (!host_cv_.wait_for(lock, kIdlePeriod,
                            [&] { return event_stop_ || !to_host_.empty() || core_ended_; })) {
       lock.unlock();
-      if (idle_callback_) idle_callback_();
+      if (callbacks_.idle) callbacks_.idle();
       lock.lock();
       continue;
     }
@@ -457,9 +439,9 @@ void FakeHostPlatform::EventLoop() {
       }
       lock.unlock();  // callbacks run with no lock of ours held
       if (control) {
-        if (control_callback_) control_callback_(message);
-      } else if (notify_callback_) {
-        notify_callback_(message);
+        if (callbacks_.control) callbacks_.control(message);
+      } else if (callbacks_.notify) {
+        callbacks_.notify(message);
       }
       lock.lock();
       continue;
@@ -468,7 +450,7 @@ void FakeHostPlatform::EventLoop() {
     core_ended_ = false;
     const CoreExit exit = *last_exit_;
     lock.unlock();
-    if (crash_callback_) crash_callback_(exit);
+    if (callbacks_.crash) callbacks_.crash(exit);
     return;  // the run is over: Reset() joins us
   }
 }

@@ -40,6 +40,7 @@ namespace {
 
 constexpr const char* kEchoChannel = "rpmsg-openamp-demo-channel";
 constexpr const char* kTtyChannel = "rpmsg-tty";
+constexpr const char* kLargeEchoChannel = "tandem-large-echo";
 constexpr const char* kSampleChannel = "rpmsg-client-sample";
 
 std::string RuntimeDir(const Global& g) {
@@ -96,10 +97,12 @@ bool Call(const char* command, const Global& g, Json request, Json* reply, int* 
   return true;
 }
 
-Error OpenChannel(const Global& g, const std::string& channel, ChannelClient* out) {
+Error OpenChannel(const Global& g, const std::string& channel, ChannelClient* out,
+                  bool large = false) {
   ChannelSpec spec;
   spec.remote = g.name;
   spec.channel = channel;
+  spec.large = large;
   Error e = ChannelClient::Open(Options(g), spec, out);
   if (e.ok()) SaySpawned(out->started_pid(), g);
   return e;
@@ -800,21 +803,51 @@ int Ping(const Global& g, int count, std::size_t size) {
   return lost == 0 && sent > 0 ? kExitOk : kExitFailed;
 }
 
-int Echo(const Global& g, const std::vector<std::string>& words) {
+int Echo(const Global& g, const std::vector<std::string>& words, bool large, std::size_t size) {
   ChannelClient ch;
-  if (Error e = OpenChannel(g, kEchoChannel, &ch); !e.ok()) return Report("echo", e);
-  const std::string text = Join(words);
-  if (Error e = ch.Send(Bytes(text)); !e.ok()) return Report("echo", e);
-  std::vector<std::byte> m;
-  if (Error e = NextMessage(ch, &m, 2s); !e.ok()) return Report("echo", e);
-  PrintMessage(m);
-  return kExitOk;
+  if (Error e = OpenChannel(g, large ? kLargeEchoChannel : kEchoChannel, &ch, large); !e.ok()) {
+    return Report("echo", e);
+  }
+  if (size == 0) {
+    if (words.empty()) {
+      return Report("echo", Error{StatusCode::kInvalidArgument, "no text (or -s SIZE) to send"});
+    }
+    const std::string text = Join(words);
+    if (Error e = ch.Send(Bytes(text)); !e.ok()) return Report("echo", e);
+    std::vector<std::byte> m;
+    if (Error e = NextMessage(ch, &m, 2s); !e.ok()) return Report("echo", e);
+    PrintMessage(m);
+    return kExitOk;
+  }
+  // A pattern of printable bytes, checked on its way back.
+  std::vector<std::byte> out(size), in;
+  for (std::size_t k = 0; k < size; ++k)
+    out[k] = static_cast<std::byte>('a' + (k * 7 + k / 26) % 26);
+  const auto t0 = Clock::now();
+  if (Error e = ch.Send(out); !e.ok()) return Report("echo", e);
+  if (Error e = NextMessage(ch, &in, 5s); !e.ok()) return Report("echo", e);
+  const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+  const bool same = in.size() == size && std::memcmp(in.data(), out.data(), size) == 0;
+  if (g.json) {
+    PrintJson({{"channel", ch.name()},
+               {"sent", size},
+               {"received", in.size()},
+               {"match", same},
+               {"large", ch.large()},
+               {"mtu", ch.mtu()},
+               {"rtt_us", us}});
+  } else {
+    std::printf("%zu bytes to %s (mtu %zu%s): %zu bytes back, %s, %.1f us\n", size,
+                ch.name().c_str(), ch.mtu(), ch.large() ? ", large messages" : "", in.size(),
+                same ? "content matches" : "CONTENT DIFFERS", us);
+  }
+  return same ? kExitOk : kExitFailed;
 }
 
 int Send(const Global& g, const std::string& channel, const std::vector<std::string>& words,
-         std::chrono::milliseconds wait) {
+         std::chrono::milliseconds wait, bool large) {
   ChannelClient ch;
-  if (Error e = OpenChannel(g, channel, &ch); !e.ok()) return Report("send", e);
+  if (Error e = OpenChannel(g, channel, &ch, large); !e.ok()) return Report("send", e);
   const std::string text = Join(words);
   if (Error e = ch.Send(Bytes(text)); !e.ok()) return Report("send", e);
   // With -w 0 nothing is awaited: the daemon sends the message after we are
@@ -832,9 +865,12 @@ int Send(const Global& g, const std::string& channel, const std::vector<std::str
   return kExitOk;
 }
 
-int Tty(const Global& g) {
+int Tty(const Global& g, const std::string& channel, bool large) {
   ChannelClient ch;
-  if (Error e = OpenChannel(g, kTtyChannel, &ch); !e.ok()) return Report("tty", e);
+  if (Error e = OpenChannel(g, channel, &ch, large); !e.ok()) return Report("tty", e);
+  // A channel with large messages takes each line whole (up to
+  // max_message()); otherwise lines are cut at the MTU.
+  const std::size_t piece = ch.max_message();
   std::atomic<bool> done{false};
   std::thread reader([&] {
     while (!done.load()) {
@@ -859,8 +895,8 @@ int Tty(const Global& g) {
   int rc = kExitOk;
   while (std::getline(std::cin, line)) {
     line += '\n';
-    for (std::size_t off = 0; off < line.size(); off += ch.mtu()) {
-      const std::size_t n = std::min<std::size_t>(ch.mtu(), line.size() - off);
+    for (std::size_t off = 0; off < line.size(); off += piece) {
+      const std::size_t n = std::min<std::size_t>(piece, line.size() - off);
       if (Error e = ch.Send(AsBytes(line.data() + off, n)); !e.ok()) {
         rc = Report("tty", e);
         break;

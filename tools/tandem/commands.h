@@ -57,10 +57,14 @@ int Demo(const Global& g, const std::string& firmware);
 
 int Sample(const Global& g, int count);
 int Ping(const Global& g, int count, std::size_t size);
-int Echo(const Global& g, const std::vector<std::string>& words);
+// large: opt in to messages larger than the MTU (docs/large_messages.md);
+// echo then talks to tandem-large-echo. size != 0: a pattern of that many
+// bytes instead of words, the echo checked byte for byte.
+int Echo(const Global& g, const std::vector<std::string>& words, bool large = false,
+         std::size_t size = 0);
 int Send(const Global& g, const std::string& channel, const std::vector<std::string>& words,
-         std::chrono::milliseconds wait);
-int Tty(const Global& g);
+         std::chrono::milliseconds wait, bool large = false);
+int Tty(const Global& g, const std::string& channel = "rpmsg-tty", bool large = false);
 
 struct BenchOptions {
   std::string firmware;

@@ -158,14 +158,28 @@ int main(int argc, char** argv) {
       ->default_val(1000)
       ->check(CLI::Range(0, 60000));
   auto* echo = app.add_subcommand("echo", "send text to the echo service and print the reply");
-  echo->add_option("text", words, "text")->required();
+  echo->add_option("text", words, "text");
+  bool large = false;
+  std::size_t echo_size = 0;
+  echo->add_flag("--large", large,
+                 "to tandem-large-echo, messages larger than the MTU (docs/large_messages.md)");
+  echo->add_option("-s,--size", echo_size,
+                   "send SIZE bytes of a pattern instead of text and check the echo")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65536}));
   auto* send = app.add_subcommand("send", "send text to any announced channel and print replies");
   send->add_option("channel", channel, "channel name, e.g. rpmsg-tty")->required();
   send->add_option("text", words, "text")->required();
   send->add_option("-w,--wait", wait_ms, "milliseconds to wait for replies")
       ->default_val(2000)
       ->check(CLI::Range(0, 3600000));
+  send->add_flag("--large", large,
+                 "messages larger than the MTU, if the link and the service take them");
   auto* tty = app.add_subcommand("tty", "lines from stdin to rpmsg-tty, replies to stdout");
+  std::string tty_channel = "rpmsg-tty";
+  tty->add_option("channel", tty_channel, "channel (default rpmsg-tty)");
+  tty->add_flag("--large", large,
+                "lines go whole, not split at the MTU, if the link and the service take "
+                "large messages (e.g. tandem tty tandem-large-echo --large)");
 
   auto* benchcmd = app.add_subcommand(
       "bench", "latency, streaming, scaling and idle cost, next to the machine's limits");
@@ -278,8 +292,8 @@ int main(int argc, char** argv) {
   if (*demo) return Demo(g, demo_firmware);
   if (*sample) return Sample(g, sample_count);
   if (*ping) return Ping(g, count, size);
-  if (*echo) return Echo(g, words);
-  if (*send) return Send(g, channel, words, std::chrono::milliseconds(wait_ms));
-  if (*tty) return Tty(g);
+  if (*echo) return Echo(g, words, large, echo_size);
+  if (*send) return Send(g, channel, words, std::chrono::milliseconds(wait_ms), large);
+  if (*tty) return Tty(g, tty_channel, large);
   return kExitUsage;
 }

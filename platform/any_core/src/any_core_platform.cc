@@ -44,10 +44,7 @@ Result<qemu::QemuPlatform*> AnyCorePlatform::QemuFor(const qemu::Mps2Board& boar
     qemu::QemuPlatformOptions o = options_.qemu;
     o.board = board;
     TANDEM_TRY_ASSIGN(std::unique_ptr<qemu::QemuPlatform> made, qemu::QemuPlatform::Create(o));
-    if (on_notify_) TANDEM_TRY(made->SetNotifyCallback(on_notify_));
-    if (on_control_) TANDEM_TRY(made->SetControlCallback(on_control_));
-    if (on_crash_) TANDEM_TRY(made->SetCrashCallback(on_crash_));
-    if (on_idle_) TANDEM_TRY(made->SetIdleCallback(on_idle_));
+    TANDEM_TRY(made->SetEventCallbacks(callbacks_));
     slot = std::move(made);
   }
   return slot.get();
@@ -112,36 +109,12 @@ Result<shm::Region> AnyCorePlatform::LoadedResourceTable() {
 
 // The callbacks go to every platform made so far and are kept for the ones
 // made later: whichever runs the core reports through them.
-Status AnyCorePlatform::SetNotifyCallback(NotifyCallback callback) {
-  on_notify_ = callback;
-  TANDEM_TRY(simulated_->SetNotifyCallback(callback));
+Status AnyCorePlatform::SetEventCallbacks(EventCallbacks callbacks) {
+  TANDEM_TRY(simulated_->SetEventCallbacks(callbacks));
   for (auto& q : qemu_) {
-    if (q != nullptr) TANDEM_TRY(q->SetNotifyCallback(callback));
+    if (q != nullptr) TANDEM_TRY(q->SetEventCallbacks(callbacks));
   }
-  return OkStatus();
-}
-Status AnyCorePlatform::SetControlCallback(ControlCallback callback) {
-  on_control_ = callback;
-  TANDEM_TRY(simulated_->SetControlCallback(callback));
-  for (auto& q : qemu_) {
-    if (q != nullptr) TANDEM_TRY(q->SetControlCallback(callback));
-  }
-  return OkStatus();
-}
-Status AnyCorePlatform::SetCrashCallback(CrashCallback callback) {
-  on_crash_ = callback;
-  TANDEM_TRY(simulated_->SetCrashCallback(callback));
-  for (auto& q : qemu_) {
-    if (q != nullptr) TANDEM_TRY(q->SetCrashCallback(callback));
-  }
-  return OkStatus();
-}
-Status AnyCorePlatform::SetIdleCallback(IdleCallback callback) {
-  on_idle_ = callback;
-  TANDEM_TRY(simulated_->SetIdleCallback(callback));
-  for (auto& q : qemu_) {
-    if (q != nullptr) TANDEM_TRY(q->SetIdleCallback(callback));
-  }
+  callbacks_ = std::move(callbacks);
   return OkStatus();
 }
 

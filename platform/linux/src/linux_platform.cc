@@ -37,29 +37,12 @@ LinuxPlatform::~LinuxPlatform() {
 
 std::string LinuxPlatform::state_file_path() const { return StateFilePath(runtime_dir_, name_); }
 
-template <typename Callback>
-Status LinuxPlatform::SetCallback(Callback* slot, Callback callback) {
+Status LinuxPlatform::SetEventCallbacks(EventCallbacks callbacks) {
   hosted::MutexGuard control(control_mutex_);
   // The event thread reads the callbacks without a lock.
   if (event_thread_.joinable()) return FailedPrecondition("set callbacks while no core runs");
-  *slot = std::move(callback);
+  callbacks_ = std::move(callbacks);
   return OkStatus();
-}
-
-Status LinuxPlatform::SetIdleCallback(IdleCallback callback) {
-  return SetCallback(&idle_callback_, std::move(callback));
-}
-
-Status LinuxPlatform::SetNotifyCallback(NotifyCallback callback) {
-  return SetCallback(&notify_callback_, std::move(callback));
-}
-
-Status LinuxPlatform::SetControlCallback(ControlCallback callback) {
-  return SetCallback(&control_callback_, std::move(callback));
-}
-
-Status LinuxPlatform::SetCrashCallback(CrashCallback callback) {
-  return SetCallback(&crash_callback_, std::move(callback));
 }
 
 Result<std::uint64_t> LinuxPlatform::AllocateDeviceAddress(std::uint64_t size,
@@ -152,7 +135,7 @@ void LinuxPlatform::EventLoop() {
       continue;
     }
     if (message.status().code() == StatusCode::kDeadlineExceeded) {
-      if (idle_callback_) idle_callback_();
+      if (callbacks_.idle) callbacks_.idle();
       continue;
     }
     if (message.status().code() == StatusCode::kDataLoss) {
@@ -178,18 +161,18 @@ void LinuxPlatform::EventLoop() {
   }
   control_cv_.NotifyAll();
   auto exit = core_->last_exit();
-  if (exit && exit->reason != CoreExitReason::kReset && crash_callback_) crash_callback_(*exit);
+  if (exit && exit->reason != CoreExitReason::kReset && callbacks_.crash) callbacks_.crash(*exit);
 }
 
 void LinuxPlatform::Dispatch(std::uint32_t message) {
   if (remoteproc::mailbox::IsEvent(message)) {
     // Not a handshake anyone waits for: straight to the callback.
-    if (control_callback_) control_callback_(message);
+    if (callbacks_.control) callbacks_.control(message);
     return;
   }
   if (!remoteproc::mailbox::IsControl(message)) {
-    if (notify_callback_) {
-      notify_callback_(message);
+    if (callbacks_.notify) {
+      callbacks_.notify(message);
     } else {
       dropped_notifies_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -201,7 +184,7 @@ void LinuxPlatform::Dispatch(std::uint32_t message) {
     if (backlog_.size() > kControlBacklog) backlog_.pop_front();
   }
   control_cv_.NotifyAll();
-  if (control_callback_) control_callback_(message);
+  if (callbacks_.control) callbacks_.control(message);
 }
 
 Status LinuxPlatform::Start(std::uint64_t entry) {

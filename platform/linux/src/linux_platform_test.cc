@@ -55,21 +55,25 @@ struct Events {
   Clock::time_point crash_seen;
   int crash_calls = 0;
 
-  void Install(LinuxPlatform& platform) {
+  // Records notifies and crashes; `idle`, if given, is the idle callback.
+  void Install(LinuxPlatform& platform, LinuxPlatform::IdleCallback idle = nullptr) {
     ASSERT_TRUE(platform
-                    .SetNotifyCallback([this](std::uint32_t id) {
-                      std::lock_guard<std::mutex> lock(mutex);
-                      notifies.push_back(id);
-                      cv.notify_all();
-                    })
-                    .ok());
-    ASSERT_TRUE(platform
-                    .SetCrashCallback([this](const CoreExit& exit) {
-                      std::lock_guard<std::mutex> lock(mutex);
-                      crash = exit;
-                      crash_seen = Clock::now();
-                      ++crash_calls;
-                      cv.notify_all();
+                    .SetEventCallbacks({
+                        .notify =
+                            [this](std::uint32_t id) {
+                              std::lock_guard<std::mutex> lock(mutex);
+                              notifies.push_back(id);
+                              cv.notify_all();
+                            },
+                        .crash =
+                            [this](const CoreExit& exit) {
+                              std::lock_guard<std::mutex> lock(mutex);
+                              crash = exit;
+                              crash_seen = Clock::now();
+                              ++crash_calls;
+                              cv.notify_all();
+                            },
+                        .idle = std::move(idle),
                     })
                     .ok());
   }
@@ -217,15 +221,14 @@ TEST_F(LinuxPlatformTest, IdleCallbackRunsWhileTheCoreSendsNothing) {
   auto platform = LinuxPlatform::Create(env_.Options(milliseconds(1000)));
   ASSERT_TRUE(platform.ok());
   platform_ = std::move(*platform);
-  events_.Install(*platform_);
   std::atomic<int> idles{0};
-  ASSERT_TRUE(platform_->SetIdleCallback([&] { ++idles; }).ok());
+  events_.Install(*platform_, [&] { ++idles; });
   BootExisting();
   const auto deadline = Clock::now() + std::chrono::seconds(5);
   while (idles.load() < 3 && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(10));
   EXPECT_GE(idles.load(), 3);
   // Set only while no core runs, like the other callbacks.
-  EXPECT_EQ(platform_->SetIdleCallback(nullptr).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(platform_->SetEventCallbacks({}).code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(platform_->Reset().ok());
   const int after_reset = idles.load();
   std::this_thread::sleep_for(LinuxPlatform::kIdlePeriod * 3);

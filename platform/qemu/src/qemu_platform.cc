@@ -445,11 +445,11 @@ Status QemuPlatform::WaitForControl(std::uint32_t message, std::uint32_t timeout
 void QemuPlatform::Dispatch(std::uint32_t word) {
   words_received_.fetch_add(1);
   if (word < mailbox::kMaxNotifyIds) {
-    if (notify_callback_) notify_callback_(word);
+    if (callbacks_.notify) callbacks_.notify(word);
     return;
   }
   if (mailbox::IsEvent(word)) {  // nobody waits for one: straight to the callback
-    if (control_callback_) control_callback_(word);
+    if (callbacks_.control) callbacks_.control(word);
     return;
   }
   {
@@ -458,7 +458,7 @@ void QemuPlatform::Dispatch(std::uint32_t word) {
     while (backlog_.size() > kControlBacklog) backlog_.pop_front();
   }
   control_cv_.NotifyAll();
-  if (control_callback_) control_callback_(word);
+  if (callbacks_.control) callbacks_.control(word);
 }
 
 void QemuPlatform::CoreEnded(host::CoreExit exit) {
@@ -468,7 +468,7 @@ void QemuPlatform::CoreEnded(host::CoreExit exit) {
   }
   core_alive_ = false;
   control_cv_.NotifyAll();
-  if (exit.reason != host::CoreExitReason::kReset && crash_callback_) crash_callback_(exit);
+  if (exit.reason != host::CoreExitReason::kReset && callbacks_.crash) callbacks_.crash(exit);
 }
 
 void QemuPlatform::EventLoop() {
@@ -562,7 +562,7 @@ void QemuPlatform::EventLoop() {
     const int n = poll(fds.data(), fds.size(), static_cast<int>(kIdlePeriod.count()));
     if (n < 0 && errno != EINTR) break;
     if (n == 0) {
-      if (idle_callback_ && core_alive_) idle_callback_();
+      if (callbacks_.idle && core_alive_) callbacks_.idle();
     }
     if (!reset_requested_ && watchdog_expired()) {
       process_.Kill();
@@ -635,27 +635,13 @@ void QemuPlatform::EventLoop() {
 
 // --- Callbacks and the rest -------------------------------------------------
 
-template <typename Callback>
-Status QemuPlatform::SetCallback(Callback* slot, Callback callback) {
+Status QemuPlatform::SetEventCallbacks(EventCallbacks callbacks) {
   hosted::MutexGuard lock(control_mutex_);
   if (core_alive_ || event_thread_.joinable()) {
     return FailedPrecondition("callbacks are set while no core runs");
   }
-  *slot = std::move(callback);
+  callbacks_ = std::move(callbacks);
   return OkStatus();
-}
-
-Status QemuPlatform::SetNotifyCallback(NotifyCallback callback) {
-  return SetCallback(&notify_callback_, std::move(callback));
-}
-Status QemuPlatform::SetControlCallback(ControlCallback callback) {
-  return SetCallback(&control_callback_, std::move(callback));
-}
-Status QemuPlatform::SetCrashCallback(CrashCallback callback) {
-  return SetCallback(&crash_callback_, std::move(callback));
-}
-Status QemuPlatform::SetIdleCallback(IdleCallback callback) {
-  return SetCallback(&idle_callback_, std::move(callback));
 }
 
 Result<shm::Region> QemuPlatform::LoadedResourceTable() {

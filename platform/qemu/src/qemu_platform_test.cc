@@ -183,16 +183,18 @@ class FakeQemuTest : public ::testing::Test {
     ASSERT_TRUE(p.ok()) << p.status().message();
     platform_ = std::move(p).value();
     ASSERT_TRUE(platform_
-                    ->SetControlCallback([this](std::uint32_t m) {
-                      std::lock_guard lock(mutex_);
-                      controls_.push_back(m);
-                    })
-                    .ok());
-    ASSERT_TRUE(platform_
-                    ->SetCrashCallback([this](const host::CoreExit& exit) {
-                      std::lock_guard lock(mutex_);
-                      crash_ = exit;
-                      cv_.notify_all();
+                    ->SetEventCallbacks({
+                        .control =
+                            [this](std::uint32_t m) {
+                              std::lock_guard lock(mutex_);
+                              controls_.push_back(m);
+                            },
+                        .crash =
+                            [this](const host::CoreExit& exit) {
+                              std::lock_guard lock(mutex_);
+                              crash_ = exit;
+                              cv_.notify_all();
+                            },
                     })
                     .ok());
     // A vector table the boot check accepts: SP at the top of the image

@@ -230,10 +230,12 @@ Status RunStreaming(const RunConfig& c, std::vector<StreamResult>& streams,
         TANDEM_TRY(bus.Send(to_sink, payload, rpmsg::Timeout::Seconds(2)));
       }
     }
+    // The answer to wait for is counted before the query goes: the sink may
+    // answer before Send() returns.
+    const std::uint64_t answer = sink_answers.answers() + 1;
     const std::byte query[1] = {std::byte{'?'}};
     TANDEM_TRY(bus.Send(to_sink, query, rpmsg::Timeout::Seconds(2)));
-    TANDEM_TRY_ASSIGN(const std::uint64_t got,
-                      sink_answers.Wait(sink_answers.answers() + 1, std::chrono::seconds(10)));
+    TANDEM_TRY_ASSIGN(const std::uint64_t got, sink_answers.Wait(answer, std::chrono::seconds(10)));
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     r.messages = got;
     if (got != n) return DataLoss("the sink counted a different number of messages");

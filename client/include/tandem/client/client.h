@@ -107,6 +107,11 @@ struct ChannelSpec {
   std::uint32_t src = 0xffffffffu;       // local address; any
   std::uint32_t dst = 0xffffffffu;       // remote address (with no name)
   std::chrono::milliseconds wait{5000};  // for the name to be announced
+  // Opt in to messages larger than the MTU (docs/large_messages.md): the
+  // daemon fragments and reassembles on this endpoint if the link
+  // negotiated Tandem's large-message bit (then large() and max_message());
+  // the service on the other side must have opted in too.
+  bool large = false;
 };
 
 class ChannelClient {
@@ -122,12 +127,17 @@ class ChannelClient {
   std::uint32_t src() const { return src_; }
   std::uint32_t dst() const { return dst_; }
   std::size_t mtu() const { return mtu_; }
+  // Opened with ChannelSpec::large on a link that negotiated it: Send()
+  // takes up to max_message() bytes (else max_message() == mtu()).
+  bool large() const { return large_; }
+  std::size_t max_message() const { return large_ ? max_message_ : mtu_; }
   const std::string& name() const { return name_; }
   int fd() const { return packets_.fd(); }  // readable: Receive() will not block
   bool started_daemon() const { return started_pid_ > 0; }
   pid_t started_pid() const { return started_pid_; }
 
-  // Queues one message for the remote. kInvalidArgument above mtu(). An
+  // Queues one message for the remote. kInvalidArgument above
+  // max_message() (the mtu() unless large()). An
   // error sending it later comes back as a "send_failed" event.
   Error Send(ConstByteSpan payload, std::chrono::milliseconds timeout = std::chrono::seconds(15));
   // The next message or event; kDeadlineExceeded after `timeout`.
@@ -138,6 +148,9 @@ class ChannelClient {
   std::uint32_t src_ = 0;
   std::uint32_t dst_ = 0;
   std::size_t mtu_ = 0;
+  bool large_ = false;
+  bool large_refused_ = false;  // asked for, not negotiated by the link
+  std::size_t max_message_ = 0;
   std::string name_;
   pid_t started_pid_ = 0;
   std::vector<std::byte> scratch_;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,12 +23,23 @@
 #include "tandem/daemon/managed_remote.h"
 #include "tandem/hosted/mutex.h"
 #include "tandem/rpmsg/endpoint.h"
+#include "tandem/rpmsg/large_message.h"
 
 namespace tandem::daemon {
 
-class ChannelSession final : private rpmsg::MessageHandler {
+// With "large": true in the open request (docs/large_messages.md), the
+// endpoint opts in to messages larger than the MTU: if the link negotiated
+// Tandem's large-message bit, what the client writes is fragmented
+// (rpmsg::LargeEndpoint) and what arrives is reassembled in kMaxLargeMessage
+// bytes of this session's own before it is queued whole; else the endpoint
+// is a plain one and the reply says "large": false.
+class ChannelSession final : private rpmsg::MessageHandler,
+                             private rpmsg::LargeMessageHandler,
+                             private rpmsg::Clock {
  public:
   static constexpr std::size_t kMaxQueued = 1024;
+  // Reassembly space of a large session: what one client packet carries.
+  static constexpr std::size_t kMaxLargeMessage = 64 * 1024;
 
   ChannelSession(ManagedRemote& remote, int socket_fd);
   ~ChannelSession();  // destroys the endpoint before the queue goes
@@ -41,12 +53,17 @@ class ChannelSession final : private rpmsg::MessageHandler {
 
  private:
   void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+  void OnLargeMessage(rpmsg::Endpoint& endpoint, std::uint32_t src, ConstByteSpan message) override;
+  void OnLargeMessageError(rpmsg::Endpoint& endpoint, const Status& error) override;
+  std::uint64_t NowNs() override;
+  void Queue(ConstByteSpan payload);
   // Sends queued messages and pending events until the socket is full;
   // false when the client is gone.
   bool Flush();
   bool SendEvent(const client::Json& event);
   void HandleFrame(const std::vector<std::byte>& frame, const std::atomic<bool>& stop);
   void CheckLink();
+  void CheckLarge();
 
   ManagedRemote& remote_;
   const int fd_;
@@ -57,6 +74,16 @@ class ChannelSession final : private rpmsg::MessageHandler {
   std::uint32_t dst_ = 0;
   std::uint64_t link_resets_ = 0;  // Session::link_resets() last seen
   bool up_ = true;
+
+  // A large session: the reassembly space and the layer. The layer's
+  // receive side (OnMessage, Expire) runs under large_mutex_ (event thread,
+  // and the connection thread's tick), its send side on the connection
+  // thread only. Lock order: large_mutex_, then mutex_.
+  std::vector<std::byte> large_space_;
+  std::unique_ptr<rpmsg::LargeEndpoint> large_;
+  hosted::Mutex large_mutex_;
+  std::atomic<std::uint64_t> large_errors_{0};
+  std::uint64_t large_errors_reported_ = 0;  // connection thread only
 
   hosted::Mutex mutex_;  // leaf; taken on the event thread
   std::deque<std::vector<std::byte>> queue_ TANDEM_GUARDED_BY(mutex_);

@@ -139,6 +139,9 @@ struct BufferInfo {
   std::uint32_t size = 0;   // bytes per buffer, header included; 0: no vdev
   std::uint32_t count = 0;  // both directions: 2 * vring num
   bool negotiated = false;  // the size came from VIRTIO_RPMSG_F_BUFSZ
+  // Tandem's large-message bit (bit 11) accepted: endpoints that opt in
+  // may send messages larger than the MTU (docs/large_messages.md).
+  bool large_messages = false;
   // Largest payload of one message: size - 16 (0 without a vdev).
   std::uint32_t mtu() const { return size > 16 ? size - 16 : 0; }
 };

@@ -72,10 +72,7 @@ class FakeHostPlatform final : public HostPlatform {
   Result<shm::Region> LoadedResourceTable() override;
 
   // --- HostPlatform ----------------------------------------------------------
-  Status SetNotifyCallback(NotifyCallback callback) override;
-  Status SetControlCallback(ControlCallback callback) override;
-  Status SetCrashCallback(CrashCallback callback) override;
-  Status SetIdleCallback(IdleCallback callback) override;
+  Status SetEventCallbacks(EventCallbacks callbacks) override;
   static constexpr std::chrono::milliseconds kIdlePeriod{100};
   bool IsRunning() const override;
   std::optional<CoreExit> last_exit() const override;
@@ -132,10 +129,7 @@ class FakeHostPlatform final : public HostPlatform {
   std::optional<remoteproc::testing::FakePlatform::Mapping> loaded_table_;
 
   // Set while no event thread runs; read by it.
-  NotifyCallback notify_callback_;
-  ControlCallback control_callback_;
-  IdleCallback idle_callback_;
-  CrashCallback crash_callback_;
+  EventCallbacks callbacks_;
 
   // Serializes what starts and ends the threads: the controlling thread's
   // calls and the test hooks (Crash may come from the test thread while

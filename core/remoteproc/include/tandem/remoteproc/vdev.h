@@ -26,9 +26,12 @@ namespace tandem::remoteproc {
 // The feature bits the host's RPMsg driver supports and will accept from a
 // vdev's dfeatures: VIRTIO_RPMSG_F_NS (bit 0), VIRTIO_RPMSG_F_BUFSZ (bit 2,
 // the buffer size in the config space, rsc/rpmsg_config.h; accepted only
-// once the sizes validated) and VIRTIO_RING_F_EVENT_IDX (bit 29, VirtIO 1.x
-// 2.7.10).
-inline constexpr std::uint32_t kSupportedVdevFeatures = (1u << 0) | (1u << 2) | (1u << 29);
+// once the sizes validated), Tandem's large messages (bit 11,
+// rpmsg::kFeatureLargeMessages, docs/large_messages.md: no state in
+// the table, the host's RPMsg layer fragments only on endpoints that opted
+// in) and VIRTIO_RING_F_EVENT_IDX (bit 29, VirtIO 1.x 2.7.10).
+inline constexpr std::uint32_t kSupportedVdevFeatures =
+    (1u << 0) | (1u << 2) | (1u << 11) | (1u << 29);
 
 struct VringResources {
   shm::Region ring;  // host view of exactly the ring (RingLayout size)
@@ -54,6 +57,8 @@ struct VdevResources {
   // The buffer size came from the firmware's config space.
   bool buffer_size_negotiated() const { return (features & (1u << 2)) != 0; }
   bool event_idx() const { return (features & (1u << 29)) != 0; }
+  // Messages larger than a buffer may be fragmented (docs/large_messages.md).
+  bool large_messages() const { return (features & (1u << 11)) != 0; }
 };
 
 // Told when the vdev appears and disappears (the host creates and destroys

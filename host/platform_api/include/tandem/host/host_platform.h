@@ -48,19 +48,26 @@ class HostPlatform : public remoteproc::Platform {
   using CrashCallback = std::function<void(const CoreExit& exit)>;
   using IdleCallback = std::function<void()>;
 
+  // What the event thread calls. An empty one is not called.
+  struct EventCallbacks {
+    // A vring notifyid (< 64) from the remote.
+    NotifyCallback notify;
+    // A control message (remoteproc/mailbox.h) from the remote, after it
+    // was recorded for WaitForControl().
+    ControlCallback control;
+    // The core ended (crash, exit, watchdog).
+    CrashCallback crash;
+    // Nothing arrived for a while (LinuxPlatform: kIdlePeriod): a chance to
+    // look at the rings without a kick, for a remote whose kicks a corrupt
+    // event index suppresses.
+    IdleCallback idle;
+  };
+
   virtual ~HostPlatform() = default;
 
-  // A vring notifyid (< 64) from the remote.
-  virtual Status SetNotifyCallback(NotifyCallback callback) = 0;
-  // A control message (remoteproc/mailbox.h) from the remote, after it was
-  // recorded for WaitForControl().
-  virtual Status SetControlCallback(ControlCallback callback) = 0;
-  // The core ended (crash, exit, watchdog).
-  virtual Status SetCrashCallback(CrashCallback callback) = 0;
-  // Nothing arrived for a while (LinuxPlatform: kIdlePeriod): a chance to
-  // look at the rings without a kick, for a remote whose kicks a corrupt
-  // event index suppresses. On the event thread, like the others.
-  virtual Status SetIdleCallback(IdleCallback callback) = 0;
+  // Replaces all four at once, while no core runs (kFailedPrecondition
+  // otherwise): the event thread reads them without a lock.
+  virtual Status SetEventCallbacks(EventCallbacks callbacks) = 0;
 
   // The firmware `image` (an ELF, untrusted) is about to be booted, while
   // no core runs: a platform that runs several kinds of core picks the one

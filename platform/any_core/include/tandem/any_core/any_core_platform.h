@@ -72,10 +72,7 @@ class AnyCorePlatform final : public host::HostPlatform {
   Result<shm::Region> LoadedResourceTable() override;
 
   // host::HostPlatform.
-  Status SetNotifyCallback(NotifyCallback callback) override;
-  Status SetControlCallback(ControlCallback callback) override;
-  Status SetCrashCallback(CrashCallback callback) override;
-  Status SetIdleCallback(IdleCallback callback) override;
+  Status SetEventCallbacks(EventCallbacks callbacks) override;
   bool IsRunning() const override;
   std::optional<host::CoreExit> last_exit() const override;
   Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) override;
@@ -95,10 +92,7 @@ class AnyCorePlatform final : public host::HostPlatform {
   std::array<std::unique_ptr<qemu::QemuPlatform>, kBoards> qemu_;
   std::atomic<host::HostPlatform*> active_{nullptr};
   // Kept to give a QEMU platform made later the Session's callbacks.
-  NotifyCallback on_notify_;
-  ControlCallback on_control_;
-  CrashCallback on_crash_;
-  IdleCallback on_idle_;
+  EventCallbacks callbacks_;
 };
 
 }  // namespace tandem::any_core

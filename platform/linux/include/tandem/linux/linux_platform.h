@@ -136,10 +136,7 @@ class LinuxPlatform final : public host::HostPlatform {
   Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) override;
 
   // host::HostPlatform.
-  Status SetNotifyCallback(NotifyCallback callback) override;
-  Status SetControlCallback(ControlCallback callback) override;
-  Status SetCrashCallback(CrashCallback callback) override;
-  Status SetIdleCallback(IdleCallback callback) override;
+  Status SetEventCallbacks(EventCallbacks callbacks) override;
 
   bool IsRunning() const override;
   // Waits for the core to end (see SimulatedCore::WaitForExit).
@@ -167,8 +164,6 @@ class LinuxPlatform final : public host::HostPlatform {
   void StopEventThread() TANDEM_REQUIRES(control_mutex_);
   void EventLoop();
   void Dispatch(std::uint32_t message);
-  template <typename Callback>
-  Status SetCallback(Callback* slot, Callback callback);
   Result<std::uint64_t> AllocateDeviceAddress(std::uint64_t size, std::uint64_t align) const;
   // The core's state plus what only the platform knows; written to the
   // state file.
@@ -185,10 +180,7 @@ class LinuxPlatform final : public host::HostPlatform {
   // unmap the mailbox Send writes to. Taken after control_mutex_.
   hosted::SharedMutex mailbox_mutex_ TANDEM_ACQUIRED_AFTER(control_mutex_);
   // Set only while the event thread is not running; read by it.
-  NotifyCallback notify_callback_;
-  ControlCallback control_callback_;
-  CrashCallback crash_callback_;
-  IdleCallback idle_callback_;
+  EventCallbacks callbacks_;
 
   mutable hosted::Mutex mutex_;  // guards backlog_ and core_alive_ (with waits)
   hosted::CondVar control_cv_;

@@ -124,10 +124,7 @@ class QemuPlatform final : public host::HostPlatform {
   Result<shm::Region> LoadedResourceTable() override;
 
   // host::HostPlatform.
-  Status SetNotifyCallback(NotifyCallback callback) override;
-  Status SetControlCallback(ControlCallback callback) override;
-  Status SetCrashCallback(CrashCallback callback) override;
-  Status SetIdleCallback(IdleCallback callback) override;
+  Status SetEventCallbacks(EventCallbacks callbacks) override;
   bool IsRunning() const override;
   std::optional<host::CoreExit> last_exit() const override;
   Status SetLoadedResourceTable(std::uint64_t device_address, std::uint64_t size) override;
@@ -161,8 +158,6 @@ class QemuPlatform final : public host::HostPlatform {
   void Dispatch(std::uint32_t word);
   // Ends QEMU (SIGKILL) and joins the event thread; records `exit`.
   void StopCore() TANDEM_REQUIRES(control_mutex_);
-  template <typename Callback>
-  Status SetCallback(Callback* slot, Callback callback);
   // Called on the event thread when the run ended (QEMU's end, a bad
   // stream): marks the core dead, wakes waiters, calls the crash callback.
   void CoreEnded(host::CoreExit exit);
@@ -176,10 +171,7 @@ class QemuPlatform final : public host::HostPlatform {
   std::vector<std::string> last_command_ TANDEM_GUARDED_BY(control_mutex_);
 
   // Set only while the event thread is not running; read by it.
-  NotifyCallback notify_callback_;
-  ControlCallback control_callback_;
-  CrashCallback crash_callback_;
-  IdleCallback idle_callback_;
+  EventCallbacks callbacks_;
 
   // The run: the process, the host's end of the mailbox socket, the read
   // end of QEMU's stderr. Replaced by Start, closed by StopCore, both under

@@ -64,8 +64,12 @@ struct BasicRpmsgResourceTable {
 };
 using RpmsgResourceTable = BasicRpmsgResourceTable<>;
 
+// `extra_features`: more dfeatures bits the image offers, e.g.
+// rpmsg::kFeatureLargeMessagesMask (docs/large_messages.md; a Linux
+// host never accepts it, the table is otherwise the same).
 template <std::uint32_t BufferSize = kRpmsgBufferSize>
-consteval BasicRpmsgResourceTable<BufferSize> MakeRpmsgResourceTable() {
+consteval BasicRpmsgResourceTable<BufferSize> MakeRpmsgResourceTable(
+    std::uint32_t extra_features = 0) {
   using Table = BasicRpmsgResourceTable<BufferSize>;
   return Table{
       .header = rsc::MakeHeader<4>({offsetof(Table, image), offsetof(Table, trace),
@@ -75,7 +79,7 @@ consteval BasicRpmsgResourceTable<BufferSize> MakeRpmsgResourceTable() {
       .buffers = rsc::MakeCarveout(rsc::kAddrAny, kRpmsgBufferAreaSizeFor<BufferSize>,
                                    vdev::kBufferCarveoutName),
       .vdev = rsc::MakeSizedRpmsgVdev<BufferSize>(
-          rsc::kAddrAny, kRpmsgFeatures,
+          rsc::kAddrAny, kRpmsgFeatures | extra_features,
           {{rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny},
            {rsc::kAddrAny, kVringAlign, kVringNum, rsc::kAddrAny}}),
   };
