@@ -27,8 +27,11 @@ namespace tandem::remoteproc {
 // vdev's dfeatures: VIRTIO_RPMSG_F_NS (bit 0), VIRTIO_RPMSG_F_BUFSZ (bit 2,
 // the buffer size in the config space, rsc/rpmsg_config.h; accepted only
 // once the sizes validated) and VIRTIO_RING_F_EVENT_IDX (bit 29, VirtIO 1.x
-// 2.7.10).
-inline constexpr std::uint32_t kSupportedVdevFeatures = (1u << 0) | (1u << 2) | (1u << 29);
+// 2.7.10), and Tandem's endpoint flow control (bit 16,
+// virtio::kRpmsgFeatureFlowControl, docs/flow_control.md), which a Linux or
+// OpenAMP firmware never offers.
+inline constexpr std::uint32_t kSupportedVdevFeatures =
+    (1u << 0) | (1u << 2) | (1u << 16) | (1u << 29);
 
 struct VringResources {
   shm::Region ring;  // host view of exactly the ring (RingLayout size)
@@ -54,6 +57,8 @@ struct VdevResources {
   // The buffer size came from the firmware's config space.
   bool buffer_size_negotiated() const { return (features & (1u << 2)) != 0; }
   bool event_idx() const { return (features & (1u << 29)) != 0; }
+  // Endpoint flow control (virtio::kRpmsgFeatureFlowControl).
+  bool flow_control() const { return (features & (1u << 16)) != 0; }
 };
 
 // Told when the vdev appears and disappears (the host creates and destroys
