@@ -69,6 +69,14 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
     *reply = ErrorReply(StatusCode::kInvalidArgument, "open needs a channel name or a dst address");
     return Error{StatusCode::kInvalidArgument, "open"};
   }
+  if (auto f = request.find("flow"); f != request.end() && f->is_string()) {
+    if (*f == "auto") {
+      flow_auto_ = true;
+    } else if (*f != "manual") {
+      *reply = ErrorReply(StatusCode::kInvalidArgument, "flow must be \"auto\" or \"manual\"");
+      return Error{StatusCode::kInvalidArgument, "open"};
+    }
+  }
   link_resets_ = remote_.session().link_resets();
   rpmsg::EndpointConfig config;
   config.peer = dst_;
@@ -96,7 +104,9 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
             {"src", endpoint_.address()},
             {"dst", dst_},
             {"mtu", mtu != 0 ? mtu : kDefaultMtu},
-            {"channel", channel_}};
+            {"channel", channel_},
+            {"flow_control", remote_.session().bus().flow_control()},
+            {"flow", flow_auto_ ? "auto" : "manual"}};
   return Error::Ok();
 }
 
@@ -116,6 +126,102 @@ void ChannelSession::OnMessage(rpmsg::Endpoint&, rpmsg::ReceivedMessage& message
   }
   const std::uint64_t one = 1;
   (void)!::write(wake_fd_, &one, sizeof(one));
+}
+
+void ChannelSession::OnPeerFlow(rpmsg::Endpoint&, std::uint32_t peer, bool paused) {
+  if (peer != dst_) return;  // another address of the remote: not what we send to
+  peer_paused_.store(paused);
+  peer_flow_changed_.store(true);
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof(one));
+}
+
+void ChannelSession::ReportPeerFlow() {
+  if (!peer_flow_changed_.exchange(false)) return;
+  SendEvent({{"event", "flow"}, {"outgoing_paused", peer_paused_.load()}});
+}
+
+tandem::Status ChannelSession::SetIncomingFlow(bool pause, const std::atomic<bool>& stop) {
+  // Like a send: a buffer may take a while; in slices, for the shutdown.
+  const auto deadline = std::chrono::steady_clock::now() + kSendTimeout;
+  tandem::Status s;
+  do {
+    s = remote_.session().bus().SetIncomingFlow(endpoint_, pause,
+                                                rpmsg::Timeout::Milliseconds(kPollSliceMs));
+  } while (s.code() == StatusCode::kDeadlineExceeded && !stop.load() &&
+           std::chrono::steady_clock::now() < deadline);
+  if (s.ok()) paused_ = pause;
+  return s;
+}
+
+void ChannelSession::AutoFlow(const std::atomic<bool>& stop) {
+  if (!flow_auto_ || paused_by_client_ || !up_) return;
+  std::size_t queued;
+  {
+    hosted::MutexGuard lock(mutex_);
+    queued = queue_.size();
+  }
+  bool pause;
+  if (!paused_ && queued >= kPauseAt) {
+    pause = true;
+  } else if (paused_ && queued <= kResumeAt) {
+    pause = false;
+  } else {
+    return;
+  }
+  const tandem::Status s = SetIncomingFlow(pause, stop);
+  if (!s.ok()) {
+    // kUnimplemented: the remote has no flow control; say so once.
+    if (s.code() == StatusCode::kUnimplemented) flow_auto_ = false;
+    SendEvent({{"event", "flow"},
+               {"auto", true},
+               {"code", StatusCodeName(s.code())},
+               {"error", s.message()}});
+    return;
+  }
+  if (pause) ++auto_pauses_;
+  SendEvent({{"event", "flow"},
+             {"auto", true},
+             {"incoming_paused", pause},
+             {"queued", queued},
+             {"auto_pauses", auto_pauses_}});
+}
+
+void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>& stop) {
+  Json reply = {{"event", "flow"}, {"reply", true}};
+  auto op = request.find("op");
+  if (!request.is_object() || op == request.end() || *op != "flow") {
+    reply["code"] = StatusCodeName(StatusCode::kInvalidArgument);
+    reply["error"] = "unknown control request (op: flow)";
+    SendEvent(reply);
+    return;
+  }
+  rpmsg::Bus& bus = remote_.session().bus();
+  if (auto p = request.find("pause"); p != request.end()) {
+    if (!p->is_boolean()) {
+      reply["code"] = StatusCodeName(StatusCode::kInvalidArgument);
+      reply["error"] = "pause must be true or false";
+      SendEvent(reply);
+      return;
+    }
+    const tandem::Status s = SetIncomingFlow(p->get<bool>(), stop);
+    if (!s.ok()) {
+      reply["code"] = StatusCodeName(s.code());
+      reply["error"] = s.message();
+      SendEvent(reply);
+      return;
+    }
+    paused_by_client_ = p->get<bool>();
+  }
+  const bool supported = bus.flow_control();
+  reply["supported"] = supported;
+  auto in = bus.IncomingPaused(endpoint_);
+  auto out = bus.OutgoingPaused(endpoint_, dst_);
+  reply["incoming_paused"] = in.ok() && *in;
+  reply["outgoing_paused"] = out.ok() && *out;
+  reply["auto"] = flow_auto_;
+  reply["auto_pauses"] = auto_pauses_;
+  SendEvent(reply);
 }
 
 bool ChannelSession::SendEvent(const Json& event) {
@@ -159,6 +265,11 @@ bool ChannelSession::Flush() {
 
 void ChannelSession::HandleFrame(const std::vector<std::byte>& frame,
                                  const std::atomic<bool>& stop) {
+  if (!frame.empty() && static_cast<std::uint8_t>(frame[0]) == client::kFrameControl) {
+    const std::string text(reinterpret_cast<const char*>(frame.data() + 1), frame.size() - 1);
+    HandleControl(Json::parse(text, nullptr, /*allow_exceptions=*/false), stop);
+    return;
+  }
   if (frame.empty() || static_cast<std::uint8_t>(frame[0]) != client::kFrameMessage) {
     SendEvent({{"event", "send_failed"},
                {"code", StatusCodeName(StatusCode::kInvalidArgument)},
@@ -191,6 +302,10 @@ void ChannelSession::CheckLink() {
       up_ = false;
       SendEvent({{"event", "down"}, {"state", remoteproc::StateName(remote_.session().state())}});
     }
+    // A new link starts with everything flowing (the bus forgets pauses).
+    paused_ = false;
+    paused_by_client_ = false;
+    peer_paused_.store(false);
   }
   bool up = remote_.session().link_status().ok();
   if (!channel_.empty()) {
@@ -219,6 +334,8 @@ void ChannelSession::Serve(const std::atomic<bool>& stop) {
     }
     if (!Flush()) return;
     CheckLink();
+    ReportPeerFlow();
+    AutoFlow(stop);
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::recv(fd_, frame.data(), frame.size(), MSG_DONTWAIT);
       if (n == 0) return;  // the client closed; what it sent before was sent

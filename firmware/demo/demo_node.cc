@@ -14,11 +14,14 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
   static EventEchoService event_echo;
   static BenchSinkService bench_sink(node);
   static BenchSourceService bench_source(node);
+  static StreamService stream(node);
+  static LoopHooks hooks(bench_source, stream);
   static rpmsg::Endpoint sample_endpoint;
   static rpmsg::Endpoint echo_endpoint;
   static rpmsg::Endpoint tty_endpoint;
   static rpmsg::Endpoint bench_sink_endpoint;
   static rpmsg::Endpoint bench_source_endpoint;
+  static rpmsg::Endpoint stream_endpoint;
 
   const Status added[] = {
       node.AddEndpoint(sample_endpoint, SampleClientService::kName, sample),
@@ -26,8 +29,9 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
       node.AddEndpoint(tty_endpoint, TtyService::kName, tty),
       node.AddEndpoint(bench_sink_endpoint, BenchSinkService::kName, bench_sink),
       node.AddEndpoint(bench_source_endpoint, BenchSourceService::kName, bench_source),
+      node.AddEndpoint(stream_endpoint, StreamService::kName, stream),
   };
-  node.SetLoopHook(&bench_source);
+  node.SetLoopHook(&hooks);
   for (const Status& s : added) {
     if (!s.ok()) node.Log("demo: endpoint not created: %s", s.message());
   }

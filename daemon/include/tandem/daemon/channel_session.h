@@ -11,6 +11,14 @@
 // thread moves the queue to the socket without blocking and sends what the
 // client writes (blocking up to the send timeout: that client waits, no
 // one else).
+//
+// Flow control (docs/flow_control.md), when the remote negotiated it: the
+// client may pause and resume the remote's sending to it (a kFrameControl
+// request), hears when the remote pauses it (a "flow" event), and with
+// "flow": "auto" in its open request the daemon pauses the remote itself
+// when this client's queue reaches kPauseAt and resumes it at kResumeAt:
+// the remote has at most one ring of messages in flight (256) after the
+// pause, so a producer that honours it never overflows the queue.
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -28,6 +36,8 @@ namespace tandem::daemon {
 class ChannelSession final : private rpmsg::MessageHandler {
  public:
   static constexpr std::size_t kMaxQueued = 1024;
+  static constexpr std::size_t kPauseAt = kMaxQueued / 2;
+  static constexpr std::size_t kResumeAt = kMaxQueued / 4;
 
   ChannelSession(ManagedRemote& remote, int socket_fd);
   ~ChannelSession();  // destroys the endpoint before the queue goes
@@ -41,6 +51,13 @@ class ChannelSession final : private rpmsg::MessageHandler {
 
  private:
   void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+  void OnPeerFlow(rpmsg::Endpoint& endpoint, std::uint32_t peer, bool paused) override;
+  // Flow control on the connection thread: the client's request, the
+  // automatic pause/resume, and telling the client what the remote did.
+  void HandleControl(const client::Json& request, const std::atomic<bool>& stop);
+  tandem::Status SetIncomingFlow(bool pause, const std::atomic<bool>& stop);
+  void AutoFlow(const std::atomic<bool>& stop);
+  void ReportPeerFlow();
   // Sends queued messages and pending events until the socket is full;
   // false when the client is gone.
   bool Flush();
@@ -63,6 +80,14 @@ class ChannelSession final : private rpmsg::MessageHandler {
   std::uint64_t dropped_ TANDEM_GUARDED_BY(mutex_) = 0;
   std::uint64_t dropped_reported_ = 0;  // connection thread only
   std::vector<std::byte> pending_;      // a frame the socket had no room for
+
+  // Flow control; connection thread unless atomic.
+  bool flow_auto_ = false;         // "flow": "auto" in the open request
+  bool paused_ = false;            // we asked the remote to pause
+  bool paused_by_client_ = false;  // ... because the client said so: auto leaves it
+  std::uint64_t auto_pauses_ = 0;
+  std::atomic<bool> peer_paused_{false};  // the remote paused us (event thread)
+  std::atomic<bool> peer_flow_changed_{false};
 };
 
 }  // namespace tandem::daemon
