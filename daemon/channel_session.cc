@@ -106,13 +106,14 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
             {"mtu", mtu != 0 ? mtu : kDefaultMtu},
             {"channel", channel_},
             {"flow_control", remote_.session().bus().flow_control()},
-            {"flow", flow_auto_ ? "auto" : "manual"}};
+            {"flow", flow_auto_.load() ? "auto" : "manual"}};
   return Error::Ok();
 }
 
 void ChannelSession::OnMessage(rpmsg::Endpoint&, rpmsg::ReceivedMessage& message) {
   std::vector<std::byte> frame(message.payload().size() + 1);
   frame[0] = static_cast<std::byte>(client::kFrameMessage);
+  std::size_t queued = 0;
   if (!message.payload().empty()) {
     std::memcpy(frame.data() + 1, message.payload().data(), message.payload().size());
   }
@@ -123,6 +124,17 @@ void ChannelSession::OnMessage(rpmsg::Endpoint&, rpmsg::ReceivedMessage& message
       return;
     }
     queue_.push_back(std::move(frame));
+    queued = queue_.size();
+  }
+  // The automatic pause, here and now (docs/flow_control.md): a callback
+  // may send; never blocking the event thread.
+  bool expected = false;
+  if (queued >= kPauseAt && flow_auto_.load() && !paused_by_client_.load() &&
+      auto_paused_.compare_exchange_strong(expected, true)) {
+    ++auto_pauses_;
+    if (!remote_.session().bus().SetIncomingFlow(endpoint_, true, rpmsg::Timeout::None()).ok()) {
+      pause_failed_.store(true);  // the connection thread sends it
+    }
   }
   const std::uint64_t one = 1;
   (void)!::write(wake_fd_, &one, sizeof(one));
@@ -138,7 +150,7 @@ void ChannelSession::OnPeerFlow(rpmsg::Endpoint&, std::uint32_t peer, bool pause
 
 void ChannelSession::ReportPeerFlow() {
   if (!peer_flow_changed_.exchange(false)) return;
-  SendEvent({{"event", "flow"}, {"outgoing_paused", peer_paused_.load()}});
+  QueueFlowEvent({{"event", "flow"}, {"outgoing_paused", peer_paused_.load()}});
 }
 
 tandem::Status ChannelSession::SetIncomingFlow(bool pause, const std::atomic<bool>& stop) {
@@ -150,41 +162,46 @@ tandem::Status ChannelSession::SetIncomingFlow(bool pause, const std::atomic<boo
                                                 rpmsg::Timeout::Milliseconds(kPollSliceMs));
   } while (s.code() == StatusCode::kDeadlineExceeded && !stop.load() &&
            std::chrono::steady_clock::now() < deadline);
-  if (s.ok()) paused_ = pause;
   return s;
 }
 
 void ChannelSession::AutoFlow(const std::atomic<bool>& stop) {
-  if (!flow_auto_ || paused_by_client_ || !up_) return;
+  if (!up_) return;
+  if (pause_failed_.exchange(false)) {
+    const tandem::Status s = SetIncomingFlow(true, stop);
+    if (!s.ok()) {
+      auto_paused_.store(false);
+      if (s.code() == StatusCode::kUnimplemented) flow_auto_.store(false);
+      QueueFlowEvent({{"event", "flow"},
+                      {"auto", true},
+                      {"code", StatusCodeName(s.code())},
+                      {"error", s.message()}});
+      return;
+    }
+  }
+  const std::uint64_t pauses = auto_pauses_.load();
+  if (pauses != auto_pauses_reported_) {
+    auto_pauses_reported_ = pauses;
+    QueueFlowEvent(
+        {{"event", "flow"}, {"auto", true}, {"incoming_paused", true}, {"auto_pauses", pauses}});
+  }
+  if (!auto_paused_.load() || paused_by_client_.load()) return;
   std::size_t queued;
   {
     hosted::MutexGuard lock(mutex_);
     queued = queue_.size();
   }
-  bool pause;
-  if (!paused_ && queued >= kPauseAt) {
-    pause = true;
-  } else if (paused_ && queued <= kResumeAt) {
-    pause = false;
-  } else {
-    return;
-  }
-  const tandem::Status s = SetIncomingFlow(pause, stop);
+  if (queued > kResumeAt) return;
+  const tandem::Status s = SetIncomingFlow(false, stop);
   if (!s.ok()) {
-    // kUnimplemented: the remote has no flow control; say so once.
-    if (s.code() == StatusCode::kUnimplemented) flow_auto_ = false;
-    SendEvent({{"event", "flow"},
-               {"auto", true},
-               {"code", StatusCodeName(s.code())},
-               {"error", s.message()}});
+    QueueFlowEvent({{"event", "flow"},
+                    {"auto", true},
+                    {"code", StatusCodeName(s.code())},
+                    {"error", s.message()}});
     return;
   }
-  if (pause) ++auto_pauses_;
-  SendEvent({{"event", "flow"},
-             {"auto", true},
-             {"incoming_paused", pause},
-             {"queued", queued},
-             {"auto_pauses", auto_pauses_}});
+  auto_paused_.store(false);
+  QueueFlowEvent({{"event", "flow"}, {"auto", true}, {"incoming_paused", false}});
 }
 
 void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>& stop) {
@@ -193,7 +210,7 @@ void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>&
   if (!request.is_object() || op == request.end() || *op != "flow") {
     reply["code"] = StatusCodeName(StatusCode::kInvalidArgument);
     reply["error"] = "unknown control request (op: flow)";
-    SendEvent(reply);
+    QueueFlowEvent(reply);
     return;
   }
   rpmsg::Bus& bus = remote_.session().bus();
@@ -201,17 +218,18 @@ void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>&
     if (!p->is_boolean()) {
       reply["code"] = StatusCodeName(StatusCode::kInvalidArgument);
       reply["error"] = "pause must be true or false";
-      SendEvent(reply);
+      QueueFlowEvent(reply);
       return;
     }
     const tandem::Status s = SetIncomingFlow(p->get<bool>(), stop);
     if (!s.ok()) {
       reply["code"] = StatusCodeName(s.code());
       reply["error"] = s.message();
-      SendEvent(reply);
+      QueueFlowEvent(reply);
       return;
     }
-    paused_by_client_ = p->get<bool>();
+    paused_by_client_.store(p->get<bool>());
+    if (!p->get<bool>()) auto_paused_.store(false);  // resumed, whoever paused
   }
   const bool supported = bus.flow_control();
   reply["supported"] = supported;
@@ -219,9 +237,18 @@ void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>&
   auto out = bus.OutgoingPaused(endpoint_, dst_);
   reply["incoming_paused"] = in.ok() && *in;
   reply["outgoing_paused"] = out.ok() && *out;
-  reply["auto"] = flow_auto_;
-  reply["auto_pauses"] = auto_pauses_;
-  SendEvent(reply);
+  reply["auto"] = flow_auto_.load();
+  reply["auto_pauses"] = auto_pauses_.load();
+  QueueFlowEvent(reply);
+}
+
+void ChannelSession::QueueFlowEvent(const Json& event) {
+  const std::string text = event.dump();
+  std::vector<std::byte> frame(text.size() + 1);
+  frame[0] = static_cast<std::byte>(client::kFrameEvent);
+  std::memcpy(frame.data() + 1, text.data(), text.size());
+  if (flow_events_.size() == kMaxFlowEvents) flow_events_.pop_front();
+  flow_events_.push_back(std::move(frame));
 }
 
 bool ChannelSession::SendEvent(const Json& event) {
@@ -236,7 +263,18 @@ bool ChannelSession::SendEvent(const Json& event) {
 }
 
 bool ChannelSession::Flush() {
-  for (;;) {
+  // In batches: between two, the connection thread looks at the queue's
+  // fill level (AutoFlow), even while a fast client keeps the socket open.
+  flush_more_ = false;
+  for (std::size_t sent = 0;; ++sent) {
+    if (sent == kFlushBatch) {
+      flush_more_ = true;
+      break;
+    }
+    if (pending_.empty() && !flow_events_.empty()) {
+      pending_ = std::move(flow_events_.front());
+      flow_events_.pop_front();
+    }
     if (pending_.empty()) {
       hosted::MutexGuard lock(mutex_);
       if (queue_.empty()) break;
@@ -258,7 +296,7 @@ bool ChannelSession::Flush() {
   if (dropped != dropped_reported_) {
     const std::uint64_t count = dropped - dropped_reported_;
     dropped_reported_ = dropped;
-    return SendEvent({{"event", "dropped"}, {"count", count}, {"total", dropped}});
+    QueueFlowEvent({{"event", "dropped"}, {"count", count}, {"total", dropped}});
   }
   return true;
 }
@@ -303,8 +341,9 @@ void ChannelSession::CheckLink() {
       SendEvent({{"event", "down"}, {"state", remoteproc::StateName(remote_.session().state())}});
     }
     // A new link starts with everything flowing (the bus forgets pauses).
-    paused_ = false;
-    paused_by_client_ = false;
+    auto_paused_.store(false);
+    pause_failed_.store(false);
+    paused_by_client_.store(false);
     peer_paused_.store(false);
   }
   bool up = remote_.session().link_status().ok();
@@ -324,7 +363,8 @@ void ChannelSession::CheckLink() {
 void ChannelSession::Serve(const std::atomic<bool>& stop) {
   std::vector<std::byte> frame(client::kMaxPacket);
   while (!stop.load()) {
-    pollfd fds[2] = {{fd_, static_cast<short>(POLLIN | (pending_.empty() ? 0 : POLLOUT)), 0},
+    const bool out = !pending_.empty() || !flow_events_.empty() || flush_more_;
+    pollfd fds[2] = {{fd_, static_cast<short>(POLLIN | (out ? POLLOUT : 0)), 0},
                      {wake_fd_, POLLIN, 0}};
     const int r = ::poll(fds, 2, kPollSliceMs);
     if (r < 0 && errno != EINTR) return;
@@ -336,6 +376,7 @@ void ChannelSession::Serve(const std::atomic<bool>& stop) {
     CheckLink();
     ReportPeerFlow();
     AutoFlow(stop);
+    if (!flow_events_.empty() && pending_.empty() && !Flush()) return;
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::recv(fd_, frame.data(), frame.size(), MSG_DONTWAIT);
       if (n == 0) return;  // the client closed; what it sent before was sent

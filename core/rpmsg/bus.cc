@@ -305,6 +305,16 @@ void Bus::DestroyEndpointLocked(Endpoint& endpoint, Outbox& out) {
 }
 
 void Bus::DestroyEndpoint(Endpoint& endpoint) {
+  // An endpoint that paused its peer resumes it as it goes (best effort,
+  // never blocking): the peer would otherwise keep the pause of an address
+  // nobody uses any more.
+  bool resume = false;
+  {
+    LockGuard guard(lock_);
+    resume =
+        endpoint.bus_ == this && endpoint.rx_paused_ && flow_control_ && state_ == State::kRunning;
+  }
+  if (resume) SetIncomingFlow(endpoint, false, Timeout::None()).IgnoreError();
   Outbox out;
   {
     LockGuard guard(lock_);
@@ -722,16 +732,24 @@ MessageHandler* Bus::DeliverFlowLocked(ConstByteSpan payload, std::uint32_t src,
     ++stats_.flow_received;
     return nullptr;
   }
+  auto remove = [&](std::size_t at) {  // oldest first: keep the order
+    for (std::size_t i = at + 1; i < target->paused_count_; ++i) {
+      target->paused_peers_[i - 1] = target->paused_peers_[i];
+    }
+    --target->paused_count_;
+    out.wake = true;  // senders waiting for the resume
+  };
   if (flow->paused) {
     if (target->paused_count_ == Endpoint::kMaxPausedPeers) {
-      ++stats_.flow_no_room;
-      return nullptr;
+      // Full: the oldest pause goes. Every entry is the peer's own request,
+      // so a peer that floods pauses only undoes its own; the likely victim
+      // is a pause whose endpoint went away without resuming.
+      ++stats_.flow_evicted;
+      remove(0);
     }
     target->paused_peers_[target->paused_count_++] = flow->src;
   } else {
-    // Unordered set: the last entry fills the hole.
-    target->paused_peers_[index] = target->paused_peers_[--target->paused_count_];
-    out.wake = true;  // senders waiting for the resume
+    remove(static_cast<std::size_t>(index));
   }
   ++stats_.flow_received;
   *endpoint = target;

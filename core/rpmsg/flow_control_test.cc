@@ -269,25 +269,38 @@ TEST(FlowControlHostile, BadLengthFlagsAndAddressesAreCountedAndIgnored) {
 
 TEST(FlowControlHostile, AFloodOfPausesIsBounded) {
   Attack a;
-  // Pauses from many "endpoints" of the remote: kMaxPausedPeers are kept,
-  // the rest refused and counted; nothing grows.
+  // Pauses from many "endpoints" of the remote: the last kMaxPausedPeers
+  // are kept, older ones evicted and counted; nothing grows.
   for (std::uint32_t i = 0; i < 40; ++i) a.Send(0x2000 + i, FlowBytes(0x2000 + i, 0x1000, 0));
   const Stats st = a.pair.host().stats();
-  EXPECT_EQ(st.flow_received, Endpoint::kMaxPausedPeers);
-  EXPECT_EQ(st.flow_no_room, 40u - Endpoint::kMaxPausedPeers);
-  EXPECT_EQ(a.client_rx.changes.size(), Endpoint::kMaxPausedPeers);
+  EXPECT_EQ(st.flow_received, 40u);
+  EXPECT_EQ(st.flow_evicted, 40u - Endpoint::kMaxPausedPeers);
+  EXPECT_EQ(a.client_rx.changes.size(), 40u);
+  EXPECT_FALSE(*a.pair.host().OutgoingPaused(a.client, 0x2000));  // evicted
+  EXPECT_TRUE(*a.pair.host().OutgoingPaused(a.client, 0x2000 + 39));
   // The endpoint's own peer was not among them: it still sends.
   EXPECT_TRUE(a.pair.host().TrySend(a.client, AsSpan("fine")).ok());
-  // Resumes free the room.
-  for (std::uint32_t i = 0; i < 40; ++i) a.Send(0x2000 + i, FlowBytes(0x2000 + i, 0x1000, 1));
-  EXPECT_EQ(a.pair.host().stats().flow_received, 2 * Endpoint::kMaxPausedPeers + 32);
-  for (std::uint32_t i = 0; i < 8; ++i) {
+  // Resumes free the room, in any order.
+  for (std::uint32_t i = 40; i-- > 0;) a.Send(0x2000 + i, FlowBytes(0x2000 + i, 0x1000, 1));
+  for (std::uint32_t i = 0; i < 40; ++i) {
     EXPECT_FALSE(*a.pair.host().OutgoingPaused(a.client, 0x2000 + i));
   }
   // Alternating pause/resume floods cost one callback each, nothing more.
   for (int i = 0; i < 100; ++i) a.Send(a.svc(), FlowBytes(a.svc(), 0x1000, i & 1));
   EXPECT_FALSE(*a.pair.host().OutgoingPaused(a.client));
   EXPECT_EQ(a.pair.host().stats().rx_held, 0u);
+}
+
+// An endpoint that goes away while it has its peer paused resumes it.
+TEST(FlowControl, DestroyingAPausingEndpointResumesThePeer) {
+  Linked l;
+  ASSERT_TRUE(l.pair.host().SetIncomingFlow(l.client, true).ok());
+  l.pair.Pump();
+  ASSERT_TRUE(*l.pair.remote().OutgoingPaused(l.service, 0x1000));
+  l.pair.host().DestroyEndpoint(l.client);
+  l.pair.Pump();
+  EXPECT_FALSE(*l.pair.remote().OutgoingPaused(l.service, 0x1000));
+  EXPECT_EQ(l.pair.host().stats().flow_sent, 2u);
 }
 
 }  // namespace

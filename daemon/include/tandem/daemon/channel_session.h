@@ -62,6 +62,11 @@ class ChannelSession final : private rpmsg::MessageHandler {
   // false when the client is gone.
   bool Flush();
   bool SendEvent(const client::Json& event);
+  // Flow events go out in order with the messages, never blocking the
+  // connection thread (which must keep watching the queue): at most
+  // kMaxFlowEvents wait, the oldest goes first.
+  void QueueFlowEvent(const client::Json& event);
+  static constexpr std::size_t kMaxFlowEvents = 64;
   void HandleFrame(const std::vector<std::byte>& frame, const std::atomic<bool>& stop);
   void CheckLink();
 
@@ -82,10 +87,19 @@ class ChannelSession final : private rpmsg::MessageHandler {
   std::vector<std::byte> pending_;      // a frame the socket had no room for
 
   // Flow control; connection thread unless atomic.
-  bool flow_auto_ = false;         // "flow": "auto" in the open request
-  bool paused_ = false;            // we asked the remote to pause
-  bool paused_by_client_ = false;  // ... because the client said so: auto leaves it
-  std::uint64_t auto_pauses_ = 0;
+  // The automatic pause is decided on the event thread as the message that
+  // reaches kPauseAt is queued (a non-blocking send), so the in-flight
+  // bound holds however late the connection thread runs; the resume, and a
+  // pause that found no buffer at once, are the connection thread's.
+  std::atomic<bool> flow_auto_{false};         // "flow": "auto", and supported
+  std::atomic<bool> auto_paused_{false};       // the automatic pause is on (or being sent)
+  std::atomic<bool> pause_failed_{false};      // ... but found no buffer: send it blocking
+  std::atomic<bool> paused_by_client_{false};  // the client paused: auto leaves it
+  std::atomic<std::uint64_t> auto_pauses_{0};
+  std::uint64_t auto_pauses_reported_ = 0;
+  std::deque<std::vector<std::byte>> flow_events_;  // framed, waiting for the socket
+  static constexpr std::size_t kFlushBatch = 64;
+  bool flush_more_ = false;               // the last Flush() stopped after a batch
   std::atomic<bool> peer_paused_{false};  // the remote paused us (event thread)
   std::atomic<bool> peer_flow_changed_{false};
 };

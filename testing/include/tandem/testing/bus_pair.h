@@ -125,7 +125,7 @@ class BusPair {
            h.ns_rejected + r.ns_announcements + h.rx_no_endpoint + r.rx_no_endpoint +
            h.rx_no_receiver + r.rx_no_receiver + h.rx_dst_any + r.rx_dst_any + h.flow_received +
            r.flow_received + h.flow_malformed + r.flow_malformed + h.flow_unknown + r.flow_unknown +
-           h.flow_no_room + r.flow_no_room;
+           h.flow_evicted + r.flow_evicted;
   }
 
   PairOptions options_;

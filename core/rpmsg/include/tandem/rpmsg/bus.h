@@ -122,7 +122,9 @@ class Bus {
   Status SetHandler(Endpoint& endpoint, MessageHandler& handler);
   Status SetReceiveQueue(Endpoint& endpoint, std::span<RxBuffer> queue);
   // Unregisters; queued messages go back to the peer; the remote role
-  // announces NS DESTROY if it announced the endpoint. No-op if not created.
+  // announces NS DESTROY if it announced the endpoint; an endpoint that
+  // paused its peer (SetIncomingFlow) resumes it first, if a buffer is free
+  // at once. No-op if not created.
   void DestroyEndpoint(Endpoint& endpoint);
 
   // --- Sending ---------------------------------------------------------
@@ -170,8 +172,9 @@ class Bus {
   // kPeerPausedTimeout) or, non-blocking, return kUnavailable
   // (kPeerPaused): never dropped. A new link starts resumed. An endpoint
   // keeps at most Endpoint::kMaxPausedPeers paused destinations; a pause
-  // beyond that is refused (Stats::flow_no_room), never a silent loss: the
-  // peer keeps receiving and may pause again.
+  // beyond that evicts the oldest (Stats::flow_evicted, no OnPeerFlow for
+  // it): the likely victim is the pause of a peer endpoint that went away.
+  // DestroyEndpoint() resumes the peer of an endpoint that paused it.
   Result<bool> OutgoingPaused(const Endpoint& endpoint) const {
     return OutgoingPaused(endpoint, kAddrAny);
   }

@@ -42,7 +42,7 @@ struct Stats {
   std::uint32_t flow_received = 0;   // valid requests from the peer, applied
   std::uint32_t flow_malformed = 0;  // failed ParseFlowMessage(), or header src != payload src
   std::uint32_t flow_unknown = 0;    // valid, but to no endpoint of ours
-  std::uint32_t flow_no_room = 0;    // a pause beyond Endpoint::kMaxPausedPeers, refused
+  std::uint32_t flow_evicted = 0;  // oldest pause dropped for one beyond Endpoint::kMaxPausedPeers
 
   // Routing cost, in operations (EndpointTable::lookups()/probes()).
   std::uint64_t lookups = 0;
