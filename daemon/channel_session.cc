@@ -140,9 +140,9 @@ void ChannelSession::OnMessage(rpmsg::Endpoint&, rpmsg::ReceivedMessage& message
   (void)!::write(wake_fd_, &one, sizeof(one));
 }
 
-void ChannelSession::OnPeerFlow(rpmsg::Endpoint&, std::uint32_t peer, bool paused) {
-  if (peer != dst_) return;  // another address of the remote: not what we send to
-  peer_paused_.store(paused);
+void ChannelSession::OnPeerFlow(rpmsg::Endpoint&, std::uint32_t, bool) {
+  // Which address paused whom is read back on the connection thread, for
+  // the destination it uses now (dst_ is the connection thread's).
   peer_flow_changed_.store(true);
   const std::uint64_t one = 1;
   (void)!::write(wake_fd_, &one, sizeof(one));
@@ -150,7 +150,11 @@ void ChannelSession::OnPeerFlow(rpmsg::Endpoint&, std::uint32_t peer, bool pause
 
 void ChannelSession::ReportPeerFlow() {
   if (!peer_flow_changed_.exchange(false)) return;
-  QueueFlowEvent({{"event", "flow"}, {"outgoing_paused", peer_paused_.load()}});
+  auto paused = remote_.session().bus().OutgoingPaused(endpoint_, dst_);
+  const bool now = paused.ok() && *paused;
+  if (now == peer_paused_) return;
+  peer_paused_ = now;
+  QueueFlowEvent({{"event", "flow"}, {"outgoing_paused", now}});
 }
 
 tandem::Status ChannelSession::SetIncomingFlow(bool pause, const std::atomic<bool>& stop) {
@@ -344,7 +348,7 @@ void ChannelSession::CheckLink() {
     auto_paused_.store(false);
     pause_failed_.store(false);
     paused_by_client_.store(false);
-    peer_paused_.store(false);
+    peer_paused_ = false;
   }
   bool up = remote_.session().link_status().ok();
   if (!channel_.empty()) {

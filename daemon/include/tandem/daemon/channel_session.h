@@ -99,8 +99,8 @@ class ChannelSession final : private rpmsg::MessageHandler {
   std::uint64_t auto_pauses_reported_ = 0;
   std::deque<std::vector<std::byte>> flow_events_;  // framed, waiting for the socket
   static constexpr std::size_t kFlushBatch = 64;
-  bool flush_more_ = false;               // the last Flush() stopped after a batch
-  std::atomic<bool> peer_paused_{false};  // the remote paused us (event thread)
+  bool flush_more_ = false;   // the last Flush() stopped after a batch
+  bool peer_paused_ = false;  // the remote paused us, as last reported
   std::atomic<bool> peer_flow_changed_{false};
 };
 
