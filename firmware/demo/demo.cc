@@ -9,6 +9,8 @@
 //   0x405  tandem-large-echo           echo of messages up to 16 KiB, fragmented
 //                                      where the host accepted large messages
 //                                      (docs/large_messages.md)
+//   0x406  tandem-stream               numbered messages, honours flow control
+//                                      (docs/flow_control.md)
 //
 // Addresses follow the creation order below (RemoteBus allocates from
 // 0x400 up). Everything else - boot, DRIVER_OK, the mailbox, shutdown and

@@ -6,18 +6,22 @@
 namespace tandem::remote::demo {
 
 namespace {
-// The main loop's work: bench-source streams, the large echo's timeout.
+// The main loop's work: bench-source streams, the large echo's timeout,
+// the flow-controlled streams.
 class DemoLoop final : public LoopHook {
  public:
-  DemoLoop(BenchSourceService& bench, LargeEchoService& large) : bench_(bench), large_(large) {}
+  DemoLoop(BenchSourceService& bench, LargeEchoService& large, StreamService& stream)
+      : bench_(bench), large_(large), stream_(stream) {}
   void OnLoop(RemoteNode& node) override {
     bench_.OnLoop(node);
     large_.Tick();
+    stream_.OnLoop(node);
   }
 
  private:
   BenchSourceService& bench_;
   LargeEchoService& large_;
+  StreamService& stream_;
 };
 }  // namespace
 
@@ -31,13 +35,15 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
   static BenchSinkService bench_sink(node);
   static BenchSourceService bench_source(node);
   static LargeEchoService large_echo(node);
-  static DemoLoop loop(bench_source, large_echo);
+  static StreamService stream(node);
+  static DemoLoop loop(bench_source, large_echo, stream);
   static rpmsg::Endpoint sample_endpoint;
   static rpmsg::Endpoint echo_endpoint;
   static rpmsg::Endpoint tty_endpoint;
   static rpmsg::Endpoint bench_sink_endpoint;
   static rpmsg::Endpoint bench_source_endpoint;
   static rpmsg::Endpoint large_echo_endpoint;
+  static rpmsg::Endpoint stream_endpoint;
 
   const Status added[] = {
       node.AddEndpoint(sample_endpoint, SampleClientService::kName, sample),
@@ -46,6 +52,7 @@ int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config) {
       node.AddEndpoint(bench_sink_endpoint, BenchSinkService::kName, bench_sink),
       node.AddEndpoint(bench_source_endpoint, BenchSourceService::kName, bench_source),
       node.AddEndpoint(large_echo_endpoint, LargeEchoService::kName, large_echo),
+      node.AddEndpoint(stream_endpoint, StreamService::kName, stream),
   };
   node.SetLoopHook(&loop);
   for (const Status& s : added) {
