@@ -258,6 +258,7 @@ Error ChannelClient::Open(const ClientOptions& options, const ChannelSpec& spec,
   if (Error e = Client::Connect(options, &control); !e.ok()) return e;
   Json request = {
       {"op", "open"}, {"remote", spec.remote}, {"wait_ms", spec.wait.count()}, {"src", spec.src}};
+  if (spec.flow_auto) request["flow"] = "auto";
   if (!spec.channel.empty()) {
     request["channel"] = spec.channel;
   } else {
@@ -275,6 +276,7 @@ Error ChannelClient::Open(const ClientOptions& options, const ChannelSpec& spec,
   c.max_message_ = reply.value("max_message", c.mtu_);
   c.large_refused_ = spec.large && !c.large_;
   c.name_ = reply.value("channel", std::string());
+  c.flow_control_ = reply.value("flow_control", false);
   c.started_pid_ = control.started_pid();
   *out = std::move(c);
   return Error::Ok();
@@ -303,6 +305,55 @@ Error ChannelClient::Send(ConstByteSpan payload, milliseconds timeout) {
 }
 
 Error ChannelClient::Receive(Incoming* out, milliseconds timeout) {
+  if (!stash_.empty()) {
+    *out = std::move(stash_.front());
+    stash_.pop_front();
+    return Error::Ok();
+  }
+  return ReceiveFrame(out, timeout);
+}
+
+Error ChannelClient::Control(const Json& request, FlowState* state, milliseconds timeout) {
+  const std::string text = request.dump();
+  std::vector<std::byte> frame(text.size() + 1);
+  frame[0] = static_cast<std::byte>(kFrameControl);
+  std::memcpy(frame.data() + 1, text.data(), text.size());
+  if (Error e = packets_.Send(frame.data(), frame.size(), timeout); !e.ok()) return e;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Fail(StatusCode::kDeadlineExceeded, "no flow-control answer");
+    Incoming in;
+    if (Error e = ReceiveFrame(&in, left); !e.ok()) return e;
+    if (!in.is_event || in.event.value("event", "") != "flow" || !in.event.value("reply", false)) {
+      stash_.push_back(std::move(in));  // for Receive(), in order
+      continue;
+    }
+    if (in.event.contains("error")) {
+      return Fail(StatusCodeFromName(in.event.value("code", "INTERNAL")),
+                  in.event.value("error", std::string()));
+    }
+    if (state != nullptr) {
+      state->supported = in.event.value("supported", false);
+      state->incoming_paused = in.event.value("incoming_paused", false);
+      state->outgoing_paused = in.event.value("outgoing_paused", false);
+      state->automatic = in.event.value("auto", false);
+      state->auto_pauses = in.event.value("auto_pauses", std::uint64_t{0});
+    }
+    return Error::Ok();
+  }
+}
+
+Error ChannelClient::SetIncomingFlow(bool pause, FlowState* state, milliseconds timeout) {
+  return Control({{"op", "flow"}, {"pause", pause}}, state, timeout);
+}
+
+Error ChannelClient::GetFlow(FlowState* state, milliseconds timeout) {
+  return Control({{"op", "flow"}}, state, timeout);
+}
+
+Error ChannelClient::ReceiveFrame(Incoming* out, milliseconds timeout) {
   std::vector<std::byte> bytes;
   if (Error e = packets_.Receive(&bytes, timeout); !e.ok()) return e;
   if (bytes.empty()) return Fail(StatusCode::kDataLoss, "empty frame from the daemon");

@@ -69,6 +69,14 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
     *reply = ErrorReply(StatusCode::kInvalidArgument, "open needs a channel name or a dst address");
     return Error{StatusCode::kInvalidArgument, "open"};
   }
+  if (auto f = request.find("flow"); f != request.end() && f->is_string()) {
+    if (*f == "auto") {
+      flow_auto_ = true;
+    } else if (*f != "manual") {
+      *reply = ErrorReply(StatusCode::kInvalidArgument, "flow must be \"auto\" or \"manual\"");
+      return Error{StatusCode::kInvalidArgument, "open"};
+    }
+  }
   link_resets_ = remote_.session().link_resets();
   if (auto l = request.find("large"); l != request.end() && l->is_boolean() && l->get<bool>()) {
     large_space_.resize(kMaxLargeMessage);
@@ -104,7 +112,9 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
             {"src", endpoint_.address()},
             {"dst", dst_},
             {"mtu", mtu != 0 ? mtu : kDefaultMtu},
-            {"channel", channel_}};
+            {"channel", channel_},
+            {"flow_control", remote_.session().bus().flow_control()},
+            {"flow", flow_auto_.load() ? "auto" : "manual"}};
   if (large_ && large_->negotiated()) {
     (*reply)["large"] = true;
     (*reply)["max_message"] = kMaxLargeMessage;
@@ -139,6 +149,7 @@ void ChannelSession::Queue(ConstByteSpan payload) {
   std::vector<std::byte> frame(payload.size() + 1);
   frame[0] = static_cast<std::byte>(client::kFrameMessage);
   if (!payload.empty()) std::memcpy(frame.data() + 1, payload.data(), payload.size());
+  std::size_t queued = 0;
   {
     hosted::MutexGuard lock(mutex_);
     if (queue_.size() >= kMaxQueued) {
@@ -146,9 +157,135 @@ void ChannelSession::Queue(ConstByteSpan payload) {
       return;
     }
     queue_.push_back(std::move(frame));
+    queued = queue_.size();
+  }
+  // The automatic pause, here and now (docs/flow_control.md): a callback
+  // may send; never blocking the event thread.
+  bool expected = false;
+  if (queued >= kPauseAt && flow_auto_.load() && !paused_by_client_.load() &&
+      auto_paused_.compare_exchange_strong(expected, true)) {
+    ++auto_pauses_;
+    if (!remote_.session().bus().SetIncomingFlow(endpoint_, true, rpmsg::Timeout::None()).ok()) {
+      pause_failed_.store(true);  // the connection thread sends it
+    }
   }
   const std::uint64_t one = 1;
   (void)!::write(wake_fd_, &one, sizeof(one));
+}
+
+void ChannelSession::OnPeerFlow(rpmsg::Endpoint&, std::uint32_t, bool) {
+  // Which address paused whom is read back on the connection thread, for
+  // the destination it uses now (dst_ is the connection thread's).
+  peer_flow_changed_.store(true);
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof(one));
+}
+
+void ChannelSession::ReportPeerFlow() {
+  if (!peer_flow_changed_.exchange(false)) return;
+  auto paused = remote_.session().bus().OutgoingPaused(endpoint_, dst_);
+  const bool now = paused.ok() && *paused;
+  if (now == peer_paused_) return;
+  peer_paused_ = now;
+  QueueFlowEvent({{"event", "flow"}, {"outgoing_paused", now}});
+}
+
+tandem::Status ChannelSession::SetIncomingFlow(bool pause, const std::atomic<bool>& stop) {
+  // Like a send: a buffer may take a while; in slices, for the shutdown.
+  const auto deadline = std::chrono::steady_clock::now() + kSendTimeout;
+  tandem::Status s;
+  do {
+    s = remote_.session().bus().SetIncomingFlow(endpoint_, pause,
+                                                rpmsg::Timeout::Milliseconds(kPollSliceMs));
+  } while (s.code() == StatusCode::kDeadlineExceeded && !stop.load() &&
+           std::chrono::steady_clock::now() < deadline);
+  return s;
+}
+
+void ChannelSession::AutoFlow(const std::atomic<bool>& stop) {
+  if (!up_) return;
+  if (pause_failed_.exchange(false)) {
+    const tandem::Status s = SetIncomingFlow(true, stop);
+    if (!s.ok()) {
+      auto_paused_.store(false);
+      if (s.code() == StatusCode::kUnimplemented) flow_auto_.store(false);
+      QueueFlowEvent({{"event", "flow"},
+                      {"auto", true},
+                      {"code", StatusCodeName(s.code())},
+                      {"error", s.message()}});
+      return;
+    }
+  }
+  const std::uint64_t pauses = auto_pauses_.load();
+  if (pauses != auto_pauses_reported_) {
+    auto_pauses_reported_ = pauses;
+    QueueFlowEvent(
+        {{"event", "flow"}, {"auto", true}, {"incoming_paused", true}, {"auto_pauses", pauses}});
+  }
+  if (!auto_paused_.load() || paused_by_client_.load()) return;
+  std::size_t queued;
+  {
+    hosted::MutexGuard lock(mutex_);
+    queued = queue_.size();
+  }
+  if (queued > kResumeAt) return;
+  const tandem::Status s = SetIncomingFlow(false, stop);
+  if (!s.ok()) {
+    QueueFlowEvent({{"event", "flow"},
+                    {"auto", true},
+                    {"code", StatusCodeName(s.code())},
+                    {"error", s.message()}});
+    return;
+  }
+  auto_paused_.store(false);
+  QueueFlowEvent({{"event", "flow"}, {"auto", true}, {"incoming_paused", false}});
+}
+
+void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>& stop) {
+  Json reply = {{"event", "flow"}, {"reply", true}};
+  auto op = request.find("op");
+  if (!request.is_object() || op == request.end() || *op != "flow") {
+    reply["code"] = StatusCodeName(StatusCode::kInvalidArgument);
+    reply["error"] = "unknown control request (op: flow)";
+    QueueFlowEvent(reply);
+    return;
+  }
+  rpmsg::Bus& bus = remote_.session().bus();
+  if (auto p = request.find("pause"); p != request.end()) {
+    if (!p->is_boolean()) {
+      reply["code"] = StatusCodeName(StatusCode::kInvalidArgument);
+      reply["error"] = "pause must be true or false";
+      QueueFlowEvent(reply);
+      return;
+    }
+    const tandem::Status s = SetIncomingFlow(p->get<bool>(), stop);
+    if (!s.ok()) {
+      reply["code"] = StatusCodeName(s.code());
+      reply["error"] = s.message();
+      QueueFlowEvent(reply);
+      return;
+    }
+    paused_by_client_.store(p->get<bool>());
+    if (!p->get<bool>()) auto_paused_.store(false);  // resumed, whoever paused
+  }
+  const bool supported = bus.flow_control();
+  reply["supported"] = supported;
+  auto in = bus.IncomingPaused(endpoint_);
+  auto out = bus.OutgoingPaused(endpoint_, dst_);
+  reply["incoming_paused"] = in.ok() && *in;
+  reply["outgoing_paused"] = out.ok() && *out;
+  reply["auto"] = flow_auto_.load();
+  reply["auto_pauses"] = auto_pauses_.load();
+  QueueFlowEvent(reply);
+}
+
+void ChannelSession::QueueFlowEvent(const Json& event) {
+  const std::string text = event.dump();
+  std::vector<std::byte> frame(text.size() + 1);
+  frame[0] = static_cast<std::byte>(client::kFrameEvent);
+  std::memcpy(frame.data() + 1, text.data(), text.size());
+  if (flow_events_.size() == kMaxFlowEvents) flow_events_.pop_front();
+  flow_events_.push_back(std::move(frame));
 }
 
 bool ChannelSession::SendEvent(const Json& event) {
@@ -163,7 +300,18 @@ bool ChannelSession::SendEvent(const Json& event) {
 }
 
 bool ChannelSession::Flush() {
-  for (;;) {
+  // In batches: between two, the connection thread looks at the queue's
+  // fill level (AutoFlow), even while a fast client keeps the socket open.
+  flush_more_ = false;
+  for (std::size_t sent = 0;; ++sent) {
+    if (sent == kFlushBatch) {
+      flush_more_ = true;
+      break;
+    }
+    if (pending_.empty() && !flow_events_.empty()) {
+      pending_ = std::move(flow_events_.front());
+      flow_events_.pop_front();
+    }
     if (pending_.empty()) {
       hosted::MutexGuard lock(mutex_);
       if (queue_.empty()) break;
@@ -185,13 +333,18 @@ bool ChannelSession::Flush() {
   if (dropped != dropped_reported_) {
     const std::uint64_t count = dropped - dropped_reported_;
     dropped_reported_ = dropped;
-    return SendEvent({{"event", "dropped"}, {"count", count}, {"total", dropped}});
+    QueueFlowEvent({{"event", "dropped"}, {"count", count}, {"total", dropped}});
   }
   return true;
 }
 
 void ChannelSession::HandleFrame(const std::vector<std::byte>& frame,
                                  const std::atomic<bool>& stop) {
+  if (!frame.empty() && static_cast<std::uint8_t>(frame[0]) == client::kFrameControl) {
+    const std::string text(reinterpret_cast<const char*>(frame.data() + 1), frame.size() - 1);
+    HandleControl(Json::parse(text, nullptr, /*allow_exceptions=*/false), stop);
+    return;
+  }
   if (frame.empty() || static_cast<std::uint8_t>(frame[0]) != client::kFrameMessage) {
     SendEvent({{"event", "send_failed"},
                {"code", StatusCodeName(StatusCode::kInvalidArgument)},
@@ -227,6 +380,11 @@ void ChannelSession::CheckLink() {
       up_ = false;
       SendEvent({{"event", "down"}, {"state", remoteproc::StateName(remote_.session().state())}});
     }
+    // A new link starts with everything flowing (the bus forgets pauses).
+    auto_paused_.store(false);
+    pause_failed_.store(false);
+    paused_by_client_.store(false);
+    peer_paused_ = false;
   }
   bool up = remote_.session().link_status().ok();
   if (!channel_.empty()) {
@@ -266,7 +424,8 @@ void ChannelSession::CheckLarge() {
 void ChannelSession::Serve(const std::atomic<bool>& stop) {
   std::vector<std::byte> frame(client::kMaxPacket);
   while (!stop.load()) {
-    pollfd fds[2] = {{fd_, static_cast<short>(POLLIN | (pending_.empty() ? 0 : POLLOUT)), 0},
+    const bool out = !pending_.empty() || !flow_events_.empty() || flush_more_;
+    pollfd fds[2] = {{fd_, static_cast<short>(POLLIN | (out ? POLLOUT : 0)), 0},
                      {wake_fd_, POLLIN, 0}};
     const int r = ::poll(fds, 2, kPollSliceMs);
     if (r < 0 && errno != EINTR) return;
@@ -277,6 +436,9 @@ void ChannelSession::Serve(const std::atomic<bool>& stop) {
     if (!Flush()) return;
     CheckLink();
     CheckLarge();
+    ReportPeerFlow();
+    AutoFlow(stop);
+    if (!flow_events_.empty() && pending_.empty() && !Flush()) return;
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::recv(fd_, frame.data(), frame.size(), MSG_DONTWAIT);
       if (n == 0) return;  // the client closed; what it sent before was sent

@@ -158,7 +158,7 @@ TEST_F(RemoteNodeTest, AnnouncesEndpointsInCreationOrderFromTheFirstDynamicAddre
   EXPECT_EQ(third.local_addresses, (std::vector<std::uint32_t>{0x402}));
   EXPECT_TRUE(
       Logged("test: rpmsg link up: vring0 0x30000000 vring1 0x30004000 (num 256, "
-             "notifyids 0/1), buffers 0x30010000, features 0x20000001"));
+             "notifyids 0/1), buffers 0x30010000, features 0x20010001"));
 }
 
 TEST_F(RemoteNodeTest, RepliesReachTheSenderThroughTheHostBus) {

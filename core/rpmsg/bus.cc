@@ -105,6 +105,7 @@ Status Bus::AdoptConfigLocked(const BusConfig& config, std::uint32_t tx_notifyid
   tx_notifyid_ = tx_notifyid;
   rx_notifyid_ = rx_notifyid;
   name_service_ = config.name_service;
+  flow_control_ = config.flow_control;
   send_timeout_ = config.send_timeout;
   broken_ = OkStatus();
   tx_dirty_ = false;
@@ -115,7 +116,12 @@ Status Bus::AdoptConfigLocked(const BusConfig& config, std::uint32_t tx_notifyid
 void Bus::StopLocked(Outbox& out) {
   state_ = State::kStopped;
   broken_ = OkStatus();
-  table_.ForEach([&](std::uint32_t, Endpoint* endpoint) { DropQueuedLocked(*endpoint, out); });
+  table_.ForEach([&](std::uint32_t, Endpoint* endpoint) {
+    DropQueuedLocked(*endpoint, out);
+    // A new link starts with every endpoint flowing both ways.
+    endpoint->paused_count_ = 0;
+    endpoint->rx_paused_ = false;
+  });
   tx_dirty_ = false;
   rx_dirty_ = false;
   out.wake = true;  // blocked senders and receivers return kAborted
@@ -217,6 +223,8 @@ Status Bus::CreateEndpointLocked(Endpoint& endpoint, const EndpointConfig& confi
   endpoint.queue_ = {};
   endpoint.announced_ = false;
   endpoint.announce_pending_ = false;
+  endpoint.paused_count_ = 0;
+  endpoint.rx_paused_ = false;
   DoEndpointCreated(endpoint);
   return OkStatus();
 }
@@ -297,6 +305,16 @@ void Bus::DestroyEndpointLocked(Endpoint& endpoint, Outbox& out) {
 }
 
 void Bus::DestroyEndpoint(Endpoint& endpoint) {
+  // An endpoint that paused its peer resumes it as it goes (best effort,
+  // never blocking): the peer would otherwise keep the pause of an address
+  // nobody uses any more.
+  bool resume = false;
+  {
+    LockGuard guard(lock_);
+    resume =
+        endpoint.bus_ == this && endpoint.rx_paused_ && flow_control_ && state_ == State::kRunning;
+  }
+  if (resume) SetIncomingFlow(endpoint, false, Timeout::None()).IgnoreError();
   Outbox out;
   {
     LockGuard guard(lock_);
@@ -403,6 +421,7 @@ Status Bus::SubmitTx(TxBuffer& tx, std::size_t len) {
 Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::uint32_t dst,
                                     Timeout timeout) {
   BlockingWait wait(waiter_, timeout);
+  bool flow_waited = false;  // slept for the peer's resume at least once
   // The last sender to stop waiting turns tx-complete callbacks off again.
   auto stop_waiting = [&](Outbox& out) {
     if (wait.StopWaiting() && --tx_waiters_ == 0 && state_ == State::kRunning) {
@@ -416,13 +435,14 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
     bool got = false;
     bool retry = false;
     bool reclaim_myself = false;  // a Poll() runs: it may not reclaim for us
+    bool paused = false;          // the peer paused this endpoint: wait for it
     BufferSlot slot;
     std::uint32_t from = src;
     std::uint32_t to = dst;
     {
       LockGuard guard(lock_);
       s = UsableLocked();
-      if (!s.ok() && wait.waiting() && state_ == State::kStopped) {
+      if (!s.ok() && (wait.waiting() || flow_waited) && state_ == State::kStopped) {
         s = Aborted(kResetWhileSending);
       }
       if (s.ok() && aborting_) s = Aborted(kResetWhileSending);
@@ -432,7 +452,17 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
         if (to == kAddrAny) to = endpoint.peer_.load(std::memory_order_acquire);
         if (to == kAddrAny) s = FailedPrecondition(kNoPeerAddress);
       }
-      if (s.ok()) {
+      if (s.ok() && flow_control_ && PausedIndex(endpoint, to) >= 0) {
+        // Flow control: not a buffer to wait for but the peer's resume,
+        // which DeliverFlowLocked() wakes us for.
+        if (!wait.can_block()) {
+          s = Unavailable(kPeerPaused);
+        } else {
+          paused = true;
+          wait.PrepareLocked();
+        }
+      }
+      if (s.ok() && !paused) {
         auto taken = TakeTxLocked(out);
         if (taken.ok()) {
           slot = *taken;
@@ -474,6 +504,11 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
       return TxBuffer(this, slot, from, to, *data);
     }
     if (!s.ok()) return s;
+    if (paused) {
+      flow_waited = true;
+      if (!wait.Sleep()) return DeadlineExceeded(kPeerPausedTimeout);
+      continue;
+    }
     if (retry) continue;
     if (!wait.Sleep(reclaim_myself ? kTxReclaimSliceNs : 0)) {
       Outbox late;
@@ -625,10 +660,15 @@ void Bus::Deliver(const RxSlot& rx) {
 
   Endpoint* endpoint = nullptr;
   MessageHandler* handler = nullptr;
+  MessageHandler* flow_handler = nullptr;
+  bool flow_paused = false;
   {
     LockGuard guard(lock_);
-    endpoint = table_.Find(dst);
-    if (endpoint == nullptr) {
+    endpoint = dst == kFlowControlAddress && flow_control_ ? nullptr : table_.Find(dst);
+    if (dst == kFlowControlAddress && flow_control_) {
+      flow_handler = DeliverFlowLocked(*payload, src, &endpoint, &flow_paused, out);
+      DropRxLocked(slot, out);
+    } else if (endpoint == nullptr) {
       ++stats_.rx_no_endpoint;
       DropRxLocked(slot, out);
     } else {
@@ -662,12 +702,106 @@ void Bus::Deliver(const RxSlot& rx) {
     }
   }
   Flush(out);
+  if (flow_handler != nullptr) flow_handler->OnPeerFlow(*endpoint, src, flow_paused);
   if (handler != nullptr) {
     // No lock held: the callback may send, hold, create or destroy.
     ReceivedMessage message(RxBuffer(this, slot, src, dst, *payload));
     handler->OnMessage(*endpoint, message);
     // message's destructor returns the buffer unless the callback held it.
   }
+}
+
+MessageHandler* Bus::DeliverFlowLocked(ConstByteSpan payload, std::uint32_t src,
+                                       Endpoint** endpoint, bool* paused, Outbox& out) {
+  *endpoint = nullptr;
+  auto flow = ParseFlowMessage(payload);
+  // A flow message speaks for the endpoint that sends it: a payload naming
+  // another source is refused (ST's proposal takes the payload's word).
+  if (!flow.ok() || flow->src != src) {
+    ++stats_.flow_malformed;
+    return nullptr;
+  }
+  Endpoint* target = table_.Find(flow->dst);
+  if (target == nullptr) {
+    ++stats_.flow_unknown;
+    return nullptr;
+  }
+  // The pause is the speaker's own: it can stop only what we send to it.
+  const int index = PausedIndex(*target, flow->src);
+  if (flow->paused == (index >= 0)) {  // no change: no callback
+    ++stats_.flow_received;
+    return nullptr;
+  }
+  auto remove = [&](std::size_t at) {  // oldest first: keep the order
+    for (std::size_t i = at + 1; i < target->paused_count_; ++i) {
+      target->paused_peers_[i - 1] = target->paused_peers_[i];
+    }
+    --target->paused_count_;
+    out.wake = true;  // senders waiting for the resume
+  };
+  if (flow->paused) {
+    if (target->paused_count_ == Endpoint::kMaxPausedPeers) {
+      // Full: the oldest pause goes. Every entry is the peer's own request,
+      // so a peer that floods pauses only undoes its own; the likely victim
+      // is a pause whose endpoint went away without resuming.
+      ++stats_.flow_evicted;
+      remove(0);
+    }
+    target->paused_peers_[target->paused_count_++] = flow->src;
+  } else {
+    remove(static_cast<std::size_t>(index));
+  }
+  ++stats_.flow_received;
+  *endpoint = target;
+  *paused = flow->paused;
+  return target->handler_;
+}
+
+Status Bus::SetIncomingFlow(Endpoint& endpoint, bool pause, Timeout timeout) {
+  std::uint32_t peer = kAddrAny;
+  {
+    LockGuard guard(lock_);
+    TANDEM_TRY(CheckEndpointLocked(endpoint));
+    TANDEM_TRY(UsableLocked());
+    if (!flow_control_) return Unimplemented(kFlowControlNotNegotiated);
+    peer = endpoint.peer_.load(std::memory_order_relaxed);
+    if (peer == kAddrAny) return FailedPrecondition(kNoPeerAddress);
+  }
+  const FlowMessage msg = MakeFlowMessage(endpoint.address(), peer, pause);
+  TANDEM_TRY(SendFrom(endpoint, endpoint.address(), kFlowControlAddress,
+                      ConstByteSpan(reinterpret_cast<const std::byte*>(&msg), sizeof(msg)),
+                      timeout));
+  LockGuard guard(lock_);
+  ++stats_.flow_sent;
+  endpoint.rx_paused_ = pause;
+  return OkStatus();
+}
+
+Result<bool> Bus::OutgoingPaused(const Endpoint& endpoint, std::uint32_t dst) const {
+  LockGuard guard(lock_);
+  TANDEM_TRY(CheckEndpointLocked(endpoint));
+  if (!flow_control_) return Unimplemented(kFlowControlNotNegotiated);
+  if (dst == kAddrAny) dst = endpoint.peer_.load(std::memory_order_relaxed);
+  return dst != kAddrAny && PausedIndex(endpoint, dst) >= 0;
+}
+
+int Bus::PausedIndex(const Endpoint& endpoint, std::uint32_t dst) {
+  for (std::size_t i = 0; i < endpoint.paused_count_; ++i) {
+    if (endpoint.paused_peers_[i] == dst) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Result<bool> Bus::IncomingPaused(const Endpoint& endpoint) const {
+  LockGuard guard(lock_);
+  TANDEM_TRY(CheckEndpointLocked(endpoint));
+  if (!flow_control_) return Unimplemented(kFlowControlNotNegotiated);
+  return endpoint.rx_paused_;
+}
+
+bool Bus::flow_control() const {
+  LockGuard guard(lock_);
+  return flow_control_;
 }
 
 Status Bus::Poll() {

@@ -51,4 +51,26 @@ NsMessage MakeNsMessage(const char* name, std::uint32_t addr, NsFlags flags) {
   return msg;
 }
 
+Result<FlowState> ParseFlowMessage(ConstByteSpan payload) {
+  if (payload.size() != sizeof(FlowMessage)) return DataLoss(kFlowWrongSize);
+  FlowMessage msg;
+  std::memcpy(&msg, payload.data(), sizeof(msg));  // one copy; validate the copy only
+  FlowState out{};
+  out.src = msg.src.get();
+  out.dst = msg.dst.get();
+  const std::uint32_t flags = msg.flags.get();
+  if (out.src == kAddrAny || out.dst == kAddrAny) return DataLoss(kFlowAddressAny);
+  if ((flags & ~kFlowOn) != 0) return DataLoss(kFlowFlagsUnknown);
+  out.paused = (flags & kFlowOn) == 0;
+  return out;
+}
+
+FlowMessage MakeFlowMessage(std::uint32_t src, std::uint32_t dst, bool paused) {
+  FlowMessage msg{};
+  msg.src.set(src);
+  msg.dst.set(dst);
+  msg.flags.set(paused ? 0u : kFlowOn);
+  return msg;
+}
+
 }  // namespace tandem::rpmsg

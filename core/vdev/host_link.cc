@@ -16,6 +16,7 @@ rpmsg::BusConfig HostBusConfig(const remoteproc::VdevResources& vdev,
   config.buffer_size = vdev.buffer_size;
   config.event_idx = vdev.event_idx();
   config.name_service = vdev.name_service();
+  config.flow_control = vdev.flow_control();
   config.send_timeout = options.send_timeout;
   return config;
 }

@@ -151,6 +151,7 @@ Result<VdevLink> LoadedTable::ReadLink() const {
   link.gfeatures = vdev->gfeatures;
   link.bus.event_idx = (vdev->gfeatures & (1u << virtio::feature::kRingEventIdx)) != 0;
   link.bus.name_service = (vdev->gfeatures & (1u << virtio::kRpmsgFeatureNs)) != 0;
+  link.bus.flow_control = (vdev->gfeatures & (1u << virtio::kRpmsgFeatureFlowControl)) != 0;
   // The buffer size (docs/buffers.md). gfeatures is a subset of dfeatures
   // (checked above), so an accepted bit was offered.
   link.bus.buffer_size = config_.buffer_size;

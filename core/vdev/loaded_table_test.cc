@@ -61,7 +61,9 @@ TEST_F(LoadedTableTest, TheImageTableIsAValidLinuxResourceTable) {
   EXPECT_STREQ(buffers.name.c_str(), "vdev0buffer");
   const rsc::Vdev vdev = parsed->entry(3)->vdev();
   EXPECT_EQ(vdev.id, 7u);
-  EXPECT_EQ(vdev.dfeatures, (1u << 0) | (1u << 29));
+  // NS, Tandem's flow control (bit 16: a Linux host does not know it and
+  // never accepts it, docs/flow_control.md), EVENT_IDX.
+  EXPECT_EQ(vdev.dfeatures, (1u << 0) | (1u << 16) | (1u << 29));
   EXPECT_EQ(vdev.status, 0u);
   ASSERT_EQ(vdev.num_of_vrings, 2u);
   for (const rsc::Vring& v : vdev.vrings()) {
@@ -224,6 +226,7 @@ TEST_F(LoadedTableTest, TableLargerThanTheCopyIsRefused) {
 
 // The default table is byte for byte what it was before buffer sizes were
 // configurable: no config space, no VIRTIO_RPMSG_F_BUFSZ (Linux interop).
+// It offers flow control (bit 16), which a Linux host never accepts.
 TEST(LoadedTableBufferSize, TheDefaultTableIsTheLinuxTableByteForByte) {
   struct Before {
     rsc::TableHeader<4> header;
@@ -239,7 +242,7 @@ TEST(LoadedTableBufferSize, TheDefaultTableIsTheLinuxTableByteForByte) {
       .trace = rsc::MakeTrace(kTraceBase, kTraceSize, "trace0"),
       .buffers = rsc::MakeCarveout(rsc::kAddrAny, 2 * 256 * 512, "vdev0buffer"),
       .vdev = rsc::MakeRpmsgVdev(
-          rsc::kAddrAny, (1u << 0) | (1u << 29),
+          rsc::kAddrAny, (1u << 0) | (1u << 16) | (1u << 29),
           {{rsc::kAddrAny, 4096, 256, rsc::kAddrAny}, {rsc::kAddrAny, 4096, 256, rsc::kAddrAny}}),
   };
   constexpr RpmsgResourceTable now = MakeRpmsgResourceTable();

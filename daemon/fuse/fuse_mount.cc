@@ -228,7 +228,7 @@ int OpTruncate(const char* path, off_t, struct fuse_file_info*) {
   return t == NodeType::kDirectory ? -EISDIR : 0;
 }
 
-int OpIoctl(const char*, unsigned int cmd, void*, struct fuse_file_info* fi, unsigned int flags,
+int OpIoctl(const char*, unsigned int cmd, void* arg, struct fuse_file_info* fi, unsigned int flags,
             void* data) {
   Impl& self = Impl::Self();
   Handle* h = Impl::HandleOf(fi);
@@ -240,7 +240,12 @@ int OpIoctl(const char*, unsigned int cmd, void*, struct fuse_file_info* fi, uns
     if ((_IOC_DIR(cmd) & _IOC_WRITE) == 0 && size != 0) return -EINVAL;
     return self.rpmsg.ControlIoctl(h->node.index, cmd, data, size);
   }
-  if (h->node.type == NodeType::kEndpoint) return self.rpmsg.EndpointIoctl(h->node.index, cmd);
+  if (h->node.type == NodeType::kEndpoint) {
+    // RPMSG_SET_INCOMING_FLOWCONTROL takes its value in `arg` itself, as
+    // Linux's rpmsg_char does; GET_OUTGOING's int goes back through `data`.
+    return self.rpmsg.EndpointIoctl(h->node.index, cmd, reinterpret_cast<std::uintptr_t>(arg), data,
+                                    size);
+  }
   return -ENOTTY;
 }
 

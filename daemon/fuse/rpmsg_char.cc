@@ -8,7 +8,16 @@
 #include <cstdio>
 #include <cstring>
 
+#include "tandem/rpmsg/errors.h"
 #include "tandem/rpmsg/wire.h"
+
+// Newer than Debian 12's 6.1 uapi headers (Linux 6.5, rpmsg_char.c).
+#ifndef RPMSG_GET_OUTGOING_FLOWCONTROL
+#define RPMSG_GET_OUTGOING_FLOWCONTROL _IOR(0xb5, 0x5, int)
+#endif
+#ifndef RPMSG_SET_INCOMING_FLOWCONTROL
+#define RPMSG_SET_INCOMING_FLOWCONTROL _IOR(0xb5, 0x6, int)
+#endif
 
 namespace tandem::daemon::fuse {
 
@@ -161,6 +170,33 @@ ssize_t EndpointDevice::Write(const char* buf, std::size_t size, bool nonblock) 
   }
 }
 
+int EndpointDevice::FlowIoctl(unsigned int cmd, std::uintptr_t value, int* out) {
+  if (cmd == RPMSG_SET_INCOMING_FLOWCONTROL && value > 1) return -EINVAL;  // as rpmsg_char.c
+  auto& bus = remote_.session().bus();
+  hosted::MutexGuard lock(mutex_);
+  if (!open_ || destroyed_.load()) return -EPIPE;
+  Status s;
+  if (cmd == RPMSG_GET_OUTGOING_FLOWCONTROL) {
+    const std::uint32_t dst = info_.dst != rpmsg::kAddrAny ? info_.dst : endpoint_.peer();
+    auto paused = bus.OutgoingPaused(endpoint_, dst);
+    if (paused.ok()) {
+      *out = *paused ? 1 : 0;
+      return 0;
+    }
+    s = paused.status();
+  } else {
+    s = bus.SetIncomingFlow(endpoint_, value != 0);
+    if (s.ok()) return 0;
+  }
+  switch (s.code()) {
+    case StatusCode::kUnimplemented: return -EOPNOTSUPP;
+    case StatusCode::kDeadlineExceeded:
+    case StatusCode::kUnavailable: return -ETIMEDOUT;
+    case StatusCode::kFailedPrecondition: return s.Is(rpmsg::kNoPeerAddress) ? -EINVAL : -EPIPE;
+    default: return -EPIPE;
+  }
+}
+
 unsigned EndpointDevice::Poll(std::unique_ptr<PollWaiter> waiter) {
   if (destroyed_.load()) return POLLERR | POLLHUP;
   if (waiter) {
@@ -253,7 +289,16 @@ int RpmsgChar::ControlIoctl(int ctrl, unsigned int cmd, const void* arg, std::si
   return ReleaseDevice(ctrl, info);
 }
 
-int RpmsgChar::EndpointIoctl(int number, unsigned int cmd) {
+int RpmsgChar::EndpointIoctl(int number, unsigned int cmd, std::uintptr_t arg, void* out,
+                             std::size_t size) {
+  if (cmd == RPMSG_GET_OUTGOING_FLOWCONTROL || cmd == RPMSG_SET_INCOMING_FLOWCONTROL) {
+    std::shared_ptr<EndpointDevice> device = Endpoint(number);
+    if (!device) return -EPIPE;
+    int value = 0;
+    const int r = device->FlowIoctl(cmd, arg, &value);
+    if (r == 0 && out != nullptr && size >= sizeof(value)) std::memcpy(out, &value, sizeof(value));
+    return r;
+  }
   if (cmd != RPMSG_DESTROY_EPT_IOCTL) return -EINVAL;
   std::shared_ptr<EndpointDevice> device;
   {

@@ -84,6 +84,13 @@ class EndpointDevice final : private rpmsg::MessageHandler {
   // POLLIN/POLLOUT/POLLERR now; `waiter` (may be null) is notified once
   // when a message arrives.
   unsigned Poll(std::unique_ptr<PollWaiter> waiter) TANDEM_EXCLUDES(mutex_);
+  // RPMSG_GET_OUTGOING_FLOWCONTROL (*out: 1 while the remote has paused
+  // this endpoint) and RPMSG_SET_INCOMING_FLOWCONTROL (`value` as Linux
+  // takes it, by value: 1 asks the remote to pause, 0 to resume; else
+  // -EINVAL). -EOPNOTSUPP when the remote did not negotiate flow control
+  // (docs/flow_control.md), -EPIPE when not open or destroyed, -ETIMEDOUT
+  // with no buffer for the request.
+  int FlowIoctl(unsigned int cmd, std::uintptr_t value, int* out) TANDEM_EXCLUDES(mutex_);
   // RPMSG_DESTROY_EPT_IOCTL, a released device, the daemon's exit.
   void Destroy() TANDEM_EXCLUDES(mutex_);
   bool destroyed() const { return destroyed_.load(); }
@@ -133,8 +140,11 @@ class RpmsgChar {
   // An ioctl on /dev/rpmsg_ctrlN: 0 or -errno. `arg` holds `size` bytes.
   int ControlIoctl(int ctrl, unsigned int cmd, const void* arg, std::size_t size)
       TANDEM_EXCLUDES(mutex_);
-  // An ioctl on /dev/rpmsgN.
-  int EndpointIoctl(int number, unsigned int cmd) TANDEM_EXCLUDES(mutex_);
+  // An ioctl on /dev/rpmsgN: RPMSG_DESTROY_EPT_IOCTL and the flow-control
+  // pair (EndpointDevice::FlowIoctl); `arg` is the caller's argument as
+  // passed, `out` holds `size` bytes to return.
+  int EndpointIoctl(int number, unsigned int cmd, std::uintptr_t arg, void* out, std::size_t size)
+      TANDEM_EXCLUDES(mutex_);
 
   std::shared_ptr<EndpointDevice> Endpoint(int number) const TANDEM_EXCLUDES(mutex_);
   std::vector<int> EndpointNumbers() const TANDEM_EXCLUDES(mutex_);

@@ -9,7 +9,9 @@
 //   0x405  tandem-large-echo           echo of messages up to 16 KiB, fragmented
 //                                      where the host accepted large messages
 //                                      (docs/large_messages.md)
-//   0x406  tandem-bulk-source          bulk zero-copy blocks in "bulk0" (tandem bulk)
+//   0x406  tandem-stream               numbered messages, honours flow control
+//                                      (docs/flow_control.md)
+//   0x407  tandem-bulk-source          bulk zero-copy blocks in "bulk0" (tandem bulk)
 //
 // Addresses follow the creation order below (RemoteBus allocates from
 // 0x400 up). Everything else - boot, DRIVER_OK, the mailbox, shutdown and

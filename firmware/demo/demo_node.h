@@ -15,7 +15,7 @@ namespace tandem::remote::demo {
 // tandem-bench-sink (0x403) and tandem-bench-source (0x404), to a node made from `bsp` and
 // `config`, and runs it; returns its exit code. Call once: the node and the services are static.
 // With a non-empty `bulk_pool` (the image's "bulk0" carve-out, docs/bulk_buffers.md) it also serves
-// tandem-bulk-source (0x406).
+// tandem-bulk-source (0x407).
 int RunDemo(const TandemBsp& bsp, const RemoteNodeConfig& config, shm::Region bulk_pool = {});
 
 }  // namespace tandem::remote::demo

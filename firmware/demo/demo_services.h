@@ -136,4 +136,38 @@ class LargeEchoService final : public rpmsg::MessageHandler,
   rpmsg::LargeEndpoint large_;
 };
 
+// "tandem-stream": a producer that honours flow control
+// (docs/flow_control.md). A request of 4 bytes (little-endian count, 1 to
+// kMaxCount) from an endpoint starts a stream of `count` 8-byte messages to
+// it: little-endian sequence number (0..count-1), then count. A new request
+// from the same address restarts its stream; at most kMaxStreams streams
+// run at once (a request beyond them is answered with count 0 and seq
+// 0xFFFFFFFF). The messages go from the main loop, kBurst per stream per
+// iteration, so that a pause the host sends is seen within a burst; while
+// the host has paused a stream's destination nothing is sent to it (and
+// nothing is lost: the stream resumes where it stopped).
+class StreamService final : public rpmsg::MessageHandler, public LoopHook {
+ public:
+  static constexpr const char* kName = "tandem-stream";
+  static constexpr std::uint32_t kMaxCount = 10'000'000;
+  static constexpr std::size_t kMaxStreams = 4;
+  static constexpr std::uint32_t kBurst = 16;
+  explicit StreamService(RemoteNode& node) : node_(node) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override;
+  void OnLoop(RemoteNode& node) override;
+  // Streams that found their destination paused, over the service's life.
+  std::uint32_t paused_turns() const { return paused_turns_; }
+
+ private:
+  struct Stream {
+    std::uint32_t dst = 0;
+    std::uint32_t next = 0;
+    std::uint32_t count = 0;  // 0: free
+  };
+  RemoteNode& node_;
+  rpmsg::Endpoint* endpoint_ = nullptr;
+  Stream streams_[kMaxStreams] = {};
+  std::uint32_t paused_turns_ = 0;
+};
+
 }  // namespace tandem::remote::demo

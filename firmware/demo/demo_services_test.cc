@@ -288,5 +288,69 @@ TEST_F(LargeEchoTest, WithoutTheBitItIsAPlainEchoUpToTheMtu) {
   EXPECT_EQ(large_.large().stats().bad, 0u);
 }
 
+// tandem-stream honours the host's pause (docs/flow_control.md): once the
+// host pauses it, nothing more is sent beyond what the host already had;
+// after the resume the stream goes on where it stopped, in order, whole.
+TEST(StreamServiceTest, StopsWhilePausedAndResumesWhereItStopped) {
+  FakeBoard board;
+  FakeHost host(board);
+  RemoteNode node(board.bsp(), host.node_config("demo"));
+  StreamService stream(node);
+  rpmsg::Endpoint endpoint;
+  RecordingDriver driver;
+  ASSERT_TRUE(node.AddEndpoint(endpoint, StreamService::kName, stream).ok());
+  node.SetLoopHook(&stream);
+  ASSERT_TRUE(host.bus().RegisterDriver(StreamService::kName, driver).ok());
+  constexpr std::uint32_t kCount = 600;
+  enum class Step { kRequest, kPause, kPaused, kDone } step = Step::kRequest;
+  std::size_t at_pause = 0;
+  int paused_turns = 0;
+  board.on_wait = [&] {
+    if (board.waits == 1) host.Boot();
+    host.Poll().IgnoreError();
+    if (driver.bound.empty()) return;
+    rpmsg::Channel& ch = *driver.bound[0];
+    switch (step) {
+      case Step::kRequest: {
+        EXPECT_TRUE(host.bus().flow_control());
+        const std::string request{static_cast<char>(kCount & 0xFF), static_cast<char>(kCount >> 8),
+                                  0, 0};
+        EXPECT_TRUE(ch.TrySend(Bytes(request)).ok());
+        step = Step::kPause;
+        break;
+      }
+      case Step::kPause:
+        if (driver.messages.empty()) break;
+        EXPECT_TRUE(host.bus().SetIncomingFlow(ch.endpoint(), true).ok());
+        at_pause = driver.messages.size();
+        step = Step::kPaused;
+        break;
+      case Step::kPaused:
+        // The remote saw the pause at its next poll: at most one burst more.
+        if (++paused_turns < 20) break;
+        EXPECT_LE(driver.messages.size(), at_pause + StreamService::kBurst);
+        EXPECT_LT(driver.messages.size(), kCount);
+        EXPECT_GT(stream.paused_turns(), 0u);
+        EXPECT_TRUE(host.bus().SetIncomingFlow(ch.endpoint(), false).ok());
+        step = Step::kDone;
+        break;
+      case Step::kDone:
+        if (driver.messages.size() >= kCount && board.inbox.empty()) {
+          board.inbox.push_back(mailbox::kShutdown);
+        }
+        break;
+    }
+  };
+  EXPECT_EQ(node.Run(), RemoteNode::kExitClean);
+  ASSERT_EQ(driver.messages.size(), kCount);
+  for (std::uint32_t i = 0; i < kCount; ++i) {
+    const std::string& m = driver.messages[i].text;
+    ASSERT_EQ(m.size(), 8u);
+    const std::uint32_t seq = static_cast<std::uint8_t>(m[0]) |
+                              static_cast<std::uint32_t>(static_cast<std::uint8_t>(m[1])) << 8;
+    EXPECT_EQ(seq, i);
+  }
+}
+
 }  // namespace
 }  // namespace tandem::remote::demo

@@ -5,7 +5,9 @@
 // addresses and flags, arbitrary bytes are poked into the rings and
 // buffers, and the bus polls, sends, holds, releases, receives and resets.
 // Nothing may crash, touch memory outside the shared region (ASan), hang,
-// or lose a buffer (the counters must always add up).
+// or lose a buffer (the counters must always add up). With flow control on
+// (mode bit 3), messages to address 54 carry fuzzed flow-control requests
+// (docs/flow_control.md) and the bus pauses, resumes and sends through them.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -41,7 +43,8 @@ class Input {
   std::uint32_t U32() { return U16() | (static_cast<std::uint32_t>(U16()) << 16); }
   // An address that is usually interesting: one of ours, 0x35, ANY, or raw.
   std::uint32_t Addr() {
-    switch (U8() % 6) {
+    switch (U8() % 7) {
+      case 6: return kFlowControlAddress;
       case 0: return kNsAddress;
       case 1: return 0x400;
       case 2: return 0x401;
@@ -69,9 +72,16 @@ std::size_t FillMessage(Input& in, ByteSpan out) {
     return n;
   }
   const std::uint32_t src = in.Addr();
-  const std::uint32_t dst = shape % 4 == 1 ? kNsAddress : in.Addr();
+  const bool flow = shape % 4 == 2 && (shape & 0x10) != 0;
+  const std::uint32_t dst = shape % 4 == 1 ? kNsAddress : flow ? kFlowControlAddress : in.Addr();
   std::size_t payload = 0;
-  if (dst == kNsAddress && (shape & 0x10) == 0) {
+  if (flow) {  // a flow-control request, mostly well-formed
+    FlowMessage f = MakeFlowMessage((shape & 0x20) ? in.Addr() : src, in.Addr(), in.U8() & 1);
+    if (shape & 0x40) f.flags.set(in.U32());
+    payload = (shape & 0x08) ? in.U8() % (sizeof(f) + 5) : sizeof(f);
+    std::memset(out.data() + kHeaderSize, 0, payload);
+    std::memcpy(out.data() + kHeaderSize, &f, payload < sizeof(f) ? payload : sizeof(f));
+  } else if (dst == kNsAddress && (shape & 0x10) == 0) {
     static const char* kNames[] = {"svc", "echo", "rpmsg-tty", "x"};
     NsMessage ns = MakeNsMessage(kNames[in.U8() % 4], in.Addr(),
                                  (in.U8() & 1) ? NsFlags::kDestroy : NsFlags::kCreate);
@@ -115,7 +125,8 @@ class Driver final : public ChannelHandler {
   Holder& holder_;
 };
 
-BusConfig Config(tandem::testing::FakeShm& mem, bool event_idx, bool name_service) {
+BusConfig Config(tandem::testing::FakeShm& mem, bool event_idx, bool name_service,
+                 bool flow_control) {
   BusConfig c;
   c.vring0 = {mem.region().Sub(0, kRingStride).value(), kNum, kAlign, 0};
   c.vring1 = {mem.region().Sub(kRingStride, kRingStride).value(), kNum, kAlign, 1};
@@ -123,6 +134,7 @@ BusConfig Config(tandem::testing::FakeShm& mem, bool event_idx, bool name_servic
   c.buffer_size = kBufferSize;
   c.event_idx = event_idx;
   c.name_service = name_service;
+  c.flow_control = flow_control;
   return c;
 }
 
@@ -146,11 +158,21 @@ struct Platform {
   BusPlatform Get() { return {notifier, lock, waiter}; }
 };
 
-void FuzzHost(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool name_service) {
+// Flow-control calls on `ep`: whatever the peer did, they answer cleanly.
+void FlowCall(Input& in, Bus& bus, Endpoint& ep) {
+  switch (in.U8() % 3) {
+    case 0: (void)bus.SetIncomingFlow(ep, (in.U8() & 1) != 0, Timeout::None()); break;
+    case 1: (void)bus.OutgoingPaused(ep, in.Addr()); break;
+    default: (void)bus.IncomingPaused(ep); break;
+  }
+}
+
+void FuzzHost(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool name_service,
+              bool flow_control) {
   Platform platform;
   auto storage = std::make_unique<HostBusStorage<kNum, 16, 4>>();
   HostBus host(platform.Get(), storage->memory());
-  BusConfig config = Config(mem, event_idx, name_service);
+  BusConfig config = Config(mem, event_idx, name_service, flow_control);
   if (!host.Start(config).ok()) __builtin_trap();
   // The hand-driven remote.
   virtio::DeviceQueue dev0 =
@@ -169,7 +191,8 @@ void FuzzHost(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool nam
   std::array<std::byte, kBufferSize> buf;
 
   for (int step = 0; step < 256 && !in.empty(); ++step) {
-    switch (in.U8() % 12) {
+    switch (in.U8() % 13) {
+      case 12: FlowCall(in, host, ep); break;
       case 0: Poke(in, mem); break;
       case 1: {  // the remote fills a posted buffer and returns it
         auto chain = dev0.Pop(config.vring0.ring);
@@ -230,11 +253,12 @@ void FuzzHost(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool nam
   holder.ReleaseAll();
 }
 
-void FuzzRemote(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool name_service) {
+void FuzzRemote(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool name_service,
+                bool flow_control) {
   Platform platform;
   auto storage = std::make_unique<RemoteBusStorage<kNum, 16>>();
   RemoteBus remote(platform.Get(), storage->memory());
-  BusConfig config = Config(mem, event_idx, name_service);
+  BusConfig config = Config(mem, event_idx, name_service, flow_control);
   // The hand-driven host initializes the rings first, as a host would.
   virtio::DriverDescState st0[kNum], st1[kNum];
   auto drv0 =
@@ -261,7 +285,8 @@ void FuzzRemote(Input& in, tandem::testing::FakeShm& mem, bool event_idx, bool n
   };
 
   for (int step = 0; step < 256 && !in.empty(); ++step) {
-    switch (in.U8() % 12) {
+    switch (in.U8() % 13) {
+      case 12: FlowCall(in, remote, svc); break;
       case 0: Poke(in, mem); break;
       case 1: {  // the host sends: a buffer with a fuzzed message in vring1
         const std::size_t index = kNum + in.U8() % kNum;
@@ -334,10 +359,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t mode = in.U8();
   const bool event_idx = (mode & 2) != 0;
   const bool name_service = (mode & 4) == 0;
+  const bool flow_control = (mode & 8) != 0;
   if (mode & 1) {
-    FuzzRemote(in, mem, event_idx, name_service);
+    FuzzRemote(in, mem, event_idx, name_service, flow_control);
   } else {
-    FuzzHost(in, mem, event_idx, name_service);
+    FuzzHost(in, mem, event_idx, name_service, flow_control);
   }
   return 0;
 }

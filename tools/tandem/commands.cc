@@ -865,6 +865,116 @@ int Send(const Global& g, const std::string& channel, const std::vector<std::str
   return kExitOk;
 }
 
+int Stream(const Global& g, std::uint32_t count, int delay_us, bool manual, int pause_ms) {
+  ChannelClient ch;
+  ChannelSpec spec;
+  spec.remote = g.name;
+  spec.channel = "tandem-stream";
+  spec.flow_auto = !manual;
+  if (Error e = ChannelClient::Open(Options(g), spec, &ch); !e.ok()) return Report("stream", e);
+  SaySpawned(ch.started_pid(), g);
+  if (!ch.flow_control() && !g.json) {
+    std::fprintf(stderr,
+                 "tandem stream: the remote has no flow control: a slow reader loses "
+                 "messages\n");
+  }
+  std::byte request[4];
+  for (int i = 0; i < 4; ++i) request[i] = static_cast<std::byte>(count >> (8 * i));
+  if (Error e = ch.Send(ConstByteSpan(request, 4)); !e.ok()) return Report("stream", e);
+  std::uint32_t received = 0, next = 0, out_of_order = 0, during_pause = 0;
+  std::uint64_t dropped = 0, auto_pauses = 0, remote_pauses = 0;
+  bool paused_by_hand = false, pause_done = pause_ms <= 0;
+  while (received < count) {
+    if (!pause_done && received >= count / 4) {
+      pause_done = true;
+      if (Error e = ch.SetIncomingFlow(true); !e.ok()) return Report("stream", e);
+      paused_by_hand = true;
+      const auto until = Clock::now() + std::chrono::milliseconds(pause_ms);
+      const std::uint32_t before = received;
+      while (Clock::now() < until) {  // what was in flight still arrives
+        ChannelClient::Incoming in;
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+        Error e = ch.Receive(&in, std::max(left, std::chrono::milliseconds(1)));
+        if (e.code == StatusCode::kDeadlineExceeded) break;
+        if (!e.ok()) return Report("stream", e);
+        if (!in.is_event && in.payload.size() == 8) {
+          const std::uint32_t seq = static_cast<std::uint32_t>(in.payload[0]) |
+                                    static_cast<std::uint32_t>(in.payload[1]) << 8 |
+                                    static_cast<std::uint32_t>(in.payload[2]) << 16 |
+                                    static_cast<std::uint32_t>(in.payload[3]) << 24;
+          if (seq != next) ++out_of_order;
+          next = seq + 1;
+          ++received;
+        }
+      }
+      during_pause = received - before;
+      if (Error e = ch.SetIncomingFlow(false); !e.ok()) return Report("stream", e);
+      continue;
+    }
+    ChannelClient::Incoming in;
+    Error e = ch.Receive(&in, std::chrono::seconds(10));
+    if (e.code == StatusCode::kDeadlineExceeded) {
+      std::fprintf(stderr, "tandem stream: nothing for 10 s after %u of %u messages\n", received,
+                   count);
+      break;
+    }
+    if (!e.ok()) return Report("stream", e);
+    if (in.is_event) {
+      const std::string kind = in.event.value("event", "");
+      if (kind == "dropped") dropped += in.event.value("count", std::uint64_t{0});
+      if (kind == "flow" && in.event.value("auto", false) &&
+          in.event.value("incoming_paused", false)) {
+        ++auto_pauses;
+      }
+      if (kind == "flow" && in.event.value("outgoing_paused", false)) ++remote_pauses;
+      if (kind == "down")
+        return Report("stream", Error{StatusCode::kAborted, "the link went down"});
+      continue;
+    }
+    if (in.payload.size() != 8) continue;
+    const std::uint32_t seq = static_cast<std::uint32_t>(in.payload[0]) |
+                              static_cast<std::uint32_t>(in.payload[1]) << 8 |
+                              static_cast<std::uint32_t>(in.payload[2]) << 16 |
+                              static_cast<std::uint32_t>(in.payload[3]) << 24;
+    if (seq == 0xFFFFFFFFu) {
+      return Report("stream", Error{StatusCode::kResourceExhausted,
+                                    "the remote runs as many streams as it can"});
+    }
+    if (seq != next) ++out_of_order;
+    next = seq + 1;
+    ++received;
+    if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+  }
+  const std::uint64_t lost = count - received;
+  if (g.json) {
+    PrintJson({{"count", count},
+               {"received", received},
+               {"lost", lost},
+               {"dropped", dropped},
+               {"out_of_order", out_of_order},
+               {"flow_control", ch.flow_control()},
+               {"flow", manual ? "manual" : "auto"},
+               {"auto_pauses", auto_pauses},
+               {"paused_by_hand", paused_by_hand},
+               {"received_while_paused", during_pause}});
+  } else {
+    std::printf("tandem-stream: %u of %u messages, %s, %" PRIu64 " lost\n", received, count,
+                out_of_order == 0 ? "in order" : "OUT OF ORDER", lost);
+    std::printf("flow control: %s, %s; the daemon paused the remote %" PRIu64 " times\n",
+                ch.flow_control() ? "negotiated" : "not negotiated", manual ? "manual" : "auto",
+                auto_pauses);
+    if (paused_by_hand) {
+      std::printf(
+          "paused by hand for %d ms: %u messages arrived (queued in the daemon or in flight before "
+          "the pause)\n",
+          pause_ms, during_pause);
+    }
+  }
+  (void)remote_pauses;
+  return lost == 0 && out_of_order == 0 && dropped == 0 ? kExitOk : kExitFailed;
+}
+
 int Tty(const Global& g, const std::string& channel, bool large) {
   ChannelClient ch;
   if (Error e = OpenChannel(g, channel, &ch, large); !e.ok()) return Report("tty", e);

@@ -65,6 +65,11 @@ int Echo(const Global& g, const std::vector<std::string>& words, bool large = fa
 int Send(const Global& g, const std::string& channel, const std::vector<std::string>& words,
          std::chrono::milliseconds wait, bool large = false);
 int Tty(const Global& g, const std::string& channel = "rpmsg-tty", bool large = false);
+// Flow control (docs/flow_control.md): N numbered messages from the demo's
+// tandem-stream, read `delay_us` apart; the daemon pauses the remote while
+// this client's queue is half full (unless `manual`); `pause_ms` > 0 also
+// pauses it by hand once for that long. Checks order and loss.
+int Stream(const Global& g, std::uint32_t count, int delay_us, bool manual, int pause_ms);
 
 struct BenchOptions {
   std::string firmware;

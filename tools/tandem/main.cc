@@ -180,6 +180,24 @@ int main(int argc, char** argv) {
   tty->add_flag("--large", large,
                 "lines go whole, not split at the MTU, if the link and the service take "
                 "large messages (e.g. tandem tty tandem-large-echo --large)");
+  auto* streamcmd = app.add_subcommand(
+      "stream", "numbered messages from tandem-stream, flow-controlled (docs/flow_control.md)");
+  std::uint32_t stream_count = 10000;
+  int stream_delay_us = 0;
+  bool stream_manual = false;
+  int stream_pause_ms = 0;
+  streamcmd->add_option("-c,--count", stream_count, "messages")
+      ->default_val(10000)
+      ->check(CLI::Range(1u, 10000000u));
+  streamcmd->add_option("-d,--delay", stream_delay_us, "microseconds between reads (a slow reader)")
+      ->default_val(0)
+      ->check(CLI::Range(0, 1000000));
+  streamcmd->add_flag("--manual", stream_manual, "no automatic pause by the daemon");
+  streamcmd
+      ->add_option("-p,--pause", stream_pause_ms,
+                   "pause the remote by hand for MS ms after a quarter")
+      ->default_val(0)
+      ->check(CLI::Range(0, 60000));
 
   auto* benchcmd = app.add_subcommand(
       "bench", "latency, streaming, scaling and idle cost, next to the machine's limits");
@@ -295,5 +313,8 @@ int main(int argc, char** argv) {
   if (*echo) return Echo(g, words, large, echo_size);
   if (*send) return Send(g, channel, words, std::chrono::milliseconds(wait_ms), large);
   if (*tty) return Tty(g, tty_channel, large);
+  if (*streamcmd) {
+    return Stream(g, stream_count, stream_delay_us, stream_manual, stream_pause_ms);
+  }
   return kExitUsage;
 }

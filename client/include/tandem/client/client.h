@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -112,6 +113,19 @@ struct ChannelSpec {
   // negotiated Tandem's large-message bit (then large() and max_message());
   // the service on the other side must have opted in too.
   bool large = false;
+  // Flow control (docs/flow_control.md): "auto" lets the daemon pause the
+  // remote's sending to this client while its queue in the daemon is half
+  // full, and resume it when it drained; "manual": only SetIncomingFlow().
+  bool flow_auto = false;
+};
+
+// The flow-control state of a channel (docs/flow_control.md).
+struct FlowState {
+  bool supported = false;        // the remote negotiated flow control
+  bool incoming_paused = false;  // the remote was asked to pause sending to us
+  bool outgoing_paused = false;  // the remote asked us to pause (sends wait)
+  bool automatic = false;        // the daemon pauses and resumes for our queue
+  std::uint64_t auto_pauses = 0;
 };
 
 class ChannelClient {
@@ -143,6 +157,16 @@ class ChannelClient {
   // The next message or event; kDeadlineExceeded after `timeout`.
   Error Receive(Incoming* out, std::chrono::milliseconds timeout);
 
+  // Flow control (docs/flow_control.md), what RPMSG_SET_INCOMING_FLOWCONTROL
+  // and RPMSG_GET_OUTGOING_FLOWCONTROL are for a /dev/rpmsgN: asks the
+  // remote to pause (true) or resume sending to this endpoint, or reads the
+  // state. kUnimplemented when the remote did not negotiate it. Messages
+  // and events that arrive meanwhile are kept for Receive().
+  Error SetIncomingFlow(bool pause, FlowState* state = nullptr,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  Error GetFlow(FlowState* state, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  bool flow_control() const { return flow_control_; }  // negotiated, at open
+
  private:
   Packets packets_;
   std::uint32_t src_ = 0;
@@ -153,7 +177,11 @@ class ChannelClient {
   std::size_t max_message_ = 0;
   std::string name_;
   pid_t started_pid_ = 0;
+  bool flow_control_ = false;
   std::vector<std::byte> scratch_;
+  std::deque<Incoming> stash_;  // what arrived while a control request waited
+  Error Control(const Json& request, FlowState* state, std::chrono::milliseconds timeout);
+  Error ReceiveFrame(Incoming* out, std::chrono::milliseconds timeout);
 };
 
 }  // namespace tandem::client

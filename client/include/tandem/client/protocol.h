@@ -18,7 +18,15 @@
 // Events from the daemon: "down" (the link went away: stop, crash,
 // recovery), "up" (announced again; "dst" may have changed), "dropped"
 // ("count": messages lost because this client read too slowly),
-// "send_failed" ("error", "code": a message could not be sent).
+// "send_failed" ("error", "code": a message could not be sent), "flow"
+// (flow control, docs/flow_control.md: "outgoing_paused" when the remote
+// paused or resumed this endpoint, "incoming_paused" with "auto": true when
+// the daemon paused or resumed the remote for this client's queue, and the
+// answer to a kFrameControl request with "reply": true).
+// From the client, kFrameControl: a JSON object {"op": "flow"} (query) or
+// {"op": "flow", "pause": true|false} (RPMSG_SET_INCOMING_FLOWCONTROL),
+// answered by a "flow" event with "reply": true, "supported",
+// "incoming_paused", "outgoing_paused", or "error" and "code".
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -30,6 +38,7 @@ inline constexpr char kSocketName[] = "tandemd.sock";
 
 inline constexpr std::uint8_t kFrameMessage = 0;
 inline constexpr std::uint8_t kFrameEvent = 1;
+inline constexpr std::uint8_t kFrameControl = 2;  // client -> daemon only
 
 // Largest packet either side sends or accepts: a JSON reply (trace text,
 // listings) or one framed message. Larger requests are refused.

@@ -11,6 +11,14 @@
 // thread moves the queue to the socket without blocking and sends what the
 // client writes (blocking up to the send timeout: that client waits, no
 // one else).
+//
+// Flow control (docs/flow_control.md), when the remote negotiated it: the
+// client may pause and resume the remote's sending to it (a kFrameControl
+// request), hears when the remote pauses it (a "flow" event), and with
+// "flow": "auto" in its open request the daemon pauses the remote itself
+// when this client's queue reaches kPauseAt and resumes it at kResumeAt:
+// the remote has at most one ring of messages in flight (256) after the
+// pause, so a producer that honours it never overflows the queue.
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -40,6 +48,8 @@ class ChannelSession final : private rpmsg::MessageHandler,
   static constexpr std::size_t kMaxQueued = 1024;
   // Reassembly space of a large session: what one client packet carries.
   static constexpr std::size_t kMaxLargeMessage = 64 * 1024;
+  static constexpr std::size_t kPauseAt = kMaxQueued / 2;
+  static constexpr std::size_t kResumeAt = kMaxQueued / 4;
 
   ChannelSession(ManagedRemote& remote, int socket_fd);
   ~ChannelSession();  // destroys the endpoint before the queue goes
@@ -57,10 +67,22 @@ class ChannelSession final : private rpmsg::MessageHandler,
   void OnLargeMessageError(rpmsg::Endpoint& endpoint, const Status& error) override;
   std::uint64_t NowNs() override;
   void Queue(ConstByteSpan payload);
+  void OnPeerFlow(rpmsg::Endpoint& endpoint, std::uint32_t peer, bool paused) override;
+  // Flow control on the connection thread: the client's request, the
+  // automatic pause/resume, and telling the client what the remote did.
+  void HandleControl(const client::Json& request, const std::atomic<bool>& stop);
+  tandem::Status SetIncomingFlow(bool pause, const std::atomic<bool>& stop);
+  void AutoFlow(const std::atomic<bool>& stop);
+  void ReportPeerFlow();
   // Sends queued messages and pending events until the socket is full;
   // false when the client is gone.
   bool Flush();
   bool SendEvent(const client::Json& event);
+  // Flow events go out in order with the messages, never blocking the
+  // connection thread (which must keep watching the queue): at most
+  // kMaxFlowEvents wait, the oldest goes first.
+  void QueueFlowEvent(const client::Json& event);
+  static constexpr std::size_t kMaxFlowEvents = 64;
   void HandleFrame(const std::vector<std::byte>& frame, const std::atomic<bool>& stop);
   void CheckLink();
   void CheckLarge();
@@ -90,6 +112,23 @@ class ChannelSession final : private rpmsg::MessageHandler,
   std::uint64_t dropped_ TANDEM_GUARDED_BY(mutex_) = 0;
   std::uint64_t dropped_reported_ = 0;  // connection thread only
   std::vector<std::byte> pending_;      // a frame the socket had no room for
+
+  // Flow control; connection thread unless atomic.
+  // The automatic pause is decided on the event thread as the message that
+  // reaches kPauseAt is queued (a non-blocking send), so the in-flight
+  // bound holds however late the connection thread runs; the resume, and a
+  // pause that found no buffer at once, are the connection thread's.
+  std::atomic<bool> flow_auto_{false};         // "flow": "auto", and supported
+  std::atomic<bool> auto_paused_{false};       // the automatic pause is on (or being sent)
+  std::atomic<bool> pause_failed_{false};      // ... but found no buffer: send it blocking
+  std::atomic<bool> paused_by_client_{false};  // the client paused: auto leaves it
+  std::atomic<std::uint64_t> auto_pauses_{0};
+  std::uint64_t auto_pauses_reported_ = 0;
+  std::deque<std::vector<std::byte>> flow_events_;  // framed, waiting for the socket
+  static constexpr std::size_t kFlushBatch = 64;
+  bool flush_more_ = false;   // the last Flush() stopped after a batch
+  bool peer_paused_ = false;  // the remote paused us, as last reported
+  std::atomic<bool> peer_flow_changed_{false};
 };
 
 }  // namespace tandem::daemon

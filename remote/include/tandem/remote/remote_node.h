@@ -160,6 +160,9 @@ class RemoteNode final : private vdev::RemoteLinkListener {
   // kFailedPrecondition once Run() has started.
   Status AddEndpoint(rpmsg::Endpoint& endpoint, const char* name, rpmsg::MessageHandler& handler);
   void SetLoopHook(LoopHook* hook) { hook_ = hook; }
+  // From LoopHook::OnLoop: run the next iteration at once instead of waiting
+  // for the mailbox (a service with more to send, e.g. a stream).
+  void LoopAgain() { poll_again_ = true; }
   // Who gets the host's priority events (none: they are counted, dropped).
   void SetEventHandler(EventHandler* handler) { event_handler_ = handler; }
 

@@ -28,7 +28,8 @@ struct PairOptions {
   std::uint32_t buffer_size = kDefaultBufferSize;
   bool event_idx = true;
   bool name_service = true;
-  bool start = true;  // start host then remote in the constructor
+  bool flow_control = false;  // Tandem's flow-control feature negotiated
+  bool start = true;          // start host then remote in the constructor
   // Both sides' cache hooks (one shared memory, one recorder): the cache
   // maintenance tests of a non-coherent core (Cortex-M7).
   shm::CacheOps* cache = nullptr;
@@ -83,6 +84,7 @@ class BusPair {
     c.buffer_size = options_.buffer_size;
     c.event_idx = options_.event_idx;
     c.name_service = options_.name_service;
+    c.flow_control = options_.flow_control;
     return c;
   }
   Status StartHost() { return host_.Start(config()); }
@@ -121,7 +123,9 @@ class BusPair {
     const Stats r = remote_.stats();
     return h.rx_messages + h.tx_messages + r.rx_messages + r.tx_messages + h.ns_malformed +
            h.ns_rejected + r.ns_announcements + h.rx_no_endpoint + r.rx_no_endpoint +
-           h.rx_no_receiver + r.rx_no_receiver + h.rx_dst_any + r.rx_dst_any;
+           h.rx_no_receiver + r.rx_no_receiver + h.rx_dst_any + r.rx_dst_any + h.flow_received +
+           r.flow_received + h.flow_malformed + r.flow_malformed + h.flow_unknown + r.flow_unknown +
+           h.flow_evicted + r.flow_evicted;
   }
 
   PairOptions options_;

@@ -148,6 +148,9 @@ class FakeHost {
                 1};
     c.buffers = window_.region().Sub(kBuffersDa - kWindowDa, kRpmsgBufferAreaSize).value();
     c.buffer_size = kRpmsgBufferSize;
+    // As the table says it was negotiated (flow control, docs/flow_control.md).
+    c.flow_control =
+        (table_.vdev.body.gfeatures.get() & (1u << virtio::kRpmsgFeatureFlowControl)) != 0;
     return c;
   }
 

@@ -29,9 +29,12 @@ namespace tandem::remoteproc {
 // once the sizes validated), Tandem's large messages (bit 11,
 // rpmsg::kFeatureLargeMessages, docs/large_messages.md: no state in
 // the table, the host's RPMsg layer fragments only on endpoints that opted
-// in) and VIRTIO_RING_F_EVENT_IDX (bit 29, VirtIO 1.x 2.7.10).
+// in), Tandem's endpoint flow control (bit 16,
+// virtio::kRpmsgFeatureFlowControl, docs/flow_control.md) and
+// VIRTIO_RING_F_EVENT_IDX (bit 29, VirtIO 1.x 2.7.10). A Linux or OpenAMP
+// firmware never offers bits 11 and 16.
 inline constexpr std::uint32_t kSupportedVdevFeatures =
-    (1u << 0) | (1u << 2) | (1u << 11) | (1u << 29);
+    (1u << 0) | (1u << 2) | (1u << 11) | (1u << 16) | (1u << 29);
 
 struct VringResources {
   shm::Region ring;  // host view of exactly the ring (RingLayout size)
@@ -59,6 +62,8 @@ struct VdevResources {
   bool event_idx() const { return (features & (1u << 29)) != 0; }
   // Messages larger than a buffer may be fragmented (docs/large_messages.md).
   bool large_messages() const { return (features & (1u << 11)) != 0; }
+  // Endpoint flow control (virtio::kRpmsgFeatureFlowControl).
+  bool flow_control() const { return (features & (1u << 16)) != 0; }
 };
 
 // Told when the vdev appears and disappears (the host creates and destroys

@@ -81,6 +81,10 @@ struct BusConfig {
   bool event_idx = true;                           // VIRTIO_RING_F_EVENT_IDX negotiated
   bool name_service = true;                        // VIRTIO_RPMSG_F_NS negotiated
   Timeout send_timeout = kDefaultSendTimeout;      // for Send() without a timeout
+  // Tandem's endpoint flow control negotiated (virtio/features.h
+  // kRpmsgFeatureFlowControl, docs/flow_control.md). Off: address 54 is an
+  // ordinary address and no flow message is ever sent.
+  bool flow_control = false;
   // Remote only: the used length it returns for a host transmit buffer it
   // consumed (vring1). true: the descriptor's length, as OpenAMP's and
   // RPMsg-Lite's remotes do; OpenAMP's host takes the next send's room from
@@ -118,7 +122,9 @@ class Bus {
   Status SetHandler(Endpoint& endpoint, MessageHandler& handler);
   Status SetReceiveQueue(Endpoint& endpoint, std::span<RxBuffer> queue);
   // Unregisters; queued messages go back to the peer; the remote role
-  // announces NS DESTROY if it announced the endpoint. No-op if not created.
+  // announces NS DESTROY if it announced the endpoint; an endpoint that
+  // paused its peer (SetIncomingFlow) resumes it first, if a buffer is free
+  // at once. No-op if not created.
   void DestroyEndpoint(Endpoint& endpoint);
 
   // --- Sending ---------------------------------------------------------
@@ -145,6 +151,38 @@ class Bus {
   // peer (or to `dst`).
   Result<TxBuffer> AcquireTx(Endpoint& endpoint, Timeout timeout);
   Result<TxBuffer> AcquireTx(Endpoint& endpoint, std::uint32_t dst, Timeout timeout);
+
+  // --- Flow control (docs/flow_control.md) -----------------------------
+  // What Linux's rpmsg_char offers as RPMSG_SET_INCOMING_FLOWCONTROL and
+  // RPMSG_GET_OUTGOING_FLOWCONTROL, per endpoint and its peer, negotiated:
+  // every call returns kUnimplemented (kFlowControlNotNegotiated) when the
+  // peer did not accept the feature, and then nothing is ever sent.
+  //
+  // Asks the peer to pause (true) or resume (false) sending to `endpoint`
+  // (from its peer address): one 12-byte message to kFlowControlAddress,
+  // waiting up to `timeout` for a tx buffer like any send.
+  // kFailedPrecondition (kNoPeerAddress) while the peer is unknown.
+  Status SetIncomingFlow(Endpoint& endpoint, bool pause, Timeout timeout);
+  Status SetIncomingFlow(Endpoint& endpoint, bool pause) {
+    return SetIncomingFlow(endpoint, pause, send_timeout_);
+  }
+  // Whether the peer endpoint `dst` (default: the endpoint's peer) asked
+  // `endpoint` to pause sending to it. While it does, sends from the
+  // endpoint to it wait (up to their timeout, then kDeadlineExceeded
+  // kPeerPausedTimeout) or, non-blocking, return kUnavailable
+  // (kPeerPaused): never dropped. A new link starts resumed. An endpoint
+  // keeps at most Endpoint::kMaxPausedPeers paused destinations; a pause
+  // beyond that evicts the oldest (Stats::flow_evicted, no OnPeerFlow for
+  // it): the likely victim is the pause of a peer endpoint that went away.
+  // DestroyEndpoint() resumes the peer of an endpoint that paused it.
+  Result<bool> OutgoingPaused(const Endpoint& endpoint) const {
+    return OutgoingPaused(endpoint, kAddrAny);
+  }
+  Result<bool> OutgoingPaused(const Endpoint& endpoint, std::uint32_t dst) const;
+  // Whether we asked the peer to pause (the last SetIncomingFlow()).
+  Result<bool> IncomingPaused(const Endpoint& endpoint) const;
+  // Negotiated on the running link.
+  bool flow_control() const;
 
   // --- Receiving (queue endpoints) ------------------------------------
   // Copies the next message into `out`. kOutOfRange if it does not fit (the
@@ -303,6 +341,12 @@ class Bus {
   bool QueueStorageInUseLocked(std::span<RxBuffer> queue, const Endpoint* except) const;
   Status UsableLocked() const;
   void Deliver(const RxSlot& rx);
+  // A message to kFlowControlAddress with flow control on; returns the
+  // endpoint and handler to tell of a change (null: none).
+  MessageHandler* DeliverFlowLocked(ConstByteSpan payload, std::uint32_t src, Endpoint** endpoint,
+                                    bool* paused, Outbox& out);
+  // Index of `dst` among the endpoint's paused peers, -1 if not paused.
+  static int PausedIndex(const Endpoint& endpoint, std::uint32_t dst);
   void DropRxLocked(const BufferSlot& slot, Outbox& out);
   void DropQueuedLocked(Endpoint& endpoint, Outbox& out);
   void ReleaseRx(const BufferSlot& slot);
@@ -326,6 +370,7 @@ class Bus {
   std::uint32_t tx_notifyid_ = 0;
   std::uint32_t rx_notifyid_ = 0;
   bool name_service_ = true;
+  bool flow_control_ = false;
   Timeout send_timeout_ = kDefaultSendTimeout;
   std::uint32_t tx_held_ = 0;
   std::uint32_t rx_held_ = 0;

@@ -42,6 +42,15 @@ class MessageHandler {
   // Send (on any endpoint, blocking or not), Hold() the message, and create
   // or destroy endpoints. It must not call Poll() (kFailedPrecondition).
   virtual void OnMessage(Endpoint& endpoint, ReceivedMessage& message) = 0;
+  // Flow control (docs/flow_control.md): the peer endpoint `peer` paused
+  // (true) or resumed (false) this endpoint's sending to it. Called on a
+  // change only, in the same context as OnMessage. Senders blocked by the
+  // pause are woken on resume whether or not this is overridden.
+  virtual void OnPeerFlow(Endpoint& endpoint, std::uint32_t peer, bool paused) {
+    (void)endpoint;
+    (void)peer;
+    (void)paused;
+  }
 
  protected:
   ~MessageHandler() = default;
@@ -79,6 +88,10 @@ struct EndpointConfig {
 
 class Endpoint {
  public:
+  // Flow control: how many peer addresses may pause one endpoint at once
+  // (Bus::OutgoingPaused).
+  static constexpr std::size_t kMaxPausedPeers = 8;
+
   Endpoint() = default;
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
@@ -102,6 +115,14 @@ class Endpoint {
   // Receiving: a handler, or a queue of held buffers.
   MessageHandler* handler_ = nullptr;
   ReceiveQueue queue_;
+
+  // Flow control (bus lock): the peer addresses that asked this endpoint to
+  // pause sending to them (a service endpoint serves several; a fixed
+  // bound, a pause beyond it is refused and counted), and whether we asked
+  // our peer to pause sending to us.
+  std::uint32_t paused_peers_[kMaxPausedPeers] = {};
+  std::uint8_t paused_count_ = 0;
+  bool rx_paused_ = false;
 
   // Remote role name service: CREATE sent / still to send.
   bool announced_ = false;

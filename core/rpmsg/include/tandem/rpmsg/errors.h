@@ -44,6 +44,12 @@ inline constexpr char kPollReentered[] =
 inline constexpr char kTableNotInitialized[] = "endpoint table not initialized";
 inline constexpr char kChannelNotInUse[] = "channel not in use";
 
+// kUnimplemented: flow control (docs/flow_control.md) was not negotiated
+// with this peer (a Linux or OpenAMP peer, or a table that does not offer
+// the bit): nothing is sent.
+inline constexpr char kFlowControlNotNegotiated[] =
+    "flow control not negotiated with the peer (no VIRTIO_RPMSG_F_FC)";
+
 // kAlreadyExists, kResourceExhausted: fixed tables.
 inline constexpr char kEndpointExists[] = "endpoint already created";
 inline constexpr char kAddressInUse[] = "endpoint address in use";
@@ -63,6 +69,12 @@ inline constexpr char kTxTimeout[] = "no tx buffer before the timeout";
 inline constexpr char kRxTimeout[] = "no message before the timeout";
 inline constexpr char kResetWhileSending[] = "rpmsg bus reset while waiting for a tx buffer";
 inline constexpr char kResetWhileReceiving[] = "rpmsg bus reset while waiting for a message";
+// The peer asked this endpoint to pause sending to it (flow control): a
+// non-blocking send gets kUnavailable, a blocking one waits for it to resume
+// and gets kDeadlineExceeded at its timeout. Nothing is dropped.
+inline constexpr char kPeerPaused[] = "the peer paused this endpoint (flow control)";
+inline constexpr char kPeerPausedTimeout[] =
+    "the peer kept this endpoint paused until the timeout (flow control)";
 inline constexpr char kEndpointDestroyedWhileReceiving[] =
     "endpoint destroyed while waiting for a message";
 
@@ -84,6 +96,11 @@ inline constexpr char kNsNameNotTerminated[] = "ns name is not NUL-terminated";
 inline constexpr char kNsNameEmpty[] = "ns name is empty";
 inline constexpr char kNsAddressAny[] = "ns address is RPMSG_ADDR_ANY";
 inline constexpr char kNsFlagsUnknown[] = "ns flags unknown";
+// ... and flow-control messages (ParseFlowMessage), counted in
+// Stats::flow_malformed and dropped.
+inline constexpr char kFlowWrongSize[] = "flow-control message has the wrong size";
+inline constexpr char kFlowAddressAny[] = "flow-control address is RPMSG_ADDR_ANY";
+inline constexpr char kFlowFlagsUnknown[] = "flow-control flags unknown";
 
 // kInternal: our own bug.
 inline constexpr char kTxOutsideRegion[] = "tx buffer outside the buffer region";

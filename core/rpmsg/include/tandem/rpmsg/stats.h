@@ -37,6 +37,13 @@ struct Stats {
   std::uint32_t ns_announcements = 0;  // remote: CREATE/DESTROY sent
   std::uint32_t ns_announce_dropped = 0;  // remote: DESTROY that found no room to wait for a buffer
 
+  // Flow control (docs/flow_control.md); only with the feature negotiated.
+  std::uint32_t flow_sent = 0;       // our pause/resume requests sent
+  std::uint32_t flow_received = 0;   // valid requests from the peer, applied
+  std::uint32_t flow_malformed = 0;  // failed ParseFlowMessage(), or header src != payload src
+  std::uint32_t flow_unknown = 0;    // valid, but to no endpoint of ours
+  std::uint32_t flow_evicted = 0;  // oldest pause dropped for one beyond Endpoint::kMaxPausedPeers
+
   // Routing cost, in operations (EndpointTable::lookups()/probes()).
   std::uint64_t lookups = 0;
   std::uint64_t lookup_probes = 0;

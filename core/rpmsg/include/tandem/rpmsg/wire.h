@@ -97,6 +97,43 @@ Result<NsAnnouncement> ParseNsMessage(ConstByteSpan payload);
 // field is zero, so no stale bytes of ours reach shared memory.
 NsMessage MakeNsMessage(const char* name, std::uint32_t addr, NsFlags flags);
 
+// --- Flow control (docs/flow_control.md) -----------------------------------
+// Tandem's endpoint flow control follows the wire format of Arnaud
+// Pouliquen's (ST) rpmsg flow-control proposal (lkml RFC, May 2022:
+// include/linux/rpmsg/fc.h, "rpmsg: virtio: Add support of the
+// VIRTIO_RPMSG_F_FC feature"): a 12-byte message sent from the endpoint
+// whose state changes to the reserved address RPMSG_FC_ADDR (54). Only when
+// the feature bit (virtio/features.h kRpmsgFeatureFlowControl) was
+// negotiated: otherwise 54 is an ordinary address and nothing is sent.
+inline constexpr std::uint32_t kFlowControlAddress = 54;  // RPMSG_FC_ADDR
+// RPMSG_EPT_FC_ON: set when the endpoint is ready to receive ("XON"), clear
+// when it asks the peer to pause sending to it ("XOFF"). No other bit is
+// defined; a message with another bit set is refused.
+inline constexpr std::uint32_t kFlowOn = 1u << 0;
+
+// struct rpmsg_ept_msg
+struct FlowMessage {
+  Le32 src;    // the endpoint whose state this is (also the header's src)
+  Le32 dst;    // the peer endpoint that should pause or resume sending to src
+  Le32 flags;  // kFlowOn or 0
+};
+static_assert(sizeof(FlowMessage) == 12);
+static_assert(offsetof(FlowMessage, src) == 0 && offsetof(FlowMessage, dst) == 4 &&
+              offsetof(FlowMessage, flags) == 8);
+
+// A validated flow message.
+struct FlowState {
+  std::uint32_t src;  // the peer endpoint that spoke
+  std::uint32_t dst;  // our endpoint it speaks to
+  bool paused;        // true: stop sending from dst to src
+};
+
+// Validates the payload of a message sent to kFlowControlAddress: exactly
+// 12 bytes (ST: "malformed fc msg"), neither address kAddrAny, no flag but
+// kFlowOn. kDataLoss with what was wrong; counted and dropped by the bus.
+Result<FlowState> ParseFlowMessage(ConstByteSpan payload);
+FlowMessage MakeFlowMessage(std::uint32_t src, std::uint32_t dst, bool paused);
+
 // True if `name` is non-null, non-empty and fits kNameSize with its NUL.
 bool ValidName(const char* name);
 // Length of a ValidName() name (bounded by kNameSize).

@@ -37,4 +37,12 @@ constexpr std::uint64_t FeatureMask(std::uint32_t bit) { return std::uint64_t{1}
 // name service.
 inline constexpr std::uint32_t kRpmsgFeatureNs = 0;  // VIRTIO_RPMSG_F_NS
 
+// Tandem's endpoint flow control (rpmsg/wire.h FlowMessage,
+// docs/flow_control.md). ST's proposal numbered VIRTIO_RPMSG_F_FC bit 1,
+// which NuttX's and Xiaomi's OpenAMP already use for VIRTIO_RPMSG_F_ACK
+// (and offer in their tables), next to VIRTIO_RPMSG_F_BUFSZ (2) that Tandem
+// shares with them; so Tandem takes bit 16, in the device-type range
+// (0..23) and clear of the low bits NuttX keeps adding (docs/decisions.md).
+inline constexpr std::uint32_t kRpmsgFeatureFlowControl = 16;
+
 }  // namespace tandem::virtio

@@ -10,7 +10,7 @@
 //                          back, which tells the firmware where RPMsg
 //                          buffers may lie (Linux remoteproc uses a carveout
 //                          of this name for the vdev's buffers too)
-//   vdev         rpmsg vdev (VirtIO id 7), dfeatures VIRTIO_RPMSG_F_NS |
+//   vdev         rpmsg vdev (VirtIO id 7), dfeatures VIRTIO_RPMSG_F_NS | flow control (16) |
 //                          VIRTIO_RING_F_EVENT_IDX, two vrings of 256
 //                          entries, align 4096, da and notifyid
 //                          FW_RSC_ADDR_ANY (the host allocates, assigns
@@ -45,8 +45,12 @@ inline constexpr std::uint32_t kRpmsgBufferSize = rpmsg::kDefaultBufferSize;  //
 template <std::uint32_t BufferSize>
 inline constexpr std::uint32_t kRpmsgBufferAreaSizeFor = 2 * kVringNum* BufferSize;
 inline constexpr std::uint32_t kRpmsgBufferAreaSize = kRpmsgBufferAreaSizeFor<kRpmsgBufferSize>;
-inline constexpr std::uint32_t kRpmsgFeatures =
-    (1u << virtio::kRpmsgFeatureNs) | (1u << virtio::feature::kRingEventIdx);
+// With Tandem's flow control (docs/flow_control.md): a Linux or OpenAMP
+// host does not know bit 16 and never accepts it, so it never sees a flow
+// message.
+inline constexpr std::uint32_t kRpmsgFeatures = (1u << virtio::kRpmsgFeatureNs) |
+                                                (1u << virtio::kRpmsgFeatureFlowControl) |
+                                                (1u << virtio::feature::kRingEventIdx);
 
 // BufferSize: bytes per RPMsg buffer (docs/buffers.md). 512 is Linux's and
 // gives exactly the table above; another size (an image built for larger
