@@ -161,12 +161,26 @@ void ChannelSession::Queue(ConstByteSpan payload) {
   }
   // The automatic pause, here and now (docs/flow_control.md): a callback
   // may send; never blocking the event thread.
-  bool expected = false;
+  // Decided and sent under flow_mutex_, so that a resume the connection
+  // thread decides cannot overtake it on the wire and leave the remote
+  // paused with nothing left to resume it. Only tried: the event thread
+  // never waits for the connection thread; when it is busy, it decides.
   if (queued >= kPauseAt && flow_auto_.load() && !paused_by_client_.load() &&
-      auto_paused_.compare_exchange_strong(expected, true)) {
-    ++auto_pauses_;
-    if (!remote_.session().bus().SetIncomingFlow(endpoint_, true, rpmsg::Timeout::None()).ok()) {
-      pause_failed_.store(true);  // the connection thread sends it
+      !auto_paused_.load()) {
+    if (flow_mutex_.TryLock()) {
+      if (!auto_paused_.load() && !paused_by_client_.load()) {
+        auto_paused_.store(true);
+        ++auto_pauses_;
+        if (!remote_.session()
+                 .bus()
+                 .SetIncomingFlow(endpoint_, true, rpmsg::Timeout::None())
+                 .ok()) {
+          pause_failed_.store(true);  // the connection thread sends it
+        }
+      }
+      flow_mutex_.Unlock();
+    } else {
+      pause_wanted_.store(true);
     }
   }
   const std::uint64_t one = 1;
@@ -204,6 +218,20 @@ tandem::Status ChannelSession::SetIncomingFlow(bool pause, const std::atomic<boo
 
 void ChannelSession::AutoFlow(const std::atomic<bool>& stop) {
   if (!up_) return;
+  hosted::MutexGuard flow(flow_mutex_);
+  if (pause_wanted_.exchange(false) && flow_auto_.load() && !auto_paused_.load() &&
+      !paused_by_client_.load()) {
+    std::size_t queued;
+    {
+      hosted::MutexGuard lock(mutex_);
+      queued = queue_.size();
+    }
+    if (queued >= kPauseAt) {
+      auto_paused_.store(true);
+      ++auto_pauses_;
+      pause_failed_.store(true);  // sent just below, blocking
+    }
+  }
   if (pause_failed_.exchange(false)) {
     const tandem::Status s = SetIncomingFlow(true, stop);
     if (!s.ok()) {
@@ -258,6 +286,7 @@ void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>&
       QueueFlowEvent(reply);
       return;
     }
+    hosted::MutexGuard flow(flow_mutex_);
     const tandem::Status s = SetIncomingFlow(p->get<bool>(), stop);
     if (!s.ok()) {
       reply["code"] = StatusCodeName(s.code());
@@ -381,8 +410,10 @@ void ChannelSession::CheckLink() {
       SendEvent({{"event", "down"}, {"state", remoteproc::StateName(remote_.session().state())}});
     }
     // A new link starts with everything flowing (the bus forgets pauses).
+    hosted::MutexGuard flow(flow_mutex_);
     auto_paused_.store(false);
     pause_failed_.store(false);
+    pause_wanted_.store(false);
     paused_by_client_.store(false);
     peer_paused_ = false;
   }

@@ -452,7 +452,7 @@ Result<TxBuffer> Bus::AcquireTxFrom(Endpoint& endpoint, std::uint32_t src, std::
         if (to == kAddrAny) to = endpoint.peer_.load(std::memory_order_acquire);
         if (to == kAddrAny) s = FailedPrecondition(kNoPeerAddress);
       }
-      if (s.ok() && flow_control_ && PausedIndex(endpoint, to) >= 0) {
+      if (s.ok() && flow_control_ && !IsBusServiceAddress(to) && PausedIndex(endpoint, to) >= 0) {
         // Flow control: not a buffer to wait for but the peer's resume,
         // which DeliverFlowLocked() wakes us for.
         if (!wait.can_block()) {
@@ -711,13 +711,22 @@ void Bus::Deliver(const RxSlot& rx) {
   }
 }
 
+// The addresses the bus itself serves (name service, flow control): never
+// paused, never a flow message's speaker.
+bool Bus::IsBusServiceAddress(std::uint32_t address) {
+  return address == kNsAddress || address == kFlowControlAddress;
+}
+
 MessageHandler* Bus::DeliverFlowLocked(ConstByteSpan payload, std::uint32_t src,
                                        Endpoint** endpoint, bool* paused, Outbox& out) {
   *endpoint = nullptr;
   auto flow = ParseFlowMessage(payload);
   // A flow message speaks for the endpoint that sends it: a payload naming
   // another source is refused (ST's proposal takes the payload's word).
-  if (!flow.ok() || flow->src != src) {
+  // Nor may it speak for the bus's own services: a pause "from" the name
+  // service or flow-control address would hold back our announcements and
+  // our own flow messages.
+  if (!flow.ok() || flow->src != src || IsBusServiceAddress(flow->src)) {
     ++stats_.flow_malformed;
     return nullptr;
   }

@@ -267,6 +267,22 @@ TEST(FlowControlHostile, BadLengthFlagsAndAddressesAreCountedAndIgnored) {
   EXPECT_TRUE(a.pair.host().TrySend(a.client, AsSpan("fine")).ok());
 }
 
+// A flow message "from" the bus's own service addresses (name service 53,
+// flow control 54) is refused: a pause in their name would hold back our
+// announcements and our own flow messages.
+TEST(FlowControlHostile, ThePeerCannotPauseTheBusServiceAddresses) {
+  Attack a;
+  a.Send(kFlowControlAddress, FlowBytes(kFlowControlAddress, 0x1000, 0));
+  a.Send(kNsAddress, FlowBytes(kNsAddress, 0x1000, 0));
+  EXPECT_EQ(a.pair.host().stats().flow_malformed, 2u);
+  EXPECT_EQ(a.pair.host().stats().flow_received, 0u);
+  EXPECT_FALSE(*a.pair.host().OutgoingPaused(a.client, kFlowControlAddress));
+  EXPECT_FALSE(*a.pair.host().OutgoingPaused(a.client, kNsAddress));
+  EXPECT_TRUE(a.client_rx.changes.empty());
+  // Our own pause still goes out.
+  EXPECT_TRUE(a.pair.host().SetIncomingFlow(a.client, true, Timeout::None()).ok());
+}
+
 TEST(FlowControlHostile, AFloodOfPausesIsBounded) {
   Attack a;
   // Pauses from many "endpoints" of the remote: the last kMaxPausedPeers

@@ -17,6 +17,7 @@ Status BulkSink::Register(Session& session, const char* carveout) {
   if (session_ != nullptr) return FailedPrecondition("already registered");
   TANDEM_TRY_ASSIGN(shm::Region region, session.Carveout(carveout));
   region_ = region;
+  carveout_ = carveout;
   storage_.assign(region.size() / bulk::kBlockAlign, bulk::BlockState::kPeer);
   pool_ = std::make_unique<bulk::Pool>(storage_, pool_lock_, static_cast<bulk::Sender*>(this));
   session_ = &session;
@@ -66,7 +67,13 @@ Status BulkSink::SendBulk(ConstByteSpan message) {
     if (channel == nullptr) return FailedPrecondition("tandem-bulk-source not bound");
     ++senders_;
   }
-  const Status s = channel->Send(message, kSendTimeout);
+  // Releases go from OnMessage, inside the bus's Poll(): if the remote
+  // paused us, its resume cannot arrive while we wait, so we do not wait
+  // (the release fails, counted by the pool, and the remote gets the block
+  // back at its next pool reset) rather than stall reception.
+  auto paused = session_->bus().OutgoingPaused(channel->endpoint());
+  const Status s = paused.ok() && *paused ? Unavailable("the remote paused tandem-bulk-source")
+                                          : channel->Send(message, kSendTimeout);
   std::lock_guard<std::mutex> lock(mutex_);
   if (--senders_ == 0) cv_.notify_all();
   return s;
@@ -114,6 +121,13 @@ Result<BulkStreamReport> BulkSink::Stream(std::uint32_t block_size, std::uint32_
   // A stream starts with the host holding nothing (it released every block
   // of the last one on the event thread, or the link was reset).
   pool_->Reset();
+  // Where the carve-out is now: a recovery (or a new boot) remapped it
+  // since Register() or the last stream.
+  TANDEM_TRY_ASSIGN(shm::Region region, session_->Carveout(carveout_.c_str()));
+  if (region.size() != region_.size()) {
+    return FailedPrecondition("the bulk carve-out changed size since Register()");
+  }
+  region_ = region;
   TANDEM_TRY(pool_->Configure({region_, block_size, 0, 0}));
   {
     std::lock_guard<std::mutex> lock(mutex_);

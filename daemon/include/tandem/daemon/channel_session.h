@@ -118,9 +118,14 @@ class ChannelSession final : private rpmsg::MessageHandler,
   // reaches kPauseAt is queued (a non-blocking send), so the in-flight
   // bound holds however late the connection thread runs; the resume, and a
   // pause that found no buffer at once, are the connection thread's.
-  std::atomic<bool> flow_auto_{false};         // "flow": "auto", and supported
-  std::atomic<bool> auto_paused_{false};       // the automatic pause is on (or being sent)
-  std::atomic<bool> pause_failed_{false};      // ... but found no buffer: send it blocking
+  std::atomic<bool> flow_auto_{false};     // "flow": "auto", and supported
+  std::atomic<bool> auto_paused_{false};   // the automatic pause is on (or being sent)
+  std::atomic<bool> pause_failed_{false};  // ... but found no buffer: send it blocking
+  std::atomic<bool> pause_wanted_{false};  // the event thread found flow_mutex_ taken
+  // Held while a pause or resume is decided and sent, so that they reach
+  // the remote in the order auto_paused_ changed: the connection thread
+  // locks it, the event thread only tries (it never waits for it).
+  hosted::Mutex flow_mutex_;
   std::atomic<bool> paused_by_client_{false};  // the client paused: auto leaves it
   std::atomic<std::uint64_t> auto_pauses_{0};
   std::uint64_t auto_pauses_reported_ = 0;

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "tandem/bulk/pool.h"
@@ -76,6 +77,7 @@ class BulkSink final : public rpmsg::ChannelHandler,
   Status SendBulk(ConstByteSpan message) override;
 
   Session* session_ = nullptr;
+  std::string carveout_;  // its name: looked up again by every Stream()
   shm::Region region_;
   hosted::MutexLock pool_lock_;
   std::vector<bulk::BlockState> storage_;  // one per 64 bytes of the carve-out

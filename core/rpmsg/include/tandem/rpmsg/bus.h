@@ -175,6 +175,12 @@ class Bus {
   // beyond that evicts the oldest (Stats::flow_evicted, no OnPeerFlow for
   // it): the likely victim is the pause of a peer endpoint that went away.
   // DestroyEndpoint() resumes the peer of an endpoint that paused it.
+  // The resume arrives through Poll(): a send from inside a message
+  // callback (which runs in Poll()) cannot see it and waits its whole
+  // timeout, stalling reception meanwhile, so callbacks send to a peer that
+  // may pause them with Timeout::None() (kUnavailable while paused).
+  // Messages to the name-service and flow-control addresses are never
+  // paused, and a flow message may not speak for those addresses.
   Result<bool> OutgoingPaused(const Endpoint& endpoint) const {
     return OutgoingPaused(endpoint, kAddrAny);
   }
@@ -347,6 +353,8 @@ class Bus {
                                     bool* paused, Outbox& out);
   // Index of `dst` among the endpoint's paused peers, -1 if not paused.
   static int PausedIndex(const Endpoint& endpoint, std::uint32_t dst);
+  // The name-service and flow-control addresses: never paused.
+  static bool IsBusServiceAddress(std::uint32_t address);
   void DropRxLocked(const BufferSlot& slot, Outbox& out);
   void DropQueuedLocked(Endpoint& endpoint, Outbox& out);
   void ReleaseRx(const BufferSlot& slot);
