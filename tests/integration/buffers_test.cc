@@ -16,6 +16,7 @@
 #include "tandem/remoteproc/errors.h"
 #include "tandem/rsc/resource_table.h"
 #include "tandem/rsc/rpmsg_config.h"
+#include "test_session.h"
 
 namespace tandem::host {
 namespace {
@@ -24,22 +25,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kEcho = "rpmsg-openamp-demo-channel";
 
-SessionOptions Options(const char* tag) {
-  static int n = 0;
-  SessionOptions o;
-  o.name = std::string("bufs-") + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(++n);
-  o.die_with_host = true;
-  o.console_path = "/dev/null";
-  o.runtime_dir = ::testing::TempDir() + "/tandem-bufs-" + std::to_string(getpid());
-  o.shutdown_timeout = 1000ms;
-  return o;
-}
-
-std::vector<std::byte> Image(const char* path) {
-  auto image = Session::ReadFile(path);
-  EXPECT_TRUE(image.ok()) << path;
-  return image.ok() ? std::move(image).value() : std::vector<std::byte>{};
-}
+SessionOptions Options(const char* tag) { return integration::TestSessionOptions("bufs", tag); }
 
 std::unique_ptr<Session> MakeSession(const SessionOptions& o) {
   auto s = Session::Create(o);
@@ -68,7 +54,8 @@ TEST(Buffers, A2KFirmwareNegotiatesItsSizeAndEchoesAtTheMaxPayload) {
   auto s = MakeSession(Options("2k"));
   ChannelPort echo(*s, kEcho);
   ASSERT_TRUE(echo.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_2K_ELF)).ok()) << s->rproc().error_detail();
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_DEMO_2K_ELF)).ok())
+      << s->rproc().error_detail();
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   const BufferInfo b = s->buffers();
   EXPECT_EQ(b.size, 2048u);
@@ -102,7 +89,8 @@ TEST(Buffers, AHostRequiringTheFirmwaresSizeBoots) {
   auto s = MakeSession(o);
   ChannelPort echo(*s, kEcho);
   ASSERT_TRUE(echo.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_2K_ELF)).ok()) << s->rproc().error_detail();
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_DEMO_2K_ELF)).ok())
+      << s->rproc().error_detail();
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   ExpectEcho(echo, Pattern(2032, 7));
 }
@@ -111,7 +99,7 @@ TEST(Buffers, AHostConfiguredFor512RefusesAFirmwareAsking2048AtBoot) {
   auto o = Options("mismatch");
   o.rpmsg_buffer_size = 512;
   auto s = MakeSession(o);
-  const Status st = s->Boot(Image(TANDEM_DEMO_2K_ELF));
+  const Status st = s->Boot(integration::ReadImage(TANDEM_DEMO_2K_ELF));
   EXPECT_TRUE(st.Is(remoteproc::error::kRpmsgBufferSizeMismatch)) << st.message();
   const std::string detail = s->rproc().error_detail();
   EXPECT_NE(detail.find("configured for 512-byte"), std::string::npos) << detail;
@@ -120,13 +108,14 @@ TEST(Buffers, AHostConfiguredFor512RefusesAFirmwareAsking2048AtBoot) {
   EXPECT_EQ(s->buffers().size, 0u);
   // Set to "as the firmware asks", the same session boots it.
   s->SetRpmsgBufferSize(0);
-  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_2K_ELF)).ok()) << s->rproc().error_detail();
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_DEMO_2K_ELF)).ok())
+      << s->rproc().error_detail();
   EXPECT_EQ(s->buffers().size, 2048u);
 }
 
 TEST(Buffers, TheDefaultDemoKeepsLinuxs512AndItsTable) {
   // The image's table: no config space, no VIRTIO_RPMSG_F_BUFSZ.
-  const std::vector<std::byte> image = Image(TANDEM_DEMO_ELF);
+  const std::vector<std::byte> image = integration::ReadImage(TANDEM_DEMO_ELF);
   auto elf = elf::ElfFile::Parse(image);
   ASSERT_TRUE(elf.ok());
   auto section = elf->FindSection(".resource_table");
@@ -160,7 +149,7 @@ TEST(Buffers, AHostRequiringAnotherSizeRefusesTheDefaultDemo) {
   auto o = Options("req1k");
   o.rpmsg_buffer_size = 1024;
   auto s = MakeSession(o);
-  const Status st = s->Boot(Image(TANDEM_DEMO_ELF));
+  const Status st = s->Boot(integration::ReadImage(TANDEM_DEMO_ELF));
   EXPECT_TRUE(st.Is(remoteproc::error::kRpmsgBufferSizeMismatch)) << st.message();
   EXPECT_NE(std::string(s->rproc().error_detail()).find("asks for 512"), std::string::npos);
 }

@@ -22,27 +22,16 @@
 #include "tandem/bulk/wire.h"
 #include "tandem/host/bulk_sink.h"
 #include "tandem/host/session.h"
+#include "test_session.h"
 
 namespace tandem::host {
 namespace {
 
 using namespace std::chrono_literals;
 
-SessionOptions Options(const char* tag) {
-  SessionOptions o;
-  o.name = std::string("bulk-") + tag + "-" + std::to_string(getpid());
-  o.die_with_host = true;
-  o.console_path = "/dev/null";
-  o.runtime_dir = ::testing::TempDir() + "/tandem-bulk-" + std::to_string(getpid());
-  o.shutdown_timeout = 1000ms;
-  return o;
-}
+SessionOptions Options(const char* tag) { return integration::TestSessionOptions("bulk", tag); }
 
-std::vector<std::byte> DemoImage() {
-  auto image = Session::ReadFile(TANDEM_DEMO_ELF);
-  EXPECT_TRUE(image.ok());
-  return image.ok() ? std::move(image).value() : std::vector<std::byte>{};
-}
+std::vector<std::byte> DemoImage() { return integration::ReadImage(TANDEM_DEMO_ELF); }
 
 class BulkStream : public ::testing::Test {
  protected:

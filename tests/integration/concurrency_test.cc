@@ -17,6 +17,7 @@
 #include "tandem/host/session.h"
 #include "tandem/remoteproc/state.h"
 #include "tandem/testing/process_checks.h"
+#include "test_session.h"
 
 namespace tandem::host {
 namespace {
@@ -28,20 +29,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kEcho = "rpmsg-openamp-demo-channel";
 
-std::string UniqueName(const char* tag) {
-  static int n = 0;
-  return std::string("conc-") + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(++n);
-}
-
-SessionOptions Options(const char* tag) {
-  SessionOptions o;
-  o.name = UniqueName(tag);
-  o.die_with_host = true;
-  o.console_path = "/dev/null";
-  o.runtime_dir = ::testing::TempDir() + "/tandem-conc-" + std::to_string(getpid());
-  o.shutdown_timeout = 1000ms;
-  return o;
-}
+SessionOptions Options(const char* tag) { return integration::TestSessionOptions("conc", tag); }
 
 std::vector<std::byte> Image() {
   auto image = Session::ReadFile(TANDEM_DEMO_ELF);

@@ -21,6 +21,7 @@
 #include "tandem/host/session.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/remoteproc/state.h"
+#include "test_session.h"
 
 namespace tandem::host {
 namespace {
@@ -30,21 +31,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kEcho = "rpmsg-openamp-demo-channel";
 
-SessionOptions Options(const char* tag) {
-  SessionOptions o;
-  o.name = std::string("bell-") + tag + "-" + std::to_string(getpid());
-  o.die_with_host = true;
-  o.console_path = "/dev/null";
-  o.runtime_dir = ::testing::TempDir() + "/tandem-bell-" + std::to_string(getpid());
-  o.shutdown_timeout = 1000ms;
-  return o;
-}
+SessionOptions Options(const char* tag) { return integration::TestSessionOptions("bell", tag); }
 
-std::vector<std::byte> DemoImage() {
-  auto image = Session::ReadFile(TANDEM_DEMO_ELF);
-  EXPECT_TRUE(image.ok());
-  return image.ok() ? std::move(image).value() : std::vector<std::byte>{};
-}
+std::vector<std::byte> DemoImage() { return integration::ReadImage(TANDEM_DEMO_ELF); }
 
 // The events the remote sent, as the callback saw them.
 class EventInbox {

@@ -20,6 +20,7 @@
 #include "tandem/remoteproc/state.h"
 #include "tandem/testing/core_file.h"
 #include "tandem/testing/process_checks.h"
+#include "test_session.h"
 
 namespace tandem::host {
 namespace {
@@ -37,26 +38,7 @@ int EnvInt(const char* name, int fallback) {
   return v ? std::atoi(v) : fallback;
 }
 
-std::string UniqueName(const char* tag) {
-  static int n = 0;
-  return std::string("e2e-") + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(++n);
-}
-
-SessionOptions Options(const char* tag) {
-  SessionOptions o;
-  o.name = UniqueName(tag);
-  o.die_with_host = true;
-  o.console_path = "/dev/null";
-  o.runtime_dir = ::testing::TempDir() + "/tandem-e2e-" + std::to_string(getpid());
-  o.shutdown_timeout = 1000ms;
-  return o;
-}
-
-std::vector<std::byte> Image(const char* path) {
-  auto image = Session::ReadFile(path);
-  EXPECT_TRUE(image.ok()) << path;
-  return image.ok() ? std::move(image).value() : std::vector<std::byte>{};
-}
+SessionOptions Options(const char* tag) { return integration::TestSessionOptions("e2e", tag); }
 
 std::unique_ptr<Session> MakeSession(const SessionOptions& o) {
   auto s = Session::Create(o);
@@ -103,7 +85,7 @@ TEST(EndToEnd, BootAnnouncesEveryServiceAsAChannel) {
   ASSERT_TRUE(echo.Register().ok());
   ASSERT_TRUE(sample.Register().ok());
   ASSERT_TRUE(tty.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok()) << s->rproc().error_detail();
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_DEMO_ELF)).ok()) << s->rproc().error_detail();
   EXPECT_EQ(s->state(), State::kRunning);
   for (ChannelPort* p : {&echo, &sample, &tty}) {
     ASSERT_TRUE(p->WaitBound(5s).ok());
@@ -129,7 +111,7 @@ TEST(EndToEnd, ClientSampleExchangePrintsLinuxTranscript) {
   std::FILE* out = open_memstream(&buf, &len);
   host::ClientSample sample(out, 100, "");
   ASSERT_TRUE(sample.Register(*s).ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_DEMO_ELF)).ok());
   ASSERT_TRUE(sample.WaitDone(20s)) << sample.error().message();
   ASSERT_TRUE(s->Stop().ok());
   std::fclose(out);
@@ -158,7 +140,7 @@ TEST(EndToEnd, EchoesEveryPayloadSizeWithContentChecks) {
   auto s = MakeSession(Options("echo"));
   ChannelPort echo(*s, kEcho);
   ASSERT_TRUE(echo.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_DEMO_ELF)).ok());
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   const std::size_t mtu = s->bus().mtu();
   ASSERT_EQ(mtu, 496u);
@@ -182,7 +164,7 @@ TEST(EndToEnd, GracefulStopIsAcknowledgedByTheRemote) {
   auto s = MakeSession(Options("stop"));
   ChannelPort echo(*s, kEcho);
   ASSERT_TRUE(echo.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_DEMO_ELF)).ok());
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   auto trace = s->Trace();
   ASSERT_TRUE(trace.ok());
@@ -201,7 +183,7 @@ TEST(EndToEnd, RemoteIgnoringShutdownIsForcedAfterTimeout) {
   auto s = MakeSession(o);
   ChannelPort fault(*s, "tandem-fault");
   ASSERT_TRUE(fault.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_FAULTY_ELF)).ok());
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_FAULTY_ELF)).ok());
   ASSERT_TRUE(fault.WaitBound(5s).ok());
   ASSERT_TRUE(fault.Send(Text("ignore-shutdown")).ok());
   std::vector<std::byte> in(512);
@@ -227,7 +209,7 @@ void CrashAndRecover(const char* command, CrashReason reason, const char* detail
   ChannelPort fault(*s, "tandem-fault"), echo(*s, kEcho);
   ASSERT_TRUE(fault.Register().ok());
   ASSERT_TRUE(echo.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_FAULTY_ELF)).ok());
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_FAULTY_ELF)).ok());
   ASSERT_TRUE(fault.WaitBound(5s).ok());
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   ExpectEchoText(echo, "before");
@@ -280,7 +262,7 @@ TEST(EndToEnd, RecoveryDisabledLeavesRemoteCrashedUntilRecover) {
   ChannelPort fault(*s, "tandem-fault"), echo(*s, kEcho);
   ASSERT_TRUE(fault.Register().ok());
   ASSERT_TRUE(echo.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_FAULTY_ELF)).ok());
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_FAULTY_ELF)).ok());
   ASSERT_TRUE(fault.WaitBound(5s).ok());
   ASSERT_TRUE(fault.Send(Text("segv")).ok());
   ASSERT_TRUE(s->WaitForCrashes(1, 10s));
@@ -312,7 +294,7 @@ TEST(EndToEnd, DetachThenAttachFromANewHostResumesTraffic) {
     auto first = MakeSession(o);
     ChannelPort echo(*first, kEcho);
     ASSERT_TRUE(echo.Register().ok());
-    ASSERT_TRUE(first->Boot(Image(TANDEM_DEMO_ELF)).ok());
+    ASSERT_TRUE(first->Boot(integration::ReadImage(TANDEM_DEMO_ELF)).ok());
     ASSERT_TRUE(echo.WaitBound(5s).ok());
     ExpectEchoText(echo, "first host");
     core_pid = first->linux_platform()->core_pid();
@@ -345,7 +327,7 @@ TEST(EndToEnd, CoredumpIsAnElfCoreOfTheRemoteMemory) {
   auto s = MakeSession(Options("core"));
   ChannelPort echo(*s, kEcho);
   ASSERT_TRUE(echo.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_DEMO_ELF)).ok());
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_DEMO_ELF)).ok());
   ASSERT_TRUE(echo.WaitBound(5s).ok());
   const std::string path = ::testing::TempDir() + "/e2e-" + std::to_string(getpid()) + ".core";
   ASSERT_TRUE(s->Coredump(path).ok());
@@ -387,7 +369,7 @@ TEST(EndToEnd, CrashKeepsAPostMortemWhoseCoreGdbOpens) {
   auto s = MakeSession(o);
   ChannelPort fault(*s, "tandem-fault");
   ASSERT_TRUE(fault.Register().ok());
-  ASSERT_TRUE(s->Boot(Image(TANDEM_FAULTY_ELF), TANDEM_FAULTY_ELF).ok());
+  ASSERT_TRUE(s->Boot(integration::ReadImage(TANDEM_FAULTY_ELF), TANDEM_FAULTY_ELF).ok());
   ASSERT_TRUE(fault.WaitBound(5s).ok());
   ASSERT_TRUE(fault.Send(Text("segv")).ok());
   ASSERT_TRUE(s->WaitForCrashes(1, 10s));
@@ -481,7 +463,7 @@ TEST(EndToEnd, StartStopCyclesLeakNoFdMappingProcessOrBuffer) {
   auto s = MakeSession(Options("cycles"));
   ChannelPort echo(*s, kEcho);
   ASSERT_TRUE(echo.Register().ok());
-  const auto image = Image(TANDEM_DEMO_ELF);
+  const auto image = integration::ReadImage(TANDEM_DEMO_ELF);
   // One warm-up cycle so lazily created things (threads, caches) exist.
   ASSERT_TRUE(s->Boot(image).ok());
   ASSERT_TRUE(echo.WaitBound(5s).ok());

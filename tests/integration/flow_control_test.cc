@@ -18,6 +18,7 @@
 
 #include "tandem/host/session.h"
 #include "tandem/rpmsg/errors.h"
+#include "test_session.h"
 
 namespace tandem::host {
 namespace {
@@ -27,21 +28,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kStream = "tandem-stream";
 
-SessionOptions Options(const char* tag) {
-  SessionOptions o;
-  o.name = std::string("flow-") + tag + "-" + std::to_string(getpid());
-  o.die_with_host = true;
-  o.console_path = "/dev/null";
-  o.runtime_dir = ::testing::TempDir() + "/tandem-flow-" + std::to_string(getpid());
-  o.shutdown_timeout = 1000ms;
-  return o;
-}
+SessionOptions Options(const char* tag) { return integration::TestSessionOptions("flow", tag); }
 
-std::vector<std::byte> DemoImage() {
-  auto image = Session::ReadFile(TANDEM_DEMO_ELF);
-  EXPECT_TRUE(image.ok());
-  return image.ok() ? std::move(image).value() : std::vector<std::byte>{};
-}
+std::vector<std::byte> DemoImage() { return integration::ReadImage(TANDEM_DEMO_ELF); }
 
 std::uint32_t Le32(const std::byte* p) {
   return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |

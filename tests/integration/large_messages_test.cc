@@ -19,6 +19,7 @@
 #include "tandem/host/session.h"
 #include "tandem/rpmsg/errors.h"
 #include "tandem/rpmsg/large_message.h"
+#include "test_session.h"
 
 namespace tandem::host {
 namespace {
@@ -28,22 +29,7 @@ using namespace std::chrono_literals;
 constexpr const char* kLargeEcho = "tandem-large-echo";
 constexpr std::size_t kFirmwareMax = 16384;  // LargeEchoService::kMaxMessage
 
-SessionOptions Options(const char* tag) {
-  static int n = 0;
-  SessionOptions o;
-  o.name = std::string("large-") + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(++n);
-  o.die_with_host = true;
-  o.console_path = "/dev/null";
-  o.runtime_dir = ::testing::TempDir() + "/tandem-large-" + std::to_string(getpid());
-  o.shutdown_timeout = 1000ms;
-  return o;
-}
-
-std::vector<std::byte> Image(const char* path) {
-  auto image = Session::ReadFile(path);
-  EXPECT_TRUE(image.ok()) << path;
-  return image.ok() ? std::move(image).value() : std::vector<std::byte>{};
-}
+SessionOptions Options(const char* tag) { return integration::TestSessionOptions("large", tag); }
 
 std::vector<std::byte> Pattern(std::size_t size, int seed) {
   std::vector<std::byte> p(size);
@@ -124,7 +110,7 @@ TEST(LargeMessages, TheDemoNegotiatesAndEchoesMessagesLargerThanABuffer) {
   Session& s = **made;
   ChannelPort port(s, kLargeEcho);
   ASSERT_TRUE(port.Register().ok());
-  ASSERT_TRUE(s.Boot(Image(TANDEM_DEMO_ELF)).ok()) << s.rproc().error_detail();
+  ASSERT_TRUE(s.Boot(integration::ReadImage(TANDEM_DEMO_ELF)).ok()) << s.rproc().error_detail();
   ASSERT_TRUE(port.WaitBound(5s).ok());
   ASSERT_TRUE(s.buffers().large_messages);
   ASSERT_EQ(s.bus().mtu(), 496u);
@@ -157,7 +143,7 @@ TEST(LargeMessages, APeerThatDoesNotNegotiateIsNeverSentAFragment) {
   ASSERT_TRUE(port.Register().ok());
   // demo_2k's table does not offer bit 11: the host does not accept it, the
   // firmware's large echo is a plain echo.
-  ASSERT_TRUE(s.Boot(Image(TANDEM_DEMO_2K_ELF)).ok()) << s.rproc().error_detail();
+  ASSERT_TRUE(s.Boot(integration::ReadImage(TANDEM_DEMO_2K_ELF)).ok()) << s.rproc().error_detail();
   ASSERT_TRUE(port.WaitBound(5s).ok());
   EXPECT_FALSE(s.buffers().large_messages);
   const std::size_t mtu = s.bus().mtu();
