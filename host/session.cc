@@ -300,7 +300,7 @@ static_assert((remoteproc::kSupportedVdevFeatures & rpmsg::kFeatureLargeMessages
 BufferInfo Session::buffers() const {
   hosted::MutexGuard lock(control_mutex_);
   BufferInfo info;
-  if (const auto& vdev = rproc_->vdev()) {
+  if (const remoteproc::VdevResources* vdev = rproc_->vdev()) {
     info.size = vdev->buffer_size;
     info.count = vdev->buffer_count;
     info.negotiated = vdev->buffer_size_negotiated();
@@ -490,7 +490,7 @@ void Session::CapturePostMortem() {
 
 Result<RingsReport> Session::Rings() const {
   hosted::MutexGuard lock(control_mutex_);
-  const std::optional<remoteproc::VdevResources>& vdev = rproc_->vdev();
+  const remoteproc::VdevResources* vdev = rproc_->vdev();
   if (!vdev) return FailedPrecondition(remoteproc::error::kNoVdev);
   RingsReport r;
   r.name = options_.name;

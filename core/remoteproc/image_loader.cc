@@ -74,8 +74,7 @@ Status LoadSegments(const elf::ElfFile& elf, RemoteMemory& memory) {
 }
 
 Result<shm::Region> WriteLoadedTable(std::uint64_t da, ConstByteSpan table,
-                                     const std::optional<VdevResources>& vdev,
-                                     RemoteMemory& memory) {
+                                     std::span<const PlacedVdev> vdevs, RemoteMemory& memory) {
   auto loaded = memory.map.Translate(da, table.size(), MemoryKind::kCarveout);
   if (!loaded.ok()) {
     memory.detail.Append(".resource_table at 0x");
@@ -87,13 +86,14 @@ Result<shm::Region> WriteLoadedTable(std::uint64_t da, ConstByteSpan table,
   if (da % 4 != 0 || reinterpret_cast<std::uintptr_t>(loaded->base()) % 4 != 0) {
     return DataLoss(error::kLoadedTableMisaligned);
   }
-  if (vdev) {
-    for (const VringResources& v : vdev->vring) {
+  for (const PlacedVdev& placed : vdevs) {
+    const VdevResources& vdev = placed.resources;
+    for (const VringResources& v : vdev.vring) {
       if (Overlap(da, table.size(), v.da, v.ring.size())) {
         return DataLoss(error::kLoadedTableOverlapsVring);
       }
     }
-    if (Overlap(da, table.size(), vdev->buffers_da, vdev->buffers.size())) {
+    if (Overlap(da, table.size(), vdev.buffers_da, vdev.buffers.size())) {
       return DataLoss(error::kLoadedTableOverlapsBuffers);
     }
   }

@@ -6,12 +6,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <span>
 
 #include "remote_memory.h"
 #include "tandem/base/result.h"
 #include "tandem/base/span.h"
 #include "tandem/elf/elf_file.h"
+#include "tandem/remoteproc/table_resources.h"
 #include "tandem/remoteproc/vdev.h"
 #include "tandem/shm/region.h"
 
@@ -42,7 +43,6 @@ Status LoadSegments(const elf::ElfFile& elf, RemoteMemory& memory);
 // vdev status is published with a 32-bit store) and not overlap the rings
 // or buffers the driver writes.
 Result<shm::Region> WriteLoadedTable(std::uint64_t da, ConstByteSpan table,
-                                     const std::optional<VdevResources>& vdev,
-                                     RemoteMemory& memory);
+                                     std::span<const PlacedVdev> vdevs, RemoteMemory& memory);
 
 }  // namespace tandem::remoteproc

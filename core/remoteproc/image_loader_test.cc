@@ -89,7 +89,7 @@ TEST_F(ImageLoader, AnImageWithNothingToLoadMapsNothing) {
 TEST_F(ImageLoader, TheLoadedTableIsCopiedToItsAddress) {
   MapCarveout(kSram, 0x1000, "code");
   const Bytes table = Pattern(32, 9);
-  const auto loaded = WriteLoadedTable(kSram + 0x800, Span(table), std::nullopt, memory_);
+  const auto loaded = WriteLoadedTable(kSram + 0x800, Span(table), {}, memory_);
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->device_address(), kSram + 0x800);
   EXPECT_EQ(platform_.Read(kSram + 0x800, 32), table);
@@ -98,30 +98,32 @@ TEST_F(ImageLoader, TheLoadedTableIsCopiedToItsAddress) {
 TEST_F(ImageLoader, TheLoadedTableMustBeInACarveoutAndAligned) {
   MapCarveout(kSram, 0x1000, "code");
   const Bytes table = Pattern(32, 9);
-  EXPECT_TRUE(WriteLoadedTable(kSram + 0xFF0, Span(table), std::nullopt, memory_)
+  EXPECT_TRUE(WriteLoadedTable(kSram + 0xFF0, Span(table), {}, memory_)
                   .status()
                   .Is(error::kLoadedTableOutsideCarveout));
   EXPECT_EQ(std::string(detail_.c_str()), ".resource_table at 0x20000ff0 size 0x20");
-  EXPECT_TRUE(WriteLoadedTable(kSram + 0x802, Span(table), std::nullopt, memory_)
+  EXPECT_TRUE(WriteLoadedTable(kSram + 0x802, Span(table), {}, memory_)
                   .status()
                   .Is(error::kLoadedTableMisaligned));
 }
 
 TEST_F(ImageLoader, TheLoadedTableMustNotShareMemoryWithRingsOrBuffers) {
   const shm::Region code = MapCarveout(kSram, 0x4000, "code");
-  VdevResources vdev;
-  vdev.vring[0] = {code.Sub(0x1000, 0x100).value(), kSram + 0x1000, 8, 16, 0};
-  vdev.vring[1] = {code.Sub(0x1100, 0x100).value(), kSram + 0x1100, 8, 16, 1};
+  // The second vdev's rings and buffers are checked as well as the first's.
+  PlacedVdev placed[2];
+  VdevResources& vdev = placed[1].resources;
+  vdev.vring[0] = {code.Sub(0x1000, 0x100).value(), kSram + 0x1000, 8, 16, 2};
+  vdev.vring[1] = {code.Sub(0x1100, 0x100).value(), kSram + 0x1100, 8, 16, 3};
   vdev.buffers = code.Sub(0x2000, 0x1000).value();
   vdev.buffers_da = kSram + 0x2000;
   const Bytes table = Pattern(32, 9);
-  EXPECT_TRUE(WriteLoadedTable(kSram + 0x1100, Span(table), vdev, memory_)
+  EXPECT_TRUE(WriteLoadedTable(kSram + 0x1100, Span(table), placed, memory_)
                   .status()
                   .Is(error::kLoadedTableOverlapsVring));
-  EXPECT_TRUE(WriteLoadedTable(kSram + 0x2FF0, Span(table), vdev, memory_)
+  EXPECT_TRUE(WriteLoadedTable(kSram + 0x2FF0, Span(table), placed, memory_)
                   .status()
                   .Is(error::kLoadedTableOverlapsBuffers));
-  EXPECT_TRUE(WriteLoadedTable(kSram + 0x3000, Span(table), vdev, memory_).ok());
+  EXPECT_TRUE(WriteLoadedTable(kSram + 0x3000, Span(table), placed, memory_).ok());
 }
 
 }  // namespace

@@ -44,8 +44,8 @@ void RemoteProc::ReleaseAll() {
   loaded_table_ = {};
   // The skipped counts stay readable after a failed Load()/Attach() or a
   // Stop(); the next one resets them.
-  resources_.vdev_entry.reset();
-  resources_.vdev.reset();
+  resources_.vdev_count = 0;
+  resources_.vdev_entries = 0;
   resources_.trace = {};
   vdev_announced_ = false;
   entry_ = 0;
@@ -114,10 +114,10 @@ Status RemoteProc::DoLoad(ConstByteSpan firmware) {
 
   TANDEM_TRY(LoadSegments(elf, memory));
   // After the segments, which may cover a fixed vring.
-  if (resources_.vdev) TANDEM_TRY(ClearVrings(*resources_.vdev));
+  for (PlacedVdev& v : Vdevs()) TANDEM_TRY(ClearVrings(v.resources));
   if (parsed_table_) {
     TANDEM_TRY_ASSIGN(loaded_table_,
-                      WriteLoadedTable(section->addr, cached_table(), resources_.vdev, memory));
+                      WriteLoadedTable(section->addr, cached_table(), Vdevs(), memory));
   }
   entry_ = elf.entry();
   return OkStatus();
@@ -144,10 +144,20 @@ Status RemoteProc::StartLoaded(State next) {
 }
 
 Status RemoteProc::AnnounceVdev() {
-  if (!resources_.vdev || listener_ == nullptr) return OkStatus();
-  TANDEM_TRY(listener_->OnVdevReady(*resources_.vdev));
-  vdev_announced_ = true;
+  if (listener_ == nullptr) return OkStatus();
+  // In index order; once the first is up, a failure of a later one resets
+  // them all (the caller's NotifyVdevReset).
+  for (const PlacedVdev& v : Vdevs()) {
+    TANDEM_TRY(listener_->OnVdevReady(v.resources));
+    vdev_announced_ = true;
+  }
   return OkStatus();
+}
+
+void RemoteProc::ResetVdevStatuses() {
+  for (std::size_t i = 0; i < resources_.vdev_count; ++i) {
+    SetVdevStatus(0, i).IgnoreError();  // best effort: the caller resets or releases next
+  }
 }
 
 void RemoteProc::AbortRun() {
@@ -170,7 +180,7 @@ Status RemoteProc::Stop() {
   NotifyVdevReset();
   // Driver-initiated device reset (VirtIO 1.x 3.1.1 step 1): the remote's
   // RPMsg side sees status 0 and stops using the rings.
-  if (resources_.vdev) SetVdevStatus(0).IgnoreError();  // best effort: we reset next anyway
+  ResetVdevStatuses();
   if (state_ == State::kRunning || state_ == State::kAttached) {
     // The shutdown handshake (TI's RP_MBOX_SHUTDOWN / _ACK): the remote
     // gets to park itself; if it does not answer it is reset regardless.
@@ -259,8 +269,10 @@ Status RemoteProc::Attach() {
   state_ = next;
   firmware_ = {};
   if (const Status s = AnnounceVdev(); !s.ok()) {
-    // Not our remote to reset: give it back as we found it.
-    if (resources_.vdev) SetVdevStatus(0).IgnoreError();
+    // Not our remote to reset: give it back as we found it (a vdev
+    // announced before the failing one is reset first).
+    NotifyVdevReset();
+    ResetVdevStatuses();
     ReleaseAll();
     state_ = before;
     return s;
@@ -287,7 +299,9 @@ Status RemoteProc::DoAttach() {
   // zeroing the rings and posting buffers): the table is the remote's, so
   // nothing it names for the driver to write may be the image (issue #10:
   // a vring0 moved into the image made the host zero it).
-  if (resources_.vdev) TANDEM_TRY(CheckAttachedVdev(table.device_address(), table.size()));
+  for (const PlacedVdev& v : Vdevs()) {
+    TANDEM_TRY(CheckAttachedVdev(v.resources, table.device_address(), table.size()));
+  }
   // No image (until DescribeImage): the core file has the expected machine
   // and its usual class (issue #11: ELF32 for an x86-64 remote).
   firmware_is_64bit_ = MachineIs64BitByDefault(options_.expected_machine);
@@ -297,14 +311,16 @@ Status RemoteProc::DoAttach() {
   if (reinterpret_cast<std::uintptr_t>(loaded_table_.base()) % 4 != 0) {
     return DataLoss(error::kAttachedTableMisaligned);
   }
-  if (!resources_.vdev) return OkStatus();
+  if (resources_.vdev_count == 0) return OkStatus();
 
-  // Reset the vdev without rebooting the remote: status 0 and our
-  // gfeatures in its table, then the kVdevReset handshake; the remote
-  // re-initializes its side and waits for DRIVER_OK again.
-  const std::size_t gfeatures_at = resources_.vdev_entry->offset + kVdevGfeaturesOffset;
-  TANDEM_TRY(loaded_table_.WriteBytes(gfeatures_at, cached_table().subspan(gfeatures_at, 4)));
-  TANDEM_TRY(SetVdevStatus(0));
+  // Reset the vdevs without rebooting the remote: status 0 and our
+  // gfeatures in its table for each, then one kVdevReset handshake for all;
+  // the remote re-initializes its side and waits for DRIVER_OK again.
+  for (std::size_t i = 0; i < resources_.vdev_count; ++i) {
+    const std::size_t gfeatures_at = resources_.vdevs[i].entry.offset + kVdevGfeaturesOffset;
+    TANDEM_TRY(loaded_table_.WriteBytes(gfeatures_at, cached_table().subspan(gfeatures_at, 4)));
+    TANDEM_TRY(SetVdevStatus(0, i));
+  }
   TANDEM_TRY(platform_.Send(mailbox::kVdevReset));
   const Status ack = platform_.WaitForControl(mailbox::kVdevResetAck, options_.shutdown_timeout_ms);
   if (!ack.ok()) {
@@ -315,11 +331,11 @@ Status RemoteProc::DoAttach() {
   return OkStatus();
 }
 
-Status RemoteProc::CheckAttachedVdev(std::uint64_t table_da, std::uint64_t table_size) {
+Status RemoteProc::CheckAttachedVdev(const VdevResources& vdev, std::uint64_t table_da,
+                                     std::uint64_t table_size) {
   // The image, without an ELF: every carveout holding (part of) the loaded
   // table. Device memory may be registers. The driver writes the rings and
   // the buffer area; none of them may touch either. (Each other: HandleVdev.)
-  const VdevResources& vdev = *resources_.vdev;
   struct Written {
     const char* what;
     std::uint64_t da;
@@ -352,7 +368,7 @@ Status RemoteProc::Detach() {
   NotifyVdevReset();
   // Linux rproc_reset_rsc_table_on_detach: leave the table as a fresh
   // driver would find it (device status reset).
-  if (resources_.vdev) SetVdevStatus(0).IgnoreError();
+  ResetVdevStatuses();
   ReleaseAll();
   state_ = next;
   return OkStatus();
@@ -360,12 +376,13 @@ Status RemoteProc::Detach() {
 
 // --- Vdev --------------------------------------------------------------------------
 
-Status RemoteProc::SetVdevStatus(std::uint8_t status) {
-  if (!resources_.vdev_entry || table_size_ == 0 || loaded_table_.size() == 0) {
+Status RemoteProc::SetVdevStatus(std::uint8_t status, std::size_t index) {
+  if (index >= resources_.vdev_count || table_size_ == 0 || loaded_table_.size() == 0) {
     return FailedPrecondition(error::kNoVdev);
   }
-  TANDEM_TRY(rsc::SetVdevStatus(TableBytes(), *resources_.vdev_entry, status));
-  const std::size_t at = resources_.vdev_entry->offset + kVdevStatusOffset;
+  const rsc::Vdev& entry = resources_.vdevs[index].entry;
+  TANDEM_TRY(rsc::SetVdevStatus(TableBytes(), entry, status));
+  const std::size_t at = entry.offset + kVdevStatusOffset;
   if (!RangeInside<std::size_t>(at, 4, table_size_)) {
     return Internal(error::kVdevStatusOutsideTable);
   }
@@ -378,29 +395,30 @@ Status RemoteProc::SetVdevStatus(std::uint8_t status) {
   return loaded_table_.PublishLe32(at, word.get());
 }
 
-Result<std::uint8_t> RemoteProc::ReadVdevStatus() const {
-  if (!resources_.vdev_entry || loaded_table_.size() == 0) {
+Result<std::uint8_t> RemoteProc::ReadVdevStatus(std::size_t index) const {
+  if (index >= resources_.vdev_count || loaded_table_.size() == 0) {
     return FailedPrecondition(error::kNoVdev);
   }
-  return loaded_table_.Read<std::uint8_t>(resources_.vdev_entry->offset + kVdevStatusOffset);
+  return loaded_table_.Read<std::uint8_t>(resources_.vdevs[index].entry.offset + kVdevStatusOffset);
 }
 
-Result<shm::Region> RemoteProc::VdevStatusWord() const {
-  if (!resources_.vdev_entry || loaded_table_.size() == 0) {
+Result<shm::Region> RemoteProc::VdevStatusWord(std::size_t index) const {
+  if (index >= resources_.vdev_count || loaded_table_.size() == 0) {
     return FailedPrecondition(error::kNoVdev);
   }
-  return loaded_table_.Sub(resources_.vdev_entry->offset + kVdevStatusOffset, sizeof(Le32));
+  return loaded_table_.Sub(resources_.vdevs[index].entry.offset + kVdevStatusOffset, sizeof(Le32));
 }
 
 Status RemoteProc::Kick(std::uint32_t notifyid) {
-  if ((state_ != State::kRunning && state_ != State::kAttached) || !resources_.vdev) {
+  if ((state_ != State::kRunning && state_ != State::kAttached) || resources_.vdev_count == 0) {
     return FailedPrecondition(error::kKickNotRunning);
   }
-  const VdevResources& vdev = *resources_.vdev;
-  if (notifyid != vdev.vring[0].notifyid && notifyid != vdev.vring[1].notifyid) {
-    return InvalidArgument(error::kKickUnknownNotifyId);
+  for (const PlacedVdev& v : Vdevs()) {
+    for (const VringResources& ring : v.resources.vring) {
+      if (ring.notifyid == notifyid) return platform_.Send(notifyid);
+    }
   }
-  return platform_.Send(notifyid);
+  return InvalidArgument(error::kKickUnknownNotifyId);
 }
 
 }  // namespace tandem::remoteproc

@@ -151,7 +151,7 @@ TEST_F(RemoteProcTest, VringsAreAllocatedAndTheirAddressesNotifyIdsAndFeaturesPa
   ASSERT_TRUE(rproc_->Load(Span(firmware_)).ok()) << rproc_->error_detail();
   const DeviceTable t = LoadedStdTable();
   const rsc::Vdev vdev = t.Find(rsc::EntryKind::kVdev).vdev();
-  ASSERT_TRUE(rproc_->vdev().has_value());
+  ASSERT_NE(rproc_->vdev(), nullptr);
   const VdevResources& res = *rproc_->vdev();
   const std::size_t ring_size = virtio::RingLayout::Compute(fw::kVringNum, fw::kVringAlign)->size();
   for (std::size_t i = 0; i < 2; ++i) {
@@ -301,7 +301,7 @@ TEST_F(RemoteProcTest, AsymmetricRpmsgVringsAreRejected) {
   EXPECT_TRUE(platform_.mapped.empty());
 }
 
-TEST_F(RemoteProcTest, OtherVirtioDevicesAndSecondRpmsgVdevAreSkippedAndCounted) {
+TEST_F(RemoteProcTest, OtherVirtioDevicesAreSkippedAndASecondRpmsgVdevIsPlaced) {
   const Bytes table = fw::AssembleTable(
       rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"),
       rsc::MakeVdev<1>(/*virtio_id=*/3, 0, 0, {{rsc::kAddrAny, 4096, 8, 0}}),
@@ -311,8 +311,11 @@ TEST_F(RemoteProcTest, OtherVirtioDevicesAndSecondRpmsgVdevAreSkippedAndCounted)
   spec.table = table;
   const Bytes image = BuildFirmware(spec);
   ASSERT_TRUE(rproc_->Load(Span(image)).ok()) << rproc_->error_detail();
-  EXPECT_EQ(rproc_->skipped_vdevs(), 2u);
-  EXPECT_TRUE(rproc_->vdev().has_value());
+  EXPECT_EQ(rproc_->skipped_vdevs(), 1u);
+  ASSERT_EQ(rproc_->vdev_count(), 2u);
+  EXPECT_EQ(rproc_->vdev(1)->index, 1u);
+  EXPECT_EQ(rproc_->vdev(1)->vring[0].notifyid, 2u);
+  EXPECT_EQ(rproc_->vdev(2), nullptr);
 }
 
 TEST_F(RemoteProcTest, SegmentOutsideAnyCarveoutFailsAndReleasesEverything) {
@@ -328,7 +331,7 @@ TEST_F(RemoteProcTest, SegmentOutsideAnyCarveoutFailsAndReleasesEverything) {
   EXPECT_GE(platform_.release_count, 1);
   EXPECT_TRUE(rproc_->mapped_regions().empty());
   EXPECT_EQ(rproc_->resource_table(), nullptr);
-  EXPECT_FALSE(rproc_->vdev().has_value());
+  EXPECT_EQ(rproc_->vdev(), nullptr);
   EXPECT_EQ(platform_.Read(0x20080000, 1), Bytes(1, FakePlatform::kFreshByte));
 }
 
@@ -366,7 +369,7 @@ TEST_F(RemoteProcTest, FirmwareWithoutResourceTableLoadsWithoutVdev) {
   ASSERT_TRUE(rproc_->Load(Span(image)).ok()) << rproc_->error_detail();
   EXPECT_EQ(rproc_->resource_table(), nullptr);
   EXPECT_TRUE(rproc_->cached_table().empty());
-  EXPECT_FALSE(rproc_->vdev().has_value());
+  EXPECT_EQ(rproc_->vdev(), nullptr);
   EXPECT_EQ(platform_.Read(fw::kCodeDa + 0x100, 64), Pattern(64, 9));
   // The segments' span is mapped page-aligned as one region.
   ASSERT_EQ(platform_.requests.size(), 1u);
@@ -381,7 +384,7 @@ TEST_F(RemoteProcTest, Elf64FirmwareLoadsTheSameWay) {
   const Bytes image = StdFirmware(/*is_64bit=*/true);
   ASSERT_TRUE(rproc_->Load(Span(image)).ok()) << rproc_->error_detail();
   EXPECT_EQ(platform_.Read(fw::kCodeDa, fw::kCodeBytes), Pattern(fw::kCodeBytes, 7));
-  EXPECT_TRUE(rproc_->vdev().has_value());
+  EXPECT_NE(rproc_->vdev(), nullptr);
 }
 
 TEST_F(RemoteProcTest, TableLargerThanTheCacheIsRejected) {
@@ -467,6 +470,28 @@ TEST_F(RemoteProcTest, StartReleasesTheCoreAtTheEntryAndAnnouncesTheVdev) {
   const DeviceTable t = LoadedStdTable();
   EXPECT_EQ(t.Find(rsc::EntryKind::kVdev).vdev().status, kDriverOkStatus);
   EXPECT_EQ(*rproc_->ReadVdevStatus(), kDriverOkStatus);
+}
+
+TEST_F(RemoteProcTest, StartAnnouncesEveryRpmsgVdevInTableOrderAndKicksReachEach) {
+  FirmwareSpec spec = StdSpec();
+  spec.table = fw::AssembleTable(rsc::MakeCarveout(fw::kCodeDa, fw::kCodeLen, "code"), fw::kStdVdev,
+                                 fw::kStdVdev);
+  const Bytes image = BuildFirmware(spec);
+  ASSERT_TRUE(rproc_->Boot(Span(image)).ok()) << rproc_->error_detail();
+  EXPECT_THAT(listener_.events, ElementsAre("ready", "ready"));
+  ASSERT_EQ(rproc_->vdev_count(), 2u);
+  EXPECT_EQ(listener_.last->index, 1u);
+  const DeviceTable t = ReadDeviceTable(fw::kTableDa, spec.table.size());
+  for (int bus = 0; bus < 2; ++bus) {
+    SCOPED_TRACE(bus);
+    EXPECT_EQ(t.Find(rsc::EntryKind::kVdev, bus).vdev().status, kDriverOkStatus);
+    EXPECT_EQ(*rproc_->ReadVdevStatus(bus), kDriverOkStatus);
+  }
+  // Notifyids 0..3 are the four rings; 4 is nobody's.
+  for (std::uint32_t id = 0; id < 4; ++id) EXPECT_TRUE(rproc_->Kick(id).ok()) << id;
+  EXPECT_EQ(rproc_->Kick(4).code(), StatusCode::kInvalidArgument);
+  (void)rproc_->Stop();  // the fake remote never acks: Stop resets it all the same
+  EXPECT_THAT(listener_.events, ElementsAre("ready", "ready", "reset"));
 }
 
 TEST_F(RemoteProcTest, FailedPlatformStartResetsReleasesAndGoesOffline) {

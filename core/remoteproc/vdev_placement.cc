@@ -22,12 +22,16 @@ bool SameName(const rsc::ResourceName& name, const char* s) {
   return std::strncmp(name.c_str(), s, rsc::kNameSize + 1) == 0;
 }
 
-Result<VringResources> PlaceVring(const rsc::Vdev& vdev, std::size_t index, ResourceContext& ctx) {
+// `bus`: the vdev's place among the RPMsg vdevs; `entry`: among all vdev
+// entries (names).
+Result<VringResources> PlaceVring(const rsc::Vdev& vdev, std::size_t index, std::uint32_t bus,
+                                  std::uint32_t entry, ResourceContext& ctx) {
   const rsc::Vring& spec = vdev.vring[index];
   TANDEM_TRY_ASSIGN(const virtio::RingLayout layout,
                     virtio::RingLayout::Compute(spec.num, spec.align));
   const std::uint64_t size = layout.size();
-  const char* name = index == 0 ? "vdev0vring0" : "vdev0vring1";
+  const VdevRegionName region_name(entry, index == 0 ? "vring0" : "vring1");
+  const char* name = region_name.c_str();
   shm::Region ring;
   if (spec.da == rsc::kAddrAny) {
     if (ctx.placement == Placement::kAttach) return DataLoss(error::kAttachVringAnyAddress);
@@ -50,9 +54,11 @@ Result<VringResources> PlaceVring(const rsc::Vdev& vdev, std::size_t index, Reso
   }
   std::uint32_t notifyid = spec.notifyid;
   if (ctx.placement == Placement::kBoot) {
-    // Linux allocates notifyids from 0 in vring order (rproc_alloc_vring,
-    // idr_alloc) and writes them into the table.
-    notifyid = static_cast<std::uint32_t>(index);
+    // Linux allocates notifyids from 0 in vring order across the vdevs
+    // (rproc_alloc_vring, idr_alloc) and writes them into the table: the
+    // first RPMsg vdev gets 0 and 1, the second 2 and 3 (other VirtIO
+    // devices are not served here and get none; docs/vdevs.md).
+    notifyid = static_cast<std::uint32_t>(2 * bus + index);
     TANDEM_TRY(rsc::SetVringNotifyId(ctx.table, vdev, index, notifyid));
   } else if (mailbox::IsControl(notifyid)) {
     return DataLoss(error::kNotifyIdInControlRange);
@@ -101,17 +107,19 @@ Result<std::uint32_t> NegotiateBufferSize(const rsc::Vdev& v, ResourceContext& c
   return *asked;
 }
 
-// The buffer area: 2 * num buffers (virtio_rpmsg_bus: rx half, tx half).
-Status PlaceBuffers(std::uint32_t num, std::uint32_t buffer_size, ResourceContext& ctx,
-                    VdevResources& vdev) {
+// The buffer area: 2 * num buffers (virtio_rpmsg_bus: rx half, tx half),
+// in the "vdev<entry>buffer" carveout if the table has one.
+Status PlaceBuffers(std::uint32_t num, std::uint32_t buffer_size, std::uint32_t entry,
+                    ResourceContext& ctx, VdevResources& vdev) {
   const std::uint64_t count = 2 * std::uint64_t{num};
   std::uint64_t size;
   if (!CheckedMul<std::uint64_t>(count, buffer_size, &size)) {
     return ResourceExhausted(error::kBufferAreaOverflows);
   }
+  const VdevRegionName name(entry, "buffer");
   const MappedRegion* named = nullptr;
   for (const MappedRegion& m : ctx.memory.map.regions()) {
-    if (m.kind == MemoryKind::kCarveout && SameName(m.name, kVdevBufferName)) named = &m;
+    if (m.kind == MemoryKind::kCarveout && SameName(m.name, name.c_str())) named = &m;
   }
   shm::Region buffers;
   if (named != nullptr) {
@@ -124,8 +132,8 @@ Status PlaceBuffers(std::uint32_t num, std::uint32_t buffer_size, ResourceContex
     }
     TANDEM_TRY_ASSIGN(buffers, named->region.Sub(0, static_cast<std::size_t>(size)));
   } else {
-    TANDEM_TRY_ASSIGN(buffers, ctx.memory.Map(kAnyAddress, size, kPageSize, MemoryKind::kBuffers,
-                                              kVdevBufferName));
+    TANDEM_TRY_ASSIGN(
+        buffers, ctx.memory.Map(kAnyAddress, size, kPageSize, MemoryKind::kBuffers, name.c_str()));
   }
   vdev.buffers = buffers;
   vdev.buffers_da = buffers.device_address();
@@ -149,29 +157,63 @@ Status CheckLayout(const VdevResources& vdev) {
   return OkStatus();
 }
 
+// Two vdevs are two buses: no ring or buffer area of one may touch the
+// other's, and no notifyid may kick both (a fixed table, or an attached
+// remote, says all of them).
+Status CheckApart(const VdevResources& vdev, const VdevResources& other) {
+  struct Range {
+    std::uint64_t da;
+    std::uint64_t size;
+  };
+  const Range mine[] = {{vdev.vring[0].da, vdev.vring[0].ring.size()},
+                        {vdev.vring[1].da, vdev.vring[1].ring.size()},
+                        {vdev.buffers_da, vdev.buffers.size()}};
+  const Range theirs[] = {{other.vring[0].da, other.vring[0].ring.size()},
+                          {other.vring[1].da, other.vring[1].ring.size()},
+                          {other.buffers_da, other.buffers.size()}};
+  for (const Range& m : mine) {
+    for (const Range& t : theirs) {
+      if (Overlap(m.da, m.size, t.da, t.size)) return DataLoss(error::kVdevsOverlap);
+    }
+  }
+  for (const VringResources& m : vdev.vring) {
+    for (const VringResources& t : other.vring) {
+      if (m.notifyid == t.notifyid) return DataLoss(error::kVdevsShareNotifyId);
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Status HandleVdev(const rsc::Vdev& v, ResourceContext& ctx) {
-  // One RPMsg vdev is what the host driver serves; other VirtIO devices (or
-  // a second rpmsg vdev) are left alone.
-  if (v.id != rsc::kVirtioIdRpmsg || ctx.out.vdev_entry) {
+  // Linux numbers every vdev entry (rvdev->index), whatever its type.
+  const std::uint32_t entry = ctx.out.vdev_entries++;
+  // RPMsg vdevs are what the host driver serves, up to kMaxRpmsgVdevs;
+  // other VirtIO devices are left alone.
+  if (v.id != rsc::kVirtioIdRpmsg || ctx.out.vdev_count == kMaxRpmsgVdevs) {
     ++ctx.out.skipped_vdevs;
     return OkStatus();
   }
+  const std::uint32_t bus = static_cast<std::uint32_t>(ctx.out.vdev_count);
   if (v.num_of_vrings != 2) return DataLoss(error::kVdevVringCount);
   // virtio_rpmsg_bus.c: "we expect symmetric tx/rx vrings"; the buffer area
   // is split in two equal halves.
   if (v.vring[0].num != v.vring[1].num) return DataLoss(error::kVdevAsymmetricVrings);
   // Before anything is placed: a size the host cannot use fails at once.
   TANDEM_TRY_ASSIGN(const std::uint32_t buffer_size, NegotiateBufferSize(v, ctx));
-  ctx.out.vdev_entry = v;
-  VdevResources& vdev = ctx.out.vdev.emplace();
+  PlacedVdev& placed = ctx.out.vdevs[bus];
+  placed = {};
+  placed.entry = v;
+  VdevResources& vdev = placed.resources;
+  vdev.index = bus;
   vdev.device_features = v.dfeatures;
   for (std::size_t i = 0; i < 2; ++i) {
-    TANDEM_TRY_ASSIGN(vdev.vring[i], PlaceVring(v, i, ctx));
+    TANDEM_TRY_ASSIGN(vdev.vring[i], PlaceVring(v, i, bus, entry, ctx));
   }
-  TANDEM_TRY(PlaceBuffers(v.vring[0].num, buffer_size, ctx, vdev));
+  TANDEM_TRY(PlaceBuffers(v.vring[0].num, buffer_size, entry, ctx, vdev));
   TANDEM_TRY(CheckLayout(vdev));
+  for (std::size_t i = 0; i < bus; ++i) TANDEM_TRY(CheckApart(vdev, ctx.out.vdevs[i].resources));
   // Feature negotiation: the driver accepts what it supports of what the
   // device offers (VirtIO 1.x 3.1.1 step 5) and writes it as gfeatures.
   // VIRTIO_RPMSG_F_BUFSZ is among them: offered, its sizes validated above.
@@ -181,6 +223,7 @@ Status HandleVdev(const rsc::Vdev& v, ResourceContext& ctx) {
   // keeps the remote's status; Attach() writes the reset to the loaded
   // table itself, in the vdev reset handshake.
   if (ctx.placement == Placement::kBoot) TANDEM_TRY(rsc::SetVdevStatus(ctx.table, v, 0));
+  ctx.out.vdev_count = bus + 1;
   return OkStatus();
 }
 

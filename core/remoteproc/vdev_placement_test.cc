@@ -48,8 +48,8 @@ TEST_F(VdevPlacement, BootChoosesRingsAndNotifyIdsAndWritesThemBack) {
       rsc::MakeRpmsgVdev(0, kNs | kEventIdx | (1u << 5),
                          {{rsc::kAddrAny, 4096, 8, 0xAA}, {rsc::kAddrAny, 4096, 8, 0xBB}})));
   ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
-  ASSERT_TRUE(out_.vdev.has_value());
-  const VdevResources& v = *out_.vdev;
+  ASSERT_EQ(out_.vdev_count, 1u);
+  const VdevResources& v = out_.vdevs[0].resources;
   const rsc::Vdev entry = EntryNow(0).vdev();
   for (std::size_t i = 0; i < 2; ++i) {
     // Linux allocates notifyids from 0 in vring order.
@@ -71,7 +71,7 @@ TEST_F(VdevPlacement, BootChoosesRingsAndNotifyIdsAndWritesThemBack) {
 TEST_F(VdevPlacement, AttachUsesTheTablesRingsAndNotifyIdsAndMapsNothingNew) {
   Use(PlacedTable());
   ASSERT_TRUE(HandleAll(Placement::kAttach).ok()) << detail_.c_str();
-  const VdevResources& v = *out_.vdev;
+  const VdevResources& v = out_.vdevs[0].resources;
   EXPECT_EQ(v.vring[0].da, kRing0);
   EXPECT_EQ(v.vring[1].da, kRing1);
   EXPECT_EQ(v.vring[0].notifyid, 5u);
@@ -83,7 +83,7 @@ TEST_F(VdevPlacement, AttachUsesTheTablesRingsAndNotifyIdsAndMapsNothingNew) {
 TEST_F(VdevPlacement, RpmsgVdevNeedsExactlyTwoVrings) {
   Use(AssembleTable(rsc::MakeVdev<1>(rsc::kVirtioIdRpmsg, 0, 0, {{rsc::kAddrAny, 4096, 8, 0}})));
   EXPECT_TRUE(HandleAll(Placement::kBoot).Is(error::kVdevVringCount));
-  EXPECT_FALSE(out_.vdev.has_value());
+  EXPECT_EQ(out_.vdev_count, 0u);
 }
 
 TEST_F(VdevPlacement, AsymmetricVringsAreRejected) {
@@ -132,14 +132,79 @@ TEST_F(VdevPlacement, ABufferCarveoutTooSmallIsRejectedWithBothSizes) {
   EXPECT_EQ(std::string(detail_.c_str()), "need 0x2000 bytes, have 0x1000");
 }
 
-TEST_F(VdevPlacement, OtherDevicesAndASecondRpmsgVdevAreSkippedAndCounted) {
+TEST_F(VdevPlacement, OtherDevicesAreSkippedAndCountedAndASecondRpmsgVdevIsPlaced) {
   Use(AssembleTable(
       rsc::MakeVdev<1>(/*virtio_id=*/3, 0, 0, {{rsc::kAddrAny, 4096, 8, 0}}),
       rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}),
       rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}})));
-  ASSERT_TRUE(HandleAll(Placement::kBoot).ok());
-  EXPECT_EQ(out_.skipped_vdevs, 2u);
-  EXPECT_EQ(out_.vdev_entry->offset, EntryNow(1).offset());
+  ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
+  EXPECT_EQ(out_.skipped_vdevs, 1u);  // the console
+  EXPECT_EQ(out_.vdev_entries, 3u);
+  ASSERT_EQ(out_.vdev_count, 2u);
+  for (std::uint32_t bus = 0; bus < 2; ++bus) {
+    SCOPED_TRACE(bus);
+    const PlacedVdev& p = out_.vdevs[bus];
+    EXPECT_EQ(p.entry.offset, EntryNow(bus + 1).offset());
+    EXPECT_EQ(p.resources.index, bus);
+    // Notifyids 2 * bus + i: Linux allocates them in table order.
+    EXPECT_EQ(p.resources.vring[0].notifyid, 2 * bus);
+    EXPECT_EQ(p.resources.vring[1].notifyid, 2 * bus + 1);
+    EXPECT_EQ(EntryNow(bus + 1).vdev().vring[1].notifyid, 2 * bus + 1);
+  }
+  // Nothing of one vdev lies in the other's.
+  const VdevResources& a = out_.vdevs[0].resources;
+  const VdevResources& b = out_.vdevs[1].resources;
+  EXPECT_TRUE(a.buffers_da + a.buffers.size() <= b.buffers_da ||
+              b.buffers_da + b.buffers.size() <= a.buffers_da);
+  EXPECT_NE(a.vring[0].da, b.vring[0].da);
+}
+
+TEST_F(VdevPlacement, EachVdevUsesTheBufferCarveoutNamedAfterItsEntryIndex) {
+  // Linux names the carve-out after rvdev->index, which counts every vdev
+  // entry: the console is vdev0, the two RPMsg vdevs vdev1 and vdev2.
+  Use(AssembleTable(
+      rsc::MakeCarveout(kSram + 0x20000, 2 * 8 * 512, "vdev1buffer"),
+      rsc::MakeCarveout(kSram + 0x30000, 2 * 8 * 512, "vdev2buffer"),
+      rsc::MakeVdev<1>(/*virtio_id=*/3, 0, 0, {{rsc::kAddrAny, 4096, 8, 0}}),
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}}),
+      rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}})));
+  ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
+  ASSERT_EQ(out_.vdev_count, 2u);
+  EXPECT_EQ(out_.vdevs[0].resources.buffers_da, kSram + 0x20000);
+  EXPECT_EQ(out_.vdevs[1].resources.buffers_da, kSram + 0x30000);
+}
+
+TEST_F(VdevPlacement, TwoVdevsSharingARingAreRefused) {
+  // Each vdev valid alone; the second's ring 0 is the first's ring 1.
+  const rsc::RpmsgVdevEntry<2> second =
+      rsc::MakeRpmsgVdev(0, kNs, {{kRing1, 4096, 8, 7}, {kShared + 0x4000, 4096, 8, 8}});
+  Use(AssembleTable(rsc::MakeCarveout(kShared, 0x8000, "shared"),
+                    rsc::MakeCarveout(kSram + 0x20000, 2 * 8 * 512, "vdev0buffer"),
+                    rsc::MakeCarveout(kSram + 0x30000, 2 * 8 * 512, "vdev1buffer"),
+                    rsc::MakeRpmsgVdev(0, kNs, {{kRing0, 4096, 8, 5}, {kRing1, 4096, 8, 6}}),
+                    second));
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kVdevsOverlap)) << detail_.c_str();
+}
+
+TEST_F(VdevPlacement, TwoVdevsSharingANotifyIdAreRefused) {
+  Use(AssembleTable(rsc::MakeCarveout(kShared, 0x8000, "shared"),
+                    rsc::MakeCarveout(kSram + 0x20000, 2 * 8 * 512, "vdev0buffer"),
+                    rsc::MakeCarveout(kSram + 0x30000, 2 * 8 * 512, "vdev1buffer"),
+                    rsc::MakeRpmsgVdev(0, kNs, {{kRing0, 4096, 8, 5}, {kRing1, 4096, 8, 6}}),
+                    rsc::MakeRpmsgVdev(
+                        0, kNs, {{kShared + 0x4000, 4096, 8, 6}, {kShared + 0x6000, 4096, 8, 7}})));
+  EXPECT_TRUE(HandleAll(Placement::kAttach).Is(error::kVdevsShareNotifyId)) << detail_.c_str();
+}
+
+TEST_F(VdevPlacement, RpmsgVdevsBeyondTheMaximumAreSkippedAndCounted) {
+  const auto vdev = [] {
+    return rsc::MakeRpmsgVdev(0, 0, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}});
+  };
+  static_assert(kMaxRpmsgVdevs == 4);
+  Use(AssembleTable(vdev(), vdev(), vdev(), vdev(), vdev()));
+  ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
+  EXPECT_EQ(out_.vdev_count, 4u);
+  EXPECT_EQ(out_.skipped_vdevs, 1u);
 }
 
 // --- Buffer size (docs/buffers.md) ------------------------------------------
@@ -165,7 +230,7 @@ TEST_F(VdevPlacement, TheFirmwaresBufferSizeIsUsedAndVirtioRpmsgFBufszAcked) {
                     rsc::MakeSizedRpmsgVdev<2048>(
                         0, kNs, {{rsc::kAddrAny, 4096, 8, 0}, {rsc::kAddrAny, 4096, 8, 1}})));
   ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
-  const VdevResources& v = *out_.vdev;
+  const VdevResources& v = out_.vdevs[0].resources;
   EXPECT_EQ(v.buffer_size, 2048u);
   EXPECT_EQ(v.buffer_count, 16u);
   EXPECT_EQ(v.buffers.size(), 16u * 2048);
@@ -177,15 +242,15 @@ TEST_F(VdevPlacement, AHostRequiringTheFirmwaresSizeAcceptsIt) {
   host_buffer_size_ = 2048;
   Use(SizedTable(2 * 8 * 2048, 2048, 2048));
   ASSERT_TRUE(HandleAll(Placement::kBoot).ok()) << detail_.c_str();
-  EXPECT_EQ(out_.vdev->buffer_size, 2048u);
+  EXPECT_EQ(out_.vdevs[0].resources.buffer_size, 2048u);
 }
 
 TEST_F(VdevPlacement, WithoutBit2TheSizeIs512AndNothingIsAcked) {
   host_buffer_size_ = 0;
   Use(PlacedTable());
   ASSERT_TRUE(HandleAll(Placement::kAttach).ok()) << detail_.c_str();
-  EXPECT_EQ(out_.vdev->buffer_size, 512u);
-  EXPECT_FALSE(out_.vdev->buffer_size_negotiated());
+  EXPECT_EQ(out_.vdevs[0].resources.buffer_size, 512u);
+  EXPECT_FALSE(out_.vdevs[0].resources.buffer_size_negotiated());
 }
 
 TEST_F(VdevPlacement, AHostConfiguredFor512RefusesAFirmwareAsking2048NamingBoth) {
@@ -197,7 +262,7 @@ TEST_F(VdevPlacement, AHostConfiguredFor512RefusesAFirmwareAsking2048NamingBoth)
   EXPECT_EQ(std::string(detail_.c_str()),
             "the host is configured for 512-byte RPMsg buffers, the firmware asks for 2048 "
             "(VIRTIO_RPMSG_F_BUFSZ)");
-  EXPECT_FALSE(out_.vdev.has_value());  // refused before anything was placed
+  EXPECT_EQ(out_.vdev_count, 0u);  // refused before anything was placed
 }
 
 TEST_F(VdevPlacement, AHostConfiguredForAnotherSizeRefusesALinuxStyleFirmware) {
@@ -249,8 +314,8 @@ TEST_F(VdevPlacement, ASizeTheBufferCarveoutCannotHoldIsRefused) {
 TEST_F(VdevPlacement, ClearVringsZeroesBothRings) {
   Use(PlacedTable());
   ASSERT_TRUE(HandleAll(Placement::kAttach).ok());
-  ASSERT_TRUE(ClearVrings(*out_.vdev).ok());
-  for (const VringResources& v : out_.vdev->vring) {
+  ASSERT_TRUE(ClearVrings(out_.vdevs[0].resources).ok());
+  for (const VringResources& v : out_.vdevs[0].resources.vring) {
     EXPECT_EQ(platform_.Read(v.da, v.ring.size()), Bytes(v.ring.size(), 0));
   }
 }

@@ -26,6 +26,8 @@ HostLink::HostLink(remoteproc::RemoteProc& rproc, rpmsg::HostBus& bus, rpmsg::No
     : rproc_(rproc), bus_(bus), mailbox_(mailbox), lock_(lock), options_(options) {}
 
 Status HostLink::OnVdevReady(const remoteproc::VdevResources& vdev) {
+  // Another RPMsg vdev of the table is another link's bus.
+  if (vdev.index != options_.vdev_index) return OkStatus();
   {
     rpmsg::LockGuard guard(lock_);
     TANDEM_TRY(bus_.Start(HostBusConfig(vdev, options_)));
@@ -41,12 +43,12 @@ Status HostLink::OnVdevReady(const remoteproc::VdevResources& vdev) {
       tx_used_idx_ = layout->used_idx();
     }
     stall_tracking_ = false;
-    auto status_word = rproc_.VdevStatusWord();
+    auto status_word = rproc_.VdevStatusWord(options_.vdev_index);
     status_word_ = status_word.ok() ? *status_word : shm::Region{};
   }
   // VirtIO 1.x 3.1.1: DRIVER_OK only once the rings are set up; RemoteProc
   // stores it with release, so the rings are visible to the remote first.
-  if (const Status s = rproc_.SetVdevStatus(kDriverReadyStatus); !s.ok()) {
+  if (const Status s = rproc_.SetVdevStatus(kDriverReadyStatus, options_.vdev_index); !s.ok()) {
     // RemoteProc stops the remote without an OnVdevReset (the vdev was never
     // announced): stop the bus here, or the next Start() would be refused.
     OnVdevReset();

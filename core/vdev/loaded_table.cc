@@ -44,12 +44,16 @@ Result<LoadedTable> LoadedTable::Open(const LoadedTableConfig& config) {
   std::byte copy[kMaxTableSize];
   TANDEM_TRY_ASSIGN(const ConstByteSpan bytes, loaded.Snapshot(ByteSpan(copy, sizeof(copy))));
   TANDEM_TRY_ASSIGN(const rsc::ResourceTable table, rsc::ResourceTable::Parse(bytes));
+  std::uint32_t vdev_entries = 0;  // Linux's rvdev->index: every vdev entry counts
+  std::uint32_t rpmsg_vdevs = 0;
   for (const rsc::Entry& e : table.entries()) {
-    if (e.kind() == rsc::EntryKind::kVdev && e.vdev().id == rsc::kVirtioIdRpmsg) {
-      // Parse() checked the whole entry fits in the table, status included.
-      loaded.vdev_offset_ = e.offset();
-      return loaded;
-    }
+    if (e.kind() != rsc::EntryKind::kVdev) continue;
+    const std::uint32_t entry = vdev_entries++;
+    if (e.vdev().id != rsc::kVirtioIdRpmsg || rpmsg_vdevs++ != config.vdev_index) continue;
+    // Parse() checked the whole entry fits in the table, status included.
+    loaded.vdev_offset_ = e.offset();
+    loaded.buffer_name_ = remoteproc::VdevRegionName(entry, "buffer");
+    return loaded;
   }
   return NotFound(kNoRpmsgVdev);
 }
@@ -127,12 +131,13 @@ Result<VdevLink> LoadedTable::ReadLink() const {
   bool have_buffers = false;
   rsc::Carveout buffers;
   for (const rsc::Entry& e : table.entries()) {
+    // Ours is the rpmsg vdev Open() found, at the same offset.
     if (e.kind() == rsc::EntryKind::kVdev && e.vdev().id == rsc::kVirtioIdRpmsg &&
-        vdev == nullptr) {
+        e.offset() == vdev_offset_) {
       vdev_copy = e.vdev();
       vdev = &vdev_copy;
     } else if (e.kind() == rsc::EntryKind::kCarveout && !have_buffers &&
-               SameName(e.carveout().name, kBufferCarveoutName)) {
+               SameName(e.carveout().name, buffer_name_.c_str())) {
       buffers = e.carveout();
       have_buffers = true;
     }

@@ -45,8 +45,8 @@ void CheckInside(FakePlatform& platform, const tandem::shm::Region& r) {
 
 void CheckViews(FakePlatform& platform, const RemoteProc& rproc) {
   for (const auto& m : rproc.mapped_regions()) CheckInside(platform, m.region);
-  if (rproc.vdev()) {
-    const VdevResources& v = *rproc.vdev();
+  for (std::size_t i = 0; i < rproc.vdev_count(); ++i) {
+    const VdevResources& v = *rproc.vdev(i);
     CheckInside(platform, v.vring[0].ring);
     CheckInside(platform, v.vring[1].ring);
     CheckInside(platform, v.buffers);
@@ -63,7 +63,8 @@ void Exercise(FakePlatform& platform, RemoteProc& rproc) {
   CountingWriter core;
   rproc.Coredump(core).IgnoreError();
   rproc.Kick(0).IgnoreError();
-  rproc.ReadVdevStatus().status().IgnoreError();
+  for (std::size_t i = 0; i <= rproc.vdev_count(); ++i)
+    rproc.ReadVdevStatus(i).status().IgnoreError();
 }
 
 }  // namespace

@@ -407,7 +407,7 @@ TEST_P(QemuTinySession, BootsAnnouncesEchoesEveryPayloadSizeAndStops) {
   EXPECT_EQ(echo.remote_address(), 0x400u);
   // The host accepted only the name service: the tiny remote offers no
   // EVENT_IDX.
-  ASSERT_TRUE(session_->rproc().vdev().has_value());
+  ASSERT_TRUE(session_->rproc().vdev() != nullptr);
   EXPECT_EQ(session_->rproc().vdev()->features, 1u);
   std::vector<std::byte> payload, in(512);
   const auto t0 = std::chrono::steady_clock::now();

@@ -265,7 +265,7 @@ class FakeVdevListener final : public VdevListener {
           (DeviceStatus::kAcknowledge | DeviceStatus::kDriver) |
           static_cast<std::uint8_t>(static_cast<std::uint8_t>(DeviceStatus::kFeaturesOk) |
                                     static_cast<std::uint8_t>(DeviceStatus::kDriverOk)));
-      return rproc->SetVdevStatus(status);
+      return rproc->SetVdevStatus(status, vdev.index);
     }
     return OkStatus();
   }

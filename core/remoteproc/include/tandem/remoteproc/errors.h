@@ -93,12 +93,15 @@ inline constexpr char kAttachVdevOverlapsImage[] =
     "attach: a vring or the buffer area overlaps the firmware image or device memory";
 inline constexpr char kVringOverlapsBuffers[] = "a vring overlaps the rpmsg buffer area";
 inline constexpr char kSameNotifyId[] = "the two vrings have the same notifyid";
+// Two RPMsg vdevs of one table (docs/vdevs.md).
+inline constexpr char kVdevsOverlap[] = "the rings or buffers of two rpmsg vdevs overlap";
+inline constexpr char kVdevsShareNotifyId[] = "two rpmsg vdevs have a vring notifyid in common";
 
 // --- Vdev status and kicks ------------------------------------------------------------
 inline constexpr char kNoVdev[] = "no rpmsg vdev is set up";
 inline constexpr char kVdevStatusOutsideTable[] = "vdev status outside the table";
 inline constexpr char kKickNotRunning[] = "kick: no running rpmsg vdev";
-inline constexpr char kKickUnknownNotifyId[] = "kick: not a notifyid of this vdev's vrings";
+inline constexpr char kKickUnknownNotifyId[] = "kick: not a notifyid of the vdevs' vrings";
 
 // --- Diagnostics (coredump.h, trace_buffer.h) -------------------------------------------
 inline constexpr char kCoredumpNotRunning[] =

@@ -61,8 +61,10 @@ inline constexpr std::size_t kMaxTableSize = 4096;
 // The ELF section that holds the resource table (Linux:
 // rproc_elf_find_rsc_table).
 inline constexpr const char* kResourceTableSection = ".resource_table";
-// Name of the carveout that, if the table has one, holds the RPMsg buffers
-// (Linux: the "vdev%dbuffer" memory region, rproc_add_virtio_dev).
+// Name of the carveout that, if the table has one, holds the first RPMsg
+// vdev's buffers (Linux: the "vdev%dbuffer" memory region,
+// rproc_add_virtio_dev); the vdev with entry index N uses "vdevNbuffer"
+// (VdevRegionName).
 inline constexpr char kVdevBufferName[] = "vdev0buffer";
 
 struct Options {
@@ -108,7 +110,7 @@ class RemoteProc {
   // --- Lifecycle ---------------------------------------------------------
   // offline -> loaded. Parses the ELF, checks the machine, copies and
   // validates the resource table, maps carveouts and devmem, allocates the
-  // vrings and buffers of the RPMsg vdev, patches what it chose into the
+  // vrings and buffers of each RPMsg vdev, patches what it chose into the
   // cached table, loads the PT_LOAD segments (each must lie inside one
   // carveout), writes the table to where the firmware linked it. On any
   // error everything mapped is released, the state stays offline and
@@ -161,26 +163,33 @@ class RemoteProc {
   void set_rpmsg_buffer_size(std::uint32_t size) { options_.rpmsg_buffer_size = size; }
   std::uint32_t rpmsg_buffer_size() const { return options_.rpmsg_buffer_size; }
 
-  // --- Vdev ------------------------------------------------------------
-  // Writes the VirtIO device status (VirtIO 1.x 2.1) into the cached table
-  // and, with a store-release, into the loaded table the remote polls
-  // (Linux: rproc_virtio_set_status writes rsc->status). The ring
-  // initialisation before it is therefore visible first. kFailedPrecondition
-  // without a vdev or mapped memory.
-  Status SetVdevStatus(std::uint8_t status);
+  // --- Vdevs -----------------------------------------------------------
+  // `index` below is the RPMsg vdev's place in the table (VdevResources::
+  // index; 0 for the first, which most tables have alone).
+  //
+  // Writes the VirtIO device status (VirtIO 1.x 2.1) of vdev `index` into
+  // the cached table and, with a store-release, into the loaded table the
+  // remote polls (Linux: rproc_virtio_set_status writes rsc->status). The
+  // ring initialisation before it is therefore visible first.
+  // kFailedPrecondition without that vdev or mapped memory.
+  Status SetVdevStatus(std::uint8_t status, std::size_t index = 0);
   // The status byte as the remote sees it (read from the loaded table).
-  Result<std::uint8_t> ReadVdevStatus() const;
+  Result<std::uint8_t> ReadVdevStatus(std::size_t index = 0) const;
   // The aligned 32-bit word of the loaded table whose low byte is the vdev
   // status (VirtIO 1.x 2.1: the remote sets DEVICE_NEEDS_RESET there), for
   // a listener that watches it while the vdev is up: valid from OnVdevReady
-  // until OnVdevReset. kFailedPrecondition without a vdev.
-  Result<shm::Region> VdevStatusWord() const;
-  // Sends `notifyid` (one of the vdev's vrings) through the mailbox.
+  // until OnVdevReset. kFailedPrecondition without that vdev.
+  Result<shm::Region> VdevStatusWord(std::size_t index = 0) const;
+  // Sends `notifyid` (one of the vdevs' vrings) through the mailbox.
   // kFailedPrecondition unless running or attached with a vdev;
   // kInvalidArgument for an id that is not one of the vrings'.
   Status Kick(std::uint32_t notifyid);
-  // The vdev as handed to OnVdevReady (nullopt without an RPMsg vdev).
-  const std::optional<VdevResources>& vdev() const { return resources_.vdev; }
+  // The RPMsg vdevs as handed to OnVdevReady, in index order.
+  std::size_t vdev_count() const { return resources_.vdev_count; }
+  // Vdev `index` (nullptr if the table has no such RPMsg vdev).
+  const VdevResources* vdev(std::size_t index = 0) const {
+    return index < resources_.vdev_count ? &resources_.vdevs[index].resources : nullptr;
+  }
 
   // --- Inspection ------------------------------------------------------
   State state() const { return state_; }
@@ -198,8 +207,8 @@ class RemoteProc {
   // Device address of the loaded table (valid when resource_table()).
   std::uint64_t loaded_table_da() const { return loaded_table_.device_address(); }
 
-  // Vdevs and trace entries beyond the first RPMsg vdev / first trace, or
-  // of another VirtIO type, are skipped and counted here.
+  // Vdevs of another VirtIO type or beyond kMaxRpmsgVdevs RPMsg ones, and
+  // trace entries beyond the first, are skipped and counted here.
   std::uint32_t skipped_vdevs() const { return resources_.skipped_vdevs; }
   std::uint32_t skipped_traces() const { return resources_.skipped_traces; }
 
@@ -246,13 +255,20 @@ class RemoteProc {
   Status DoAttach();
   // Attach: the rings and buffer area the table names stay out of the image
   // (carveouts holding the loaded table) and device memory.
-  Status CheckAttachedVdev(std::uint64_t table_da, std::uint64_t table_size);
+  Status CheckAttachedVdev(const VdevResources& vdev, std::uint64_t table_da,
+                           std::uint64_t table_size);
   Status CheckOptions() const;
   Status ParseCachedTable();
   // Releases the core of a loaded image and announces the vdev; on failure
   // AbortRun().
   Status StartLoaded(State next);
   Status AnnounceVdev();
+  // Every vdev's status 0, best effort (the run ends or is handed back).
+  void ResetVdevStatuses();
+  std::span<PlacedVdev> Vdevs() { return {resources_.vdevs.data(), resources_.vdev_count}; }
+  std::span<const PlacedVdev> Vdevs() const {
+    return {resources_.vdevs.data(), resources_.vdev_count};
+  }
   // Forced end of a run that could not start: reset, release, offline.
   void AbortRun();
   // Tells the listener the vdev is gone (if it was announced).
@@ -281,8 +297,8 @@ class RemoteProc {
   std::optional<rsc::ResourceTable> parsed_table_;
   shm::Region loaded_table_;  // host view of the table the remote reads
 
-  TableResources resources_;     // vdev, trace, skipped entries
-  bool vdev_announced_ = false;  // OnVdevReady() succeeded
+  TableResources resources_;     // vdevs, trace, skipped entries
+  bool vdev_announced_ = false;  // an OnVdevReady() succeeded
 
   ErrorDetail detail_;
 

@@ -1,7 +1,9 @@
 #pragma once
-// What RemoteProc hands the host's RPMsg bus once the remote runs: the two
-// vrings and the buffer area of the table's RPMsg vdev, mapped, with the
-// negotiated features.
+// What RemoteProc hands the host's RPMsg buses once the remote runs: the two
+// vrings and the buffer area of each of the table's RPMsg vdevs, mapped,
+// with the negotiated features. Each RPMsg vdev is an independent bus with
+// its own channels, as in Linux (one virtio device and one rpmsg bus per
+// vdev entry; docs/vdevs.md).
 //
 // Ring layout: fw_rsc_vdev carries 32-bit feature words (dfeatures,
 // gfeatures; Linux include/linux/remoteproc.h), so VIRTIO_F_VERSION_1 (bit
@@ -16,6 +18,7 @@
 // buffers in it), vring[1] host -> remote.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "tandem/base/status.h"
@@ -36,6 +39,10 @@ namespace tandem::remoteproc {
 inline constexpr std::uint32_t kSupportedVdevFeatures =
     (1u << 0) | (1u << 2) | (1u << 11) | (1u << 16) | (1u << 29);
 
+// RPMsg vdevs of one resource table the host serves (Linux has no bound;
+// real tables have one or two). Further ones are skipped and counted.
+inline constexpr std::size_t kMaxRpmsgVdevs = 4;
+
 struct VringResources {
   shm::Region ring;  // host view of exactly the ring (RingLayout size)
   std::uint64_t da = 0;
@@ -45,6 +52,9 @@ struct VringResources {
 };
 
 struct VdevResources {
+  // Which of the table's RPMsg vdevs, in table order (0 for the first): the
+  // bus it becomes on the host (Session::bus(index), `tandem ... --vdev`).
+  std::uint32_t index = 0;
   std::array<VringResources, 2> vring;  // [0] remote -> host, [1] host -> remote
   // buffer_count buffers of buffer_size bytes: the first half are the
   // receive buffers (posted in vring0), the second half the transmit
@@ -66,22 +76,34 @@ struct VdevResources {
   bool flow_control() const { return (features & (1u << 16)) != 0; }
 };
 
-// Told when the vdev appears and disappears (the host creates and destroys
-// its RPMsg bus; applications see their endpoints bound / unbound).
+// Names of a vdev's memory as Linux gives them (remoteproc_virtio.c
+// "vdev%dbuffer", remoteproc_core.c "vdev%dvring%d"): `vdev_entry` is the
+// vdev's place among all vdev entries of the table (Linux's rvdev->index),
+// `what` the rest ("buffer", "vring0"). Cut to fit; always terminated.
+struct VdevRegionName {
+  VdevRegionName(std::uint32_t vdev_entry, const char* what);
+  const char* c_str() const { return text; }
+  char text[32] = {};
+};
+
+// Told when the vdevs appear and disappear (the host creates and destroys
+// its RPMsg buses; applications see their endpoints bound / unbound).
 //
 // Called from inside RemoteProc's methods, on the thread driving it. A
 // listener must not call back into RemoteProc except SetVdevStatus(),
 // Kick(), ReadVdevStatus() and the const accessors.
 class VdevListener {
  public:
-  // The remote runs (started or attached); set up the driver side: write the
-  // rings, then RemoteProc::SetVdevStatus(ACKNOWLEDGE | DRIVER | FEATURES_OK |
-  // DRIVER_OK), which the remote polls. A non-ok Status makes the start /
-  // attach fail (the remote is stopped, like Linux's rproc_start when a
-  // subdevice fails to start).
+  // The remote runs (started or attached); called once per RPMsg vdev, in
+  // index order. Set up the driver side of `vdev`: write the rings, then
+  // RemoteProc::SetVdevStatus(ACKNOWLEDGE | DRIVER | FEATURES_OK |
+  // DRIVER_OK, vdev.index), which the remote polls. A non-ok Status makes
+  // the start / attach fail (the remote is stopped, like Linux's rproc_start
+  // when a subdevice fails to start); vdevs announced before it are reset.
   virtual Status OnVdevReady(const VdevResources& vdev) = 0;
-  // The vdev goes away (stop, crash, recovery, detach): stop using the
-  // rings and buffers now; the memory is released right after.
+  // All vdevs go away together (stop, crash, recovery, detach): stop using
+  // every ring and buffer now; the memory is released right after. Called
+  // once, whether one vdev or several were announced.
   virtual void OnVdevReset() = 0;
 
  protected:

@@ -3,7 +3,8 @@
 // vdev RemoteProc placed and down again when the vdev goes away, as Linux's
 // remoteproc_virtio.c + virtio_rpmsg_bus.c probe/remove do:
 //
-//   OnVdevReady  build the BusConfig from the VdevResources, HostBus::Start()
+//   OnVdevReady  for its vdev (HostLinkOptions::vdev_index; others are
+//                ignored): build the BusConfig from the VdevResources, HostBus::Start()
 //                (rings initialized, receive buffers posted), then the
 //                VirtIO status ACKNOWLEDGE | DRIVER | FEATURES_OK |
 //                DRIVER_OK through RemoteProc::SetVdevStatus (VirtIO 1.x
@@ -85,6 +86,11 @@ struct HostLinkOptions {
   // CheckProgress(): how long host -> remote messages may stay pending with
   // the remote consuming none of them. 0: no bound.
   std::uint64_t progress_limit_ns = 5'000'000'000;
+  // Which of the table's RPMsg vdevs this link serves (VdevResources::
+  // index): OnVdevReady for another one is ignored. A host serving several
+  // has one HostLink and HostBus per vdev behind one listener that hands
+  // each OnVdevReady to all (host::Session; docs/vdevs.md).
+  std::uint32_t vdev_index = 0;
 };
 
 // The driver side's BusConfig for `vdev` (vring0 remote -> host, vring1

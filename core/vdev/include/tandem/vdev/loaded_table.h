@@ -42,8 +42,10 @@
 
 namespace tandem::vdev {
 
-// The carve-out that holds the RPMsg buffers of the vdev: the name the host
-// places them by (remoteproc::kVdevBufferName), read back here.
+// The carve-out that holds the RPMsg buffers of the first vdev: the name
+// the host places them by (remoteproc::kVdevBufferName), read back here. A
+// table's later vdevs use "vdev<N>buffer", N the vdev's place among all
+// vdev entries (remoteproc::VdevRegionName, as Linux names them).
 inline constexpr const auto& kBufferCarveoutName = remoteproc::kVdevBufferName;
 
 // --- Reasons (Status::Is) ---------------------------------------------------
@@ -70,9 +72,10 @@ inline constexpr char kBadNotifyId[] = "vring notifyid not a mailbox notifyid (<
 inline constexpr char kVringOverImage[] = "host placed a vring over the image";
 inline constexpr char kSameNotifyId[] = "the two vrings have the same notifyid";
 inline constexpr char kVringsOverlap[] = "the two vrings overlap";
-inline constexpr char kNoBufferCarveout[] = "the resource table has no vdev0buffer carveout";
-inline constexpr char kBuffersNotPlaced[] = "vdev0buffer address not set by the host";
-inline constexpr char kBuffersTooSmall[] = "vdev0buffer carveout smaller than 2 * num buffers";
+inline constexpr char kNoBufferCarveout[] =
+    "the resource table has no vdev<N>buffer carveout for the rpmsg vdev";
+inline constexpr char kBuffersNotPlaced[] = "vdev<N>buffer address not set by the host";
+inline constexpr char kBuffersTooSmall[] = "vdev<N>buffer carveout smaller than 2 * num buffers";
 inline constexpr char kBuffersOverImage[] = "host placed the rpmsg buffers over the image";
 inline constexpr char kVringOverBuffers[] = "a vring overlaps the rpmsg buffer area";
 // Buffer size (docs/buffers.md). kFailedPrecondition: the firmware is built
@@ -115,14 +118,18 @@ struct LoadedTableConfig {
   // this size in its config space (rsc::MakeSizedRpmsgVdev); the host must
   // agree (see above).
   std::uint32_t buffer_size = rpmsg::kDefaultBufferSize;
+  // Which of the table's RPMsg vdevs, in table order (docs/vdevs.md): each
+  // is a bus of its own, with its own LoadedTable and RemoteLink.
+  std::uint32_t vdev_index = 0;
 };
 
 class LoadedTable {
  public:
   static constexpr std::size_t kMaxTableSize = 1024;
 
-  // Finds the RPMsg vdev (VirtIO id 7) in the table as built. kNotFound if
-  // there is none; the parse errors of rsc::ResourceTable otherwise.
+  // Finds RPMsg vdev (VirtIO id 7) number config.vdev_index in the table as
+  // built. kNotFound if there is none; the parse errors of
+  // rsc::ResourceTable otherwise.
   static Result<LoadedTable> Open(const LoadedTableConfig& config);
 
   // The vdev status byte (VirtIO 1.x 2.1), acquire.
@@ -151,6 +158,7 @@ class LoadedTable {
 
   LoadedTableConfig config_;
   std::size_t vdev_offset_ = 0;
+  remoteproc::VdevRegionName buffer_name_{0, "buffer"};
 };
 
 }  // namespace tandem::vdev
