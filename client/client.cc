@@ -265,6 +265,7 @@ Error ChannelClient::Open(const ClientOptions& options, const ChannelSpec& spec,
     request["dst"] = spec.dst;
   }
   if (spec.large) request["large"] = true;
+  if (spec.vdev != 0) request["vdev"] = spec.vdev;
   Json reply;
   if (Error e = control.Call(request, &reply); !e.ok()) return e;
   ChannelClient c;

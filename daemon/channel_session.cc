@@ -43,6 +43,10 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
     *reply = ErrorReply(StatusCode::kResourceExhausted, "eventfd failed");
     return Error{StatusCode::kResourceExhausted, "eventfd"};
   }
+  if (Error e = VdevOf(request, &vdev_); !e.ok()) {
+    *reply = ErrorReply(e.code, e.message);
+    return e;
+  }
   std::uint32_t src = rpmsg::kAddrAny;
   if (auto it = request.find("src"); it != request.end() && it->is_number_unsigned()) {
     src = it->get<std::uint32_t>();
@@ -54,9 +58,10 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
       wait_ms = std::clamp<long long>(w->get<long long>(), 0, 60000);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
-    while (!remote_.FindChannel(channel_, &dst_)) {
+    while (!remote_.FindChannel(channel_, &dst_, vdev_)) {
       if (std::chrono::steady_clock::now() >= deadline) {
-        const std::string text = "no channel " + channel_ + " announced by " + remote_.name() +
+        const std::string on = vdev_ == 0 ? "" : " on vdev " + std::to_string(vdev_);
+        const std::string text = "no channel " + channel_ + " announced by " + remote_.name() + on +
                                  " (tandem channels " + remote_.name() + ")";
         *reply = ErrorReply(StatusCode::kNotFound, text);
         return Error{StatusCode::kNotFound, text};
@@ -83,7 +88,7 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
     rpmsg::LargeMessageHandler& receiver = *this;
     rpmsg::Clock& clock = *this;
     large_ = std::make_unique<rpmsg::LargeEndpoint>(large_space_, receiver, clock);
-    large_->SetNegotiated(remote_.session().buffers().large_messages);
+    large_->SetNegotiated(remote_.session().buffers(vdev_).large_messages);
   }
   rpmsg::MessageHandler& handler = *this;
   rpmsg::EndpointConfig config;
@@ -91,14 +96,14 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
   tandem::Status s;
   if (src != rpmsg::kAddrAny) {
     config.addr = src;
-    s = remote_.session().CreateEndpoint(endpoint_, config, handler);
+    s = remote_.session().CreateEndpoint(endpoint_, config, handler, vdev_);
   } else {
     // Cyclic, not lowest-free: a reply the remote sends to a client that
     // just left must not reach the next client, which would otherwise get
     // the same address (docs/decisions.md).
     for (int tries = 0; tries < 64; ++tries) {
       config.addr = remote_.NextClientAddress();
-      s = remote_.session().CreateEndpoint(endpoint_, config, handler);
+      s = remote_.session().CreateEndpoint(endpoint_, config, handler, vdev_);
       if (s.code() != StatusCode::kAlreadyExists) break;
     }
   }
@@ -107,13 +112,14 @@ Error ChannelSession::Open(const Json& request, Json* reply) {
     return Error{s.code(), s.message()};
   }
   created_ = true;
-  const std::size_t mtu = remote_.session().bus().mtu();
+  const std::size_t mtu = remote_.session().bus(vdev_).mtu();
   *reply = {{"ok", true},
             {"src", endpoint_.address()},
             {"dst", dst_},
             {"mtu", mtu != 0 ? mtu : kDefaultMtu},
             {"channel", channel_},
-            {"flow_control", remote_.session().bus().flow_control()},
+            {"vdev", vdev_},
+            {"flow_control", remote_.session().bus(vdev_).flow_control()},
             {"flow", flow_auto_.load() ? "auto" : "manual"}};
   if (large_ && large_->negotiated()) {
     (*reply)["large"] = true;
@@ -172,7 +178,7 @@ void ChannelSession::Queue(ConstByteSpan payload) {
         auto_paused_.store(true);
         ++auto_pauses_;
         if (!remote_.session()
-                 .bus()
+                 .bus(vdev_)
                  .SetIncomingFlow(endpoint_, true, rpmsg::Timeout::None())
                  .ok()) {
           pause_failed_.store(true);  // the connection thread sends it
@@ -197,7 +203,7 @@ void ChannelSession::OnPeerFlow(rpmsg::Endpoint&, std::uint32_t, bool) {
 
 void ChannelSession::ReportPeerFlow() {
   if (!peer_flow_changed_.exchange(false)) return;
-  auto paused = remote_.session().bus().OutgoingPaused(endpoint_, dst_);
+  auto paused = remote_.session().bus(vdev_).OutgoingPaused(endpoint_, dst_);
   const bool now = paused.ok() && *paused;
   if (now == peer_paused_) return;
   peer_paused_ = now;
@@ -209,8 +215,8 @@ tandem::Status ChannelSession::SetIncomingFlow(bool pause, const std::atomic<boo
   const auto deadline = std::chrono::steady_clock::now() + kSendTimeout;
   tandem::Status s;
   do {
-    s = remote_.session().bus().SetIncomingFlow(endpoint_, pause,
-                                                rpmsg::Timeout::Milliseconds(kPollSliceMs));
+    s = remote_.session().bus(vdev_).SetIncomingFlow(endpoint_, pause,
+                                                     rpmsg::Timeout::Milliseconds(kPollSliceMs));
   } while (s.code() == StatusCode::kDeadlineExceeded && !stop.load() &&
            std::chrono::steady_clock::now() < deadline);
   return s;
@@ -278,7 +284,7 @@ void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>&
     QueueFlowEvent(reply);
     return;
   }
-  rpmsg::Bus& bus = remote_.session().bus();
+  rpmsg::Bus& bus = remote_.session().bus(vdev_);
   if (auto p = request.find("pause"); p != request.end()) {
     if (!p->is_boolean()) {
       reply["code"] = StatusCodeName(StatusCode::kInvalidArgument);
@@ -389,8 +395,8 @@ void ChannelSession::HandleFrame(const std::vector<std::byte>& frame,
     // A large message that timed out half-sent is sent again whole: the
     // peer drops the incomplete one when the new first fragment comes.
     s = large_ ? large_->Send(endpoint_, dst_, payload, rpmsg::Timeout::Milliseconds(kPollSliceMs))
-               : remote_.session().bus().SendTo(endpoint_, dst_, payload,
-                                                rpmsg::Timeout::Milliseconds(kPollSliceMs));
+               : remote_.session().bus(vdev_).SendTo(endpoint_, dst_, payload,
+                                                     rpmsg::Timeout::Milliseconds(kPollSliceMs));
   } while (s.code() == StatusCode::kDeadlineExceeded && !stop.load() &&
            std::chrono::steady_clock::now() < deadline);
   if (!s.ok()) {
@@ -417,10 +423,10 @@ void ChannelSession::CheckLink() {
     paused_by_client_.store(false);
     peer_paused_ = false;
   }
-  bool up = remote_.session().link_status().ok();
+  bool up = remote_.session().link_status(vdev_).ok();
   if (!channel_.empty()) {
     std::uint32_t dst = 0;
-    up = up && remote_.FindChannel(channel_, &dst);
+    up = up && remote_.FindChannel(channel_, &dst, vdev_);
     if (up) dst_ = dst;
   }
   if (up != up_) {
@@ -428,7 +434,7 @@ void ChannelSession::CheckLink() {
     if (up && large_) {
       // Another firmware may have come up: follow what this link negotiated.
       hosted::MutexGuard lock(large_mutex_);
-      large_->SetNegotiated(remote_.session().buffers().large_messages);
+      large_->SetNegotiated(remote_.session().buffers(vdev_).large_messages);
     }
     Json e = {{"event", up ? "up" : "down"}, {"dst", dst_}};
     if (!up) e["state"] = remoteproc::StateName(remote_.session().state());

@@ -274,7 +274,10 @@ Json Daemon::Dispatch(const std::string& op, const Json& req) {
   }
   if (op == "rings" || op == "rsc") {
     Json body;
-    if (Error e = op == "rings" ? remote->Rings(&body) : remote->ResourceTable(&body); !e.ok()) {
+    std::uint32_t vdev = 0;
+    if (Error e = VdevOf(req, &vdev); !e.ok()) return Fail(e);
+    if (Error e = op == "rings" ? remote->Rings(&body, vdev) : remote->ResourceTable(&body);
+        !e.ok()) {
       return Fail(e);
     }
     return Ok(body);
@@ -298,10 +301,18 @@ Json Daemon::Dispatch(const std::string& op, const Json& req) {
   }
   if (op == "channels") {
     Json list = Json::array();
-    // Every channel of the link has the link's mtu (docs/buffers.md).
-    const std::uint32_t mtu = remote->Buffers().value("mtu", 0u);
+    // Every channel of a bus has its link's mtu (docs/buffers.md); each
+    // RPMsg vdev is a bus of its own (docs/vdevs.md).
+    std::uint32_t mtu[host::Session::kMaxVdevs];
+    for (std::uint32_t v = 0; v < host::Session::kMaxVdevs; ++v) {
+      mtu[v] = remote->Buffers(v).value("mtu", 0u);
+    }
     for (const auto& c : remote->Channels()) {
-      list.push_back({{"name", c.name}, {"remote", c.remote}, {"bound", c.bound}, {"mtu", mtu}});
+      list.push_back({{"name", c.name},
+                      {"remote", c.remote},
+                      {"bound", c.bound},
+                      {"mtu", mtu[c.vdev]},
+                      {"vdev", c.vdev}});
     }
     return Ok({{"channels", list}});
   }

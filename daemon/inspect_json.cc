@@ -30,6 +30,7 @@ Json ToJson(const host::RingsReport& r) {
   }
   const rpmsg::Stats& s = r.stats;
   return {{"name", r.name},
+          {"vdev", r.vdev},
           {"state", r.state},
           {"link_up", r.link_up},
           {"link_status", r.link_status},

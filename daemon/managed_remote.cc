@@ -35,7 +35,25 @@ std::string Hex(std::uint32_t v) {
   return buf;
 }
 
+// Which bus a channel is on, in the log: bus 0 as before there were several,
+// others as Linux's device name of the vdev ("virtio_rpmsg_bus virtio1").
+std::string Bus(std::uint32_t vdev) {
+  return vdev == 0 ? std::string() : " virtio" + std::to_string(vdev);
+}
+
 }  // namespace
+
+Error VdevOf(const Json& request, std::uint32_t* vdev) {
+  *vdev = 0;
+  const auto it = request.find("vdev");
+  if (it == request.end()) return Error::Ok();
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() >= host::Session::kMaxVdevs) {
+    return Error{StatusCode::kInvalidArgument, "\"vdev\" must be an RPMsg vdev index from 0 to " +
+                                                   std::to_string(host::Session::kMaxVdevs - 1)};
+  }
+  *vdev = it->get<std::uint32_t>();
+  return Error::Ok();
+}
 
 std::string BaseName(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -286,8 +304,8 @@ Error ManagedRemote::SetBufferSize(std::uint32_t size) {
   return Error::Ok();
 }
 
-Json ManagedRemote::Buffers() const {
-  const host::BufferInfo b = session_->buffers();
+Json ManagedRemote::Buffers(std::uint32_t vdev) const {
+  const host::BufferInfo b = session_->buffers(vdev);
   const RemoteConfig c = config();
   return {{"buffer_size", b.size},
           {"buffers", b.count},
@@ -343,6 +361,21 @@ Json ManagedRemote::Status() const {
   j["channels"] = Channels().size();
   j["events"] = session_->events_received();
   j["buffers"] = Buffers();
+  // Each further RPMsg vdev is a bus of its own (docs/vdevs.md).
+  const std::uint32_t vdevs = session_->vdev_count();
+  j["vdevs"] = vdevs;
+  if (vdevs > 1) {
+    Json buses = Json::array();
+    for (std::uint32_t v = 0; v < vdevs; ++v) {
+      const tandem::Status l = session_->link_status(v);
+      buses.push_back(
+          {{"vdev", v},
+           {"link",
+            l.ok() ? "up" : (l.code() == StatusCode::kFailedPrecondition ? "down" : l.message())},
+           {"buffers", Buffers(v)}});
+    }
+    j["buses"] = buses;
+  }
   if (const auto pm = session_->last_postmortem()) {
     j["postmortem"] = {{"sequence", pm->sequence},
                        {"core", pm->core_status.ok() ? "kept" : pm->core_status.message()}};
@@ -355,10 +388,11 @@ std::vector<ManagedRemote::ChannelView> ManagedRemote::Channels() const {
   return channels_;
 }
 
-bool ManagedRemote::FindChannel(const std::string& name, std::uint32_t* remote) const {
+bool ManagedRemote::FindChannel(const std::string& name, std::uint32_t* remote,
+                                std::uint32_t vdev) const {
   hosted::MutexGuard lock(mutex_);
   for (const ChannelView& c : channels_) {
-    if (c.name == name) {
+    if (c.name == name && c.vdev == vdev) {
       *remote = c.remote;
       return true;
     }
@@ -413,8 +447,8 @@ Json ManagedRemote::PostMortemJson() const {
   return j;
 }
 
-Error ManagedRemote::Rings(Json* out) const {
-  auto report = session_->Rings();
+Error ManagedRemote::Rings(Json* out, std::uint32_t vdev) const {
+  auto report = session_->Rings(vdev);
   if (!report.ok()) return FromStatus(report.status(), "rings");
   *out = {{"rings", ToJson(*report)}, {"text", host::FormatRings(*report)}};
   return Error::Ok();
@@ -431,10 +465,12 @@ Error ManagedRemote::ResourceTable(Json* out) const {
 
 void ManagedRemote::NoteChannels() {
   rpmsg::HostBus::ChannelInfo infos[64];
-  const std::size_t n = session_->bus().Channels(infos);
   std::vector<ChannelView> now;
-  for (std::size_t i = 0; i < n && i < 64; ++i) {
-    now.push_back({infos[i].name, infos[i].remote, infos[i].local, infos[i].bound});
+  for (std::uint32_t v = 0; v < host::Session::kMaxVdevs; ++v) {
+    const std::size_t n = session_->bus(v).Channels(infos);
+    for (std::size_t i = 0; i < n && i < 64; ++i) {
+      now.push_back({infos[i].name, infos[i].remote, infos[i].local, infos[i].bound, v});
+    }
   }
   const bool up = session_->link_status().ok();
   std::vector<ChannelView> before;
@@ -443,14 +479,15 @@ void ManagedRemote::NoteChannels() {
     before = channels_;
   }
   auto same = [](const ChannelView& a, const ChannelView& b) {
-    return a.name == b.name && a.remote == b.remote;
+    return a.name == b.name && a.remote == b.remote && a.vdev == b.vdev;
   };
   bool changed = up != link_up_ || now.size() != before.size();
   for (const ChannelView& c : now) {
     bool found = false;
     for (const ChannelView& b : before) found = found || same(c, b);
     if (!found) {
-      log_.Add("virtio_rpmsg_bus: creating channel " + c.name + " addr " + Hex(c.remote));
+      log_.Add("virtio_rpmsg_bus" + Bus(c.vdev) + ": creating channel " + c.name + " addr " +
+               Hex(c.remote));
       changed = true;
     }
   }
@@ -458,7 +495,8 @@ void ManagedRemote::NoteChannels() {
     bool found = false;
     for (const ChannelView& c : now) found = found || same(c, b);
     if (!found) {
-      log_.Add("virtio_rpmsg_bus: destroying channel " + b.name + " addr " + Hex(b.remote));
+      log_.Add("virtio_rpmsg_bus" + Bus(b.vdev) + ": destroying channel " + b.name + " addr " +
+               Hex(b.remote));
       changed = true;
     }
   }

@@ -140,7 +140,9 @@ ResourceTableReport DescribeResourceTable(const rsc::ResourceTable& table, std::
 
 std::string FormatRings(const RingsReport& r) {
   std::string out;
-  Append(out, "%s: %s, link %s\n", r.name.c_str(), r.state.c_str(),
+  // vdev 0 is named as before there were several (scripts read this line).
+  const std::string vdev = r.vdev == 0 ? "" : " vdev" + std::to_string(r.vdev);
+  Append(out, "%s%s: %s, link %s\n", r.name.c_str(), vdev.c_str(), r.state.c_str(),
          r.link_up ? "up" : r.link_status.c_str());
   Append(out, "buffers: %" PRIu32 " x %" PRIu32 " B at 0x%" PRIx64 ", features 0x%" PRIx32 "\n",
          r.buffer_count, r.buffer_size, r.buffers_da, r.features);

@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "snapshot_reads.h"
+#include "tandem/base/assert.h"
 #include "tandem/remoteproc/errors.h"
 #include "tandem/remoteproc/mailbox.h"
 #include "tandem/rpmsg/large_message.h"
@@ -130,7 +131,11 @@ Status Session::Init(std::unique_ptr<HostPlatform> platform) {
   lopts.progress_limit_ns =
       static_cast<std::uint64_t>(std::chrono::nanoseconds(options_.progress_limit).count());
   // The doorbell sends any mailbox message: the link's kPendingMessage too.
-  link_.emplace(*rproc_, bus_, doorbell_, poll_lock_, lopts);
+  for (std::uint32_t i = 0; i < kMaxVdevs; ++i) {
+    buses_[i] = std::make_unique<BusSlot>(doorbell_);
+    lopts.vdev_index = i;
+    buses_[i]->link.emplace(*rproc_, buses_[i]->bus, doorbell_, poll_lock_, lopts);
+  }
   rproc_->set_vdev_listener(&vdev_relay_);
   rproc_->set_crash_listener(&crash_relay_);
 
@@ -297,10 +302,10 @@ void Session::SetRpmsgBufferSize(std::uint32_t size) {
 // The host accepts Tandem's large-message bit (docs/large_messages.md).
 static_assert((remoteproc::kSupportedVdevFeatures & rpmsg::kFeatureLargeMessagesMask) != 0);
 
-BufferInfo Session::buffers() const {
+BufferInfo Session::buffers(std::uint32_t index) const {
   hosted::MutexGuard lock(control_mutex_);
   BufferInfo info;
-  if (const remoteproc::VdevResources* vdev = rproc_->vdev()) {
+  if (const remoteproc::VdevResources* vdev = rproc_->vdev(index)) {
     info.size = vdev->buffer_size;
     info.count = vdev->buffer_count;
     info.negotiated = vdev->buffer_size_negotiated();
@@ -488,12 +493,14 @@ void Session::CapturePostMortem() {
   postmortem_ = std::move(pm);
 }
 
-Result<RingsReport> Session::Rings() const {
+Result<RingsReport> Session::Rings(std::uint32_t index) const {
   hosted::MutexGuard lock(control_mutex_);
-  const remoteproc::VdevResources* vdev = rproc_->vdev();
+  const remoteproc::VdevResources* vdev = rproc_->vdev(index);
   if (!vdev) return FailedPrecondition(remoteproc::error::kNoVdev);
+  const rpmsg::HostBus& bus_ = buses_[index]->bus;
   RingsReport r;
   r.name = options_.name;
+  r.vdev = index;
   r.state = remoteproc::StateName(rproc_->state());
   const Status link = bus_.status();
   r.link_up = link.ok();
@@ -514,47 +521,72 @@ Result<ResourceTableReport> Session::ResourceTable() const {
   const rsc::ResourceTable* table = rproc_->resource_table();
   if (table == nullptr) return FailedPrecondition("no resource table is loaded");
   ResourceTableReport r = DescribeResourceTable(*table, rproc_->loaded_table_da());
-  // The RPMsg vdev RemoteProc drives (the first one) as the remote sees it.
-  if (auto live = rproc_->ReadVdevStatus(); live.ok()) {
-    for (ResourceEntryReport& e : r.entries) {
-      if (e.vdev && e.vdev->id == rsc::kVirtioIdRpmsg) {
-        e.vdev->remote_status = *live;
-        break;
-      }
-    }
+  // Each RPMsg vdev RemoteProc drives, as the remote sees it now.
+  std::uint32_t index = 0;
+  for (ResourceEntryReport& e : r.entries) {
+    if (!e.vdev || e.vdev->id != rsc::kVirtioIdRpmsg) continue;
+    if (index >= rproc_->vdev_count()) break;
+    if (auto live = rproc_->ReadVdevStatus(index); live.ok()) e.vdev->remote_status = *live;
+    ++index;
   }
   return r;
 }
 
 // Driver (un)registration runs channel callbacks (OnBound/OnUnbound); taking
 // poll_mutex_ keeps them on one thread at a time with those run by Poll().
-Status Session::RegisterDriver(const char* name, rpmsg::ChannelHandler& handler) {
+Status Session::RegisterDriver(const char* name, rpmsg::ChannelHandler& handler,
+                               std::uint32_t vdev) {
+  if (vdev >= kMaxVdevs) return InvalidArgument(kNoSuchVdev);
   hosted::MutexGuard lock(poll_mutex_);
-  return bus_.RegisterDriver(name, handler);
+  return buses_[vdev]->bus.RegisterDriver(name, handler);
 }
 
 void Session::UnregisterDriver(rpmsg::ChannelHandler& handler) {
   hosted::MutexGuard lock(poll_mutex_);
-  bus_.UnregisterDriver(handler);
+  for (auto& slot : buses_) slot->bus.UnregisterDriver(handler);
 }
 
 Status Session::CreateEndpoint(rpmsg::Endpoint& endpoint, const rpmsg::EndpointConfig& config,
-                               rpmsg::MessageHandler& handler) {
+                               rpmsg::MessageHandler& handler, std::uint32_t vdev) {
+  if (vdev >= kMaxVdevs) return InvalidArgument(kNoSuchVdev);
   hosted::MutexGuard lock(poll_mutex_);
-  return bus_.CreateEndpoint(endpoint, config, handler);
+  return buses_[vdev]->bus.CreateEndpoint(endpoint, config, handler);
 }
 
 void Session::DestroyEndpoint(rpmsg::Endpoint& endpoint) {
   hosted::MutexGuard lock(poll_mutex_);
-  bus_.DestroyEndpoint(endpoint);
+  // Only the bus it was created on does anything (Bus::DestroyEndpoint).
+  for (auto& slot : buses_) slot->bus.DestroyEndpoint(endpoint);
+}
+
+rpmsg::HostBus& Session::bus(std::uint32_t vdev) {
+  TANDEM_ASSERT(vdev < kMaxVdevs);
+  return buses_[vdev]->bus;
+}
+
+const rpmsg::HostBus& Session::bus(std::uint32_t vdev) const {
+  TANDEM_ASSERT(vdev < kMaxVdevs);
+  return buses_[vdev]->bus;
+}
+
+Status Session::link_status(std::uint32_t vdev) const {
+  if (vdev >= kMaxVdevs) return InvalidArgument(kNoSuchVdev);
+  return buses_[vdev]->bus.status();
+}
+
+std::uint32_t Session::vdev_count() const {
+  hosted::MutexGuard lock(control_mutex_);
+  return static_cast<std::uint32_t>(rproc_->vdev_count());
 }
 
 // --- Platform events (event thread) --------------------------------------------
 
 void Session::OnNotify(std::uint32_t notifyid) {
-  // The link ignores what is not one of its vrings' notifyids.
-  if (const Status s = link_->OnNotify(notifyid); s.code() == StatusCode::kDataLoss) {
-    ReportLinkBroken(s);
+  // Each link ignores what is not one of its vrings' notifyids.
+  for (auto& slot : buses_) {
+    if (const Status s = slot->link->OnNotify(notifyid); s.code() == StatusCode::kDataLoss) {
+      ReportLinkBroken(s);
+    }
   }
 }
 
@@ -568,11 +600,17 @@ void Session::OnIdle() {
 
 bool Session::PollNow() {
   if (!poll_mutex_.TryLock()) return false;
-  const Status s = link_->PollLocked();
+  bool any_up = false;
+  Status broken;
+  for (auto& slot : buses_) {
+    const Status s = slot->link->PollLocked();
+    if (s.Is(vdev::kHostLinkDown)) continue;
+    any_up = true;
+    if (s.code() == StatusCode::kDataLoss && broken.ok()) broken = s;
+  }
   poll_mutex_.Unlock();
-  if (s.Is(vdev::kHostLinkDown)) return false;
-  if (s.code() == StatusCode::kDataLoss) ReportLinkBroken(s);
-  return true;
+  if (!broken.ok()) ReportLinkBroken(broken);
+  return any_up;
 }
 
 void Session::ReportLinkBroken(const Status& status) {
@@ -606,9 +644,14 @@ void Session::OnControl(std::uint32_t message) {
   }
   // kLinkBroken: the remote found the ring protocol broken, stopped using the
   // rings and set DEVICE_NEEDS_RESET; the link reports it once per run.
-  if (const Status s = link_->OnControl(message); s.code() == StatusCode::kDataLoss) {
-    PostCrash(CrashReason::kLinkBroken,
-              "the remote reported the RPMsg link broken (kLinkBroken, DEVICE_NEEDS_RESET)");
+  // The word does not say which vdev: the first link up and not reported
+  // broken yet takes it, the remote is recovered as a whole either way.
+  for (auto& slot : buses_) {
+    if (const Status s = slot->link->OnControl(message); s.code() == StatusCode::kDataLoss) {
+      PostCrash(CrashReason::kLinkBroken,
+                "the remote reported the RPMsg link broken (kLinkBroken, DEVICE_NEEDS_RESET)");
+      break;
+    }
   }
 }
 
@@ -626,8 +669,12 @@ std::chrono::milliseconds CheckPeriod(std::chrono::milliseconds progress_limit) 
 void Session::CheckProgress() {
   if (!poll_mutex_.TryLock()) return;  // a busy poller is checked next period
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  const Status s =
-      link_->CheckProgressLocked(static_cast<std::uint64_t>(std::chrono::nanoseconds(now).count()));
+  const auto now_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(now).count());
+  Status s;
+  for (auto& slot : buses_) {
+    s = slot->link->CheckProgressLocked(now_ns);
+    if (!s.ok()) break;
+  }
   poll_mutex_.Unlock();
   if (s.Is(vdev::kLinkStalled)) {
     PostCrash(CrashReason::kLinkBroken, std::string("RPMsg link stalled: ") + s.message());

@@ -103,6 +103,7 @@ Error OpenChannel(const Global& g, const std::string& channel, ChannelClient* ou
   spec.remote = g.name;
   spec.channel = channel;
   spec.large = large;
+  spec.vdev = g.vdev;
   Error e = ChannelClient::Open(Options(g), spec, out);
   if (e.ok()) SaySpawned(out->started_pid(), g);
   return e;
@@ -546,7 +547,9 @@ namespace {
 int Inspect(const Global& g, const char* op) {
   Json reply;
   int rc = kExitOk;
-  if (!Call(op, g, {{"op", op}}, &reply, &rc)) return rc;
+  Json request = {{"op", op}};
+  if (g.vdev != 0) request["vdev"] = g.vdev;
+  if (!Call(op, g, request, &reply, &rc)) return rc;
   if (g.json) {
     PrintJson(reply[op]);
   } else {
@@ -574,8 +577,11 @@ int Channels(const Global& g) {
     return kExitOk;
   }
   for (const Json& c : channels) {
-    std::printf("%-32s addr %s  mtu %u\n", c.value("name", "").c_str(),
-                Hex(c.value("remote", std::uint64_t{0})).c_str(), c.value("mtu", 0u));
+    // Channels of a further RPMsg vdev say which (docs/vdevs.md).
+    const std::uint32_t vdev = c.value("vdev", 0u);
+    const std::string on = vdev == 0 ? "" : "  vdev " + std::to_string(vdev);
+    std::printf("%-32s addr %s  mtu %u%s\n", c.value("name", "").c_str(),
+                Hex(c.value("remote", std::uint64_t{0})).c_str(), c.value("mtu", 0u), on.c_str());
   }
   return kExitOk;
 }
@@ -871,6 +877,7 @@ int Stream(const Global& g, std::uint32_t count, int delay_us, bool manual, int 
   spec.remote = g.name;
   spec.channel = "tandem-stream";
   spec.flow_auto = !manual;
+  spec.vdev = g.vdev;
   if (Error e = ChannelClient::Open(Options(g), spec, &ch); !e.ok()) return Report("stream", e);
   SaySpawned(ch.started_pid(), g);
   if (!ch.flow_control() && !g.json) {

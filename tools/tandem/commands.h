@@ -21,7 +21,8 @@ inline constexpr int kExitUsage = 2;
 struct Global {
   std::string name = "rproc0";
   std::string runtime_dir;
-  std::string console;  // bench only: firmware console file
+  std::string console;     // bench only: firmware console file
+  std::uint32_t vdev = 0;  // --vdev: the RPMsg vdev (bus) channels and rings are on
   bool json = false;
 };
 

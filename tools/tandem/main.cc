@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{"tandem: remoteproc, VirtIO and RPMsg for AMP systems (a client of tandemd)"};
   app.require_subcommand(1);
+  // Global options (-n, --json, --vdev ...) also after the verb: `tandem send X hi --vdev 1`.
+  app.fallthrough();
   app.set_version_flag("--version", std::string("tandem ") + TANDEM_VERSION);
   Global g;
   app.add_option("-n,--name", g.name, "remote processor instance name")->default_val("rproc0");
@@ -59,6 +61,11 @@ int main(int argc, char** argv) {
                  "the daemon's directory: state files and its socket (default: "
                  "$TANDEM_RUNTIME_DIR, $XDG_RUNTIME_DIR/tandem or /tmp/tandem-$UID)");
   app.add_flag("--json", g.json, "machine-readable output (verbs that report something)");
+  app.add_option("--vdev", g.vdev,
+                 "the RPMsg vdev (bus) of a remote with several, in table order: channels are "
+                 "opened and rings read there (docs/vdevs.md)")
+      ->default_val(0)
+      ->check(CLI::Range(0u, tandem::host::Session::kMaxVdevs - 1));
 
   std::string firmware, path, channel, action;
   std::vector<std::string> words, args;

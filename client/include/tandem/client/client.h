@@ -108,6 +108,9 @@ struct ChannelSpec {
   std::uint32_t src = 0xffffffffu;       // local address; any
   std::uint32_t dst = 0xffffffffu;       // remote address (with no name)
   std::chrono::milliseconds wait{5000};  // for the name to be announced
+  // Which RPMsg vdev (bus) of the remote, in table order: each is a bus of
+  // its own with its own channels (docs/vdevs.md).
+  std::uint32_t vdev = 0;
   // Opt in to messages larger than the MTU (docs/large_messages.md): the
   // daemon fragments and reassembles on this endpoint if the link
   // negotiated Tandem's large-message bit (then large() and max_message());

@@ -94,6 +94,7 @@ class ChannelSession final : private rpmsg::MessageHandler,
   bool created_ = false;
   std::string channel_;  // followed by name; empty: fixed dst_
   std::uint32_t dst_ = 0;
+  std::uint32_t vdev_ = 0;         // the bus (docs/vdevs.md), set by Open()
   std::uint64_t link_resets_ = 0;  // Session::link_resets() last seen
   bool up_ = true;
 

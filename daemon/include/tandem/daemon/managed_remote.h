@@ -48,6 +48,11 @@ struct DaemonPaths {
   std::string launcher;  // empty: the default tandem-core
 };
 
+// The optional "vdev" of a request: which RPMsg vdev (bus) of the remote,
+// 0 when absent; kInvalidArgument unless an integer below
+// host::Session::kMaxVdevs (docs/vdevs.md).
+Error VdevOf(const Json& request, std::uint32_t* vdev);
+
 class ManagedRemote {
  public:
   // A channel the remote announced, as the daemon last saw it.
@@ -56,6 +61,7 @@ class ManagedRemote {
     std::uint32_t remote = 0;
     std::uint32_t local = 0;  // kAddrAny unless a driver of the daemon is bound
     bool bound = false;
+    std::uint32_t vdev = 0;  // the bus: its RPMsg vdev, in table order (docs/vdevs.md)
   };
 
   static Error Create(RemoteConfig config, const DaemonPaths& paths,
@@ -81,9 +87,9 @@ class ManagedRemote {
   // The required RPMsg buffer size for the next start (0: as the firmware
   // asks); kInvalidArgument unless 0 or a multiple of 8 from 32 to 65536.
   Error SetBufferSize(std::uint32_t size);
-  // {"buffer_size", "buffers", "mtu", "negotiated", "required"}: the placed
-  // vdev's buffers (0 without one) and the configured requirement.
-  Json Buffers() const;
+  // {"buffer_size", "buffers", "mtu", "negotiated", "required"}: placed
+  // vdev `vdev`'s buffers (0 without one) and the configured requirement.
+  Json Buffers(std::uint32_t vdev = 0) const;
   Error Recover();
   Error Crash();
 
@@ -99,8 +105,9 @@ class ManagedRemote {
   std::vector<ChannelView> Channels() const;
   // Changes each time the set of channels or the link state changes.
   std::uint64_t channel_generation() const { return generation_.load(); }
-  // The remote address of the channel named `name`, if announced.
-  bool FindChannel(const std::string& name, std::uint32_t* remote) const;
+  // The remote address of the channel named `name` on bus `vdev`, if
+  // announced there.
+  bool FindChannel(const std::string& name, std::uint32_t* remote, std::uint32_t vdev = 0) const;
 
   // Local addresses for clients' endpoints that asked for any: cyclic over
   // [kFirstClientAddress, kLastClientAddress], so an address comes back
@@ -118,7 +125,7 @@ class ManagedRemote {
   Error PostMortemCore(const std::string& path) const;
   Json PostMortemJson() const;  // null if no crash yet
   // Read-only inspection (host/inspect.h): {"rings"|"rsc": ..., "text": ...}.
-  Error Rings(Json* out) const;
+  Error Rings(Json* out, std::uint32_t vdev = 0) const;
   Error ResourceTable(Json* out) const;
 
  private:

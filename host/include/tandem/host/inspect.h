@@ -57,7 +57,8 @@ struct RingsReport {
   std::uint32_t buffer_size = 0;
   std::uint32_t buffer_count = 0;  // both directions
   std::vector<VringReport> vrings;
-  rpmsg::Stats stats;  // the bus's counters (rpmsg/stats.h)
+  rpmsg::Stats stats;      // the bus's counters (rpmsg/stats.h)
+  std::uint32_t vdev = 0;  // which RPMsg vdev (bus), in table order
 };
 
 struct CarveoutReport {

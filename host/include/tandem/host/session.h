@@ -7,8 +7,10 @@
 //   HostPlatform            the core, its memory, mailbox and events
 //                           (host_platform.h): LinuxPlatform, the simulated
 //                           core process, unless Create is given another
-//   rpmsg::HostBus          the RPMsg driver side over the vdev's vrings
-//   vdev::HostLink          brings the bus up and down with the vdev
+//   rpmsg::HostBus          the RPMsg driver side over a vdev's vrings: one
+//                           per RPMsg vdev of the table (up to kMaxVdevs,
+//                           independent buses as in Linux, docs/vdevs.md)
+//   vdev::HostLink          brings each bus up and down with its vdev
 //                           (status DRIVER_OK, notifyid routing, link broken)
 // and runs the threads that make it live: the platform's event thread polls
 // the bus when the remote kicks, and a control worker handles crashes
@@ -39,7 +41,7 @@
 //    any thread at any time; while the vdev is down it fails with
 //    kFailedPrecondition or kAborted. A blocked send is aborted (kAborted)
 //    by a vdev reset.
-//  * The HostBus object lives as long as the session: channels are unbound
+//  * The HostBus objects live as long as the session (bus(vdev)): channels are unbound
 //    on every vdev reset (stop, crash, detach) and bound again when the
 //    remote announces them after a (re)start or attach. Drivers registered
 //    with RegisterDriver stay registered throughout.
@@ -51,17 +53,18 @@
 //
 // Locks: control_mutex_ serializes the lifecycle and RemoteProc; it is held
 // while RemoteProc calls the HostLink (OnVdevReady / OnVdevReset). The
-// HostLink's link lock is poll_mutex_: held while the bus starts, resets
+// HostLinks' link lock is poll_mutex_ (one for every bus): held while the bus starts, resets
 // (OnUnbound callbacks), polls (message and channel callbacks, on the event
 // thread or in PollNow(); the bus's kicks), while drivers are
 // (un)registered and during Coredump(); never while the vdev status is
 // written or kPendingMessage is sent, nor while a crash is posted. Lock order:
 // control_mutex_ before poll_mutex_ before snapshot_mutex_ and
-// postmortem_mutex_ (leaves, never held together). The bus's own
-// lock (bus_lock_) is innermost and never held across a callback. The
+// postmortem_mutex_ (leaves, never held together). Each bus's own
+// lock (BusSlot::lock) is innermost and never held across a callback. The
 // guarded state is annotated (base/thread_annotations.h) and checked by
 // the clang build.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -134,7 +137,10 @@ struct SessionOptions {
   std::uint32_t rpmsg_buffer_size = 0;
 };
 
-// The RPMsg buffers of the placed vdev (Session::buffers()).
+// A vdev index at or above Session::kMaxVdevs.
+inline constexpr char kNoSuchVdev[] = "no such vdev: a remote has RPMsg vdevs 0 to 3 at most";
+
+// The RPMsg buffers of a placed vdev (Session::buffers()).
 struct BufferInfo {
   std::uint32_t size = 0;   // bytes per buffer, header included; 0: no vdev
   std::uint32_t count = 0;  // both directions: 2 * vring num
@@ -149,6 +155,9 @@ struct BufferInfo {
 class Session final {
  public:
   static constexpr std::uint16_t kMaxBuffers = 256;  // per direction, as Linux
+  // RPMsg vdevs (buses) of one remote; further ones are skipped
+  // (remoteproc::kMaxRpmsgVdevs, docs/vdevs.md).
+  static constexpr std::uint32_t kMaxVdevs = remoteproc::kMaxRpmsgVdevs;
 
   // Over a LinuxPlatform made from `options` (a simulated core process).
   static Result<std::unique_ptr<Session>> Create(SessionOptions options);
@@ -226,14 +235,18 @@ class Session final {
   // Read-only inspection (inspect.h): nothing is reset or written, the ring
   // indices are read through the region's bounds-checked accessors. Like
   // Trace(), they take control_mutex_ (not from callbacks).
-  // The vrings, the link and the bus counters; kFailedPrecondition without
-  // an RPMsg vdev (offline, or a firmware without one).
-  Result<RingsReport> Rings() const;
+  // The vrings, the link and the bus counters of RPMsg vdev `vdev` (table
+  // order); kFailedPrecondition without it (offline, or a firmware with
+  // fewer RPMsg vdevs).
+  Result<RingsReport> Rings(std::uint32_t vdev = 0) const;
   // The resource table as loaded; kFailedPrecondition without one.
   Result<ResourceTableReport> ResourceTable() const;
-  // The RPMsg buffers of the placed vdev (size, count, negotiated); all 0
-  // without one. Takes control_mutex_ (not from callbacks).
-  BufferInfo buffers() const;
+  // The RPMsg buffers of placed vdev `vdev` (size, count, negotiated); all
+  // 0 without it. Takes control_mutex_ (not from callbacks).
+  BufferInfo buffers(std::uint32_t vdev = 0) const;
+  // How many RPMsg vdevs the loaded table has placed (buses with a link),
+  // 0 while offline. Takes control_mutex_ (not from callbacks).
+  std::uint32_t vdev_count() const;
   // The host's view of the carve-out called `name` in the loaded resource
   // table (e.g. the pool of bulk zero-copy blocks, docs/bulk_buffers.md):
   // kNotFound without one, kFailedPrecondition while nothing is loaded.
@@ -243,16 +256,26 @@ class Session final {
   Result<shm::Region> Carveout(const char* name) const;
 
   // --- RPMsg --------------------------------------------------------------
-  rpmsg::HostBus& bus() { return bus_; }
-  // Binds `handler` to channels called `name`, now and after every restart.
-  // Its callbacks run one at a time, with poll_mutex_ held (see above).
-  Status RegisterDriver(const char* name, rpmsg::ChannelHandler& handler);
+  // Every RPMsg vdev is a bus of its own, with its own channels and
+  // addresses (docs/vdevs.md): `vdev` is its place among the table's RPMsg
+  // vdevs, 0 for the first. The bus objects exist for every index below
+  // kMaxVdevs from the start (drivers may register before the remote
+  // boots); a bus whose vdev the firmware lacks simply never comes up.
+  // bus(vdev) with vdev >= kMaxVdevs is a programming error (asserted);
+  // the calls taking a vdev return kInvalidArgument for it.
+  rpmsg::HostBus& bus(std::uint32_t vdev = 0);
+  const rpmsg::HostBus& bus(std::uint32_t vdev = 0) const;
+  // Binds `handler` to channels called `name` on bus `vdev`, now and after
+  // every restart. Its callbacks run one at a time, with poll_mutex_ held
+  // (see above). A handler may serve several buses (one registration on
+  // each), as a Linux rpmsg driver serves every rpmsg bus.
+  Status RegisterDriver(const char* name, rpmsg::ChannelHandler& handler, std::uint32_t vdev = 0);
   // Busy-polling mode: processes what the remote sent on the calling thread
   // instead of waiting for the event thread (which would need a wake-up).
   // Returns false if the event thread was polling at that moment. Message
   // callbacks run on the calling thread. For latency-critical loops only.
   bool PollNow();
-  // Unbinds and forgets `handler`. When it returns no callback of the
+  // Unbinds and forgets `handler` (on whichever bus). When it returns no callback of the
   // handler runs or will run: the handler may be destroyed.
   void UnregisterDriver(rpmsg::ChannelHandler& handler);
   // An endpoint of the application's own (Linux's RPMSG_CREATE_EPT_IOCTL):
@@ -261,12 +284,13 @@ class Session final {
   // will run. It survives vdev resets (stop, crash, recovery): messages
   // simply stop while the link is down. Not from a callback.
   Status CreateEndpoint(rpmsg::Endpoint& endpoint, const rpmsg::EndpointConfig& config,
-                        rpmsg::MessageHandler& handler);
+                        rpmsg::MessageHandler& handler, std::uint32_t vdev = 0);
   void DestroyEndpoint(rpmsg::Endpoint& endpoint);
-  // The status of the RPMsg link: ok while up, kFailedPrecondition while
+  // The status of RPMsg link `vdev`: ok while up, kFailedPrecondition while
   // down, kDataLoss once the remote broke the protocol (then the session
-  // treats it as a crash).
-  Status link_status() const { return bus_.status(); }
+  // treats it as a crash: a broken bus recovers the whole remote, as a
+  // crash does in Linux).
+  Status link_status(std::uint32_t vdev = 0) const;
   // How many times the link went down (stop, crash, recovery, detach): a
   // reset and restart too quick to be seen in link_status() still counts.
   std::uint64_t link_resets() const { return link_resets_.load(std::memory_order_acquire); }
@@ -391,11 +415,20 @@ class Session final {
     Session& session_;
   };
   Doorbell doorbell_{*this};
-  hosted::MutexLock bus_lock_;
-  hosted::CondvarWaiter waiter_;
-  std::unique_ptr<rpmsg::HostBusStorage<kMaxBuffers, 2048, 64>> bus_storage_ =
-      std::make_unique<rpmsg::HostBusStorage<kMaxBuffers, 2048, 64>>();
-  rpmsg::HostBus bus_{rpmsg::BusPlatform{doorbell_, bus_lock_, waiter_}, bus_storage_->memory()};
+  // One RPMsg bus per vdev: its own lock, waiter and storage, so that a
+  // sender blocked on one bus never waits for another.
+  struct BusSlot {
+    explicit BusSlot(rpmsg::Notifier& doorbell)
+        : bus(rpmsg::BusPlatform{doorbell, lock, waiter}, storage->memory()) {}
+    hosted::MutexLock lock;
+    hosted::CondvarWaiter waiter;
+    std::unique_ptr<rpmsg::HostBusStorage<kMaxBuffers, 2048, 64>> storage =
+        std::make_unique<rpmsg::HostBusStorage<kMaxBuffers, 2048, 64>>();
+    rpmsg::HostBus bus;
+    // Made in Init() with rproc_ (it writes the vdev status through it).
+    std::optional<vdev::HostLink> link;
+  };
+  std::array<std::unique_ptr<BusSlot>, kMaxVdevs> buses_;
 
   // poll_mutex_ as the HostLink's link lock (an rpmsg::Lock, which the
   // analysis sees as a capability of its own).
@@ -409,8 +442,6 @@ class Session final {
     hosted::Mutex& mutex_;
   };
   PollLock poll_lock_{poll_mutex_};
-  // Made in Init() with rproc_ (it writes the vdev status through it).
-  std::optional<vdev::HostLink> link_;
 
   // RemoteProc's vdev listener: publishes the state RemoteProc just entered
   // (running / attached) before the link comes up, so that a driver's
@@ -426,10 +457,13 @@ class Session final {
       // A recovery's run too must be attachable after a Detach.
       TANDEM_TRY(session_.RecordLoadedTable());
       session_.UpdateSnapshot();
-      return session_.link_->OnVdevReady(vdev);
+      // Every link sees every vdev and takes its own (HostLinkOptions::
+      // vdev_index); RemoteProc announces them in table order.
+      for (auto& slot : session_.buses_) TANDEM_TRY(slot->link->OnVdevReady(vdev));
+      return OkStatus();
     }
     void OnVdevReset() override {
-      session_.link_->OnVdevReset();
+      for (auto& slot : session_.buses_) slot->link->OnVdevReset();
       session_.link_resets_.fetch_add(1, std::memory_order_release);
     }
 
