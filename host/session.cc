@@ -754,15 +754,15 @@ void Session::NoteCrashHandled() {
 
 // --- ChannelPort -------------------------------------------------------------------
 
-ChannelPort::ChannelPort(Session& session, std::string name)
-    : session_(session), name_(std::move(name)) {
+ChannelPort::ChannelPort(Session& session, std::string name, std::uint32_t vdev)
+    : session_(session), name_(std::move(name)), vdev_(vdev) {
   hosted::MutexGuard lock(mutex_);
   queue_.resize(Session::kMaxBuffers);
 }
 
 ChannelPort::~ChannelPort() { session_.UnregisterDriver(*this); }
 
-Status ChannelPort::Register() { return session_.RegisterDriver(name_.c_str(), *this); }
+Status ChannelPort::Register() { return session_.RegisterDriver(name_.c_str(), *this, vdev_); }
 
 void ChannelPort::OnBound(rpmsg::Channel& channel) {
   channel.SetHandler(*this).IgnoreError();  // a fresh channel always accepts it

@@ -501,6 +501,7 @@ class Session final {
 
 // A client of one named channel: binds to it, queues what arrives, waits.
 // Register it before the remote announces the channel (before Boot/Attach).
+// `vdev` picks the bus (the RPMsg vdev, in table order; docs/vdevs.md).
 //
 // Safe handle: the Channel is used only between a check that it is still
 // bound and the end of the call that uses it; OnUnbound waits until no
@@ -511,7 +512,7 @@ class Session final {
 // callbacks included (not the destructor, which unregisters).
 class ChannelPort final : public rpmsg::ChannelHandler, private rpmsg::MessageHandler {
  public:
-  ChannelPort(Session& session, std::string name);
+  ChannelPort(Session& session, std::string name, std::uint32_t vdev = 0);
   ~ChannelPort();
   ChannelPort(const ChannelPort&) = delete;
   ChannelPort& operator=(const ChannelPort&) = delete;
@@ -540,6 +541,7 @@ class ChannelPort final : public rpmsg::ChannelHandler, private rpmsg::MessageHa
 
   Session& session_;
   std::string name_;
+  std::uint32_t vdev_;
   mutable hosted::Mutex mutex_;
   hosted::CondVar cv_;
   // A ring of held messages, kMaxBuffers long (no more can be in flight).
