@@ -17,6 +17,7 @@
 #include "tandem/remoteproc/trace_buffer.h"
 #include "tandem/testing/fake_board.h"
 #include "tandem/testing/fake_host.h"
+#include "tandem/testing/fake_two_vdev_host.h"
 #include "tandem/virtio/features.h"
 #include "tandem/virtio/ring_layout.h"
 
@@ -435,6 +436,260 @@ TEST_F(RemoteNodeTest, OwnTableWithoutAnRpmsgVdevEndsRunWithBadTable) {
   host_.table().vdev.body.id = Le32(3);
   EXPECT_EQ(node_->Run(), RemoteNode::kExitBadTable);
   EXPECT_TRUE(Logged("test: unusable resource table: the resource table has no rpmsg vdev"));
+}
+
+// --- Several RPMsg vdevs (RemoteVdev, AddVdev) ------------------------------
+
+// Replies "vdev1" to anything, through the vdev's own Reply().
+class IdService final : public rpmsg::MessageHandler {
+ public:
+  explicit IdService(RemoteVdev& vdev) : vdev_(vdev) {}
+  void OnMessage(rpmsg::Endpoint& endpoint, rpmsg::ReceivedMessage& message) override {
+    last = vdev_.Reply(endpoint, message, Bytes("vdev1"));
+  }
+  Status last;
+
+ private:
+  RemoteVdev& vdev_;
+};
+
+class RemoteNodeTwoVdevTest : public ::testing::Test {
+ protected:
+  RemoteNodeTwoVdevTest()
+      : host_(board_),
+        node_(std::make_unique<RemoteNode>(board_.bsp(), host_.node_config())),
+        vdev1_(std::make_unique<RemoteVdev>(*node_)),
+        echo_(*node_),
+        id_(*vdev1_) {}
+
+  bool Logged(const std::string& text) const {
+    return board_.console.find(text) != std::string::npos;
+  }
+  // Echo endpoints of the same name on both buses, "tandem-vdev1-id" on bus 1.
+  void AddServices() {
+    ASSERT_TRUE(node_->AddVdev(*vdev1_).ok());
+    ASSERT_TRUE(node_->AddEndpoint(echo0_, "echo", echo_).ok());
+    ASSERT_TRUE(vdev1_->AddEndpoint(echo1_, "echo", echo_).ok());
+    ASSERT_TRUE(vdev1_->AddEndpoint(id1_, "tandem-vdev1-id", id_).ok());
+    ASSERT_TRUE(host_.bus(0).RegisterDriver("echo", driver0_).ok());
+    ASSERT_TRUE(host_.bus(1).RegisterDriver("echo", driver1_).ok());
+    ASSERT_TRUE(host_.bus(1).RegisterDriver("tandem-vdev1-id", id_driver_).ok());
+  }
+  // The host boots vdev k at the `at`-th wait (never: -1), then polls.
+  void BootHostAt(int at0, int at1) {
+    board_.on_wait = [this, at0, at1] {
+      if (board_.waits == at0) host_.Boot(0);
+      if (board_.waits == at1) host_.Boot(1);
+      host_.Poll();
+      if (step) step();
+    };
+  }
+  void RequestShutdown() {
+    if (!shutdown_sent_) board_.inbox.push_back(mailbox::kShutdown);
+    shutdown_sent_ = true;
+  }
+  bool AllBound() const {
+    return !driver0_.bound.empty() && !driver1_.bound.empty() && !id_driver_.bound.empty();
+  }
+
+  std::function<void()> step;
+  FakeBoard board_;
+  testing::FakeTwoVdevHost host_;
+  std::unique_ptr<RemoteNode> node_;
+  std::unique_ptr<RemoteVdev> vdev1_;
+  EchoService echo_;
+  IdService id_;
+  rpmsg::Endpoint echo0_, echo1_, id1_;
+  RecordingDriver driver0_, driver1_, id_driver_;
+  bool shutdown_sent_ = false;
+};
+
+TEST_F(RemoteNodeTwoVdevTest, BothLinksComeUpWithIndependentAddressesAndTraffic) {
+  AddServices();
+  EXPECT_EQ(vdev1_->index(), 1u);
+  EXPECT_EQ(node_->vdev_count(), 2u);
+  EXPECT_EQ(node_->vdev_at(1), vdev1_.get());
+  BootHostAt(1, 2);
+  bool sent = false;
+  step = [&] {
+    if (!sent && AllBound()) {
+      ASSERT_TRUE(driver0_.bound[0]->TrySend(Bytes("to bus 0")).ok());
+      ASSERT_TRUE(driver1_.bound[0]->TrySend(Bytes("to bus 1")).ok());
+      ASSERT_TRUE(id_driver_.bound[0]->TrySend(Bytes("who")).ok());
+      sent = true;
+    }
+    if (!driver0_.messages.empty() && !driver1_.messages.empty() && !id_driver_.messages.empty())
+      RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  // Each bus hands out its addresses from 0x400 on its own.
+  EXPECT_EQ(driver0_.remote_addresses, (std::vector<std::uint32_t>{0x400}));
+  EXPECT_EQ(driver1_.remote_addresses, (std::vector<std::uint32_t>{0x400}));
+  EXPECT_EQ(id_driver_.remote_addresses, (std::vector<std::uint32_t>{0x401}));
+  ASSERT_EQ(driver0_.messages.size(), 1u);
+  EXPECT_EQ(driver0_.messages[0].text, "to bus 0");
+  ASSERT_EQ(driver1_.messages.size(), 1u);
+  EXPECT_EQ(driver1_.messages[0].text, "to bus 1");  // RemoteNode::Reply found bus 1
+  EXPECT_EQ(driver1_.messages[0].src, 0x400u);
+  ASSERT_EQ(id_driver_.messages.size(), 1u);
+  EXPECT_EQ(id_driver_.messages[0].text, "vdev1");
+  EXPECT_EQ(id_driver_.messages[0].src, 0x401u);
+  EXPECT_TRUE(echo_.last.ok());
+  EXPECT_TRUE(id_.last.ok());
+  EXPECT_GE(board_.CountSent(0), 1u);  // vdev0's vring0 kicked
+  EXPECT_GE(board_.CountSent(2), 1u);  // vdev1's vring0 kicked
+  EXPECT_EQ(node_->counters().link_starts, 2u);
+  EXPECT_EQ(vdev1_->counters().link_starts, 1u);
+  // vdev 0's line as ever; vdev 1's names it.
+  EXPECT_TRUE(
+      Logged("test: rpmsg link up: vring0 0x30000000 vring1 0x30004000 (num 256, "
+             "notifyids 0/1), buffers 0x30010000, features 0x20010001"));
+  EXPECT_TRUE(
+      Logged("test: vdev1: rpmsg link up: vring0 0x30060000 vring1 0x30064000 (num 64, "
+             "notifyids 2/3), buffers 0x30068000, features 0x20010001"));
+  // Shutdown stopped both.
+  EXPECT_EQ(node_->bus().status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(vdev1_->bus().status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(vdev1_->link_state(), RemoteVdev::LinkState::kWaitingForDriver);
+}
+
+TEST_F(RemoteNodeTwoVdevTest, Vdev0RunsWhileVdev1WaitsForItsDriver) {
+  AddServices();
+  BootHostAt(1, -1);
+  bool sent = false;
+  int sent_at = 0;
+  step = [&] {
+    if (!sent && !driver0_.bound.empty()) {
+      ASSERT_TRUE(driver0_.bound[0]->TrySend(Bytes("only bus 0")).ok());
+      sent = true;
+      sent_at = board_.waits;
+    }
+    if (!driver0_.messages.empty() && board_.waits > sent_at + 20) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  ASSERT_EQ(driver0_.messages.size(), 1u);
+  EXPECT_EQ(driver0_.messages[0].text, "only bus 0");
+  EXPECT_EQ(vdev1_->counters().link_starts, 0u);
+  EXPECT_TRUE(driver1_.bound.empty());
+  EXPECT_EQ(board_.CountSent(2), 0u);
+  EXPECT_EQ(board_.CountSent(3), 0u);
+}
+
+TEST_F(RemoteNodeTwoVdevTest, VdevResetResetsEveryLinkAndIsAcknowledgedOnce) {
+  AddServices();
+  BootHostAt(1, 1);
+  bool reset_sent = false;
+  step = [&] {
+    if (!reset_sent && AllBound()) {
+      host_.Reset(0);
+      host_.Reset(1);
+      board_.inbox.push_back(mailbox::kVdevReset);
+      reset_sent = true;
+    }
+    if (driver0_.remote_addresses.size() == 2 && driver1_.remote_addresses.size() == 2 &&
+        id_driver_.remote_addresses.size() == 2)
+      RequestShutdown();
+  };
+  board_.on_send = [&](std::uint32_t m) {
+    if (m == mailbox::kVdevResetAck) {
+      EXPECT_EQ(node_->link_state(), RemoteNode::LinkState::kWaitingForDriver);
+      EXPECT_EQ(vdev1_->link_state(), RemoteVdev::LinkState::kWaitingForDriver);
+      host_.Boot(0);
+      host_.Boot(1);
+    }
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(board_.CountSent(mailbox::kVdevResetAck), 1u);
+  // The request once; each vdev may also have seen its DRIVER_OK go first
+  // (a kick queued before the request wakes the loop earlier).
+  EXPECT_GE(node_->counters().vdev_resets, 1u);
+  EXPECT_EQ(node_->counters().link_starts, 4u);
+  EXPECT_EQ(driver0_.remote_addresses, (std::vector<std::uint32_t>{0x400, 0x400}));
+  EXPECT_EQ(driver1_.remote_addresses, (std::vector<std::uint32_t>{0x400, 0x400}));
+  EXPECT_EQ(id_driver_.remote_addresses, (std::vector<std::uint32_t>{0x401, 0x401}));
+}
+
+TEST_F(RemoteNodeTwoVdevTest, DriverOkClearedOnOneVdevLeavesTheOtherRunning) {
+  AddServices();
+  BootHostAt(1, 1);
+  int reset_at = 0;
+  step = [&] {
+    if (reset_at == 0 && AllBound()) {
+      host_.Reset(1);
+      reset_at = board_.waits;
+    }
+    if (reset_at != 0 && board_.waits == reset_at + 5) {
+      EXPECT_EQ(vdev1_->link_state(), RemoteVdev::LinkState::kWaitingForDriver);
+      EXPECT_EQ(node_->link_state(), RemoteNode::LinkState::kRunning);
+      ASSERT_FALSE(driver0_.bound.empty());
+      ASSERT_TRUE(driver0_.bound[0]->TrySend(Bytes("still here")).ok());
+      host_.Boot(1);
+    }
+    if (!driver0_.messages.empty() && driver1_.remote_addresses.size() == 2) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  EXPECT_EQ(driver0_.remote_addresses.size(), 1u);
+  EXPECT_EQ(vdev1_->counters().link_starts, 2u);
+  EXPECT_EQ(vdev1_->counters().driver_resets, 1u);
+  EXPECT_TRUE(Logged("test: vdev1: host reset the vdev (status 0x00)"));
+  EXPECT_FALSE(Logged("test: host reset the vdev"));
+}
+
+TEST_F(RemoteNodeTwoVdevTest, AddVdevChecksItsArgumentsAndRefusesAfterRun) {
+  RemoteNode other(board_.bsp(), host_.node_config("other"));
+  RemoteVdev foreign(other);
+  EXPECT_EQ(node_->AddVdev(foreign).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(node_->AddVdev(node_->vdev0()).code(), StatusCode::kAlreadyExists);
+  RemoteVdev v2(*node_), v3(*node_), v4(*node_);
+  EXPECT_FALSE(vdev1_->added());
+  EXPECT_TRUE(node_->AddVdev(*vdev1_).ok());
+  EXPECT_EQ(node_->AddVdev(*vdev1_).code(), StatusCode::kAlreadyExists);
+  EXPECT_TRUE(node_->AddVdev(v2).ok());
+  EXPECT_TRUE(node_->AddVdev(v3).ok());
+  EXPECT_EQ(v3.index(), 3u);
+  EXPECT_EQ(node_->AddVdev(v4).code(), StatusCode::kResourceExhausted);  // kMaxRpmsgVdevs = 4
+  EXPECT_EQ(node_->vdev_count(), RemoteNode::kMaxVdevs);
+  // The same endpoint rules as the node's own.
+  rpmsg::Endpoint e;
+  EXPECT_EQ(vdev1_->AddEndpoint(e, "", echo_).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(vdev1_->AddEndpoint(e, "svc", echo_).ok());
+  EXPECT_EQ(vdev1_->AddEndpoint(e, "svc", echo_).code(), StatusCode::kAlreadyExists);
+  board_.inbox = {mailbox::kShutdown};
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  // The table has two RPMsg vdevs: vdevs 2 and 3 are said once and unused.
+  EXPECT_TRUE(Logged("test: vdev2: not served: the resource table has no rpmsg vdev"));
+  EXPECT_TRUE(Logged("test: vdev3: not served: the resource table has no rpmsg vdev"));
+  EXPECT_FALSE(v2.in_table());
+  EXPECT_TRUE(vdev1_->in_table());
+  RemoteVdev late(*node_);
+  EXPECT_EQ(node_->AddVdev(late).code(), StatusCode::kFailedPrecondition);
+  rpmsg::Endpoint late_endpoint;
+  EXPECT_EQ(vdev1_->AddEndpoint(late_endpoint, "late", echo_).code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RemoteNodeTest, AddedVdevMissingFromTheTableIsLoggedAndVdev0StillWorks) {
+  RemoteVdev vdev1(*node_);
+  ASSERT_TRUE(node_->AddVdev(vdev1).ok());
+  EchoService echo(*node_);
+  rpmsg::Endpoint endpoint;
+  ASSERT_TRUE(node_->AddEndpoint(endpoint, "svc", echo).ok());
+  RecordingDriver driver;
+  ASSERT_TRUE(host_.bus().RegisterDriver("svc", driver).ok());
+  BootHostAt(1);
+  bool sent = false;
+  step = [&] {
+    if (!sent && !driver.bound.empty()) {
+      ASSERT_TRUE(driver.bound[0]->TrySend(Bytes("ping")).ok());
+      sent = true;
+    }
+    if (!driver.messages.empty()) RequestShutdown();
+  };
+  EXPECT_EQ(node_->Run(), RemoteNode::kExitClean);
+  ASSERT_EQ(driver.messages.size(), 1u);
+  EXPECT_EQ(driver.messages[0].text, "ping");
+  EXPECT_TRUE(Logged("test: vdev1: not served: the resource table has no rpmsg vdev\n"));
+  EXPECT_EQ(vdev1.link_state(), RemoteVdev::LinkState::kWaitingForDriver);
 }
 
 using RemoteNodeDeathTest = RemoteNodeTest;
