@@ -4,7 +4,11 @@
 // host does (/proc/<core pid>/fd/<n>, MAP_SHARED), and corrupts one thing:
 //
 //   tandem-corruptor --runtime-dir D --name N --scenario S [--seed K]
-//                    [--ns-name NAME --ns-addr A] [--duration-ms MS]
+//                    [--ns-name NAME --ns-addr A] [--duration-ms MS] [--vdev V]
+//
+// --vdev V picks the table's V-th RPMsg vdev (docs/vdevs.md) for the vring
+// and rsc scenarios: its rings, its status byte and its "vdev<V>buffer"
+// (for tables whose vdev entries are all RPMsg ones).
 //
 // Scenarios (what is written, and who is expected to notice):
 //   mailbox-sleepers     the sleeper counts of both mailbox channels zeroed,
@@ -105,6 +109,7 @@ struct Options {
   std::string ns_name;
   std::uint32_t ns_addr = 0;
   int duration_ms = 1000;
+  std::uint32_t vdev = 0;
 };
 
 [[noreturn]] void Fail(const std::string& what) {
@@ -192,7 +197,9 @@ struct VdevInfo {
   std::uint32_t buffers_len = 0;
 };
 
-VdevInfo FindVdev(const Pair& pair) {
+VdevInfo FindVdev(const Pair& pair, std::uint32_t index) {
+  const std::string buffer_name = "vdev" + std::to_string(index) + "buffer";
+  std::uint32_t rpmsg_vdevs = 0;
   const std::size_t size = pair.state().rsc_table_size;
   std::vector<std::byte> copy(size);
   std::memcpy(copy.data(), pair.table(), size);
@@ -207,13 +214,14 @@ VdevInfo FindVdev(const Pair& pair) {
       trace_len = e.trace().len;
     }
     if (e.kind() == tandem::rsc::EntryKind::kCarveout &&
-        std::string_view(e.carveout().name.c_str()) == "vdev0buffer") {
+        std::string_view(e.carveout().name.c_str()) == buffer_name) {
       buffers_da = e.carveout().da;
       buffers_len = e.carveout().len;
     }
     if (e.kind() != tandem::rsc::EntryKind::kVdev || info) continue;
     const tandem::rsc::Vdev& v = e.vdev();
     if (v.id != tandem::rsc::kVirtioIdRpmsg || v.num_of_vrings != 2) continue;
+    if (rpmsg_vdevs++ != index) continue;
     info.emplace();
     info->status_offset = static_cast<std::uint32_t>(v.offset + sizeof(tandem::rsc::FwRscHdr) +
                                                      offsetof(tandem::rsc::FwRscVdev, status));
@@ -377,7 +385,7 @@ int Run(const Options& options) {
     WildFifoTail(pair, s == "mailbox-fifo-wild-to-host" ? MailboxRole::kHost : MailboxRole::kCore);
     return 0;
   }
-  const VdevInfo info = FindVdev(pair);
+  const VdevInfo info = FindVdev(pair, options.vdev);
   const Ring rx = MapRing(pair, info.vring[0]);  // vring0: remote -> host
   const Ring tx = MapRing(pair, info.vring[1]);  // vring1: host -> remote
   // An index jumped by 0x1000 (16 rings of 256 ahead), held there.
@@ -482,6 +490,8 @@ int main(int argc, char** argv) {
       options.ns_addr = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 0));
     } else if (key == "--duration-ms") {
       options.duration_ms = std::atoi(value);
+    } else if (key == "--vdev") {
+      options.vdev = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 0));
     } else {
       std::fprintf(stderr, "tandem-corruptor: unknown argument %s\n", argv[i]);
       return 2;
@@ -491,7 +501,8 @@ int main(int argc, char** argv) {
       options.scenario.empty()) {
     std::fprintf(stderr,
                  "usage: tandem-corruptor --runtime-dir D --name N --scenario S [--seed K]\n"
-                 "                        [--ns-name NAME --ns-addr A] [--duration-ms MS]\n");
+                 "                        [--ns-name NAME --ns-addr A] [--duration-ms MS]\n"
+                 "                        [--vdev V]\n");
     return 2;
   }
   return Run(options);

@@ -5,6 +5,8 @@
 // both back after a crash is recovered.
 
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +18,8 @@
 #include "tandem/host/session.h"
 #include "tandem/remoteproc/crash.h"
 #include "test_session.h"
+
+extern char** environ;
 
 namespace tandem::host {
 namespace {
@@ -157,6 +161,38 @@ TEST_F(Vdevs, BothBusesComeBackAfterACrashIsRecovered) {
   std::atomic<int> failures{0};
   EchoMany(*echo0_, "again0", 20, &failures);
   EchoMany(*echo1_, "again1", 20, &failures);
+  EXPECT_EQ(failures.load(), 0);
+}
+
+// A hostile peer on the second bus only: tandem-corruptor (a third process)
+// jumps vdev 1's vring0 used.idx in live shared memory. The host notices on
+// bus 1, treats it as a crash of the remote and recovers it: both buses
+// come back and carry traffic again.
+TEST_F(Vdevs, AHostileUsedRingOnBus1IsACrashAndBothBusesRecover) {
+  Boot("hostile");
+  const SessionOptions& o = session_->options();
+  std::vector<std::string> args = {
+      TANDEM_CORRUPTOR,  "--runtime-dir", o.runtime_dir, "--name",        o.name, "--scenario",
+      "vring0-used-idx", "--vdev",        "1",           "--duration-ms", "300"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, TANDEM_CORRUPTOR, nullptr, nullptr, argv.data(), environ), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_TRUE(session_->WaitForCrashes(1, 20s)) << "the host did not notice";
+  EXPECT_EQ(session_->last_crash().reason, remoteproc::CrashReason::kLinkBroken);
+  ASSERT_TRUE(session_->last_recovery().ok()) << session_->last_recovery().message();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((echo0_->binds() < 2 || echo1_->binds() < 2) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  std::atomic<int> failures{0};
+  EchoMany(*echo0_, "after0", 20, &failures);
+  EchoMany(*echo1_, "after1", 20, &failures);
   EXPECT_EQ(failures.load(), 0);
 }
 
