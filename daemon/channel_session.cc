@@ -158,12 +158,13 @@ void ChannelSession::Queue(ConstByteSpan payload) {
   std::size_t queued = 0;
   {
     hosted::MutexGuard lock(mutex_);
-    if (queue_.size() >= kMaxQueued) {
+    if (queue_.size() >= kMaxQueued || queued_bytes_ + frame.size() > kMaxQueuedBytes) {
       ++dropped_;
       return;
     }
+    queued_bytes_ += frame.size();
     queue_.push_back(std::move(frame));
-    queued = queue_.size();
+    queued = FillLocked();
   }
   // The automatic pause, here and now (docs/flow_control.md): a callback
   // may send; never blocking the event thread.
@@ -230,7 +231,7 @@ void ChannelSession::AutoFlow(const std::atomic<bool>& stop) {
     std::size_t queued;
     {
       hosted::MutexGuard lock(mutex_);
-      queued = queue_.size();
+      queued = FillLocked();
     }
     if (queued >= kPauseAt) {
       auto_paused_.store(true);
@@ -260,7 +261,7 @@ void ChannelSession::AutoFlow(const std::atomic<bool>& stop) {
   std::size_t queued;
   {
     hosted::MutexGuard lock(mutex_);
-    queued = queue_.size();
+    queued = FillLocked();
   }
   if (queued > kResumeAt) return;
   const tandem::Status s = SetIncomingFlow(false, stop);
@@ -352,6 +353,7 @@ bool ChannelSession::Flush() {
       if (queue_.empty()) break;
       pending_ = std::move(queue_.front());
       queue_.pop_front();
+      queued_bytes_ -= pending_.size();
     }
     const ssize_t n = ::send(fd_, pending_.data(), pending_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {

@@ -113,6 +113,11 @@ Status Bus::AdoptConfigLocked(const BusConfig& config, std::uint32_t tx_notifyid
   return OkStatus();
 }
 
+Timeout Bus::DefaultSendTimeout() const {
+  LockGuard guard(lock_);
+  return send_timeout_;
+}
+
 void Bus::StopLocked(Outbox& out) {
   state_ = State::kStopped;
   broken_ = OkStatus();

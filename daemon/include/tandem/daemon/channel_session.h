@@ -5,12 +5,11 @@
 // channel it opened (followed across restarts) or to an explicit one.
 //
 // Messages from the remote are copied, on the event thread, into a bounded
-// queue of this client's (kMaxQueued): a client that reads slowly or not at
-// all loses its own messages (counted, reported as a "dropped" event), never
-// blocks the event thread, the remote or the other clients. The connection
-// thread moves the queue to the socket without blocking and sends what the
-// client writes (blocking up to the send timeout: that client waits, no
-// one else).
+// queue of this client's (kMaxQueued messages, kMaxQueuedBytes bytes): a client that reads slowly
+// or not at all loses its own messages (counted, reported as a "dropped" event), never blocks the
+// event thread, the remote or the other clients. The connection thread moves the queue to the
+// socket without blocking and sends what the client writes (blocking up to the send timeout: that
+// client waits, no one else).
 //
 // Flow control (docs/flow_control.md), when the remote negotiated it: the
 // client may pause and resume the remote's sending to it (a kFrameControl
@@ -46,6 +45,10 @@ class ChannelSession final : private rpmsg::MessageHandler,
                              private rpmsg::Clock {
  public:
   static constexpr std::size_t kMaxQueued = 1024;
+  // ... and at most this many bytes: 1024 large messages would be 64 MiB
+  // per client. The queue's fill level (auto flow control) is the larger of
+  // the two, in messages.
+  static constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;
   // Reassembly space of a large session: what one client packet carries.
   static constexpr std::size_t kMaxLargeMessage = 64 * 1024;
   static constexpr std::size_t kPauseAt = kMaxQueued / 2;
@@ -110,6 +113,12 @@ class ChannelSession final : private rpmsg::MessageHandler,
 
   hosted::Mutex mutex_;  // leaf; taken on the event thread
   std::deque<std::vector<std::byte>> queue_ TANDEM_GUARDED_BY(mutex_);
+  std::size_t queued_bytes_ TANDEM_GUARDED_BY(mutex_) = 0;
+  // How full queue_ is, in messages (see kMaxQueuedBytes).
+  std::size_t FillLocked() const TANDEM_REQUIRES(mutex_) {
+    const std::size_t by_bytes = queued_bytes_ * kMaxQueued / kMaxQueuedBytes;
+    return queue_.size() > by_bytes ? queue_.size() : by_bytes;
+  }
   std::uint64_t dropped_ TANDEM_GUARDED_BY(mutex_) = 0;
   std::uint64_t dropped_reported_ = 0;  // connection thread only
   std::vector<std::byte> pending_;      // a frame the socket had no room for

@@ -131,7 +131,7 @@ class Bus {
   // From endpoint.address() to endpoint.peer(). Blocks up to the timeout
   // (default: BusConfig::send_timeout) for a free buffer.
   Status Send(Endpoint& endpoint, ConstByteSpan payload) {
-    return Send(endpoint, payload, send_timeout_);
+    return Send(endpoint, payload, DefaultSendTimeout());
   }
   Status Send(Endpoint& endpoint, ConstByteSpan payload, Timeout timeout);
   // Never blocks: kUnavailable "no tx buffer".
@@ -164,7 +164,7 @@ class Bus {
   // kFailedPrecondition (kNoPeerAddress) while the peer is unknown.
   Status SetIncomingFlow(Endpoint& endpoint, bool pause, Timeout timeout);
   Status SetIncomingFlow(Endpoint& endpoint, bool pause) {
-    return SetIncomingFlow(endpoint, pause, send_timeout_);
+    return SetIncomingFlow(endpoint, pause, DefaultSendTimeout());
   }
   // Whether the peer endpoint `dst` (default: the endpoint's peer) asked
   // `endpoint` to pause sending to it. While it does, sends from the
@@ -365,6 +365,9 @@ class Bus {
   void EndBatch();
 
   Notifier& notifier_;
+  // BusConfig::send_timeout of the running link, read under the bus lock
+  // (not held): Start() on another thread (a recovery) may be writing it.
+  Timeout DefaultSendTimeout() const;
   Lock& lock_;
   Waiter& waiter_;
   EndpointTable table_;
