@@ -60,7 +60,8 @@ struct tandem_host_session {
 };
 
 struct tandem_host_channel {
-  tandem_host_channel(tandem::host::Session& session, const char* name) : port(session, name) {}
+  tandem_host_channel(tandem::host::Session& session, const char* name, std::uint32_t vdev)
+      : port(session, name, vdev) {}
   tandem::host::ChannelPort port;
 };
 
@@ -139,9 +140,14 @@ tandem_rpmsg_device* tandem_host_device(tandem_host_session* session) {
 
 int tandem_host_channel_open(tandem_host_session* session, const char* name,
                              tandem_host_channel** out) {
+  return tandem_host_channel_open_vdev(session, 0, name, out);
+}
+
+int tandem_host_channel_open_vdev(tandem_host_session* session, uint32_t vdev, const char* name,
+                                  tandem_host_channel** out) {
   if (session == nullptr || name == nullptr || out == nullptr) return TANDEM_EINVAL;
   *out = nullptr;
-  auto* channel = new (std::nothrow) tandem_host_channel(*session->session, name);
+  auto* channel = new (std::nothrow) tandem_host_channel(*session->session, name, vdev);
   if (channel == nullptr) return TANDEM_ENOSPACE;
   if (const Status s = channel->port.Register(); !s.ok()) {
     delete channel;

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tandem/c/host.h"
 #include "tandem/host/session.h"
 #include "tandem/remoteproc/crash.h"
 #include "test_session.h"
@@ -194,6 +195,37 @@ TEST_F(Vdevs, AHostileUsedRingOnBus1IsACrashAndBothBusesRecover) {
   EchoMany(*echo0_, "after0", 20, &failures);
   EchoMany(*echo1_, "after1", 20, &failures);
   EXPECT_EQ(failures.load(), 0);
+}
+
+// The C API picks the bus too (tandem_host_channel_open_vdev).
+TEST(VdevsCApi, AChannelOnTheSecondBus) {
+  const SessionOptions o = Options("capi");
+  tandem_host_options options;
+  tandem_host_options_init(&options);
+  options.name = o.name.c_str();
+  options.runtime_dir = o.runtime_dir.c_str();
+  options.console_path = "/dev/null";
+  options.die_with_host = 1;
+  tandem_host_session* session = nullptr;
+  ASSERT_EQ(tandem_host_session_create(&options, &session), TANDEM_OK);
+  tandem_host_channel* id = nullptr;
+  tandem_host_channel* nowhere = nullptr;
+  EXPECT_EQ(tandem_host_channel_open_vdev(session, Session::kMaxVdevs, kId, &nowhere),
+            TANDEM_EINVAL);
+  ASSERT_EQ(tandem_host_channel_open_vdev(session, 1, kId, &id), TANDEM_OK);
+  ASSERT_EQ(tandem_host_boot(session, TANDEM_TWO_VDEVS_ELF), TANDEM_OK)
+      << tandem_host_last_error(session);
+  ASSERT_EQ(tandem_host_channel_wait_bound(id, 5'000'000'000ull), TANDEM_OK);
+  EXPECT_EQ(tandem_host_channel_remote_address(id), 0x401u);
+  ASSERT_EQ(tandem_host_channel_send(id, "?", 1, 2'000'000'000ull), TANDEM_OK);
+  char reply[64] = {};
+  std::size_t len = 0;
+  ASSERT_EQ(tandem_host_channel_receive(id, reply, sizeof(reply), &len, nullptr, 2'000'000'000ull),
+            TANDEM_OK);
+  EXPECT_EQ(std::string(reply, len), "vdev1");
+  tandem_host_channel_close(id);
+  EXPECT_EQ(tandem_host_stop(session), TANDEM_OK);
+  tandem_host_session_destroy(session);
 }
 
 }  // namespace

@@ -76,6 +76,11 @@ tandem_rpmsg_device* tandem_host_device(tandem_host_session* session);
  * tandem_host_boot (it binds when the announcement comes). */
 int tandem_host_channel_open(tandem_host_session* session, const char* name,
                              tandem_host_channel** out);
+/* The same on RPMsg vdev `vdev` (0 to 3, in table order) of a remote with
+ * several: each is a bus of its own (docs/vdevs.md). TANDEM_EINVAL beyond
+ * the last. */
+int tandem_host_channel_open_vdev(tandem_host_session* session, uint32_t vdev, const char* name,
+                                  tandem_host_channel** out);
 void tandem_host_channel_close(tandem_host_channel* channel);
 /* Waits until the channel is bound: TANDEM_OK or TANDEM_ETIMEDOUT. */
 int tandem_host_channel_wait_bound(tandem_host_channel* channel, uint64_t timeout_ns);
