@@ -294,15 +294,30 @@ void ChannelSession::HandleControl(const Json& request, const std::atomic<bool>&
       return;
     }
     hosted::MutexGuard flow(flow_mutex_);
-    const tandem::Status s = SetIncomingFlow(p->get<bool>(), stop);
-    if (!s.ok()) {
-      reply["code"] = StatusCodeName(s.code());
-      reply["error"] = s.message();
-      QueueFlowEvent(reply);
-      return;
+    const bool pause = p->get<bool>();
+    std::size_t queued;
+    {
+      hosted::MutexGuard lock(mutex_);
+      queued = FillLocked();
     }
-    paused_by_client_.store(p->get<bool>());
-    if (!p->get<bool>()) auto_paused_.store(false);  // resumed, whoever paused
+    if (!pause && paused_by_client_.load() && flow_auto_.load() && queued > kResumeAt) {
+      // The client resumes while its queue here is still above kResumeAt:
+      // resuming now would let a ring's worth of messages in on top of it
+      // and could overflow the queue. The remote stays paused, now by the
+      // daemon, which resumes it once the queue drained (AutoFlow).
+      paused_by_client_.store(false);
+      auto_paused_.store(true);
+    } else {
+      const tandem::Status s = SetIncomingFlow(pause, stop);
+      if (!s.ok()) {
+        reply["code"] = StatusCodeName(s.code());
+        reply["error"] = s.message();
+        QueueFlowEvent(reply);
+        return;
+      }
+      paused_by_client_.store(pause);
+      if (!pause) auto_paused_.store(false);  // resumed, whoever paused
+    }
   }
   const bool supported = bus.flow_control();
   reply["supported"] = supported;
